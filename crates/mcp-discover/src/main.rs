@@ -1,0 +1,1 @@
+mcp_oauth::tool_main!(mcp_discover);

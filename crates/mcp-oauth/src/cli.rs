@@ -1,0 +1,140 @@
+//! What every tool's command line shares: the common flags, how the input is chosen
+//! (a URL argument, else the document on stdin), and how errors become exit codes.
+//!
+//! Keeping these in one place is what makes `--profile`, `--trace` and friends mean the
+//! same thing in all five tools.
+
+use crate::error::{Error, ExitCode};
+use crate::http::{Http, HttpOptions};
+use crate::store::{Store, StoreOptions};
+use std::cell::OnceCell;
+use std::time::Duration;
+
+/// Flags shared by every tool (flattened into each tool's `Cli`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct CommonArgs {
+    /// Print every HTTP request and response to stderr, secrets redacted
+    #[arg(short = 'v', long, global = true)]
+    pub trace: bool,
+
+    /// Name of the identity to use, so one machine can hold several per server
+    #[arg(long, global = true, env = "MCP_OAUTH_PROFILE", value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Credential helper to store with: NAME runs docker-credential-NAME; "file" uses the
+    /// plain file store [default: chosen like the Docker CLI does]
+    #[arg(long, global = true, env = "MCP_OAUTH_CREDENTIAL_HELPER", value_name = "NAME")]
+    pub credential_helper: Option<String>,
+
+    /// Write compact one-line JSON instead of pretty-printed JSON
+    #[arg(long, global = true)]
+    pub compact: bool,
+
+    /// Include tokens and client secrets in the output and the trace (they are left out otherwise)
+    #[arg(long, global = true)]
+    pub reveal_secrets: bool,
+
+    /// Timeout for each HTTP request, in seconds
+    #[arg(long, global = true, env = "MCP_OAUTH_TIMEOUT", value_name = "SECONDS", default_value_t = 30)]
+    pub timeout: u64,
+}
+
+/// The environment a tool runs in: its HTTP client and (opened on first use) its store.
+pub struct Context {
+    pub args: CommonArgs,
+    pub http: Http,
+    store: OnceCell<Store>,
+}
+
+impl Context {
+    pub fn new(args: CommonArgs) -> Self {
+        let http = Http::new(HttpOptions {
+            timeout: Duration::from_secs(args.timeout.max(1)),
+            trace: args.trace,
+            reveal: args.reveal_secrets,
+            ..HttpOptions::default()
+        });
+        Context { args, http, store: OnceCell::new() }
+    }
+
+    pub fn profile(&self) -> Option<&str> {
+        self.args.profile.as_deref()
+    }
+
+    pub fn pretty(&self) -> bool {
+        !self.args.compact
+    }
+
+    pub fn reveal(&self) -> bool {
+        self.args.reveal_secrets
+    }
+
+    /// Opened lazily: `--help`, pure discovery and bad input never touch the store.
+    pub fn store(&self) -> crate::error::Result<&Store> {
+        if let Some(s) = self.store.get() {
+            return Ok(s);
+        }
+        let store = Store::open(StoreOptions::from_env(self.args.credential_helper.clone()))?;
+        Ok(self.store.get_or_init(|| store))
+    }
+}
+
+/// Where a tool's input comes from.
+pub enum Input {
+    Url(url::Url),
+    Document(Box<crate::document::Document>),
+}
+
+impl Input {
+    /// A URL argument wins; otherwise the document on stdin (refusing a terminal).
+    pub fn resolve(url: Option<&str>) -> crate::error::Result<Self> {
+        match url {
+            Some(u) => Ok(Input::Url(crate::url_policy::parse("MCP server URL", u)?)),
+            None => Ok(Input::Document(Box::new(crate::document::Document::read_stdin()?))),
+        }
+    }
+}
+
+/// Prints `tool: message` on one line and returns the documented exit code. Walks the
+/// error chain so that context added at the binary's edge keeps the library's code.
+pub fn report(tool: &str, err: &(dyn std::error::Error + 'static)) -> std::process::ExitCode {
+    let code = exit_code_of(err);
+    let msg = crate::http::error_chain(err).replace('\n', " ");
+    eprintln!("{tool}: {msg}");
+    std::process::ExitCode::from(code.code())
+}
+
+pub fn exit_code_of(err: &(dyn std::error::Error + 'static)) -> ExitCode {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cur {
+        if let Some(ours) = e.downcast_ref::<Error>() {
+            return ours.exit_code();
+        }
+        cur = e.source();
+    }
+    ExitCode::Internal
+}
+
+/// Shared text for the end of every tool's `--help` and man page.
+pub fn after_help(examples: &str) -> String {
+    format!(
+        "EXAMPLES:\n{examples}\n\n{}\n\nENVIRONMENT:\n  MCP_OAUTH_PROFILE, MCP_OAUTH_CREDENTIAL_HELPER, MCP_OAUTH_TIMEOUT (as the flags);\n  DOCKER_CONFIG (where config.json picks the credential helper); HTTPS_PROXY, NO_PROXY;\n  SSL_CERT_FILE (extra CA certificates); BROWSER (the command that opens URLs)",
+        crate::error::EXIT_CODES_HELP
+    )
+}
+
+/// The whole `main` of a tool, like uutils' `bin!`: parse, run, map errors to exit codes.
+/// `$krate` must expose `Cli: clap::Parser` and `run(Cli) -> anyhow::Result<ExitCode>`.
+#[macro_export]
+macro_rules! tool_main {
+    ($krate:ident) => {
+        fn main() -> std::process::ExitCode {
+            use clap::Parser as _;
+            let name = env!("CARGO_BIN_NAME");
+            match $krate::run($krate::Cli::parse()) {
+                Ok(code) => std::process::ExitCode::from(code.code()),
+                Err(err) => $crate::cli::report(name, err.as_ref()),
+            }
+        }
+    };
+}

@@ -1,0 +1,181 @@
+//! The library's error type and its stable mapping to process exit codes.
+//!
+//! Scripts branch on these codes ("needs a login" vs "network down"), so a code, once
+//! published, never changes meaning. The table is in the README and in every man page
+//! (see [`EXIT_CODES_HELP`]).
+
+use std::fmt;
+
+/// Process exit codes shared by every tool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum ExitCode {
+    Success = 0,
+    /// A bug or an unexpected local failure (I/O on our own files, ...).
+    Internal = 1,
+    /// Bad command line or bad input document (clap also exits 2 on usage errors).
+    Usage = 2,
+    /// The server answered, but not as the specs require, or with an OAuth error.
+    Protocol = 3,
+    /// The server could not be reached: DNS, connect, TLS, timeout.
+    Network = 4,
+    /// Refused for safety: non-HTTPS endpoint, issuer or `iss` mismatch, state mismatch,
+    /// PRM resource mismatch, no PKCE S256.
+    Security = 5,
+    /// The credential helper or the file store failed.
+    Store = 6,
+    /// No usable stored token (none stored, or the server refused the refresh): run a login.
+    LoginRequired = 7,
+    /// The user or the server declined the authorization, or the callback never came.
+    AuthorizationFailed = 8,
+    /// Partly done: local state was erased but the server-side revocation failed.
+    Partial = 9,
+    /// `mcp-discover --check` found at least one spec error.
+    CheckFailed = 10,
+}
+
+impl ExitCode {
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+/// The exit-code table as it appears in `--help` and the man pages.
+pub const EXIT_CODES_HELP: &str = "\
+EXIT STATUS:
+  0   success
+  1   internal error
+  2   usage error: bad flags, not a URL, bad input document
+  3   protocol error: the server answered with an error or off-spec
+  4   network error: unreachable, TLS failure, timeout
+  5   refused for safety: non-HTTPS endpoint, issuer/iss/state/resource mismatch, no PKCE S256
+  6   credential store error
+  7   login required: no stored token, or the refresh was refused
+  8   authorization declined, or no callback before the timeout
+  9   partly done: erased locally, but revocation at the server failed
+  10  --check found spec errors";
+
+/// An OAuth error response (RFC 6749 §5.2, RFC 7591 §3.2.2, RFC 8628 §3.5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OAuthErrorBody {
+    pub error: String,
+    pub error_description: Option<String>,
+    pub error_uri: Option<String>,
+}
+
+impl fmt::Display for OAuthErrorBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.error)?;
+        if let Some(d) = &self.error_description {
+            write!(f, ": {d}")?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    Usage(String),
+
+    #[error("{0}")]
+    InvalidInput(String),
+
+    #[error("{url}: {message}")]
+    Network { url: String, message: String },
+
+    #[error("{url}: {message}")]
+    Protocol { url: String, message: String },
+
+    #[error("{context}: the server said {body}")]
+    OAuth { context: String, body: OAuthErrorBody },
+
+    #[error("refused: {0}")]
+    Security(String),
+
+    #[error("credential store: {0}")]
+    Store(String),
+
+    #[error("{0}")]
+    LoginRequired(String),
+
+    #[error("{0}")]
+    AuthorizationFailed(String),
+
+    #[error("{0}")]
+    Partial(String),
+
+    #[error("{0}")]
+    CheckFailed(String),
+
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl Error {
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            Error::Usage(_) | Error::InvalidInput(_) => ExitCode::Usage,
+            Error::Network { .. } => ExitCode::Network,
+            Error::Protocol { .. } | Error::OAuth { .. } => ExitCode::Protocol,
+            Error::Security(_) => ExitCode::Security,
+            Error::Store(_) => ExitCode::Store,
+            Error::LoginRequired(_) => ExitCode::LoginRequired,
+            Error::AuthorizationFailed(_) => ExitCode::AuthorizationFailed,
+            Error::Partial(_) => ExitCode::Partial,
+            Error::CheckFailed(_) => ExitCode::CheckFailed,
+            Error::Io { .. } | Error::Internal(_) => ExitCode::Internal,
+        }
+    }
+
+    pub fn protocol(url: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Protocol { url: url.into(), message: message.into() }
+    }
+
+    pub fn network(url: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Network { url: url.into(), message: message.into() }
+    }
+
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io { context: context.into(), source }
+    }
+
+    /// The OAuth `error` code, when the server sent one.
+    pub fn oauth_error(&self) -> Option<&str> {
+        match self {
+            Error::OAuth { body, .. } => Some(&body.error),
+            _ => None,
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_in_the_help_table() {
+        for code in 0..=10u8 {
+            assert!(
+                EXIT_CODES_HELP.lines().any(|l| l.trim_start().starts_with(&format!("{code} "))),
+                "exit code {code} is not documented"
+            );
+        }
+    }
+
+    #[test]
+    fn codes_are_stable() {
+        assert_eq!(Error::LoginRequired(String::new()).exit_code().code(), 7);
+        assert_eq!(Error::network("u", "m").exit_code().code(), 4);
+        assert_eq!(Error::Security(String::new()).exit_code().code(), 5);
+    }
+}

@@ -1,0 +1,366 @@
+//! The one HTTP client: timeouts, a response-size cap, no automatic redirects, TLS on
+//! *ring* with the system roots plus `SSL_CERT_FILE`, proxies from the environment, and
+//! the `--trace` output.
+//!
+//! Redirects are never followed here: a 307 on a token request would resend a body holding
+//! a code verifier or a client secret to wherever the server points. Discovery decides
+//! for itself what a redirect means.
+
+use crate::error::{Error, Result};
+use crate::redact;
+use serde_json::Value;
+use std::io::{Read, Write};
+use std::sync::OnceLock;
+use std::time::Duration;
+use url::Url;
+
+/// Bodies larger than this are refused: metadata and token responses are a few KiB, so a
+/// multi-megabyte answer is a broken or hostile server.
+pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+const USER_AGENT: &str = concat!("mcp-oauth/", env!("CARGO_PKG_VERSION"));
+
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    pub timeout: Duration,
+    pub max_body: usize,
+    /// Print every exchange to stderr.
+    pub trace: bool,
+    /// Show secrets in the trace (the user asked for it explicitly).
+    pub reveal: bool,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        HttpOptions { timeout: DEFAULT_TIMEOUT, max_body: DEFAULT_MAX_BODY, trace: false, reveal: false }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum Body {
+    Empty,
+    Json(Value),
+    Form(Vec<(String, String)>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: reqwest::Method,
+    pub url: Url,
+    pub headers: Vec<(String, String)>,
+    pub body: Body,
+}
+
+impl Request {
+    pub fn get(url: Url) -> Self {
+        Request { method: reqwest::Method::GET, url, headers: Vec::new(), body: Body::Empty }
+    }
+
+    pub fn post_form(url: Url, form: Vec<(String, String)>) -> Self {
+        Request { method: reqwest::Method::POST, url, headers: Vec::new(), body: Body::Form(form) }
+    }
+
+    pub fn post_json(url: Url, json: Value) -> Self {
+        Request { method: reqwest::Method::POST, url, headers: Vec::new(), body: Body::Json(json) }
+    }
+
+    pub fn delete(url: Url) -> Self {
+        Request { method: reqwest::Method::DELETE, url, headers: Vec::new(), body: Body::Empty }
+    }
+
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_string(), value.into()));
+        self
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub url: Url,
+    pub status: u16,
+    /// Names lowercased; repeated headers kept in order.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    pub fn headers_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.headers.iter().filter(move |(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    pub fn is_redirect(&self) -> bool {
+        (300..400).contains(&self.status)
+    }
+
+    /// The media type without parameters, lowercased.
+    pub fn media_type(&self) -> Option<String> {
+        self.header("content-type")
+            .map(|ct| ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+    }
+
+    pub fn is_json_type(&self) -> bool {
+        self.media_type().is_some_and(|m| m == "application/json" || m.ends_with("+json"))
+    }
+
+    /// Parses the body as a JSON object, with an error that says what came instead.
+    pub fn json_object(&self) -> Result<serde_json::Map<String, Value>> {
+        match serde_json::from_slice::<Value>(&self.body) {
+            Ok(Value::Object(map)) => Ok(map),
+            Ok(other) => Err(Error::protocol(
+                self.url.as_str(),
+                format!("expected a JSON object, got {}", json_kind(&other)),
+            )),
+            Err(_) => Err(Error::protocol(
+                self.url.as_str(),
+                format!(
+                    "expected JSON, got {} ({} bytes{})",
+                    self.media_type().unwrap_or_else(|| "no content type".into()),
+                    self.body.len(),
+                    snippet(&self.body)
+                ),
+            )),
+        }
+    }
+}
+
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// The start of a non-JSON body, on one line, for error messages ("<html>...").
+fn snippet(body: &[u8]) -> String {
+    let text: String = String::from_utf8_lossy(&body[..body.len().min(60)])
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let text = text.trim();
+    if text.is_empty() { String::new() } else { format!(": {text:?}") }
+}
+
+pub struct Http {
+    options: HttpOptions,
+    client: OnceLock<std::result::Result<reqwest::blocking::Client, String>>,
+}
+
+impl Http {
+    pub fn new(options: HttpOptions) -> Self {
+        Http { options, client: OnceLock::new() }
+    }
+
+    pub fn options(&self) -> &HttpOptions {
+        &self.options
+    }
+
+    /// Built on first use: loading the system roots costs milliseconds, and a cached
+    /// `mcp-token` must not pay for it.
+    fn client(&self) -> Result<&reqwest::blocking::Client> {
+        let built = self.client.get_or_init(|| {
+            // Another thread or caller may have installed it already; either way ring is in place.
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            reqwest::blocking::Client::builder()
+                .user_agent(USER_AGENT)
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(self.options.timeout)
+                .connect_timeout(self.options.timeout.min(Duration::from_secs(10)))
+                .build()
+                .map_err(|e| format!("cannot set up the HTTP client: {}", error_chain(&e)))
+        });
+        built.as_ref().map_err(|e| Error::Internal(e.clone()))
+    }
+
+    pub fn send(&self, req: Request) -> Result<Response> {
+        let client = self.client()?;
+        if self.options.trace {
+            self.trace_request(&req);
+        }
+        let mut builder = client.request(req.method.clone(), req.url.clone());
+        for (n, v) in &req.headers {
+            builder = builder.header(n.as_str(), v.as_str());
+        }
+        builder = match &req.body {
+            Body::Empty => builder,
+            Body::Json(v) => builder.json(v),
+            Body::Form(f) => builder.form(f),
+        };
+        let resp = builder.send().map_err(|e| self.transport_error(&req.url, &e))?;
+        let status = resp.status().as_u16();
+        let headers: Vec<(String, String)> = resp
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect();
+        let max = self.options.max_body;
+        if let Some(len) = resp.content_length()
+            && len > max as u64
+        {
+            return Err(Error::protocol(
+                req.url.as_str(),
+                format!("response body of {len} bytes is over the {max}-byte limit"),
+            ));
+        }
+        let mut body = Vec::new();
+        resp.take(max as u64 + 1)
+            .read_to_end(&mut body)
+            .map_err(|e| Error::network(req.url.as_str(), format!("reading the response: {}", error_chain(&e))))?;
+        if body.len() > max {
+            return Err(Error::protocol(req.url.as_str(), format!("response body is over the {max}-byte limit")));
+        }
+        let response = Response { url: req.url, status, headers, body };
+        if self.options.trace {
+            self.trace_response(&response);
+        }
+        Ok(response)
+    }
+
+    fn transport_error(&self, url: &Url, e: &reqwest::Error) -> Error {
+        let what = if e.is_timeout() {
+            format!("timed out after {}s", self.options.timeout.as_secs_f32())
+        } else if e.is_connect() {
+            format!("cannot connect: {}", innermost(e))
+        } else {
+            error_chain(e)
+        };
+        Error::network(url.as_str(), what)
+    }
+
+    fn trace_request(&self, req: &Request) {
+        let mut out = format!("> {} {}\n", req.method, self.show_url(&req.url));
+        for (n, v) in &req.headers {
+            out += &format!(">   {n}: {}\n", self.show_header(n, v));
+        }
+        match &req.body {
+            Body::Empty => {}
+            Body::Json(v) => out += &indent(">   ", &self.show_json(v)),
+            Body::Form(f) => {
+                let shown: Vec<(String, String)> = if self.options.reveal {
+                    f.clone()
+                } else {
+                    redact::pairs(f.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                };
+                for (k, v) in shown {
+                    out += &format!(">   {k}={v}\n");
+                }
+            }
+        }
+        emit(&out);
+    }
+
+    fn trace_response(&self, r: &Response) {
+        let mut out = format!("< {} {}\n", r.status, self.show_url(&r.url));
+        for (n, v) in &r.headers {
+            if TRACED_HEADERS.contains(&n.as_str()) {
+                out += &format!("<   {n}: {}\n", self.show_header(n, v));
+            }
+        }
+        if r.body.is_empty() {
+        } else if let Ok(v) = serde_json::from_slice::<Value>(&r.body) {
+            out += &indent("<   ", &self.show_json(&v));
+        } else {
+            out += &format!("<   ({} bytes of {})\n", r.body.len(), r.media_type().unwrap_or_else(|| "unknown type".into()));
+        }
+        emit(&out);
+    }
+
+    fn show_url(&self, u: &Url) -> String {
+        if self.options.reveal { u.to_string() } else { redact::url(u) }
+    }
+
+    fn show_header(&self, n: &str, v: &str) -> String {
+        if self.options.reveal { v.to_string() } else { redact::header_value(n, v) }
+    }
+
+    fn show_json(&self, v: &Value) -> String {
+        let v = if self.options.reveal { v.clone() } else { redact::json(v) };
+        serde_json::to_string_pretty(&v).unwrap_or_default()
+    }
+}
+
+/// Response headers that matter when debugging OAuth; the rest is noise.
+const TRACED_HEADERS: &[&str] = &[
+    "content-type",
+    "content-length",
+    "location",
+    "www-authenticate",
+    "cache-control",
+    "retry-after",
+    "mcp-session-id",
+    "dpop-nonce",
+];
+
+fn indent(prefix: &str, text: &str) -> String {
+    text.lines().map(|l| format!("{prefix}{l}\n")).collect()
+}
+
+/// One write per message so concurrent discovery probes do not interleave lines.
+fn emit(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes());
+}
+
+/// "a: b: c" from an error and its sources, without repeating text that a wrapper already
+/// included from its source.
+pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = vec![e.to_string()];
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        let t = s.to_string();
+        if !parts.last().is_some_and(|p| p.contains(&t)) {
+            parts.push(t);
+        }
+        cur = s.source();
+    }
+    parts.join(": ")
+}
+
+fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur: &dyn std::error::Error = e;
+    while let Some(s) = cur.source() {
+        cur = s;
+    }
+    cur.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resp(ct: &str, body: &str) -> Response {
+        Response {
+            url: Url::parse("http://127.0.0.1/x").unwrap(),
+            status: 200,
+            headers: vec![("content-type".into(), ct.into())],
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn html_instead_of_json_names_what_came() {
+        let e = resp("text/html; charset=utf-8", "<html><body>login</body></html>").json_object().unwrap_err();
+        let msg = e.to_string();
+        assert!(msg.contains("text/html"), "{msg}");
+        assert!(msg.contains("<html>"), "{msg}");
+        assert_eq!(e.exit_code().code(), 3);
+    }
+
+    #[test]
+    fn media_type_ignores_parameters() {
+        assert!(resp("Application/JSON; charset=utf-8", "{}").is_json_type());
+        assert!(resp("application/jwk-set+json", "{}").is_json_type());
+        assert!(!resp("text/plain", "{}").is_json_type());
+    }
+}

@@ -1,0 +1,15 @@
+//! The OAuth 2.1 client side of the MCP authorization spec (revision 2026-07-28), as a
+//! library: each `mcp-*` tool is a thin command line over one step of it.
+
+pub mod cli;
+pub mod client;
+pub mod document;
+pub mod error;
+pub mod http;
+pub mod metadata;
+pub mod redact;
+pub mod store;
+pub mod url_policy;
+pub mod www_authenticate;
+
+pub use error::{Error, ExitCode, Result};

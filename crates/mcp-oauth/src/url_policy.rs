@@ -1,0 +1,90 @@
+//! Which URLs we are willing to talk to, send users to, or use as a resource identifier.
+
+use crate::error::{Error, Result};
+use url::{Host, Url};
+
+/// Parses a URL given on the command line or in a document, with a usage error that names it.
+pub fn parse(what: &str, s: &str) -> Result<Url> {
+    let url = Url::parse(s.trim()).map_err(|e| Error::Usage(format!("{what} {s:?} is not a URL: {e}")))?;
+    match url.scheme() {
+        "http" | "https" => {}
+        other => return Err(Error::Usage(format!("{what} {s:?}: unsupported scheme {other:?}, need https"))),
+    }
+    if url.host().is_none() {
+        return Err(Error::Usage(format!("{what} {s:?} has no host")));
+    }
+    Ok(url)
+}
+
+/// Loopback hosts: where plain HTTP is acceptable (development servers, redirect URIs).
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost") || d.to_ascii_lowercase().ends_with(".localhost"),
+        None => false,
+    }
+}
+
+/// MCP 2026-07-28 security considerations: every authorization-server endpoint MUST be
+/// HTTPS. Loopback is the one exception we allow, for local development and tests.
+pub fn require_secure(what: &str, url: &Url) -> Result<()> {
+    if url.scheme() == "https" || (url.scheme() == "http" && is_loopback(url)) {
+        Ok(())
+    } else {
+        Err(Error::Security(format!(
+            "{what} {url} is not HTTPS; only https:// (or http:// on a loopback address) is allowed"
+        )))
+    }
+}
+
+/// RFC 8707 / MCP "canonical URI": lowercase scheme and host (the `url` crate already does
+/// that), no fragment, and no trailing slash unless the path is only `/`, which we then
+/// drop too: `https://mcp.example.com/` and `https://mcp.example.com` name one resource,
+/// and the spec's examples use the slash-less form.
+pub fn canonical_resource(url: &Url) -> String {
+    let mut u = url.clone();
+    u.set_fragment(None);
+    let s = u.to_string();
+    if u.path() == "/" && u.query().is_none() {
+        s.trim_end_matches('/').to_string()
+    } else {
+        s
+    }
+}
+
+/// The origin (`scheme://host[:port]`) of a URL, as a string without a trailing slash.
+pub fn origin(url: &Url) -> String {
+    url.origin().ascii_serialization()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_http_is_fine_other_http_is_not() {
+        let ok = Url::parse("http://127.0.0.1:8080/x").unwrap();
+        let ok6 = Url::parse("http://[::1]:8080/x").unwrap();
+        let bad = Url::parse("http://example.com/x").unwrap();
+        assert!(require_secure("t", &ok).is_ok());
+        assert!(require_secure("t", &ok6).is_ok());
+        assert!(matches!(require_secure("t", &bad), Err(Error::Security(_))));
+        assert!(require_secure("t", &Url::parse("https://example.com").unwrap()).is_ok());
+    }
+
+    #[test]
+    fn canonical_forms() {
+        let c = |s: &str| canonical_resource(&Url::parse(s).unwrap());
+        assert_eq!(c("HTTPS://MCP.Example.com/"), "https://mcp.example.com");
+        assert_eq!(c("https://mcp.example.com/mcp#frag"), "https://mcp.example.com/mcp");
+        assert_eq!(c("https://mcp.example.com:8443"), "https://mcp.example.com:8443");
+        assert_eq!(c("https://mcp.example.com/mcp/"), "https://mcp.example.com/mcp/");
+    }
+
+    #[test]
+    fn rejects_non_urls() {
+        assert!(matches!(parse("server URL", "not a url"), Err(Error::Usage(_))));
+        assert!(matches!(parse("server URL", "ftp://x/y"), Err(Error::Usage(_))));
+    }
+}
