@@ -9,6 +9,7 @@ pub mod http;
 pub mod metadata;
 pub mod redact;
 pub mod store;
+pub mod token;
 pub mod url_policy;
 pub mod www_authenticate;
 
