@@ -131,6 +131,43 @@ impl Response {
     }
 }
 
+impl Response {
+    /// An RFC 6749 §5.2 error body (`error`, `error_description`, `error_uri`), if that is
+    /// what this response carries, whatever its status.
+    pub fn oauth_error(&self) -> Option<crate::error::OAuthErrorBody> {
+        let v: Value = serde_json::from_slice(&self.body).ok()?;
+        let error = v.get("error")?.as_str()?.to_string();
+        let text = |k: &str| v.get(k).and_then(Value::as_str).map(String::from);
+        Some(crate::error::OAuthErrorBody { error, error_description: text("error_description"), error_uri: text("error_uri") })
+    }
+
+    /// The JSON object of a successful OAuth endpoint answer (any 2xx, since registration
+    /// answers 201 and some token endpoints do too), or the error the server meant.
+    /// `context` names the step for the message ("token request", "registration").
+    pub fn oauth_json(&self, context: &str) -> Result<serde_json::Map<String, Value>> {
+        if let Some(body) = self.oauth_error() {
+            return Err(Error::OAuth { context: format!("{context} ({})", self.status), body });
+        }
+        if self.is_redirect() {
+            return Err(Error::protocol(
+                self.url.as_str(),
+                format!(
+                    "{context}: answered {} redirecting to {}; credentials are never sent after a redirect",
+                    self.status,
+                    self.header("location").unwrap_or("nowhere")
+                ),
+            ));
+        }
+        if !self.is_success() {
+            return Err(Error::protocol(
+                self.url.as_str(),
+                format!("{context}: HTTP {}{}", self.status, snippet(&self.body)),
+            ));
+        }
+        self.json_object()
+    }
+}
+
 fn json_kind(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",

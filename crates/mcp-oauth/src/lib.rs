@@ -3,9 +3,11 @@
 
 pub mod cli;
 pub mod client;
+pub mod client_auth;
 pub mod document;
 pub mod error;
 pub mod http;
+pub mod jwt;
 pub mod metadata;
 pub mod redact;
 pub mod store;

@@ -88,14 +88,288 @@ pub fn now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
+const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
 /// Sends one grant to the token endpoint and returns the parsed success response. An
 /// OAuth error answer becomes [`Error::OAuth`] (so `invalid_grant` is recognisable).
+/// `scope` is sent when given; refreshes normally omit it (RFC 6749 §6: same scope).
 pub fn request(
-    _http: &Http,
-    _endpoint: Endpoint<'_>,
-    _grant: &Grant,
-    _resource: &str,
-    _scope: Option<&str>,
+    http: &Http,
+    endpoint: Endpoint<'_>,
+    grant: &Grant,
+    resource: &str,
+    scope: Option<&str>,
 ) -> Result<TokenResponse> {
-    Err(Error::Internal("token requests are not implemented yet".into()))
+    let url = crate::url_policy::parse("token endpoint", endpoint.token_endpoint)?;
+    crate::url_policy::require_secure("token endpoint", &url)?;
+    let mut form: Vec<(String, String)> = Vec::new();
+    let mut put = |k: &str, v: &str| form.push((k.to_string(), v.to_string()));
+    match grant {
+        Grant::AuthorizationCode { code, code_verifier, redirect_uri } => {
+            put("grant_type", "authorization_code");
+            put("code", code);
+            put("code_verifier", code_verifier);
+            put("redirect_uri", redirect_uri);
+        }
+        Grant::RefreshToken { refresh_token } => {
+            put("grant_type", "refresh_token");
+            put("refresh_token", refresh_token);
+        }
+        Grant::ClientCredentials => put("grant_type", "client_credentials"),
+        Grant::DeviceCode { device_code } => {
+            put("grant_type", DEVICE_CODE_GRANT);
+            put("device_code", device_code);
+        }
+    }
+    // RFC 8707 and MCP: always, whether or not the server advertises support.
+    put("resource", resource);
+    if let Some(scope) = scope.filter(|s| !s.is_empty()) {
+        put("scope", scope);
+    }
+    let req = crate::http::Request::post_form(url, form).header("Accept", "application/json");
+    let req = crate::client_auth::apply(req, endpoint.client, endpoint.issuer)?;
+    let resp = http.send(req)?;
+    let context = format!("{} grant", grant.name());
+    parse_response(&resp.oauth_json(&context)?, resp.url.as_str())
+}
+
+/// RFC 6749 §5.1, leniently: servers in the field send `expires_in` as a string (Azure
+/// AD), omit `token_type`, or send `scope` as an array. None of that should stop a user.
+pub fn parse_response(body: &Map<String, Value>, url: &str) -> Result<TokenResponse> {
+    let text = |k: &str| body.get(k).and_then(Value::as_str).filter(|s| !s.is_empty()).map(String::from);
+    let access_token = text("access_token")
+        .ok_or_else(|| Error::protocol(url, "token response has no access_token"))?;
+    let expires_in = match body.get("expires_in") {
+        None | Some(Value::Null) => None,
+        Some(Value::Number(n)) => n.as_u64().or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64)),
+        Some(Value::String(s)) => s.trim().parse::<u64>().ok(),
+        Some(_) => None,
+    };
+    let scope = match body.get("scope") {
+        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+        Some(Value::Array(a)) => {
+            let parts: Vec<&str> = a.iter().filter_map(Value::as_str).collect();
+            (!parts.is_empty()).then(|| parts.join(" "))
+        }
+        _ => None,
+    };
+    const KNOWN: [&str; 6] = ["access_token", "token_type", "expires_in", "refresh_token", "scope", "id_token"];
+    Ok(TokenResponse {
+        access_token,
+        token_type: text("token_type").unwrap_or_else(|| "Bearer".into()),
+        expires_in,
+        refresh_token: text("refresh_token"),
+        scope,
+        id_token: text("id_token"),
+        extra: body.iter().filter(|(k, _)| !KNOWN.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect(),
+    })
+}
+
+/// Where a token set came from, beyond the response itself.
+#[derive(Debug, Clone)]
+pub struct Origin<'a> {
+    pub issuer: &'a str,
+    pub client_id: &'a str,
+    pub resource: &'a str,
+    pub token_endpoint: &'a str,
+    pub revocation_endpoint: Option<&'a str>,
+    pub grant: &'a str,
+    pub requested_scope: Option<&'a str>,
+}
+
+impl TokenSet {
+    /// `previous_refresh` is kept when the server did not rotate (RFC 6749 §6: the
+    /// client keeps using the old one); losing it would force a new login.
+    pub fn new(resp: TokenResponse, origin: &Origin<'_>, previous_refresh: Option<&str>, now: u64) -> Self {
+        TokenSet {
+            issuer: origin.issuer.to_string(),
+            client_id: origin.client_id.to_string(),
+            resource: origin.resource.to_string(),
+            token_endpoint: origin.token_endpoint.to_string(),
+            revocation_endpoint: origin.revocation_endpoint.map(String::from),
+            access_token: resp.access_token,
+            token_type: resp.token_type,
+            refresh_token: resp.refresh_token.or_else(|| previous_refresh.map(String::from)),
+            expires_at: resp.expires_in.map(|s| now.saturating_add(s)),
+            scope: resp.scope.or_else(|| origin.requested_scope.map(String::from)),
+            requested_scope: origin.requested_scope.map(String::from),
+            id_token: resp.id_token,
+            grant: origin.grant.to_string(),
+            obtained_at: now,
+        }
+    }
+
+    /// Valid for at least `min_valid` more seconds. A token without an expiry is taken
+    /// as valid: the server gave no lifetime, and only a 401 can tell otherwise.
+    pub fn valid_for(&self, min_valid: u64, now: u64) -> bool {
+        self.expires_at.is_none_or(|t| t > now.saturating_add(min_valid))
+    }
+
+    pub fn scopes(&self) -> Vec<String> {
+        self.scope.as_deref().unwrap_or("").split_whitespace().map(String::from).collect()
+    }
+
+    /// The document's view: no secrets unless revealed.
+    pub fn info(&self, store_key: &crate::store::Key, reveal: bool) -> crate::document::TokenInfo {
+        crate::document::TokenInfo {
+            store_key: store_key.to_string(),
+            token_type: self.token_type.clone(),
+            expires_at: self.expires_at,
+            scope: self.scope.clone(),
+            has_refresh_token: self.refresh_token.is_some(),
+            grant: self.grant.clone(),
+            access_token: reveal.then(|| self.access_token.clone()),
+            refresh_token: if reveal { self.refresh_token.clone() } else { None },
+        }
+    }
+}
+
+/// How a usable token was obtained by [`fresh`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Freshness {
+    /// Straight from the store: no network, one `get`.
+    Cached,
+    Refreshed,
+}
+
+/// The command that gets a new token, for "login required" messages.
+fn login_hint(resource: &str, profile: Option<&str>) -> String {
+    match profile {
+        Some(p) => format!("run: mcp-authorize --profile {p} {resource}"),
+        None => format!("run: mcp-authorize {resource}"),
+    }
+}
+
+/// A token for `resource` valid for at least `min_valid` seconds: the stored one when it
+/// is, else a refreshed one, persisted before it is returned.
+///
+/// Two processes refreshing at once with rotating refresh tokens would otherwise both
+/// spend the same refresh token and one would lose: the refresh happens under the key's
+/// lock, and the entry is re-read inside it, so the second process finds the first one's
+/// fresh token and uses it. A refused refresh erases nothing: the user may still want to
+/// revoke, or the failure may be the server's.
+pub fn fresh(
+    http: &Http,
+    store: &crate::store::Store,
+    resource: &str,
+    profile: Option<&str>,
+    min_valid: u64,
+) -> Result<(TokenSet, Freshness)> {
+    let key = crate::store::keys::token(resource, profile);
+    let missing = || Error::LoginRequired(format!("no token stored for {resource}; {}", login_hint(resource, profile)));
+    let set: TokenSet = store.load(&key)?.ok_or_else(missing)?;
+    if set.valid_for(min_valid, now()) {
+        return Ok((set, Freshness::Cached));
+    }
+    let _guard = store.lock(&key)?;
+    let set: TokenSet = store.load(&key)?.ok_or_else(missing)?;
+    if set.valid_for(min_valid, now()) {
+        return Ok((set, Freshness::Refreshed));
+    }
+    let refreshed = refresh(http, store, &set, profile)?;
+    store.save(&key, &refreshed)?;
+    Ok((refreshed, Freshness::Refreshed))
+}
+
+/// One refresh of a stored set (RFC 6749 §6, with `resource`). The caller holds the lock.
+pub fn refresh(http: &Http, store: &crate::store::Store, set: &TokenSet, profile: Option<&str>) -> Result<TokenSet> {
+    let expired = || {
+        Error::LoginRequired(format!(
+            "the token for {} has expired and there is no refresh token; {}",
+            set.resource,
+            login_hint(&set.resource, profile)
+        ))
+    };
+    let refresh_token = set.refresh_token.as_deref().ok_or_else(expired)?;
+    let client: ClientRecord = store.load(&crate::store::keys::client(&set.issuer, profile))?.ok_or_else(|| {
+        Error::LoginRequired(format!(
+            "the client registration for {} is gone, so the token cannot be refreshed; {}",
+            set.issuer,
+            login_hint(&set.resource, profile)
+        ))
+    })?;
+    if client.client_id != set.client_id || client.issuer != set.issuer {
+        return Err(Error::LoginRequired(format!(
+            "the stored token was issued to client {} but the client for {} is now {}; {}",
+            set.client_id,
+            set.issuer,
+            client.client_id,
+            login_hint(&set.resource, profile)
+        )));
+    }
+    let endpoint = Endpoint { token_endpoint: &set.token_endpoint, issuer: &set.issuer, client: &client };
+    let grant = Grant::RefreshToken { refresh_token: refresh_token.to_string() };
+    let resp = match request(http, endpoint, &grant, &set.resource, None) {
+        Ok(r) => r,
+        Err(e) if matches!(e.oauth_error(), Some("invalid_grant")) => {
+            return Err(Error::LoginRequired(format!(
+                "the server refused the refresh token ({e}); {}",
+                login_hint(&set.resource, profile)
+            )));
+        }
+        Err(e) => return Err(e),
+    };
+    let origin = Origin {
+        issuer: &set.issuer,
+        client_id: &set.client_id,
+        resource: &set.resource,
+        token_endpoint: &set.token_endpoint,
+        revocation_endpoint: set.revocation_endpoint.as_deref(),
+        grant: "refresh_token",
+        requested_scope: set.requested_scope.as_deref(),
+    };
+    let mut new = TokenSet::new(resp, &origin, Some(refresh_token), now());
+    // A refresh returns the same scope when it says nothing (RFC 6749 §5.1).
+    if new.scope == new.requested_scope && set.scope.is_some() {
+        new.scope = set.scope.clone();
+    }
+    Ok(new)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn parse(v: Value) -> Result<TokenResponse> {
+        parse_response(v.as_object().unwrap(), "https://as.example/token")
+    }
+
+    #[test]
+    fn lenient_where_servers_are_sloppy() {
+        let r = parse(json!({"access_token":"at","expires_in":"3600","scope":["a","b"]})).unwrap();
+        assert_eq!(r.expires_in, Some(3600));
+        assert_eq!(r.token_type, "Bearer", "missing token_type defaults to Bearer");
+        assert_eq!(r.scope.as_deref(), Some("a b"));
+        let r = parse(json!({"access_token":"at","token_type":"DPoP","expires_in":59.9,"x":1})).unwrap();
+        assert_eq!(r.token_type, "DPoP", "case and value kept as sent");
+        assert_eq!(r.expires_in, Some(59));
+        assert_eq!(r.extra["x"], 1);
+    }
+
+    #[test]
+    fn no_access_token_is_a_protocol_error() {
+        let e = parse(json!({"token_type":"Bearer"})).unwrap_err();
+        assert_eq!(e.exit_code().code(), 3);
+    }
+
+    #[test]
+    fn token_set_keeps_an_unrotated_refresh_token() {
+        let origin = Origin {
+            issuer: "i",
+            client_id: "c",
+            resource: "r",
+            token_endpoint: "t",
+            revocation_endpoint: None,
+            grant: "refresh_token",
+            requested_scope: Some("a"),
+        };
+        let resp = parse(json!({"access_token":"new","expires_in":60})).unwrap();
+        let set = TokenSet::new(resp, &origin, Some("old-rt"), 1000);
+        assert_eq!(set.refresh_token.as_deref(), Some("old-rt"));
+        assert_eq!(set.expires_at, Some(1060));
+        assert_eq!(set.scope.as_deref(), Some("a"));
+        assert!(set.valid_for(59, 1000));
+        assert!(!set.valid_for(60, 1000));
+    }
 }

@@ -1,0 +1,184 @@
+//! The two things we do with JWTs: sign RFC 7523 client assertions (`private_key_jwt`) and
+//! decode claims for display (no signature check: it is for reading, not for trusting).
+
+use crate::error::{Error, Result};
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use ring::rand::{SecureRandom, SystemRandom};
+use ring::signature::{self, EcdsaKeyPair, KeyPair as _, RsaKeyPair};
+use serde_json::{Value, json};
+
+/// How long an assertion is valid: short, since it is used at once (TS SDK uses 300 s too).
+const ASSERTION_LIFETIME: u64 = 300;
+
+enum SigningKey {
+    Rsa(RsaKeyPair),
+    Ec(EcdsaKeyPair),
+}
+
+impl SigningKey {
+    fn alg(&self) -> &'static str {
+        match self {
+            SigningKey::Rsa(_) => "RS256",
+            SigningKey::Ec(_) => "ES256",
+        }
+    }
+}
+
+/// Reads a PEM private key: PKCS#8 (RSA or EC P-256) or PKCS#1 RSA.
+fn load_key(path: &str) -> Result<SigningKey> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(format!("reading the private key {path}"), e))?;
+    let (label, der) = pem_block(&text).ok_or_else(|| Error::InvalidInput(format!("{path}: no PEM private key found")))?;
+    let bad = |e: &dyn std::fmt::Display| Error::InvalidInput(format!("{path}: unusable {label}: {e}"));
+    match label.as_str() {
+        "PRIVATE KEY" => {
+            if let Ok(k) = RsaKeyPair::from_pkcs8(&der) {
+                return Ok(SigningKey::Rsa(k));
+            }
+            let rng = SystemRandom::new();
+            EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &der, &rng)
+                .map(SigningKey::Ec)
+                .map_err(|_| bad(&"not an RSA or EC P-256 key"))
+        }
+        "RSA PRIVATE KEY" => RsaKeyPair::from_der(&der).map(SigningKey::Rsa).map_err(|e| bad(&e)),
+        other => Err(Error::InvalidInput(format!(
+            "{path}: {other} keys are not supported; convert with `openssl pkcs8 -topk8 -nocrypt`"
+        ))),
+    }
+}
+
+fn pem_block(text: &str) -> Option<(String, Vec<u8>)> {
+    let start = text.find("-----BEGIN ")?;
+    let rest = &text[start + 11..];
+    let label_end = rest.find("-----")?;
+    let label = rest[..label_end].to_string();
+    let body_start = label_end + 5;
+    let end = rest.find(&format!("-----END {label}-----"))?;
+    let b64: String = rest[body_start..end].chars().filter(|c| !c.is_whitespace()).collect();
+    STANDARD.decode(b64).ok().map(|der| (label, der))
+}
+
+/// The public half as a JWK, so tests (and users registering the client) can publish it.
+pub fn public_jwk(path: &str, kid: Option<&str>) -> Result<Value> {
+    let key = load_key(path)?;
+    let mut jwk = match &key {
+        SigningKey::Rsa(k) => {
+            let c: ring::rsa::PublicKeyComponents<Vec<u8>> = k.public().into();
+            json!({"kty":"RSA","n":URL_SAFE_NO_PAD.encode(&c.n),"e":URL_SAFE_NO_PAD.encode(&c.e),"alg":"RS256","use":"sig"})
+        }
+        SigningKey::Ec(k) => {
+            // Uncompressed point: 0x04 || x || y.
+            let p = k.public_key().as_ref();
+            json!({"kty":"EC","crv":"P-256","x":URL_SAFE_NO_PAD.encode(&p[1..33]),"y":URL_SAFE_NO_PAD.encode(&p[33..65]),"alg":"ES256","use":"sig"})
+        }
+    };
+    if let Some(kid) = kid {
+        jwk["kid"] = json!(kid);
+    }
+    Ok(jwk)
+}
+
+/// An RFC 7523 §2.2 client assertion: `iss` = `sub` = client id, `aud` = the issuer
+/// (what the MCP client-credentials extension recommends), short-lived, unique `jti`.
+pub fn client_assertion(key_file: &str, kid: Option<&str>, client_id: &str, audience: &str, now: u64) -> Result<String> {
+    let key = load_key(key_file)?;
+    let rng = SystemRandom::new();
+    let mut jti = [0u8; 16];
+    rng.fill(&mut jti).map_err(|_| Error::Internal("no system randomness".into()))?;
+    let mut header = json!({"alg": key.alg(), "typ": "JWT"});
+    if let Some(kid) = kid {
+        header["kid"] = json!(kid);
+    }
+    let claims = json!({
+        "iss": client_id, "sub": client_id, "aud": audience,
+        "iat": now, "exp": now + ASSERTION_LIFETIME, "jti": URL_SAFE_NO_PAD.encode(jti),
+    });
+    let signing_input = format!("{}.{}", URL_SAFE_NO_PAD.encode(header.to_string()), URL_SAFE_NO_PAD.encode(claims.to_string()));
+    let sig = match &key {
+        SigningKey::Rsa(k) => {
+            let mut sig = vec![0u8; k.public().modulus_len()];
+            k.sign(&signature::RSA_PKCS1_SHA256, &rng, signing_input.as_bytes(), &mut sig)
+                .map_err(|_| Error::Internal("RSA signing failed".into()))?;
+            sig
+        }
+        SigningKey::Ec(k) => k
+            .sign(&rng, signing_input.as_bytes())
+            .map_err(|_| Error::Internal("ECDSA signing failed".into()))?
+            .as_ref()
+            .to_vec(),
+    };
+    Ok(format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(sig)))
+}
+
+/// The header and claims of a JWS compact token, or `None` when it is not a JWT
+/// (opaque access tokens are common and fine).
+pub fn decode_unverified(token: &str) -> Option<(Value, Value)> {
+    let mut parts = token.split('.');
+    let (h, p, _s) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let decode = |s: &str| -> Option<Value> {
+        let bytes = URL_SAFE_NO_PAD.decode(s.trim_end_matches('=')).ok()?;
+        match serde_json::from_slice(&bytes).ok()? {
+            v @ Value::Object(_) => Some(v),
+            _ => None,
+        }
+    };
+    Some((decode(h)?, decode(p)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // A throwaway EC P-256 PKCS#8 key generated with ring for this test only.
+    fn ec_key_file() -> tempfile::NamedTempFile {
+        let rng = SystemRandom::new();
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
+        let pem = format!("-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n", STANDARD.encode(pkcs8.as_ref()));
+        let f = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(f.path(), pem).unwrap();
+        f
+    }
+
+    #[test]
+    fn ec_assertion_verifies_with_the_published_jwk() {
+        let f = ec_key_file();
+        let path = f.path().to_str().unwrap();
+        let jwt = client_assertion(path, Some("k1"), "cid", "https://as.example", 1_000).unwrap();
+        let (header, claims) = decode_unverified(&jwt).unwrap();
+        assert_eq!(header["alg"], "ES256");
+        assert_eq!(header["kid"], "k1");
+        assert_eq!(claims["iss"], "cid");
+        assert_eq!(claims["sub"], "cid");
+        assert_eq!(claims["aud"], "https://as.example");
+        assert_eq!(claims["exp"], 1_300);
+
+        let jwk = public_jwk(path, None).unwrap();
+        let mut point = vec![4u8];
+        point.extend(URL_SAFE_NO_PAD.decode(jwk["x"].as_str().unwrap()).unwrap());
+        point.extend(URL_SAFE_NO_PAD.decode(jwk["y"].as_str().unwrap()).unwrap());
+        let (input, sig) = jwt.rsplit_once('.').unwrap();
+        let sig = URL_SAFE_NO_PAD.decode(sig).unwrap();
+        signature::UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, &point)
+            .verify(input.as_bytes(), &sig)
+            .expect("signature verifies");
+    }
+
+    #[test]
+    fn unsupported_keys_are_named() {
+        let f = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(f.path(), "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n").unwrap();
+        let e = client_assertion(f.path().to_str().unwrap(), None, "c", "a", 0).err().unwrap();
+        assert!(e.to_string().contains("openssl pkcs8"), "{e}");
+    }
+
+    #[test]
+    fn opaque_tokens_are_not_jwts() {
+        assert!(decode_unverified("opaque-token-value").is_none());
+        assert!(decode_unverified("a.b.c").is_none());
+        let jwt = format!("{}.{}.sig", URL_SAFE_NO_PAD.encode(r#"{"alg":"none"}"#), URL_SAFE_NO_PAD.encode(r#"{"sub":"u"}"#));
+        assert_eq!(decode_unverified(&jwt).unwrap().1["sub"], "u");
+    }
+}
