@@ -10,6 +10,7 @@ pub mod http;
 pub mod jwt;
 pub mod metadata;
 pub mod redact;
+pub mod revocation;
 pub mod store;
 pub mod token;
 pub mod url_policy;

@@ -84,6 +84,14 @@ pub struct TokenSet {
     pub obtained_at: u64,
 }
 
+/// The store key of the token set for an MCP server. Keyed by the canonical *server URL*
+/// (not the resource, which only discovery knows), so `mcp-token URL` finds it with one
+/// `get` and no network. Every tool that stores or reads tokens goes through this.
+pub fn store_key(server_url: &str, profile: Option<&str>) -> Result<crate::store::Key> {
+    let url = crate::url_policy::parse("MCP server URL", server_url)?;
+    Ok(crate::store::keys::token(&crate::url_policy::canonical_resource(&url), profile))
+}
+
 pub fn now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
@@ -240,7 +248,7 @@ fn login_hint(resource: &str, profile: Option<&str>) -> String {
     }
 }
 
-/// A token for `resource` valid for at least `min_valid` seconds: the stored one when it
+/// A token for the MCP server valid for at least `min_valid` seconds: the stored one when it
 /// is, else a refreshed one, persisted before it is returned.
 ///
 /// Two processes refreshing at once with rotating refresh tokens would otherwise both
@@ -251,12 +259,13 @@ fn login_hint(resource: &str, profile: Option<&str>) -> String {
 pub fn fresh(
     http: &Http,
     store: &crate::store::Store,
-    resource: &str,
+    server_url: &str,
     profile: Option<&str>,
     min_valid: u64,
 ) -> Result<(TokenSet, Freshness)> {
-    let key = crate::store::keys::token(resource, profile);
-    let missing = || Error::LoginRequired(format!("no token stored for {resource}; {}", login_hint(resource, profile)));
+    let key = store_key(server_url, profile)?;
+    let missing =
+        || Error::LoginRequired(format!("no token stored for {server_url}; {}", login_hint(server_url, profile)));
     let set: TokenSet = store.load(&key)?.ok_or_else(missing)?;
     if set.valid_for(min_valid, now()) {
         return Ok((set, Freshness::Cached));

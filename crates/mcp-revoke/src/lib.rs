@@ -1,19 +1,129 @@
-//! `mcp-revoke`: Revoke tokens at the authorization server, then erase them from the credential store.
+//! `mcp-revoke`: RFC 7009 revocation at the authorization server, then erase what is stored.
 
 use clap::Parser;
-use mcp_oauth::cli::CommonArgs;
+use mcp_oauth::cli::{CommonArgs, Context, Input};
+use mcp_oauth::client::ClientRecord;
+use mcp_oauth::document::write_stdout_line;
+use mcp_oauth::revocation::{self, Hint};
+use mcp_oauth::store::keys;
+use mcp_oauth::token::{self, TokenSet};
 use mcp_oauth::{Error, ExitCode};
+use serde_json::json;
+
+const EXAMPLES: &str = r#"  mcp-revoke https://mcp.example.com/mcp
+  mcp-revoke --client https://mcp.example.com/mcp     # also forget (and delete) the client
+  mcp-revoke --profile work https://mcp.example.com/mcp"#;
 
 #[derive(Debug, Parser)]
-#[command(name = "mcp-revoke", version, about = "Revoke tokens at the authorization server, then erase them from the credential store", after_help = mcp_oauth::cli::after_help("  mcp-revoke https://mcp.example.com/mcp"))]
+#[command(
+    name = "mcp-revoke",
+    version,
+    about = "Revoke tokens at the authorization server, then erase them from the credential store",
+    long_about = "Revoke the stored refresh token and access token at the authorization server's revocation endpoint (RFC 7009, with the client's authentication), then erase them from the credential store. Running it again succeeds. When the server has no revocation endpoint or cannot be reached, the tokens are still erased locally, a warning is printed, and the exit code is 9.",
+    after_help = mcp_oauth::cli::after_help(EXAMPLES)
+)]
 pub struct Cli {
     /// The MCP server URL [default: read the pipeline document on stdin]
     pub url: Option<String>,
+
+    /// Also remove the stored client; deletes the registration at the server too when it
+    /// was dynamically registered with a management URI (RFC 7592)
+    #[arg(long)]
+    pub client: bool,
 
     #[command(flatten)]
     pub common: CommonArgs,
 }
 
-pub fn run(_cli: Cli) -> anyhow::Result<ExitCode> {
-    Err(Error::Internal("mcp-revoke is not implemented yet".into()).into())
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let ctx = Context::new(cli.common.clone());
+    let (server_url, doc_issuer, doc_revocation) = match Input::resolve(cli.url.as_deref())? {
+        Input::Url(u) => (u.to_string(), None, None),
+        Input::Document(d) => {
+            let asv = d.authorization_server.as_ref();
+            (
+                d.server_url.clone(),
+                asv.map(|a| a.issuer.clone()),
+                asv.and_then(|a| a.metadata.revocation_endpoint.clone()),
+            )
+        }
+    };
+    let store = ctx.store()?;
+    let profile = ctx.profile();
+    let token_key = token::store_key(&server_url, profile)?;
+    let mut warnings: Vec<String> = Vec::new();
+    let mut revoked: Vec<&str> = Vec::new();
+    let mut erased: Vec<&str> = Vec::new();
+
+    let _guard = store.lock(&token_key)?;
+    let set: Option<TokenSet> = store.load(&token_key)?;
+    let issuer = set.as_ref().map(|s| s.issuer.clone()).or(doc_issuer);
+    let client_key = issuer.as_deref().map(|i| keys::client(i, profile));
+    let client: Option<ClientRecord> = match &client_key {
+        Some(k) => store.load(k)?,
+        None => None,
+    };
+
+    if let Some(set) = &set {
+        let endpoint = set.revocation_endpoint.clone().or(doc_revocation);
+        match (&endpoint, &client) {
+            (None, _) => warnings.push(format!(
+                "{} advertises no revocation endpoint: the tokens were erased here but stay valid at the server until they expire",
+                set.issuer
+            )),
+            (Some(_), None) => warnings.push(format!(
+                "no client registration is stored for {}, so the tokens cannot be revoked at the server; erased here only",
+                set.issuer
+            )),
+            (Some(endpoint), Some(client)) => {
+                // The refresh token first: revoking it usually revokes the access tokens
+                // issued with it (RFC 7009 §2.1), and it is the one that lives long.
+                let tokens = [(Hint::RefreshToken, set.refresh_token.as_deref()), (Hint::AccessToken, Some(set.access_token.as_str()))];
+                for (hint, tok) in tokens {
+                    let Some(tok) = tok else { continue };
+                    match revocation::revoke(&ctx.http, endpoint, &set.issuer, client, tok, hint) {
+                        Ok(()) => revoked.push(hint.as_str()),
+                        Err(e) => warnings.push(format!("revoking the {} failed: {e}", hint.as_str())),
+                    }
+                }
+            }
+        }
+        store.erase(&token_key)?;
+        erased.push("token");
+    }
+
+    let mut deleted_registration = false;
+    if cli.client {
+        if let (Some(client), Some(key)) = (&client, &client_key) {
+            match revocation::delete_registration(&ctx.http, client) {
+                Ok(done) => deleted_registration = done,
+                Err(e) => warnings.push(format!("deleting the client registration at the server failed: {e}")),
+            }
+            store.erase(key)?;
+            erased.push("client");
+        }
+    }
+
+    for w in &warnings {
+        eprintln!("mcp-revoke: warning: {w}");
+    }
+    if erased.is_empty() {
+        eprintln!("mcp-revoke: nothing stored for {server_url}");
+    }
+    let report = json!({
+        "server_url": server_url,
+        "issuer": issuer,
+        "revoked": revoked,
+        "erased": erased,
+        "deleted_registration": deleted_registration,
+        "warnings": warnings,
+    });
+    let out = if ctx.pretty() { serde_json::to_string_pretty(&report)? } else { report.to_string() };
+    write_stdout_line(&out)?;
+    if warnings.is_empty() {
+        Ok(ExitCode::Success)
+    } else {
+        // Scripts must be able to tell "gone everywhere" from "gone here only".
+        Err(Error::Partial(format!("erased locally, but not everything was revoked at the server ({} warning(s))", warnings.len())).into())
+    }
 }

@@ -1,0 +1,55 @@
+//! RFC 7009 token revocation and RFC 7592 client deletion: the clean way out.
+
+use crate::client::ClientRecord;
+use crate::error::{Error, Result};
+use crate::http::{Http, Request};
+
+/// Which token is being revoked (the RFC 7009 §2.1 `token_type_hint`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hint {
+    AccessToken,
+    RefreshToken,
+}
+
+impl Hint {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Hint::AccessToken => "access_token",
+            Hint::RefreshToken => "refresh_token",
+        }
+    }
+}
+
+/// Revokes one token. RFC 7009 §2.2: 200 means revoked *or already invalid*, which is
+/// what makes a second `mcp-revoke` succeed. Plain `http` is allowed on loopback, unlike
+/// the `oauth2` crate's https-only check, so local servers can be tested.
+pub fn revoke(http: &Http, endpoint: &str, issuer: &str, client: &ClientRecord, token: &str, hint: Hint) -> Result<()> {
+    let url = crate::url_policy::parse("revocation endpoint", endpoint)?;
+    crate::url_policy::require_secure("revocation endpoint", &url)?;
+    let form = vec![("token".to_string(), token.to_string()), ("token_type_hint".to_string(), hint.as_str().to_string())];
+    let req = crate::client_auth::apply(Request::post_form(url, form), client, issuer)?;
+    let resp = http.send(req)?;
+    if resp.is_success() {
+        return Ok(());
+    }
+    match resp.oauth_error() {
+        Some(body) => Err(Error::OAuth { context: format!("revoking the {} ({})", hint.as_str(), resp.status), body }),
+        None => Err(Error::protocol(resp.url.as_str(), format!("revoking the {}: HTTP {}", hint.as_str(), resp.status))),
+    }
+}
+
+/// RFC 7592 §2.3: deletes the registration at the server, with the registration access
+/// token. 204 is success; 401/403/404 mean the registration is already gone or no longer
+/// ours to delete, which for a user cleaning up is the same outcome.
+pub fn delete_registration(http: &Http, client: &ClientRecord) -> Result<bool> {
+    let (Some(uri), Some(rat)) = (&client.registration_client_uri, &client.registration_access_token) else {
+        return Ok(false);
+    };
+    let url = crate::url_policy::parse("registration client URI", uri)?;
+    crate::url_policy::require_secure("registration client URI", &url)?;
+    let resp = http.send(Request::delete(url).header("Authorization", format!("Bearer {rat}")))?;
+    match resp.status {
+        200..=299 | 401 | 403 | 404 => Ok(true),
+        s => Err(Error::protocol(resp.url.as_str(), format!("deleting the client registration: HTTP {s}"))),
+    }
+}
