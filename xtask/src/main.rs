@@ -1,1 +1,142 @@
-fn main() {}
+//! `cargo xtask man`: renders man/*.1 and shell completions from the clap definitions, so
+//! they cannot drift from `--help`. `cargo xtask man --check` fails when the committed
+//! files are stale (the test in tests/ runs the same check).
+
+use anyhow::{Context, bail};
+use clap::CommandFactory;
+use std::path::{Path, PathBuf};
+
+const FILES: &str = "\
+$XDG_CONFIG_HOME/mcp-oauth/credentials.json (default ~/.config/mcp-oauth/credentials.json)
+    the plain file store, used when no Docker credential helper is configured or installed (mode 0600)
+$DOCKER_CONFIG/config.json (default ~/.docker/config.json)
+    credHelpers and credsStore choose the credential helper, as for the Docker CLI";
+
+fn tools() -> Vec<clap::Command> {
+    vec![
+        mcp_discover::Cli::command(),
+        mcp_dcr::Cli::command(),
+        mcp_authorize::Cli::command(),
+        mcp_token::Cli::command(),
+        mcp_revoke::Cli::command(),
+    ]
+}
+
+/// Every generated file, by path relative to the repository root.
+pub fn render_all() -> anyhow::Result<Vec<(PathBuf, Vec<u8>)>> {
+    let mut out = Vec::new();
+    let names: Vec<String> = tools().iter().map(|c| c.get_name().to_string()).collect();
+    for cmd in tools() {
+        let name = cmd.get_name().to_string();
+        out.push((PathBuf::from(format!("man/{name}.1")), man_page(cmd.clone(), &names)?));
+        for (shell, file) in [
+            (clap_complete::Shell::Bash, format!("man/completions/{name}.bash")),
+            (clap_complete::Shell::Zsh, format!("man/completions/_{name}")),
+            (clap_complete::Shell::Fish, format!("man/completions/{name}.fish")),
+        ] {
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut cmd.clone(), name.clone(), &mut buf);
+            out.push((PathBuf::from(file), buf));
+        }
+    }
+    Ok(out)
+}
+
+fn man_page(cmd: clap::Command, all: &[String]) -> anyhow::Result<Vec<u8>> {
+    let name = cmd.get_name().to_string();
+    // The after_help text holds EXAMPLES, EXIT STATUS and ENVIRONMENT blocks; in the man
+    // page each becomes a section of its own instead of clap_mangen's single "EXTRA".
+    let after = cmd.get_after_help().map(|s| s.to_string()).unwrap_or_default();
+    let man = clap_mangen::Man::new(cmd.clone().after_help(None::<&str>).after_long_help(None::<&str>))
+        .date("")
+        .source(format!("mcp-oauth {}", env!("CARGO_PKG_VERSION")))
+        .manual("mcp-oauth manual");
+    let mut buf = Vec::new();
+    man.render(&mut buf)?;
+    let mut text = String::from_utf8(buf)?;
+    for block in after.split("\n\n") {
+        let Some((heading, body)) = block.split_once(":\n") else { continue };
+        text += &section(heading.trim(), body);
+    }
+    text += &section("FILES", FILES);
+    let see: Vec<String> = all.iter().filter(|n| **n != name).map(|n| format!("{n}(1)")).collect();
+    text += &format!(".SH \"SEE ALSO\"\n{}, docker-credential-pass(1)\n", see.join(", "));
+    Ok(text.into_bytes())
+}
+
+/// A preformatted section: examples and tables must keep their line breaks.
+fn section(heading: &str, body: &str) -> String {
+    let mut s = format!(".SH \"{heading}\"\n.nf\n");
+    for line in body.lines() {
+        let line = line.replace('\\', "\\e");
+        if line.starts_with('.') || line.starts_with('\'') {
+            s += "\\&";
+        }
+        s += &line;
+        s.push('\n');
+    }
+    s += ".fi\n";
+    s
+}
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the repository").to_path_buf()
+}
+
+/// The paths whose committed content differs from what the code renders.
+pub fn stale_files() -> anyhow::Result<Vec<PathBuf>> {
+    let root = repo_root();
+    let mut stale = Vec::new();
+    for (path, content) in render_all()? {
+        if std::fs::read(root.join(&path)).ok().as_deref() != Some(content.as_slice()) {
+            stale.push(path);
+        }
+    }
+    Ok(stale)
+}
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["man"] => {
+            let root = repo_root();
+            for (path, content) in render_all()? {
+                let full = root.join(&path);
+                std::fs::create_dir_all(full.parent().expect("has a parent"))?;
+                std::fs::write(&full, content).with_context(|| format!("writing {}", full.display()))?;
+                println!("wrote {}", path.display());
+            }
+            Ok(())
+        }
+        ["man", "--check"] => {
+            let stale = stale_files()?;
+            if stale.is_empty() {
+                Ok(())
+            } else {
+                bail!("stale generated files (run `cargo xtask man`): {:?}", stale)
+            }
+        }
+        _ => bail!("usage: cargo xtask man [--check]"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn man_pages_and_completions_are_up_to_date() {
+        let stale = super::stale_files().unwrap();
+        assert!(stale.is_empty(), "run `cargo xtask man` and commit: stale {stale:?}");
+    }
+
+    #[test]
+    fn every_page_has_the_sections_a_reader_expects() {
+        for (path, content) in super::render_all().unwrap() {
+            if path.extension().is_some_and(|e| e == "1") {
+                let text = String::from_utf8(content).unwrap();
+                for s in ["EXAMPLES", "EXIT STATUS", "ENVIRONMENT", "FILES", "OPTIONS"] {
+                    assert!(text.contains(&format!(".SH \"{s}\"")) || text.contains(&format!(".SH {s}")), "{path:?} lacks {s}");
+                }
+            }
+        }
+    }
+}

@@ -1,19 +1,169 @@
-//! `mcp-token`: Print a valid access token for an MCP server, refreshing it when needed.
+//! `mcp-token`: print a valid access token for an MCP server, refreshing it when needed.
+//! What shell pipelines and CI scripts call.
 
-use clap::Parser;
-use mcp_oauth::cli::CommonArgs;
-use mcp_oauth::{Error, ExitCode};
+use anyhow::Context as _;
+use clap::{Parser, ValueEnum};
+use mcp_oauth::cli::{CommonArgs, Context, Input};
+use mcp_oauth::document::write_stdout_line;
+use mcp_oauth::token::{self, Freshness, TokenSet};
+use mcp_oauth::{ExitCode, jwt};
+use serde_json::{Value, json};
+
+const EXAMPLES: &str = r#"  curl -H "Authorization: Bearer $(mcp-token https://mcp.example.com/mcp)" ...
+  curl -H "$(mcp-token --format header https://mcp.example.com/mcp)" ...
+  eval "$(mcp-token --format env --env-var GH_MCP_TOKEN https://mcp.example.com/mcp)"
+  mcp-token --format json --min-valid 600 https://mcp.example.com/mcp | jq .expires_at
+  mcp-token --list"#;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// The access token alone
+    Token,
+    /// An `Authorization: Bearer ...` header line
+    Header,
+    /// `export VAR=...` for eval
+    Env,
+    /// JSON with expiry, scopes, issuer and the decoded JWT claims
+    Json,
+}
 
 #[derive(Debug, Parser)]
-#[command(name = "mcp-token", version, about = "Print a valid access token for an MCP server, refreshing it when needed", after_help = mcp_oauth::cli::after_help("  mcp-token https://mcp.example.com/mcp"))]
+#[command(
+    name = "mcp-token",
+    version,
+    about = "Print a valid access token for an MCP server, refreshing it when needed",
+    long_about = "Print a valid access token for an MCP server, refreshing it when needed.\n\nWhile the stored token is valid for longer than --min-valid seconds this makes no network request at all and reads the credential store once. Otherwise it refreshes with the stored refresh token (sending the RFC 8707 resource), stores the new tokens, and prints the new access token. Exit code 7 means a login is needed (no token, or the refresh was refused): run mcp-authorize.",
+    after_help = mcp_oauth::cli::after_help(EXAMPLES)
+)]
 pub struct Cli {
     /// The MCP server URL [default: read the pipeline document on stdin]
+    #[arg(required_unless_present = "list")]
     pub url: Option<String>,
+
+    /// Refresh when the token is valid for less than this many seconds
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, env = "MCP_OAUTH_MIN_VALID")]
+    pub min_valid: u64,
+
+    /// What to print
+    #[arg(long, value_enum, default_value_t = Format::Token)]
+    pub format: Format,
+
+    /// Variable name for --format env
+    #[arg(long, value_name = "NAME", default_value = "MCP_TOKEN")]
+    pub env_var: String,
+
+    /// List the stored clients and tokens (never their secrets) instead
+    #[arg(long, conflicts_with_all = ["url", "format"])]
+    pub list: bool,
 
     #[command(flatten)]
     pub common: CommonArgs,
 }
 
-pub fn run(_cli: Cli) -> anyhow::Result<ExitCode> {
-    Err(Error::Internal("mcp-token is not implemented yet".into()).into())
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let ctx = Context::new(cli.common.clone());
+    if cli.list {
+        return list(&ctx);
+    }
+    let server_url = match Input::resolve(cli.url.as_deref())? {
+        Input::Url(u) => u.to_string(),
+        Input::Document(doc) => doc.server_url,
+    };
+    let (set, freshness) = token::fresh(&ctx.http, ctx.store()?, &server_url, ctx.profile(), cli.min_valid)?;
+    if ctx.args.trace {
+        let how = match freshness {
+            Freshness::Cached => "stored token is still valid: no request made",
+            Freshness::Refreshed => "token refreshed and stored",
+        };
+        eprintln!("mcp-token: {how}");
+    }
+    let out = render(&set, cli.format, &cli.env_var, ctx.pretty())?;
+    write_stdout_line(&out)?;
+    Ok(ExitCode::Success)
+}
+
+fn render(set: &TokenSet, format: Format, env_var: &str, pretty: bool) -> anyhow::Result<String> {
+    Ok(match format {
+        Format::Token => set.access_token.clone(),
+        Format::Header => format!("Authorization: {} {}", auth_scheme(&set.token_type), set.access_token),
+        Format::Env => {
+            anyhow::ensure!(
+                !env_var.is_empty() && env_var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    && !env_var.starts_with(|c: char| c.is_ascii_digit()),
+                mcp_oauth::Error::Usage(format!("--env-var {env_var:?} is not a shell variable name"))
+            );
+            format!("export {env_var}={}", shell_quote(&set.access_token))
+        }
+        Format::Json => {
+            let mut v = json!({
+                "access_token": set.access_token,
+                "token_type": set.token_type,
+                "expires_at": set.expires_at,
+                "expires_in": set.expires_at.map(|t| t.saturating_sub(token::now())),
+                "scope": set.scope,
+                "issuer": set.issuer,
+                "client_id": set.client_id,
+                "resource": set.resource,
+            });
+            if let Some((header, claims)) = jwt::decode_unverified(&set.access_token) {
+                v["jwt"] = json!({"header": header, "claims": claims});
+            }
+            if pretty { serde_json::to_string_pretty(&v)? } else { v.to_string() }
+        }
+    })
+}
+
+/// RFC 6750 wants `Bearer`; servers that send `bearer` as the type still expect `Bearer`.
+fn auth_scheme(token_type: &str) -> &str {
+    if token_type.eq_ignore_ascii_case("bearer") { "Bearer" } else { token_type }
+}
+
+/// Single quotes survive `eval` whatever the token holds.
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+fn list(ctx: &Context) -> anyhow::Result<ExitCode> {
+    // LISTING-PENDING: wired to Store::list_entries once the store lands.
+    let _ = ctx.store().context("listing the credential store")?;
+    let rows: Vec<Value> = Vec::new();
+    let out = if ctx.pretty() { serde_json::to_string_pretty(&rows)? } else { Value::Array(rows).to_string() };
+    write_stdout_line(&out)?;
+    Ok(ExitCode::Success)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set() -> TokenSet {
+        TokenSet {
+            issuer: "https://as.example".into(),
+            client_id: "c".into(),
+            resource: "https://mcp.example/mcp".into(),
+            token_endpoint: "https://as.example/token".into(),
+            revocation_endpoint: None,
+            access_token: "a'b".into(),
+            token_type: "bearer".into(),
+            refresh_token: Some("rt".into()),
+            expires_at: Some(2_000_000_000),
+            scope: Some("mcp:read".into()),
+            requested_scope: None,
+            id_token: None,
+            grant: "authorization_code".into(),
+            obtained_at: 0,
+        }
+    }
+
+    #[test]
+    fn formats() {
+        assert_eq!(render(&set(), Format::Token, "X", false).unwrap(), "a'b");
+        assert_eq!(render(&set(), Format::Header, "X", false).unwrap(), "Authorization: Bearer a'b");
+        assert_eq!(render(&set(), Format::Env, "MY_T", false).unwrap(), r"export MY_T='a'\''b'");
+        assert!(render(&set(), Format::Env, "1BAD", false).is_err());
+        assert!(render(&set(), Format::Env, "A;rm", false).is_err());
+        let j: Value = serde_json::from_str(&render(&set(), Format::Json, "X", false).unwrap()).unwrap();
+        assert_eq!(j["issuer"], "https://as.example");
+        assert!(j.get("refresh_token").is_none(), "the refresh token is never printed");
+    }
 }

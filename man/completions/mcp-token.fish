@@ -1,0 +1,15 @@
+complete -c mcp-token -l min-valid -d 'Refresh when the token is valid for less than this many seconds' -r
+complete -c mcp-token -l format -d 'What to print' -r -f -a "token\t'The access token alone'
+header\t'An `Authorization: Bearer ...` header line'
+env\t'`export VAR=...` for eval'
+json\t'JSON with expiry, scopes, issuer and the decoded JWT claims'"
+complete -c mcp-token -l env-var -d 'Variable name for --format env' -r
+complete -c mcp-token -l profile -d 'Name of the identity to use, so one machine can hold several per server' -r
+complete -c mcp-token -l credential-helper -d 'Credential helper to store with: NAME runs docker-credential-NAME; "file" uses the plain file store [default: chosen like the Docker CLI does]' -r
+complete -c mcp-token -l timeout -d 'Timeout for each HTTP request, in seconds' -r
+complete -c mcp-token -l list -d 'List the stored clients and tokens (never their secrets) instead'
+complete -c mcp-token -s v -l trace -d 'Print every HTTP request and response to stderr, secrets redacted'
+complete -c mcp-token -l compact -d 'Write compact one-line JSON instead of pretty-printed JSON'
+complete -c mcp-token -l reveal-secrets -d 'Include tokens and client secrets in the output and the trace (they are left out otherwise)'
+complete -c mcp-token -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mcp-token -s V -l version -d 'Print version'
