@@ -211,7 +211,7 @@ impl Document {
         let text = text.trim();
         if text.is_empty() {
             return Err(Error::InvalidInput(
-                "no input: give the MCP server URL, or pipe in the document of the previous step".into(),
+                "no input document: the previous step printed nothing (see its error above); or give the MCP server URL".into(),
             ));
         }
         let value: serde_json::Value = serde_json::from_str(text)
