@@ -1,0 +1,143 @@
+#!/usr/bin/env node
+// Turns the raw results of scripts/bench into the table: printed as aligned text on stdout and
+// written as markdown for the README's performance section.
+//
+//   node bench/report.mjs RAW_DIR REPORT_MD
+//
+// RAW_DIR holds hyperfine's JSON exports (cached.json, flow.json, slow.json), critical-path.json
+// and facts.json; a part whose files are missing was not run and is left out. Times are medians
+// (robust against the odd slow run on a shared 2-core machine), shown with their spread.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const [rawDir, reportFile] = process.argv.slice(2);
+if (!rawDir || !reportFile) {
+  console.error('usage: report.mjs RAW_DIR REPORT_MD');
+  process.exit(2);
+}
+const load = (name) => {
+  const file = path.join(rawDir, name);
+  return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : undefined;
+};
+const facts = load('facts.json') ?? {};
+
+function timings(name) {
+  const data = load(`${name}.json`);
+  if (!data) return undefined;
+  return Object.fromEntries(data.results.map((r) => {
+    const sorted = [...r.times].sort((a, b) => a - b);
+    const q = (p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+    return [r.command, { median: r.median, q1: q(0.25), q3: q(0.75), n: r.times.length }];
+  }));
+}
+
+const ms = (s) => {
+  const v = s * 1000;
+  return v < 10 ? `${v.toFixed(2)} ms` : `${v.toFixed(1)} ms`;
+};
+const timed = (t) => `${ms(t.median)} (IQR ${ms(t.q1).replace(' ms', '')}–${ms(t.q3)})`;
+const mib = (bytes) => `${(bytes / 1048576).toFixed(1)} MiB`;
+const x = (r) => `${r.toFixed(2)}x`;
+
+const rows = [];
+const notes = [];
+function row(part, figure, value, baseline, ratio, goal, pass) {
+  rows.push({ part, figure, value, baseline, ratio, goal, result: pass === undefined ? 'info' : pass ? 'pass' : 'FAIL' });
+}
+
+// Part 1: a cached token costs what reading the credential entry costs, plus our own start-up.
+const cached = timings('cached');
+if (cached) {
+  const { 'helper-get': get, 'token-pass': pass, 'cat-file': cat, 'token-file': file } = cached;
+  const calls = facts.helper_calls ?? [];
+  row('1', '`mcp-token URL`, token cached in pass', timed(pass), `\`docker-credential-pass get\` alone: ${timed(get)}`,
+    x(pass.median / get.median), '≤ 1.10x', pass.median / get.median <= 1.1);
+  const own = pass.median - get.median;
+  row('1', 'our own time over the helper (pass)', ms(own), 'difference of the medians', '', '< 5 ms', own < 0.005);
+  row('1', '`mcp-token URL`, file store', timed(file), `\`cat\` of the store file: ${timed(cat)}`,
+    x(file.median / cat.median), 'own time < 5 ms', file.median - cat.median < 0.005);
+  row('1', 'our own time over a process start (file)', ms(file.median - cat.median), 'difference of the medians', '',
+    '< 5 ms', file.median - cat.median < 0.005);
+  notes.push(`Part 1: one cached \`mcp-token\` ran the helper ${calls.length} time(s) (${calls.join(', ') || 'none'}); `
+    + 'each run is a process start plus a GnuPG decryption, so the ratio against a single `get` is about that count.');
+}
+
+// Part 2: the usual alternative, end to end, each run with fresh state.
+const flow = timings('flow');
+if (flow) {
+  const { pipeline, sdk, 'node-start': nodeStart } = flow;
+  row('2', '`mcp-discover | mcp-dcr | mcp-authorize`, fresh store', timed(pipeline),
+    `TypeScript MCP SDK \`auth()\`: ${timed(sdk)}`, `${x(sdk.median / pipeline.median)} faster`, '≥ 5x faster',
+    sdk.median / pipeline.median >= 5);
+  row('2', 'Node.js process start (`node -e 0`)', timed(nodeStart), 'paid by both: the browser stand-in is Node', '', '', undefined);
+  notes.push('Part 2: both sides run the same browser stand-in (a Node process) and talk to the same servers, so '
+    + `about ${ms(nodeStart.median)} of Node start-up plus the authorization server's own work is common to both `
+    + 'and bounds the ratio from above.');
+}
+
+// Part 3: with 50 ms on every response, time is round trips; the floor is the dependency chain.
+const slow = timings('slow');
+const cp = load('critical-path.json');
+if (slow && cp) {
+  const delay = cp.delay_ms / 1000;
+  for (const [name, label, part] of [['discover', '`mcp-discover URL`', cp.discover], ['pipeline', 'whole pipeline', cp.pipeline]]) {
+    const floor = part.critical * delay;
+    const r = slow[name].median / floor;
+    row('3', `${label}, ${cp.delay_ms} ms per response`, timed(slow[name]),
+      `${part.critical} sequential round trips × ${cp.delay_ms} ms = ${ms(floor)}`, x(r), '≤ 1.15x', r <= 1.15);
+  }
+  const lines = cp.pipeline.requests.map((r, i) => `${String(i + 1).padStart(2)}. ${r.counts ? '[counts]' : '[ -    ]'} `
+    + `${r.who.padEnd(13)} ${r.method.padEnd(4)} ${r.status ?? '---'} ${new URL(r.url).pathname.padEnd(48)} ${r.role}`
+    + `${r.counts ? '' : ` — not counted: ${r.why}`}`);
+  notes.push(`Part 3: the critical path counted from one traced run (${cp.pipeline.total} requests, `
+    + `${cp.pipeline.critical} on the critical path; mcp-discover alone: ${cp.discover.total} requests, ${cp.discover.critical} counted). `
+    + 'Each counted request needs the answer of the one before it (the metadata URL comes from the 401, the '
+    + 'authorization server from the resource metadata, the endpoints from its metadata, the client id from '
+    + 'the registration, each browser hop from the previous redirect, the code from the callback):\n\n'
+    + `\`\`\`\n${lines.join('\n')}\n\`\`\``);
+}
+
+// Part 4: footprint of each tool, against the Node process running the SDK flow.
+if (facts.sizes && facts.sdk) {
+  for (const [tool, { bytes, rss_kb: rss }] of Object.entries(facts.sizes)) {
+    row('4', `\`${tool}\`: binary ${mib(bytes)}, peak RSS`, mib(rss * 1024), `SDK flow in Node: ${mib(facts.sdk.rss_kb * 1024)}`,
+      x((rss * 1024) / (facts.sdk.rss_kb * 1024)), '', undefined);
+  }
+  const total = Object.values(facts.sizes).reduce((a, s) => a + s.bytes, 0);
+  const alt = facts.sdk.node_bytes + facts.sdk.node_modules_bytes;
+  row('4', 'all five binaries (release, stripped)', mib(total),
+    `node binary + SDK node_modules: ${mib(alt)}`, x(total / alt), '', undefined);
+}
+
+if (!rows.length) {
+  console.error('report: no results found in', rawDir);
+  process.exit(1);
+}
+
+const header = ['part', 'figure', 'measured', 'baseline (same run)', 'ratio', 'goal', 'result'];
+const cells = rows.map((r) => [r.part, r.figure, r.value, r.baseline, r.ratio, r.goal, r.result]);
+const m = facts.machine ?? {};
+const machine = `${m.nproc ?? '?'} CPUs, ${m.cpu ?? 'unknown CPU'}; commit ${m.commit ?? '?'}, ${m.date ?? ''}; `
+  + `${m.runs ?? '?'} runs per figure (part 1: twice that) after 2 warm-ups; \`${m.command ?? 'scripts/bench'}\``;
+
+const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+const line = (c) => c.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
+console.log(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}`);
+for (const c of cells) console.log(line(c));
+console.log(`\n${machine}\n`);
+for (const n of notes) console.log(`${n}\n`);
+
+const md = [
+  '# mcp-oauth benchmark',
+  '',
+  machine,
+  '',
+  `| ${header.join(' | ')} |`,
+  `|${header.map(() => '---').join('|')}|`,
+  ...cells.map((c) => `| ${c.map((v) => v.replace(/\|/g, '\\|')).join(' | ')} |`),
+  '',
+  ...notes.flatMap((n) => [n, '']),
+].join('\n');
+fs.mkdirSync(path.dirname(reportFile), { recursive: true });
+fs.writeFileSync(reportFile, md);
+console.log(`report written to ${reportFile}`);
