@@ -1,6 +1,8 @@
 //! The OAuth 2.1 client side of the MCP authorization spec (revision 2026-07-28), as a
 //! library: each `mcp-*` tool is a thin command line over one step of it.
 
+pub mod browser;
+pub mod callback;
 pub mod cli;
 pub mod client;
 pub mod client_auth;
@@ -9,6 +11,7 @@ pub mod error;
 pub mod http;
 pub mod jwt;
 pub mod metadata;
+pub mod pkce;
 pub mod redact;
 pub mod revocation;
 pub mod store;

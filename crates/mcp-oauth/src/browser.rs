@@ -1,0 +1,189 @@
+//! Sending the user to a URL: `$BROWSER` when set, else the system opener.
+//!
+//! MCP security best practices ("OAuth Authorization URL Validation"): only `https` URLs
+//! (or `http` on loopback) are opened, and never through a shell. The URL is always one
+//! argument of a directly executed program, so nothing in it is ever interpreted.
+//! Failing to open a browser is never an error: the URL is on stderr for the user.
+
+use crate::error::{Error, Result};
+use std::process::{Child, Command, Stdio};
+use url::Url;
+
+/// Refuses anything but `https`, or `http` on a loopback address: an authorization
+/// endpoint from a hostile metadata document could otherwise be `file:`, `javascript:` or
+/// a URL of a local program's handler.
+pub fn check_url(url: &Url) -> Result<()> {
+    match url.scheme() {
+        "https" if url.host().is_some() => Ok(()),
+        "http" if crate::url_policy::is_loopback(url) => Ok(()),
+        _ => Err(Error::Security(format!(
+            "will not open {}: only https:// URLs (or http:// on a loopback address) are opened",
+            crate::redact::url(url)
+        ))),
+    }
+}
+
+/// What happened when asked to open a URL.
+#[derive(Debug)]
+pub struct Opened {
+    /// A line for the user when no browser was started ("set $BROWSER", the launcher's error).
+    pub note: Option<String>,
+    child: Option<(String, Child)>,
+}
+
+impl Opened {
+    fn note(note: impl Into<String>) -> Self {
+        Opened { note: Some(note.into()), child: None }
+    }
+
+    /// Whether a browser command or launcher was started.
+    pub fn started(&self) -> bool {
+        self.note.is_none()
+    }
+
+    /// Non-blocking: a warning once the `$BROWSER` command has exited with a failure. The
+    /// command is never waited for (a real browser may live on) nor killed.
+    pub fn poll_failure(&mut self) -> Option<String> {
+        let (program, child) = self.child.as_mut()?;
+        match child.try_wait() {
+            Ok(Some(status)) => {
+                let program = program.clone();
+                self.child = None;
+                (!status.success()).then(|| format!("the browser command {program:?} exited with {status}"))
+            }
+            Ok(None) => None,
+            Err(_) => {
+                self.child = None;
+                None
+            }
+        }
+    }
+}
+
+/// Opens `url` through `$BROWSER` when it is set and not empty, else through the system
+/// opener (skipped on a Linux machine without a display, where it can only fail).
+pub fn open(url: &Url) -> Result<Opened> {
+    check_url(url)?;
+    match std::env::var("BROWSER") {
+        Ok(spec) if !spec.trim().is_empty() => Ok(open_with_browser_var(&spec, url)),
+        _ => Ok(open_with_system(url)),
+    }
+}
+
+/// Opens through `$BROWSER` only; nothing when it is not set. For the device flow, whose
+/// verification page is meant for a browser on *another* device.
+pub fn open_if_browser_set(url: &Url) -> Result<Option<Opened>> {
+    check_url(url)?;
+    match std::env::var("BROWSER") {
+        Ok(spec) if !spec.trim().is_empty() => Ok(Some(open_with_browser_var(&spec, url))),
+        _ => Ok(None),
+    }
+}
+
+/// `$BROWSER` as the usual convention has it: a list of commands separated by the path
+/// separator, tried in order; each is a program and its arguments, where `%s` stands for
+/// the URL, which is otherwise appended as the last argument.
+pub fn browser_commands(spec: &str, url: &str) -> Vec<Vec<String>> {
+    let sep = if cfg!(windows) { ';' } else { ':' };
+    spec.split(sep)
+        .filter_map(|entry| {
+            let mut words: Vec<String> = entry.split_whitespace().map(String::from).collect();
+            if words.is_empty() {
+                return None;
+            }
+            if words.iter().any(|w| w.contains("%s")) {
+                for w in words.iter_mut() {
+                    *w = w.replace("%s", url);
+                }
+            } else {
+                words.push(url.to_string());
+            }
+            Some(words)
+        })
+        .collect()
+}
+
+fn open_with_browser_var(spec: &str, url: &Url) -> Opened {
+    let mut errors = Vec::new();
+    for argv in browser_commands(spec, url.as_str()) {
+        let mut cmd = Command::new(&argv[0]);
+        cmd.args(&argv[1..]).stdin(Stdio::null()).stdout(stdout_for_child());
+        match cmd.spawn() {
+            Ok(child) => return Opened { note: None, child: Some((argv[0].clone(), child)) },
+            Err(e) => errors.push(format!("{}: {e}", argv[0])),
+        }
+    }
+    Opened::note(format!("could not start $BROWSER ({})", errors.join("; ")))
+}
+
+/// Our stdout carries the JSON document: a browser command must not write into it.
+fn stdout_for_child() -> Stdio {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd as _;
+        if let Ok(fd) = std::io::stderr().as_fd().try_clone_to_owned() {
+            return Stdio::from(fd);
+        }
+    }
+    Stdio::null()
+}
+
+fn open_with_system(url: &Url) -> Opened {
+    if cfg!(target_os = "linux") && !has_display() {
+        return Opened::note("no display (neither DISPLAY nor WAYLAND_DISPLAY is set), so no browser was opened");
+    }
+    match open::that_detached(url.as_str()) {
+        Ok(()) => Opened { note: None, child: None },
+        Err(e) => Opened::note(format!("could not open a browser ({e})")),
+    }
+}
+
+fn has_display() -> bool {
+    ["DISPLAY", "WAYLAND_DISPLAY"].iter().any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_https_or_loopback_http_is_opened() {
+        for ok in ["https://as.example/authorize?x=1", "http://127.0.0.1:8080/a", "http://localhost/a", "http://[::1]:1/a"] {
+            assert!(check_url(&Url::parse(ok).unwrap()).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://as.example/authorize",
+            "http://10.0.0.1/a",
+            "file:///etc/passwd",
+            "javascript:alert(1)",
+            "data:text/html,hi",
+            "ftp://as.example/x",
+            "vscode://x/y",
+        ] {
+            let e = check_url(&Url::parse(bad).unwrap()).unwrap_err();
+            assert_eq!(e.exit_code().code(), 5, "{bad}");
+        }
+    }
+
+    #[test]
+    fn browser_var_convention() {
+        let u = "https://as.example/a?x=1&y=$(rm)";
+        assert_eq!(browser_commands("firefox", u), vec![vec!["firefox".to_string(), u.into()]]);
+        assert_eq!(
+            browser_commands("chromium --new-window %s", u),
+            vec![vec!["chromium".to_string(), "--new-window".into(), u.into()]]
+        );
+        if !cfg!(windows) {
+            assert_eq!(browser_commands("nope: w3m", u).len(), 2);
+            assert_eq!(browser_commands(" : ", u).len(), 0);
+        }
+    }
+
+    #[test]
+    fn the_url_is_one_argument_whatever_it_holds() {
+        let u = "https://as.example/a?q=1;touch%20x&z='\"";
+        let argv = &browser_commands("b", u)[0];
+        assert_eq!(argv.len(), 2);
+        assert_eq!(argv[1], u);
+    }
+}

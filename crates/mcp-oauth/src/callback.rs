@@ -1,0 +1,435 @@
+//! The one-shot loopback server that receives the authorization response (RFC 8252 §7.3).
+//!
+//! It listens on a loopback address only, answers everything that is not the callback
+//! (favicon, probes, other paths, other methods, foreign `Host` headers, malformed
+//! queries) with an error status and keeps waiting, hands the first real callback to the
+//! caller's handler, shows the browser a short page saying how that went, and stops. A
+//! second callback finds nobody listening. The wait is bounded by a deadline.
+
+use crate::error::{Error, Result};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
+use std::time::{Duration, Instant};
+use url::Url;
+
+/// What came back to the redirect URI (RFC 6749 §4.1.2 and §4.1.2.1, RFC 9207 `iss`).
+/// Values are percent-decoded; nothing is validated yet.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct CallbackParams {
+    pub code: Option<String>,
+    pub state: Option<String>,
+    pub iss: Option<String>,
+    pub error: Option<String>,
+    pub error_description: Option<String>,
+    pub error_uri: Option<String>,
+}
+
+impl std::fmt::Debug for CallbackParams {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CallbackParams")
+            .field("code", &self.code.as_ref().map(|_| crate::redact::REDACTED))
+            .field("state", &self.state)
+            .field("iss", &self.iss)
+            .field("error", &self.error)
+            .field("error_description", &self.error_description)
+            .finish()
+    }
+}
+
+impl CallbackParams {
+    /// Parses a query string. RFC 6749 §3.1: a parameter sent twice makes the response
+    /// invalid (and is how parameter-injection attacks look), so that is refused.
+    pub fn from_query(query: &str) -> std::result::Result<Self, String> {
+        let mut p = CallbackParams::default();
+        for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
+            let slot = match k.as_ref() {
+                "code" => &mut p.code,
+                "state" => &mut p.state,
+                "iss" => &mut p.iss,
+                "error" => &mut p.error,
+                "error_description" => &mut p.error_description,
+                "error_uri" => &mut p.error_uri,
+                _ => continue,
+            };
+            if slot.is_some() {
+                return Err(format!("the parameter {k:?} appears more than once"));
+            }
+            *slot = Some(v.into_owned());
+        }
+        if p.code.is_none() && p.error.is_none() {
+            return Err("neither code nor error: this is not an authorization response".into());
+        }
+        Ok(p)
+    }
+
+    /// Parses a full callback URL, as pasted by the user in the headless hand-off.
+    pub fn from_url(url: &Url) -> std::result::Result<Self, String> {
+        Self::from_query(url.query().unwrap_or(""))
+    }
+}
+
+/// How one incoming request is handled.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Route {
+    Callback(CallbackParams),
+    Reject { status: u16, reason: String },
+}
+
+/// Decides what a request is, from its method, request target and `Host` header alone.
+pub fn route(method: &str, target: &str, host: Option<&str>, expected_path: &str) -> Route {
+    let reject = |status: u16, reason: &str| Route::Reject { status, reason: reason.to_string() };
+    // Origin-form only: an absolute or scheme-relative target is not what a browser sends
+    // to a server it reaches directly.
+    if !target.starts_with('/') || target.starts_with("//") {
+        return reject(400, "malformed request target");
+    }
+    // A page on another site whose name was rebound to 127.0.0.1 sends its own name.
+    if let Some(h) = host
+        && !host_is_loopback(h)
+    {
+        return reject(403, "not a loopback host");
+    }
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    if path != expected_path {
+        return reject(404, "not found");
+    }
+    if method != "GET" {
+        return reject(405, "only GET is served here");
+    }
+    match CallbackParams::from_query(query) {
+        Ok(p) => Route::Callback(p),
+        Err(reason) => Route::Reject { status: 400, reason },
+    }
+}
+
+fn host_is_loopback(host: &str) -> bool {
+    let Ok(u) = Url::parse(&format!("http://{host}/")) else { return false };
+    crate::url_policy::is_loopback(&u)
+}
+
+/// The listening socket for the redirect URI: `127.0.0.1` (or `[::1]` when the URI names
+/// it) and the URI's port; port 0 means any free port, written back into the URI.
+pub fn bind_loopback(redirect_uri: &Url) -> Result<(TcpListener, Url)> {
+    let ip = loopback_ip(redirect_uri)?;
+    let port = redirect_uri.port_or_known_default().unwrap_or(80);
+    let listener = TcpListener::bind(SocketAddr::new(ip, port)).map_err(|e| {
+        Error::io(format!("cannot listen on {ip}:{port} for the redirect URI {redirect_uri}"), e)
+    })?;
+    let mut uri = redirect_uri.clone();
+    let actual = listener.local_addr().map_err(|e| Error::io("reading the callback address", e))?.port();
+    if uri.port() != Some(actual) {
+        let _ = uri.set_port(Some(actual));
+    }
+    Ok((listener, uri))
+}
+
+/// Only `http` on a loopback host can be served here; anything else needs the hand-off.
+pub fn loopback_ip(redirect_uri: &Url) -> Result<IpAddr> {
+    if redirect_uri.scheme() != "http" || !crate::url_policy::is_loopback(redirect_uri) {
+        return Err(Error::Usage(format!(
+            "the redirect URI {redirect_uri} is not an http:// loopback address, so this machine cannot receive the callback; use --print-url and --callback-url"
+        )));
+    }
+    Ok(match redirect_uri.host() {
+        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip),
+        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip),
+        // RFC 8252 §7.3: "localhost" is resolved by us to the IPv4 literal, never by DNS.
+        _ => IpAddr::V4(Ipv4Addr::LOCALHOST),
+    })
+}
+
+pub struct CallbackServer {
+    server: tiny_http::Server,
+    redirect_uri: Url,
+}
+
+impl CallbackServer {
+    /// Serves `redirect_uri` on an already bound loopback listener.
+    pub fn from_listener(listener: TcpListener, redirect_uri: Url) -> Result<Self> {
+        let local = listener.local_addr().map_err(|e| Error::io("reading the callback address", e))?;
+        if !local.ip().is_loopback() {
+            return Err(Error::Security(format!("the callback listener is on {local}, not on a loopback address")));
+        }
+        let server = tiny_http::Server::from_listener(listener, None)
+            .map_err(|e| Error::Internal(format!("cannot start the callback server: {e}")))?;
+        Ok(CallbackServer { server, redirect_uri })
+    }
+
+    /// Binds the redirect URI's loopback port (see [`bind_loopback`]) and serves it.
+    pub fn bind(redirect_uri: &Url) -> Result<Self> {
+        let (listener, uri) = bind_loopback(redirect_uri)?;
+        Self::from_listener(listener, uri)
+    }
+
+    /// The redirect URI actually served (its port filled in when it was 0).
+    pub fn redirect_uri(&self) -> &Url {
+        &self.redirect_uri
+    }
+
+    /// Waits up to `timeout` for the callback, calling `tick` about twice a second while
+    /// idle. The first callback goes to `handle`, whose outcome the browser is shown, and
+    /// which is returned. Consumes the server: it stops listening when this returns.
+    pub fn wait<T>(
+        self,
+        timeout: Duration,
+        tick: &mut dyn FnMut(),
+        handle: impl FnOnce(&CallbackParams) -> Result<T>,
+    ) -> Result<T> {
+        let deadline = Instant::now() + timeout;
+        let path = self.redirect_uri.path().to_string();
+        loop {
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(Error::AuthorizationFailed(format!(
+                    "no authorization response arrived at {} within {} s (raise --timeout-callback, or use --print-url / --device on a machine without a browser)",
+                    self.redirect_uri,
+                    timeout.as_secs()
+                )));
+            }
+            let slice = (deadline - now).min(Duration::from_millis(500));
+            let req = match self.server.recv_timeout(slice) {
+                Ok(Some(r)) => r,
+                Ok(None) => {
+                    tick();
+                    continue;
+                }
+                Err(e) => return Err(Error::io("waiting for the callback", e)),
+            };
+            let host = req
+                .headers()
+                .iter()
+                .find(|h| h.field.equiv("Host"))
+                .map(|h| h.value.as_str().to_string());
+            match route(req.method().as_str(), req.url(), host.as_deref(), &path) {
+                Route::Reject { status, reason } => {
+                    let _ = req.respond(page(status, "Not the authorization response", &reason));
+                }
+                Route::Callback(params) => {
+                    let outcome = handle(&params);
+                    let response = match &outcome {
+                        Ok(_) => page(200, "Authorization complete", "You can close this window and return to the terminal."),
+                        Err(e) => page(400, "Authorization failed", &format!("{e}. Details are in the terminal.")),
+                    };
+                    let _ = req.respond(response);
+                    return outcome;
+                }
+            }
+        }
+    }
+}
+
+fn page(status: u16, title: &str, message: &str) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
+    let body = format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{t}</title></head>\
+         <body><h1>{t}</h1><p>{m}</p></body></html>\n",
+        t = html_escape(title),
+        m = html_escape(message)
+    );
+    let header = |k: &str, v: &str| tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()).ok();
+    let mut r = tiny_http::Response::from_data(body.into_bytes()).with_status_code(status);
+    for h in [
+        header("Content-Type", "text/html; charset=utf-8"),
+        header("Cache-Control", "no-store"),
+        // The callback URL holds the code: no page we show may pass it on.
+        header("Referrer-Policy", "no-referrer"),
+        header("Content-Security-Policy", "default-src 'none'"),
+        header("Connection", "close"),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        r.add_header(h);
+    }
+    if status == 405 {
+        if let Some(h) = header("Allow", "GET") {
+            r.add_header(h);
+        }
+    }
+    r
+}
+
+fn html_escape(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '<' => "&lt;".to_string(),
+            '>' => "&gt;".to_string(),
+            '&' => "&amp;".to_string(),
+            '"' => "&quot;".to_string(),
+            '\'' => "&#39;".to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+
+    fn status(r: Route) -> u16 {
+        match r {
+            Route::Reject { status, .. } => status,
+            Route::Callback(_) => 200,
+        }
+    }
+
+    #[test]
+    fn stray_requests_are_turned_away() {
+        let h = Some("127.0.0.1:5000");
+        assert_eq!(status(route("GET", "/favicon.ico", h, "/callback")), 404);
+        assert_eq!(status(route("GET", "/", h, "/callback")), 404);
+        assert_eq!(status(route("GET", "/callback/x?code=a&state=b", h, "/callback")), 404);
+        assert_eq!(status(route("POST", "/callback?code=a&state=b", h, "/callback")), 405);
+        assert_eq!(status(route("GET", "/callback", h, "/callback")), 400, "no code, no error");
+        assert_eq!(status(route("GET", "/callback?foo=1", h, "/callback")), 400);
+        assert_eq!(status(route("GET", "http://evil/callback?code=a", h, "/callback")), 400);
+        assert_eq!(status(route("GET", "//evil/callback?code=a", h, "/callback")), 400);
+        assert_eq!(status(route("GET", "*", h, "/callback")), 400);
+        assert_eq!(status(route("GET", "/callback?code=a", Some("evil.example:5000"), "/callback")), 403);
+        assert_eq!(status(route("GET", "/callback?code=a", Some("localhost:5000"), "/callback")), 200);
+        assert_eq!(status(route("GET", "/callback?code=a", Some("[::1]:5000"), "/callback")), 200);
+    }
+
+    #[test]
+    fn parses_codes_and_errors_percent_decoded() {
+        let Route::Callback(p) =
+            route("GET", "/cb?code=abc%2Fdef&state=s%20t&iss=https%3A%2F%2Fas.example&extra=1", None, "/cb")
+        else {
+            panic!("not a callback")
+        };
+        assert_eq!(p.code.as_deref(), Some("abc/def"));
+        assert_eq!(p.state.as_deref(), Some("s t"));
+        assert_eq!(p.iss.as_deref(), Some("https://as.example"));
+        let Route::Callback(p) =
+            route("GET", "/cb?error=access_denied&error_description=User+said+no&state=s", None, "/cb")
+        else {
+            panic!("not a callback")
+        };
+        assert_eq!(p.error.as_deref(), Some("access_denied"));
+        assert_eq!(p.error_description.as_deref(), Some("User said no"));
+        assert!(p.code.is_none());
+        assert!(!format!("{p:?}").contains("abc"), "Debug hides the code");
+    }
+
+    #[test]
+    fn repeated_parameters_are_refused() {
+        assert_eq!(status(route("GET", "/cb?code=a&state=s&state=t", None, "/cb")), 400);
+        assert_eq!(status(route("GET", "/cb?code=a&code=b", None, "/cb")), 400);
+    }
+
+    #[test]
+    fn only_loopback_http_redirects_are_served() {
+        assert!(loopback_ip(&Url::parse("https://app.example/cb").unwrap()).is_err());
+        assert!(loopback_ip(&Url::parse("http://192.168.1.2:8080/cb").unwrap()).is_err());
+        assert_eq!(loopback_ip(&Url::parse("http://localhost:1/cb").unwrap()).unwrap(), IpAddr::V4(Ipv4Addr::LOCALHOST));
+        assert!(loopback_ip(&Url::parse("http://[::1]:1/cb").unwrap()).unwrap().is_ipv6());
+    }
+
+    fn get(addr: SocketAddr, raw: &str) -> String {
+        // Empty on any failure: flooders may outlive the server, and the assertions on
+        // the answers that matter catch a real failure.
+        let Ok(mut s) = TcpStream::connect(addr) else { return String::new() };
+        let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+        if s.write_all(raw.as_bytes()).is_err() {
+            return String::new();
+        }
+        let mut out = String::new();
+        let _ = s.read_to_string(&mut out);
+        out
+    }
+
+    #[test]
+    fn serves_once_ignoring_noise_then_stops() {
+        let server = CallbackServer::bind(&Url::parse("http://127.0.0.1:0/callback").unwrap()).unwrap();
+        let uri = server.redirect_uri().clone();
+        let addr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), uri.port().unwrap());
+        let client = std::thread::spawn(move || {
+            let stray = get(addr, "GET /favicon.ico HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+            let garbage = get(addr, "\x00\x01 nonsense\r\n\r\n");
+            let evil = get(addr, "GET /callback?code=x&state=s HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n");
+            let cb = get(addr, "GET /callback?code=the-code&state=s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+            (stray, garbage, evil, cb)
+        });
+        let got = server
+            .wait(Duration::from_secs(10), &mut || {}, |p| Ok(p.code.clone().unwrap_or_default()))
+            .unwrap();
+        assert_eq!(got, "the-code");
+        let (stray, garbage, evil, cb) = client.join().unwrap();
+        assert!(stray.starts_with("HTTP/1.1 404"), "{stray}");
+        assert!(!garbage.starts_with("HTTP/1.1 200"), "{garbage}");
+        assert!(evil.starts_with("HTTP/1.1 403"), "{evil}");
+        assert!(cb.starts_with("HTTP/1.1 200"), "{cb}");
+        assert!(cb.contains("Authorization complete"));
+        // The server is gone: a second callback is not received by anyone.
+        let second = TcpStream::connect(addr).and_then(|mut s| {
+            s.set_read_timeout(Some(Duration::from_secs(2)))?;
+            s.write_all(b"GET /callback?code=2&state=s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")?;
+            let mut out = String::new();
+            s.read_to_string(&mut out)?;
+            Ok(out)
+        });
+        assert!(!second.is_ok_and(|s| s.contains("200")), "a second callback must not be served");
+    }
+
+    #[test]
+    fn a_flood_and_idle_connections_do_not_hide_the_callback() {
+        let server = CallbackServer::bind(&Url::parse("http://127.0.0.1:0/cb").unwrap()).unwrap();
+        let addr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), server.redirect_uri().port().unwrap());
+        // Connections that never send a byte, held open for the whole test.
+        let idle: Vec<TcpStream> = (0..20).filter_map(|_| TcpStream::connect(addr).ok()).collect();
+        let flooders: Vec<_> = (0..20)
+            .map(|i| {
+                std::thread::spawn(move || {
+                    for j in 0..10 {
+                        let target = if j % 2 == 0 { format!("/x{i}") } else { "/cb?foo=1".into() };
+                        get(addr, &format!("GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"));
+                    }
+                })
+            })
+            .collect();
+        let client = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(200));
+            get(addr, "GET /cb?code=c&state=s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        });
+        let got = server.wait(Duration::from_secs(20), &mut || {}, |p| Ok(p.code.clone())).unwrap();
+        assert_eq!(got.as_deref(), Some("c"));
+        assert!(client.join().unwrap().starts_with("HTTP/1.1 200"));
+        for f in flooders {
+            f.join().unwrap();
+        }
+        drop(idle);
+    }
+
+    #[test]
+    fn handler_failure_is_shown_escaped_and_returned() {
+        let server = CallbackServer::bind(&Url::parse("http://127.0.0.1:0/cb").unwrap()).unwrap();
+        let port = server.redirect_uri().port().unwrap();
+        let client = std::thread::spawn(move || {
+            get(
+                SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port),
+                "GET /cb?error=x&state=s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+            )
+        });
+        let e = server
+            .wait(Duration::from_secs(10), &mut || {}, |_| -> Result<()> {
+                Err(Error::AuthorizationFailed("<script>denied</script>".into()))
+            })
+            .unwrap_err();
+        assert_eq!(e.exit_code().code(), 8);
+        let page = client.join().unwrap();
+        assert!(page.starts_with("HTTP/1.1 400"), "{page}");
+        assert!(page.contains("&lt;script&gt;") && !page.contains("<script>"), "{page}");
+    }
+
+    #[test]
+    fn times_out_with_authorization_failed() {
+        let server = CallbackServer::bind(&Url::parse("http://127.0.0.1:0/cb").unwrap()).unwrap();
+        let started = Instant::now();
+        let mut ticks = 0;
+        let e = server.wait(Duration::from_millis(1200), &mut || ticks += 1, |_| Ok(())).unwrap_err();
+        assert_eq!(e.exit_code().code(), 8);
+        assert!(started.elapsed() >= Duration::from_millis(1200));
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert!(ticks >= 1);
+    }
+}
