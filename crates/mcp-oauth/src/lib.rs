@@ -13,6 +13,8 @@ pub mod jwt;
 pub mod metadata;
 pub mod pkce;
 pub mod redact;
+pub mod redirect;
+pub mod registration;
 pub mod revocation;
 pub mod store;
 pub mod token;
