@@ -7,7 +7,7 @@
 //! second callback finds nobody listening. The wait is bounded by a deadline.
 
 use crate::error::{Error, Result};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
+use std::net::TcpListener;
 use std::time::{Duration, Instant};
 use url::Url;
 
@@ -106,44 +106,13 @@ fn host_is_loopback(host: &str) -> bool {
     crate::url_policy::is_loopback(&u)
 }
 
-/// The listening socket for the redirect URI: `127.0.0.1` (or `[::1]` when the URI names
-/// it) and the URI's port; port 0 means any free port, written back into the URI.
-pub fn bind_loopback(redirect_uri: &Url) -> Result<(TcpListener, Url)> {
-    let ip = loopback_ip(redirect_uri)?;
-    let port = redirect_uri.port_or_known_default().unwrap_or(80);
-    let listener = TcpListener::bind(SocketAddr::new(ip, port)).map_err(|e| {
-        Error::io(format!("cannot listen on {ip}:{port} for the redirect URI {redirect_uri}"), e)
-    })?;
-    let mut uri = redirect_uri.clone();
-    let actual = listener.local_addr().map_err(|e| Error::io("reading the callback address", e))?.port();
-    if uri.port() != Some(actual) {
-        let _ = uri.set_port(Some(actual));
-    }
-    Ok((listener, uri))
-}
-
-/// Only `http` on a loopback host can be served here; anything else needs the hand-off.
-pub fn loopback_ip(redirect_uri: &Url) -> Result<IpAddr> {
-    if redirect_uri.scheme() != "http" || !crate::url_policy::is_loopback(redirect_uri) {
-        return Err(Error::Usage(format!(
-            "the redirect URI {redirect_uri} is not an http:// loopback address, so this machine cannot receive the callback; use --print-url and --callback-url"
-        )));
-    }
-    Ok(match redirect_uri.host() {
-        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip),
-        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip),
-        // RFC 8252 §7.3: "localhost" is resolved by us to the IPv4 literal, never by DNS.
-        _ => IpAddr::V4(Ipv4Addr::LOCALHOST),
-    })
-}
-
 pub struct CallbackServer {
     server: tiny_http::Server,
     redirect_uri: Url,
 }
 
 impl CallbackServer {
-    /// Serves `redirect_uri` on an already bound loopback listener.
+    /// Serves `redirect_uri` on a listener bound by `redirect::bind_callback`.
     pub fn from_listener(listener: TcpListener, redirect_uri: Url) -> Result<Self> {
         let local = listener.local_addr().map_err(|e| Error::io("reading the callback address", e))?;
         if !local.ip().is_loopback() {
@@ -152,12 +121,6 @@ impl CallbackServer {
         let server = tiny_http::Server::from_listener(listener, None)
             .map_err(|e| Error::Internal(format!("cannot start the callback server: {e}")))?;
         Ok(CallbackServer { server, redirect_uri })
-    }
-
-    /// Binds the redirect URI's loopback port (see [`bind_loopback`]) and serves it.
-    pub fn bind(redirect_uri: &Url) -> Result<Self> {
-        let (listener, uri) = bind_loopback(redirect_uri)?;
-        Self::from_listener(listener, uri)
     }
 
     /// The redirect URI actually served (its port filled in when it was 0).
@@ -264,7 +227,7 @@ fn html_escape(s: &str) -> String {
 mod tests {
     use super::*;
     use std::io::{Read, Write};
-    use std::net::TcpStream;
+    use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream};
 
     fn status(r: Route) -> u16 {
         match r {
@@ -317,12 +280,18 @@ mod tests {
         assert_eq!(status(route("GET", "/cb?code=a&code=b", None, "/cb")), 400);
     }
 
+    /// A server on a free port (the real one binds through `redirect::bind_callback`).
+    fn server(path: &str) -> CallbackServer {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let port = listener.local_addr().unwrap().port();
+        CallbackServer::from_listener(listener, Url::parse(&format!("http://127.0.0.1:{port}{path}")).unwrap()).unwrap()
+    }
+
     #[test]
-    fn only_loopback_http_redirects_are_served() {
-        assert!(loopback_ip(&Url::parse("https://app.example/cb").unwrap()).is_err());
-        assert!(loopback_ip(&Url::parse("http://192.168.1.2:8080/cb").unwrap()).is_err());
-        assert_eq!(loopback_ip(&Url::parse("http://localhost:1/cb").unwrap()).unwrap(), IpAddr::V4(Ipv4Addr::LOCALHOST));
-        assert!(loopback_ip(&Url::parse("http://[::1]:1/cb").unwrap()).unwrap().is_ipv6());
+    fn refuses_a_listener_off_loopback() {
+        let Ok(listener) = TcpListener::bind((Ipv4Addr::UNSPECIFIED, 0)) else { return };
+        let e = CallbackServer::from_listener(listener, Url::parse("http://127.0.0.1:1/cb").unwrap()).err().unwrap();
+        assert_eq!(e.exit_code().code(), 5);
     }
 
     fn get(addr: SocketAddr, raw: &str) -> String {
@@ -340,7 +309,7 @@ mod tests {
 
     #[test]
     fn serves_once_ignoring_noise_then_stops() {
-        let server = CallbackServer::bind(&Url::parse("http://127.0.0.1:0/callback").unwrap()).unwrap();
+        let server = server("/callback");
         let uri = server.redirect_uri().clone();
         let addr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), uri.port().unwrap());
         let client = std::thread::spawn(move || {
@@ -373,7 +342,7 @@ mod tests {
 
     #[test]
     fn a_flood_and_idle_connections_do_not_hide_the_callback() {
-        let server = CallbackServer::bind(&Url::parse("http://127.0.0.1:0/cb").unwrap()).unwrap();
+        let server = server("/cb");
         let addr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), server.redirect_uri().port().unwrap());
         // Connections that never send a byte, held open for the whole test.
         let idle: Vec<TcpStream> = (0..20).filter_map(|_| TcpStream::connect(addr).ok()).collect();
@@ -402,7 +371,7 @@ mod tests {
 
     #[test]
     fn handler_failure_is_shown_escaped_and_returned() {
-        let server = CallbackServer::bind(&Url::parse("http://127.0.0.1:0/cb").unwrap()).unwrap();
+        let server = server("/cb");
         let port = server.redirect_uri().port().unwrap();
         let client = std::thread::spawn(move || {
             get(
@@ -423,7 +392,7 @@ mod tests {
 
     #[test]
     fn times_out_with_authorization_failed() {
-        let server = CallbackServer::bind(&Url::parse("http://127.0.0.1:0/cb").unwrap()).unwrap();
+        let server = server("/cb");
         let started = Instant::now();
         let mut ticks = 0;
         let e = server.wait(Duration::from_millis(1200), &mut || ticks += 1, |_| Ok(())).unwrap_err();

@@ -1,6 +1,7 @@
 //! The OAuth 2.1 client side of the MCP authorization spec (revision 2026-07-28), as a
 //! library: each `mcp-*` tool is a thin command line over one step of it.
 
+pub mod authorize;
 pub mod browser;
 pub mod callback;
 pub mod cli;

@@ -1,0 +1,178 @@
+//! RFC 8628: the device authorization grant, for machines without a usable browser. The
+//! user opens the verification URI anywhere and enters the code; we poll the token
+//! endpoint at the pace the server asks for.
+
+use super::{Plan, Session};
+use crate::error::{Error, Result};
+use crate::http::Request;
+use crate::token::{self, Grant, TokenSet};
+use serde_json::{Map, Value};
+use std::time::{Duration, Instant};
+
+/// RFC 8628 §3.2: the default polling interval, and §3.5: what `slow_down` adds.
+const DEFAULT_INTERVAL: u64 = 5;
+const SLOW_DOWN_STEP: u64 = 5;
+/// Servers give device codes minutes, not hours; a longer promise is not waited for.
+const MAX_WAIT: u64 = 1800;
+
+/// The device authorization response (RFC 8628 §3.2).
+#[derive(Clone, PartialEq, Eq)]
+pub struct DeviceAuthorization {
+    pub device_code: String,
+    pub user_code: String,
+    pub verification_uri: String,
+    pub verification_uri_complete: Option<String>,
+    pub expires_in: u64,
+    pub interval: u64,
+}
+
+impl std::fmt::Debug for DeviceAuthorization {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeviceAuthorization")
+            .field("device_code", &crate::redact::REDACTED)
+            .field("user_code", &self.user_code)
+            .field("verification_uri", &self.verification_uri)
+            .field("expires_in", &self.expires_in)
+            .field("interval", &self.interval)
+            .finish()
+    }
+}
+
+/// Parses the response, accepting Google's older `verification_url` spelling and numbers
+/// sent as strings.
+pub fn parse_device_authorization(body: &Map<String, Value>, url: &str) -> Result<DeviceAuthorization> {
+    let text = |k: &str| body.get(k).and_then(Value::as_str).filter(|s| !s.is_empty()).map(String::from);
+    let number = |k: &str| match body.get(k) {
+        Some(Value::Number(n)) => n.as_u64(),
+        Some(Value::String(s)) => s.trim().parse().ok(),
+        _ => None,
+    };
+    let missing = |k: &str| Error::protocol(url, format!("device authorization response has no {k}"));
+    Ok(DeviceAuthorization {
+        device_code: text("device_code").ok_or_else(|| missing("device_code"))?,
+        user_code: text("user_code").ok_or_else(|| missing("user_code"))?,
+        verification_uri: text("verification_uri")
+            .or_else(|| text("verification_url"))
+            .ok_or_else(|| missing("verification_uri"))?,
+        verification_uri_complete: text("verification_uri_complete"),
+        expires_in: number("expires_in").ok_or_else(|| missing("expires_in"))?,
+        interval: number("interval").filter(|i| *i > 0).unwrap_or(DEFAULT_INTERVAL),
+    })
+}
+
+/// What to do after one poll that did not yield tokens.
+#[derive(Debug, PartialEq, Eq)]
+enum Poll {
+    Again { interval: u64 },
+}
+
+/// RFC 8628 §3.5 error handling: keep polling, slow down, or stop with the right error.
+fn on_poll_error(e: Error, interval: u64) -> Result<Poll> {
+    match e.oauth_error() {
+        Some("authorization_pending") => Ok(Poll::Again { interval }),
+        Some("slow_down") => Ok(Poll::Again { interval: interval + SLOW_DOWN_STEP }),
+        Some("access_denied") => Err(Error::AuthorizationFailed("the user denied the device authorization".into())),
+        Some("expired_token") => Err(Error::AuthorizationFailed(
+            "the device code expired before the user approved it; run mcp-authorize --device again".into(),
+        )),
+        _ => Err(e),
+    }
+}
+
+/// The whole device flow: request codes, tell the user, poll until approved, denied or
+/// expired. With `$BROWSER` set (and `open_browser`), the complete verification URI is
+/// handed to it, which is how a test stand-in or a forwarding helper approves it.
+pub fn device(s: Session<'_>, plan: &Plan, open_browser: bool) -> Result<TokenSet> {
+    let endpoint = plan.metadata.device_authorization_endpoint.as_deref().ok_or_else(|| {
+        Error::Usage(format!(
+            "{} does not support the device authorization grant (no device_authorization_endpoint); use --print-url instead",
+            plan.issuer
+        ))
+    })?;
+    let url = crate::url_policy::parse("device authorization endpoint", endpoint)?;
+    crate::url_policy::require_secure("device authorization endpoint", &url)?;
+    let scope = plan.user_scope();
+    let mut form = vec![("resource".to_string(), plan.resource.clone())];
+    if let Some(scope) = &scope {
+        form.push(("scope".to_string(), scope.clone()));
+    }
+    let req = Request::post_form(url, form).header("Accept", "application/json");
+    let req = crate::client_auth::apply(req, &plan.client, &plan.issuer)?;
+    let resp = s.http.send(req)?;
+    let da = parse_device_authorization(&resp.oauth_json("device authorization")?, resp.url.as_str())?;
+
+    eprintln!(
+        "mcp-authorize: to authorize, visit {} and enter the code {}",
+        da.verification_uri, da.user_code
+    );
+    if let Some(complete) = &da.verification_uri_complete {
+        eprintln!("mcp-authorize: or open {complete}");
+    }
+    if open_browser {
+        let target = da.verification_uri_complete.as_deref().unwrap_or(&da.verification_uri);
+        match url::Url::parse(target) {
+            Ok(u) => match crate::browser::open_if_browser_set(&u) {
+                Ok(Some(o)) if o.note.is_some() => eprintln!("mcp-authorize: {}", o.note.unwrap_or_default()),
+                Ok(_) => {}
+                Err(e) => eprintln!("mcp-authorize: not opening the verification URI: {e}"),
+            },
+            Err(_) => eprintln!("mcp-authorize: the verification URI is not a URL; not opening it"),
+        }
+    }
+
+    let deadline = Instant::now() + Duration::from_secs(da.expires_in.min(MAX_WAIT));
+    let mut interval = da.interval;
+    let grant = Grant::DeviceCode { device_code: da.device_code.clone() };
+    loop {
+        let wake = Instant::now() + Duration::from_secs(interval);
+        if wake >= deadline {
+            return Err(Error::AuthorizationFailed(format!(
+                "the user did not approve the device authorization within {} s",
+                da.expires_in.min(MAX_WAIT)
+            )));
+        }
+        std::thread::sleep(wake - Instant::now());
+        match token::request(s.http, plan.endpoint()?, &grant, &plan.resource, None) {
+            Ok(resp) => return plan.token_set(resp, "device_code", scope.as_deref()),
+            Err(e) => match on_poll_error(e, interval)? {
+                Poll::Again { interval: next } => interval = next,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::OAuthErrorBody;
+    use serde_json::json;
+
+    fn oauth(code: &str) -> Error {
+        Error::OAuth {
+            context: "device_code grant (400)".into(),
+            body: OAuthErrorBody { error: code.into(), error_description: None, error_uri: None },
+        }
+    }
+
+    #[test]
+    fn parses_the_response_leniently() {
+        let body = json!({"device_code":"d","user_code":"U-1","verification_url":"https://x/device","expires_in":"600"});
+        let da = parse_device_authorization(body.as_object().unwrap(), "u").unwrap();
+        assert_eq!(da.verification_uri, "https://x/device");
+        assert_eq!(da.expires_in, 600);
+        assert_eq!(da.interval, DEFAULT_INTERVAL);
+        assert!(!format!("{da:?}").contains("\"d\""), "Debug hides the device code");
+        let e = parse_device_authorization(json!({"user_code":"u"}).as_object().unwrap(), "u").unwrap_err();
+        assert_eq!(e.exit_code().code(), 3);
+    }
+
+    #[test]
+    fn poll_errors_follow_rfc8628() {
+        assert_eq!(on_poll_error(oauth("authorization_pending"), 5).unwrap(), Poll::Again { interval: 5 });
+        assert_eq!(on_poll_error(oauth("slow_down"), 5).unwrap(), Poll::Again { interval: 10 });
+        assert_eq!(on_poll_error(oauth("access_denied"), 5).unwrap_err().exit_code().code(), 8);
+        assert_eq!(on_poll_error(oauth("expired_token"), 5).unwrap_err().exit_code().code(), 8);
+        assert_eq!(on_poll_error(oauth("invalid_client"), 5).unwrap_err().exit_code().code(), 3);
+        assert_eq!(on_poll_error(Error::network("u", "down"), 5).unwrap_err().exit_code().code(), 4);
+    }
+}
