@@ -1,19 +1,259 @@
-//! `mcp-authorize`: Obtain tokens: authorization code with PKCE in the browser, headless hand-off, device code, or client credentials.
+//! `mcp-authorize`: obtain tokens for an MCP server and store them: the authorization code
+//! flow with PKCE in the browser, a headless two-step hand-off, the device grant, or client
+//! credentials; step-up on an `insufficient_scope` challenge; a silent refresh first.
 
 use clap::Parser;
-use mcp_oauth::cli::CommonArgs;
+use mcp_oauth::authorize::{self, CodeOptions, Plan, Session};
+use mcp_oauth::cli::{CommonArgs, Context, Input};
+use mcp_oauth::document::{Document, ScopeChoice, ScopeSource};
+use mcp_oauth::token::{self, TokenSet};
 use mcp_oauth::{Error, ExitCode};
+use std::io::{BufRead, IsTerminal, Read};
+use std::time::Duration;
+
+const EXAMPLES: &str = r#"  mcp-discover https://mcp.example.com/mcp | mcp-dcr | mcp-authorize
+  mcp-authorize https://mcp.example.com/mcp            # discovers and registers first
+  mcp-authorize --no-browser https://mcp.example.com/mcp
+  mcp-authorize --print-url https://mcp.example.com/mcp    # on a headless machine, then:
+  mcp-authorize --callback-url 'http://127.0.0.1:33418/callback?code=...&state=...&iss=...'
+  mcp-authorize --device https://mcp.example.com/mcp
+  mcp-dcr --client-id ID --client-secret-file F URL | mcp-authorize --client-credentials
+  mcp-authorize --step-up 'Bearer error="insufficient_scope", scope="mcp:write"' URL
+  mcp-authorize --auth-param access_type=offline --auth-param prompt=consent URL"#;
 
 #[derive(Debug, Parser)]
-#[command(name = "mcp-authorize", version, about = "Obtain tokens: authorization code with PKCE in the browser, headless hand-off, device code, or client credentials", after_help = mcp_oauth::cli::after_help("  mcp-authorize https://mcp.example.com/mcp"))]
+#[command(
+    name = "mcp-authorize",
+    version,
+    about = "Obtain tokens: authorization code with PKCE in the browser, headless hand-off, device code, or client credentials",
+    long_about = "Obtain tokens for an MCP server and store them in the credential store, then write the pipeline document with a summary of them (the tokens themselves only with --reveal-secrets).\n\nBy default a stored refresh token is tried first, silently; only when there is none or the server refuses it does a new authorization start: PKCE S256, a random state, the RFC 8707 resource, the RFC 9207 iss check, a one-shot listener on the registered loopback redirect URI, and the browser ($BROWSER, else the system's). The URL is always printed on stderr as well.",
+    after_help = mcp_oauth::cli::after_help(EXAMPLES)
+)]
 pub struct Cli {
-    /// The MCP server URL [default: read the pipeline document on stdin]
+    /// The MCP server URL: discover and register first [default: read the pipeline document on stdin]
     pub url: Option<String>,
+
+    /// Do not open a browser; only print the authorization URL on stderr
+    #[arg(long)]
+    pub no_browser: bool,
+
+    /// How long to wait for the browser to come back to the redirect URI
+    #[arg(long, value_name = "SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86400))]
+    pub timeout_callback: u64,
+
+    /// Scope to request instead of the document's choice (space-separated)
+    #[arg(long, value_name = "SCOPE")]
+    pub scope: Option<String>,
+
+    /// Extra authorization request parameter, e.g. access_type=offline or prompt=consent (repeatable)
+    #[arg(long = "auth-param", value_name = "NAME=VALUE")]
+    pub auth_params: Vec<String>,
+
+    /// Proceed with a server whose metadata does not list code_challenge_methods_supported
+    /// (Azure AD / Entra ID, Amazon Cognito); S256 is still sent
+    #[arg(long)]
+    pub allow_missing_pkce_metadata: bool,
+
+    /// Start a new authorization even when a stored refresh token would do
+    #[arg(long)]
+    pub force: bool,
+
+    /// Headless, step 1: print the authorization URL, keep the pending state in the store,
+    /// and exit; finish with --callback-url
+    #[arg(long, conflicts_with_all = ["callback_url", "device", "client_credentials"])]
+    pub print_url: bool,
+
+    /// Headless, step 2: the URL the browser was sent back to ("-" reads it from stdin)
+    #[arg(long, value_name = "URL", conflicts_with_all = ["url", "device", "client_credentials", "step_up", "scope"])]
+    pub callback_url: Option<String>,
+
+    /// Use the device authorization grant (RFC 8628): enter a code on another device
+    #[arg(long, conflicts_with = "client_credentials")]
+    pub device: bool,
+
+    /// Machine to machine: the client_credentials grant with the pre-registered client's
+    /// secret or private key (MCP OAuth client-credentials extension); no user, no browser
+    #[arg(long)]
+    pub client_credentials: bool,
+
+    /// Step-up: the WWW-Authenticate value of a 403 insufficient_scope answer; requests the
+    /// union of the stored token's scopes and the challenged ones, with a new authorization
+    #[arg(long, value_name = "CHALLENGE")]
+    pub step_up: Option<String>,
 
     #[command(flatten)]
     pub common: CommonArgs,
 }
 
-pub fn run(_cli: Cli) -> anyhow::Result<ExitCode> {
-    Err(Error::Internal("mcp-authorize is not implemented yet".into()).into())
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    // Flags first: a bad flag must not cost a discovery round trip or a read of stdin.
+    let extra_params = authorize::parse_auth_params(&cli.auth_params)?;
+    let challenge_scope = cli.step_up.as_deref().map(step_up_scope_of).transpose()?;
+    let ctx = Context::new(cli.common.clone());
+    if let Some(callback) = &cli.callback_url {
+        return finish_handoff(&ctx, callback);
+    }
+    let mut doc = match Input::resolve(cli.url.as_deref())? {
+        Input::Document(doc) => *doc,
+        Input::Url(url) => discover_and_register(&ctx, &url)?,
+    };
+    let profile = ctx.profile().map(String::from).or_else(|| doc.profile.clone());
+    let store = ctx.store()?;
+    let s = Session { http: &ctx.http, store, profile: profile.as_deref() };
+    let mut plan = Plan::from_document(&doc, store, s.profile)?;
+    if let Some(scope) = &cli.scope {
+        set_scope(&mut plan, &mut doc, scope.split_whitespace().map(String::from).collect(), ScopeSource::User);
+    }
+    if let Some(challenged) = &challenge_scope {
+        let previous: Option<TokenSet> = store.load(&token::store_key(&doc.server_url, s.profile)?)?;
+        let union = authorize::step_up_scope(previous.as_ref(), plan.scope.as_deref(), challenged);
+        set_scope(&mut plan, &mut doc, union, ScopeSource::StepUp);
+    }
+    let opts = CodeOptions {
+        timeout_callback: Duration::from_secs(cli.timeout_callback),
+        open_browser: !cli.no_browser,
+        extra_params,
+        allow_missing_pkce_metadata: cli.allow_missing_pkce_metadata,
+    };
+
+    if cli.print_url {
+        let pending = authorize::start_handoff(s, &plan, &opts, &doc)?;
+        eprintln!(
+            "mcp-authorize: open this URL in a browser on any machine:\n\n  {}\n\n\
+             then, within {} minutes, copy the address the browser ends up at (it may fail to load) and run\n  \
+             mcp-authorize{} --callback-url 'THAT_ADDRESS'",
+            pending.authorization_url,
+            authorize::PENDING_TTL / 60,
+            profile.as_deref().map(|p| format!(" --profile {p}")).unwrap_or_default()
+        );
+        doc.token = None;
+        doc.pending = Some(pending);
+        doc.write_stdout(ctx.pretty())?;
+        return Ok(ExitCode::Success);
+    }
+
+    let (set, already_stored) = if cli.client_credentials {
+        (authorize::client_credentials(s, &plan)?, false)
+    } else {
+        // A refresh cannot widen the scope (RFC 6749 §6): step-up always re-authorizes.
+        let refreshed = if cli.force || challenge_scope.is_some() {
+            None
+        } else {
+            authorize::silent_refresh(s, &plan, plan.user_scope().as_deref())?
+        };
+        match refreshed {
+            Some(set) => {
+                eprintln!("mcp-authorize: refreshed the stored token; no new authorization needed (--force starts one)");
+                (set, true)
+            }
+            None if cli.device => (authorize::device(s, &plan, !cli.no_browser)?, false),
+            None => (authorize::interactive(s, &plan, &opts)?, false),
+        }
+    };
+    let key = if already_stored {
+        token::store_key(&doc.server_url, s.profile)?
+    } else {
+        authorize::store_tokens(s, &doc.server_url, &set)?
+    };
+    doc.pending = None;
+    doc.token = Some(set.info(&key, ctx.reveal()));
+    doc.write_stdout(ctx.pretty())?;
+    Ok(ExitCode::Success)
+}
+
+fn set_scope(plan: &mut Plan, doc: &mut Document, scopes: Vec<String>, source: ScopeSource) {
+    let choice = ScopeChoice { scopes, source };
+    plan.scope = choice.joined();
+    doc.scope = Some(choice);
+}
+
+/// The `scope` of an `insufficient_scope` challenge given with `--step-up`.
+fn step_up_scope_of(value: &str) -> anyhow::Result<String> {
+    let challenges = mcp_oauth::www_authenticate::parse(value);
+    let bearer = mcp_oauth::www_authenticate::bearer(&challenges).ok_or_else(|| {
+        Error::Usage("--step-up: not a Bearer challenge (give the WWW-Authenticate value of the 403 answer)".into())
+    })?;
+    if let Some(error) = bearer.error()
+        && error != "insufficient_scope"
+    {
+        return Err(Error::Usage(format!(
+            "--step-up: the challenge's error is {error:?}, not insufficient_scope; a 401 invalid_token needs a refresh or login, not a step-up"
+        ))
+        .into());
+    }
+    match bearer.scope().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(scope) => Ok(scope.to_string()),
+        None => Err(Error::Usage("--step-up: the challenge names no scope to add".into()).into()),
+    }
+}
+
+fn finish_handoff(ctx: &Context, callback: &str) -> anyhow::Result<ExitCode> {
+    let callback = if callback == "-" { read_pasted_url()? } else { callback.to_string() };
+    let store = ctx.store()?;
+    let s = Session { http: &ctx.http, store, profile: ctx.profile() };
+    let (set, mut doc) = authorize::finish_handoff(s, &callback)?;
+    let key = authorize::store_tokens(s, &doc.server_url, &set)?;
+    doc.pending = None;
+    doc.token = Some(set.info(&key, ctx.reveal()));
+    doc.write_stdout(ctx.pretty())?;
+    Ok(ExitCode::Success)
+}
+
+/// One line from stdin, with a prompt when a person is typing.
+fn read_pasted_url() -> anyhow::Result<String> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        eprint!("Paste the address the browser ended up at, then press Enter:\n> ");
+    }
+    let mut line = String::new();
+    // A callback URL is a few hundred bytes; a huge line is not one.
+    stdin
+        .lock()
+        .take(64 * 1024)
+        .read_line(&mut line)
+        .map_err(|e| Error::Usage(format!("--callback-url -: cannot read stdin: {e}")))?;
+    let line = line.trim().to_string();
+    if line.is_empty() {
+        return Err(Error::Usage("--callback-url -: nothing was pasted on stdin".into()).into());
+    }
+    Ok(line)
+}
+
+/// `mcp-authorize URL`: the earlier steps of the pipeline, run in-process.
+fn discover_and_register(ctx: &Context, url: &url::Url) -> anyhow::Result<Document> {
+    // DISCOVERY-PENDING: replaced by mcp_oauth::discovery::discover once it lands.
+    let mut doc: Document = Err(Error::Usage(format!(
+        "discovery of {url} is not available in this build yet: run mcp-discover {url} | mcp-dcr | mcp-authorize"
+    )))?;
+    let store = ctx.store()?;
+    let opts = mcp_oauth::registration::Options::default();
+    let outcome = mcp_oauth::registration::obtain(&ctx.http, store, &doc, ctx.profile(), &opts)?;
+    for w in &outcome.warnings {
+        eprintln!("mcp-authorize: {w}");
+    }
+    doc.client = Some(mcp_oauth::registration::client_info(&outcome.record, outcome.key.as_str(), ctx.reveal()));
+    Ok(doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn step_up_takes_the_challenged_scope() {
+        let s = step_up_scope_of(r#"Bearer error="insufficient_scope", scope="mcp:write", resource_metadata="x""#).unwrap();
+        assert_eq!(s, "mcp:write");
+        assert!(step_up_scope_of(r#"Bearer error="invalid_token""#).is_err());
+        assert!(step_up_scope_of(r#"Bearer error="insufficient_scope""#).is_err());
+        assert!(step_up_scope_of("Basic realm=x").is_err());
+    }
+
+    #[test]
+    fn flags_conflict_where_they_must() {
+        use clap::Parser as _;
+        assert!(Cli::try_parse_from(["mcp-authorize", "--print-url", "--device"]).is_err());
+        assert!(Cli::try_parse_from(["mcp-authorize", "--callback-url", "x", "http://a"]).is_err());
+        assert!(Cli::try_parse_from(["mcp-authorize", "--timeout-callback", "0"]).is_err());
+        assert!(Cli::try_parse_from(["mcp-authorize", "--step-up", "Bearer", "--client-credentials"]).is_ok());
+    }
 }

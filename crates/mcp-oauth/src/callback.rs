@@ -202,10 +202,10 @@ fn page(status: u16, title: &str, message: &str) -> tiny_http::Response<std::io:
     {
         r.add_header(h);
     }
-    if status == 405 {
-        if let Some(h) = header("Allow", "GET") {
-            r.add_header(h);
-        }
+    if status == 405
+        && let Some(h) = header("Allow", "GET")
+    {
+        r.add_header(h);
     }
     r
 }

@@ -167,7 +167,7 @@ pub fn start_handoff(s: Session<'_>, plan: &Plan, opts: &CodeOptions, document: 
 /// Second half: finds the pending authorization by the callback's `state`, spends it
 /// (it is erased whatever happens next: a code is good for one try), validates the
 /// response and exchanges the code. Returns the tokens and the first half's document.
-pub fn finish_handoff(s: Session<'_>, callback_url: &str) -> Result<(TokenSet, Document, Plan)> {
+pub fn finish_handoff(s: Session<'_>, callback_url: &str) -> Result<(TokenSet, Document)> {
     let url = Url::parse(callback_url.trim())
         .map_err(|e| Error::Usage(format!("--callback-url: not a URL ({e}); paste the whole address from the browser")))?;
     let params = CallbackParams::from_url(&url).map_err(|e| Error::Usage(format!("--callback-url: {e}")))?;
@@ -213,7 +213,7 @@ pub fn finish_handoff(s: Session<'_>, callback_url: &str) -> Result<(TokenSet, D
         ));
     }
     let set = exchange(s, &plan, code, pending.code_verifier, &pending.redirect_uri, pending.scope.as_deref())?;
-    Ok((set, pending.document, plan))
+    Ok((set, pending.document))
 }
 
 /// Scheme, host, port and path equal: where the browser was sent back to.

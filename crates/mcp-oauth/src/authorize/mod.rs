@@ -8,7 +8,7 @@
 mod code;
 mod device;
 
-pub use code::{CodeOptions, PendingAuthorization, finish_handoff, interactive, start_handoff};
+pub use code::{CodeOptions, PENDING_TTL, PendingAuthorization, finish_handoff, interactive, start_handoff};
 pub use device::device;
 
 use crate::callback::CallbackParams;
@@ -324,20 +324,21 @@ pub fn client_credentials(s: Session<'_>, plan: &Plan) -> Result<TokenSet> {
     plan.token_set(resp, "client_credentials", scope)
 }
 
-/// The scope for a step-up (MCP 2026-07-28, SEP-2350): what was granted and requested
-/// before, united with what the 403 challenge asks for.
-pub fn step_up_scope(previous: Option<&TokenSet>, challenge_scope: &str) -> String {
-    let mut scopes: Vec<&str> = Vec::new();
-    let before = previous
-        .into_iter()
-        .flat_map(|p| p.requested_scope.as_deref().into_iter().chain(p.scope.as_deref()))
-        .flat_map(str::split_whitespace);
-    for s in before.chain(challenge_scope.split_whitespace()) {
-        if !scopes.contains(&s) {
-            scopes.push(s);
+/// The scope for a step-up (MCP 2026-07-28, SEP-2350): the union of what was requested
+/// and granted before (the stored token set, else the scope about to be requested) and
+/// what the 403 challenge asks for, in that order, without repeats.
+pub fn step_up_scope(previous: Option<&TokenSet>, planned: Option<&str>, challenge_scope: &str) -> Vec<String> {
+    let before: Vec<&str> = match previous {
+        Some(p) => p.requested_scope.as_deref().into_iter().chain(p.scope.as_deref()).collect(),
+        None => planned.into_iter().collect(),
+    };
+    let mut scopes: Vec<String> = Vec::new();
+    for s in before.into_iter().chain([challenge_scope]).flat_map(str::split_whitespace) {
+        if !scopes.iter().any(|x| x == s) {
+            scopes.push(s.to_string());
         }
     }
-    scopes.join(" ")
+    scopes
 }
 
 #[cfg(test)]
@@ -533,7 +534,8 @@ mod tests {
     #[test]
     fn step_up_is_the_union() {
         let s = set(Some("mcp:read"), Some("mcp:read offline_access"));
-        assert_eq!(step_up_scope(Some(&s), "mcp:write mcp:read"), "mcp:read offline_access mcp:write");
-        assert_eq!(step_up_scope(None, "mcp:write"), "mcp:write");
+        assert_eq!(step_up_scope(Some(&s), Some("x"), "mcp:write mcp:read"), ["mcp:read", "offline_access", "mcp:write"]);
+        assert_eq!(step_up_scope(None, Some("mcp:read"), "mcp:write"), ["mcp:read", "mcp:write"]);
+        assert_eq!(step_up_scope(None, None, "mcp:write"), ["mcp:write"]);
     }
 }
