@@ -422,8 +422,7 @@ impl TestServers {
         // Registered without a port: RFC 8252 §7.3 lets the native client use any port.
         let client = self.register_public_client("http://127.0.0.1/callback");
         let client_id = client["client_id"].as_str().expect("client_id").to_string();
-        let verifier = random_token();
-        let challenge = base64url(ring::digest::digest(&ring::digest::SHA256, verifier.as_bytes()).as_ref());
+        let (verifier, challenge) = pkce_pair();
         let state = random_token();
         let metadata = self.metadata();
         let authorization_endpoint = metadata["authorization_endpoint"].as_str().expect("authorization_endpoint");
@@ -548,6 +547,13 @@ pub fn random_token() -> String {
     let mut bytes = [0u8; 32];
     ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut bytes).expect("system randomness");
     base64url(&bytes)
+}
+
+/// A fresh PKCE code verifier and its S256 challenge (RFC 7636 §4.1-4.2).
+pub fn pkce_pair() -> (String, String) {
+    let verifier = random_token();
+    let challenge = base64url(ring::digest::digest(&ring::digest::SHA256, verifier.as_bytes()).as_ref());
+    (verifier, challenge)
 }
 
 /// Unpadded base64url (RFC 4648 §5), as PKCE and JWTs use it.

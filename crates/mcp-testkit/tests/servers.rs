@@ -412,3 +412,119 @@ fn servers_exit_when_their_stdin_closes() {
     assert!(!late, "node kept running after stdin closed");
     assert_eq!(status.and_then(|s| s.code()), Some(0));
 }
+
+/// Code exchange for a flow driven by hand in the tests below.
+fn redeem(servers: &TestServers, client_id: &str, code: &str, redirect_uri: &str, verifier: &str, resource: Option<&str>) -> serde_json::Value {
+    let mut form = vec![
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("code_verifier", verifier),
+        ("redirect_uri", redirect_uri),
+        ("client_id", client_id),
+    ];
+    if let Some(resource) = resource {
+        form.push(("resource", resource));
+    }
+    let response = Request::post(&format!("{}/token", servers.issuer)).form(&form).send().expect("POST token");
+    assert_eq!(response.status, 200, "{response}");
+    response.json()
+}
+
+#[test]
+fn pushed_authorization_request_with_prompt_consent_and_offline_access() {
+    let servers = TestServers::start(Options::default());
+    let catcher = CallbackCatcher::bind();
+    let client = servers.register_public_client("http://127.0.0.1/callback");
+    let client_id = client["client_id"].as_str().expect("client_id");
+    let (verifier, challenge) = mcp_testkit::servers::pkce_pair();
+    let par = Request::post(&format!("{}/request", servers.issuer))
+        .form(&[
+            ("response_type", "code"),
+            ("client_id", client_id),
+            ("redirect_uri", &catcher.redirect_uri()),
+            ("scope", "mcp:read offline_access"),
+            ("prompt", "consent"),
+            ("state", "s"),
+            ("code_challenge", &challenge),
+            ("code_challenge_method", "S256"),
+            ("resource", &servers.mcp_url),
+        ])
+        .send()
+        .expect("POST par");
+    assert_eq!(par.status, 201, "{par}");
+    let request_uri = par.json()["request_uri"].as_str().expect("request_uri").to_string();
+    let url = format!(
+        "{}/auth?{}",
+        servers.issuer,
+        mcp_testkit::servers::encode_form(&[("client_id", client_id), ("request_uri", &request_uri)])
+    );
+    let callback = run_browser(&url, &[], || catcher.wait(Duration::from_secs(30))).expect("callback");
+    let code = param(&callback, "code").expect("code");
+    let tokens = redeem(&servers, client_id, &code, &catcher.redirect_uri(), &verifier, Some(&servers.mcp_url));
+    assert!(tokens["refresh_token"].is_string(), "{tokens}");
+    assert_eq!(servers.call_mcp(tokens["access_token"].as_str(), "initialize").status, 200);
+}
+
+#[test]
+fn pkce_is_enforced_and_a_token_without_resource_is_refused_by_the_mcp_server() {
+    let servers = TestServers::start(Options::default());
+    let client = servers.register_public_client("http://127.0.0.1/callback");
+    let client_id = client["client_id"].as_str().expect("client_id");
+    let catcher = CallbackCatcher::bind();
+    let (verifier, challenge) = mcp_testkit::servers::pkce_pair();
+    let without_pkce = format!(
+        "{}/auth?{}",
+        servers.issuer,
+        mcp_testkit::servers::encode_form(&[
+            ("response_type", "code"),
+            ("client_id", client_id),
+            ("redirect_uri", &catcher.redirect_uri()),
+            ("scope", "mcp:read"),
+            ("state", "s"),
+        ])
+    );
+    let refused = run_browser(&without_pkce, &[], || catcher.wait(Duration::from_secs(30))).expect("callback");
+    assert_eq!(param(&refused, "error").as_deref(), Some("invalid_request"), "{refused}");
+
+    let no_resource = format!(
+        "{}/auth?{}",
+        servers.issuer,
+        mcp_testkit::servers::encode_form(&[
+            ("response_type", "code"),
+            ("client_id", client_id),
+            ("redirect_uri", &catcher.redirect_uri()),
+            ("scope", "openid mcp:read"),
+            ("state", "s"),
+            ("code_challenge", &challenge),
+            ("code_challenge_method", "S256"),
+        ])
+    );
+    let callback = run_browser(&no_resource, &[], || catcher.wait(Duration::from_secs(30))).expect("callback");
+    let code = param(&callback, "code").expect("code");
+    let tokens = redeem(
+        &servers,
+        client_id,
+        &code,
+        &catcher.redirect_uri(),
+        &verifier,
+        None,
+    );
+    let response = servers.call_mcp(tokens["access_token"].as_str(), "initialize");
+    assert_eq!(response.status, 401, "{response}");
+    assert!(response.www_authenticate().is_some_and(|h| h.contains("invalid_token")), "{response}");
+}
+
+#[test]
+fn browser_refuses_non_loopback_and_gives_up_when_stuck() {
+    let out = std::process::Command::new(browser_command()).arg("https://example.com/auth").output().expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("outside loopback"));
+    let servers = TestServers::start(Options::default());
+    // A page that is neither a redirect nor a form: the stand-in reports where it stopped.
+    let out = std::process::Command::new(browser_command())
+        .arg(format!("{}/nothing-here", servers.issuer))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("stuck at"), "{out:?}");
+}
