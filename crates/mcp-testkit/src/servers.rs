@@ -138,6 +138,11 @@ impl Options {
         self
     }
 
+    pub fn max_lifetime(mut self, seconds: u64) -> Self {
+        self.max_lifetime = Some(seconds);
+        self
+    }
+
     pub fn rotate_registration_token(mut self) -> Self {
         self.rotate_registration_token = true;
         self

@@ -528,3 +528,59 @@ fn browser_refuses_non_loopback_and_gives_up_when_stuck() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("stuck at"), "{out:?}");
 }
+
+#[test]
+fn legacy_tokens_without_resource_are_for_the_one_mcp_server() {
+    let servers = TestServers::start(Options::default().variant(Variant::Legacy));
+    let client = servers.register_public_client("http://127.0.0.1/callback");
+    let client_id = client["client_id"].as_str().expect("client_id");
+    let catcher = CallbackCatcher::bind();
+    let (verifier, challenge) = mcp_testkit::servers::pkce_pair();
+    let url = format!(
+        "{}/auth?{}",
+        servers.issuer,
+        mcp_testkit::servers::encode_form(&[
+            ("response_type", "code"),
+            ("client_id", client_id),
+            ("redirect_uri", &catcher.redirect_uri()),
+            ("scope", "mcp:read"),
+            ("state", "s"),
+            ("code_challenge", &challenge),
+            ("code_challenge_method", "S256"),
+        ])
+    );
+    let callback = run_browser(&url, &[], || catcher.wait(Duration::from_secs(30))).expect("callback");
+    let code = param(&callback, "code").expect("code");
+    let tokens = redeem(&servers, client_id, &code, &catcher.redirect_uri(), &verifier, None);
+    assert_eq!(servers.call_mcp(tokens["access_token"].as_str(), "initialize").status, 200);
+}
+
+#[test]
+fn mcp_path_moves_the_endpoint_and_its_metadata() {
+    let servers = TestServers::start(Options::default().mcp_path("/v1/mcp"));
+    assert_eq!(servers.mcp_url, format!("{}/v1/mcp", servers.rs_origin));
+    let prm = format!("{}/.well-known/oauth-protected-resource/v1/mcp", servers.rs_origin);
+    assert_eq!(servers.prm_url.as_deref(), Some(prm.as_str()));
+    assert_eq!(get(&prm).expect("GET").json()["resource"], json!(servers.mcp_url));
+    assert_eq!(servers.call_mcp(None, "initialize").status, 401);
+}
+
+#[test]
+fn servers_exit_after_their_max_lifetime() {
+    let servers = TestServers::start(Options::default().max_lifetime(1));
+    let url = servers.oauth_metadata_url();
+    assert_eq!(get(&url).expect("GET").status, 200);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while get(&url).is_ok() {
+        assert!(Instant::now() < deadline, "still serving 15 s after a 1 s lifetime");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(servers.server_log().contains("max lifetime"), "{}", servers.server_log());
+}
+
+#[test]
+fn bad_options_fail_fast_with_the_servers_words() {
+    let bad = Options { mcp_path: Some("no-slash".to_string()), ..Options::default() };
+    let error = TestServers::try_start(bad).expect_err("must not start");
+    assert!(error.contains("--mcp-path must be an absolute path"), "{error}");
+}
