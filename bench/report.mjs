@@ -21,9 +21,16 @@ const load = (name) => {
 };
 const facts = load('facts.json') ?? {};
 
-function timings(name) {
+// The named commands' statistics, or undefined when the file or one of the commands is missing.
+function timings(name, commands) {
   const data = load(`${name}.json`);
   if (!data) return undefined;
+  const found = new Set(data.results.map((r) => r.command));
+  const missing = commands.filter((c) => !found.has(c));
+  if (missing.length) {
+    console.error(`report: ${name}.json lacks ${missing.join(', ')}; part left out`);
+    return undefined;
+  }
   return Object.fromEntries(data.results.map((r) => {
     const sorted = [...r.times].sort((a, b) => a - b);
     const q = (p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
@@ -46,7 +53,7 @@ function row(part, figure, value, baseline, ratio, goal, pass) {
 }
 
 // Part 1: a cached token costs what reading the credential entry costs, plus our own start-up.
-const cached = timings('cached');
+const cached = timings('cached', ['helper-get', 'token-pass', 'cat-file', 'token-file']);
 if (cached) {
   const { 'helper-get': get, 'token-pass': pass, 'cat-file': cat, 'token-file': file } = cached;
   const calls = facts.helper_calls ?? [];
@@ -63,7 +70,7 @@ if (cached) {
 }
 
 // Part 2: the usual alternative, end to end, each run with fresh state.
-const flow = timings('flow');
+const flow = timings('flow', ['pipeline', 'sdk', 'node-start']);
 if (flow) {
   const { pipeline, sdk, 'node-start': nodeStart } = flow;
   row('2', '`mcp-discover | mcp-dcr | mcp-authorize`, fresh store', timed(pipeline),
@@ -76,7 +83,7 @@ if (flow) {
 }
 
 // Part 3: with 50 ms on every response, time is round trips; the floor is the dependency chain.
-const slow = timings('slow');
+const slow = timings('slow', ['discover', 'pipeline']);
 const cp = load('critical-path.json');
 if (slow && cp) {
   const delay = cp.delay_ms / 1000;
