@@ -1,0 +1,370 @@
+//! mcp-authorize against the real test authorization server (oidc-provider) and MCP server,
+//! with the browser stand-in as $BROWSER. The document of the discovery step is built here
+//! from the server's metadata, so these tests exercise registration + authorization only;
+//! the full `mcp-discover | mcp-dcr | mcp-authorize` pipeline has its own test.
+
+use mcp_testkit::bins::{Output, Sandbox};
+use mcp_testkit::servers::{Options, TestServers, Variant, browser_command};
+use serde_json::{Value, json};
+use std::path::Path;
+use std::time::Duration;
+
+/// The file store keeps these tests independent of `pass`; the pipeline test uses `pass`.
+const STORE: [&str; 2] = ["--credential-helper", "file"];
+
+struct World {
+    servers: TestServers,
+    sandbox: Sandbox,
+}
+
+impl World {
+    fn new(options: Options) -> World {
+        World { servers: TestServers::start(options), sandbox: Sandbox::new() }
+    }
+
+    /// What mcp-discover would write, from the server's own metadata.
+    fn discovered(&self, scope: &[&str]) -> String {
+        let mcp = &self.servers.mcp_url;
+        let metadata = self.servers.metadata();
+        let pkce = metadata["code_challenge_methods_supported"].as_array().is_some_and(|m| m.contains(&json!("S256")));
+        json!({
+            "mcp_oauth": 1,
+            "server_url": mcp,
+            "resource": mcp,
+            "authorization_server": {
+                "issuer": self.servers.issuer,
+                "metadata": metadata,
+                "pkce_s256": pkce,
+                "registration_options": ["pre_registered", "dynamic"],
+            },
+            "scope": {"scopes": scope, "source": "challenge"},
+        })
+        .to_string()
+    }
+
+    fn run(&self, bin: &str, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Output {
+        let mut cmd = self.sandbox.cmd(bin);
+        cmd.args(STORE).args(args).envs(env.iter().copied());
+        mcp_testkit::bins::run(cmd, stdin.map(str::as_bytes), Duration::from_secs(60))
+    }
+
+    /// discovery document -> mcp-dcr (dynamic registration of a native public client).
+    fn registered(&self, scope: &[&str], dcr_args: &[&str]) -> String {
+        let out = self.run("mcp-dcr", dcr_args, Some(&self.discovered(scope)), &[]);
+        assert!(out.success(), "mcp-dcr failed: {out}");
+        out.stdout
+    }
+
+    fn authorize(&self, args: &[&str], doc: Option<&str>, env: &[(&str, &str)]) -> Output {
+        self.run("mcp-authorize", args, doc, env)
+    }
+
+    /// The stored access token, through mcp-token (so the test also proves persistence).
+    fn stored_token(&self) -> String {
+        let out = self.run("mcp-token", &[&self.servers.mcp_url], None, &[]);
+        assert!(out.success(), "mcp-token: {out}");
+        out.stdout.trim().to_string()
+    }
+}
+
+fn browser() -> String {
+    browser_command().display().to_string()
+}
+
+/// A $BROWSER that fails the test if it is ever run: it leaves a marker file behind.
+fn tripwire(dir: &Path) -> (String, std::path::PathBuf) {
+    let marker = dir.join("browser-was-called");
+    let script = dir.join("tripwire-browser");
+    std::fs::write(&script, format!("#!/bin/sh\necho called > '{}'\nexit 1\n", marker.display())).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    (script.display().to_string(), marker)
+}
+
+fn assert_code(out: &Output, code: i32) {
+    assert_eq!(out.code, Some(code), "expected exit {code}: {out}");
+}
+
+#[test]
+fn interactive_flow_yields_a_token_the_mcp_server_accepts_then_refreshes_silently() {
+    let w = World::new(Options::default());
+    let doc = w.registered(&["mcp:read"], &[]);
+    let b = browser();
+    let out = w.authorize(&[], Some(&doc), &[("BROWSER", &b)]);
+    assert!(out.success(), "{out}");
+    let d = out.json();
+    let token = &d["token"];
+    assert_eq!(token["grant"], "authorization_code", "{d}");
+    assert_eq!(token["has_refresh_token"], true, "{d}");
+    assert!(token.get("access_token").is_none(), "no secrets without --reveal-secrets: {d}");
+    assert!(d.get("pending").is_none());
+    // The URL is always on stderr for the user to copy; secrets never are.
+    assert!(out.stderr.contains("code_challenge_method=S256"), "{out}");
+    let access = w.stored_token();
+    assert!(!out.stdout.contains(&access) && !out.stderr.contains(&access), "token leaked: {out}");
+    let intro = w.servers.introspection(&access);
+    assert_eq!(intro["aud"], json!(w.servers.mcp_url), "RFC 8707 audience: {intro}");
+    assert_eq!(w.servers.call_mcp(Some(&access), "initialize").status, 200);
+
+    // Second run: the stored refresh token does it; the browser must not be touched.
+    let (tripwire, marker) = tripwire(w.sandbox.path());
+    let out = w.authorize(&[], Some(&doc), &[("BROWSER", &tripwire)]);
+    assert!(out.success(), "{out}");
+    assert!(!marker.exists(), "the browser was opened on a silent refresh: {out}");
+    assert_eq!(out.json()["token"]["grant"], "refresh_token", "{out}");
+    let refreshed = w.stored_token();
+    assert_ne!(refreshed, access);
+    assert_eq!(w.servers.call_mcp(Some(&refreshed), "initialize").status, 200);
+
+    // --force skips the refresh and logs in again.
+    let out = w.authorize(&["--force", "--reveal-secrets"], Some(&doc), &[("BROWSER", &b)]);
+    assert!(out.success(), "{out}");
+    let d = out.json();
+    assert_eq!(d["token"]["grant"], "authorization_code");
+    assert_eq!(d["token"]["access_token"].as_str(), Some(w.stored_token().as_str()), "--reveal-secrets shows it");
+}
+
+#[test]
+fn tampered_or_missing_state_and_iss_are_refused() {
+    let w = World::new(Options::default());
+    let doc = w.registered(&["mcp:read"], &[]);
+    let b = browser();
+    for (var, mode) in [
+        ("MCP_TEST_BROWSER_STATE", "tamper"),
+        ("MCP_TEST_BROWSER_STATE", "drop"),
+        ("MCP_TEST_BROWSER_ISS", "tamper"),
+        // The server promises iss (authorization_response_iss_parameter_supported): absent = reject.
+        ("MCP_TEST_BROWSER_ISS", "drop"),
+    ] {
+        let out = w.authorize(&[], Some(&doc), &[("BROWSER", &b), (var, mode)]);
+        assert_code(&out, 5);
+        assert!(out.stdout.is_empty(), "{out}");
+        let stored = w.run("mcp-token", &[&w.servers.mcp_url], None, &[]);
+        assert_eq!(stored.code, Some(7), "nothing may be stored after {var}={mode}: {stored}");
+    }
+}
+
+#[test]
+fn user_denial_exits_8_with_the_servers_description() {
+    let w = World::new(Options::default());
+    let doc = w.registered(&["mcp:read"], &[]);
+    let b = browser();
+    let out = w.authorize(&[], Some(&doc), &[("BROWSER", &b), ("MCP_TEST_BROWSER_DENY", "1")]);
+    assert_code(&out, 8);
+    assert!(out.stderr.contains("access_denied"), "{out}");
+}
+
+#[test]
+fn no_callback_before_the_timeout_exits_8() {
+    let w = World::new(Options::default());
+    let doc = w.registered(&["mcp:read"], &[]);
+    let out = w.authorize(&["--timeout-callback", "2"], Some(&doc), &[("BROWSER", "true")]);
+    assert_code(&out, 8);
+    assert!(out.elapsed >= Duration::from_secs(2) && out.elapsed < Duration::from_secs(20), "{out}");
+    assert!(out.stderr.contains("--timeout-callback"), "{out}");
+}
+
+#[test]
+fn no_browser_prints_the_url_and_opens_nothing() {
+    let w = World::new(Options::default());
+    let doc = w.registered(&["mcp:read"], &[]);
+    let (tripwire, marker) = tripwire(w.sandbox.path());
+    let out = w.authorize(&["--no-browser", "--timeout-callback", "1"], Some(&doc), &[("BROWSER", &tripwire)]);
+    assert_code(&out, 8);
+    assert!(!marker.exists());
+    assert!(out.stderr.contains(&format!("{}/auth?", w.servers.issuer)), "{out}");
+}
+
+#[test]
+fn headless_hand_off_in_two_steps() {
+    let w = World::new(Options::default());
+    let doc = w.registered(&["mcp:read"], &[]);
+    let out = w.authorize(&["--print-url"], Some(&doc), &[]);
+    assert!(out.success(), "{out}");
+    let d = out.json();
+    let url = d["pending"]["authorization_url"].as_str().expect("pending URL").to_string();
+    assert!(out.stderr.contains(&url), "{out}");
+    assert!(d.get("token").is_none());
+
+    // The "other machine": the stand-in writes the address it ends at instead of loading it.
+    let file = w.sandbox.path().join("callback-url");
+    let browser = w.sandbox.command(browser_command()).arg(&url).env("MCP_TEST_BROWSER_CALLBACK_FILE", &file).status().unwrap();
+    assert!(browser.success());
+    let callback = std::fs::read_to_string(&file).unwrap().trim().to_string();
+
+    // Pasted on stdin ("-"), as a person would.
+    let out = w.authorize(&["--callback-url", "-"], Some(&format!("{callback}\n")), &[]);
+    assert!(out.success(), "{out}");
+    let d = out.json();
+    assert_eq!(d["token"]["grant"], "authorization_code");
+    assert_eq!(d["server_url"], json!(w.servers.mcp_url), "the first half's document goes on");
+    assert_eq!(w.servers.call_mcp(Some(&w.stored_token()), "initialize").status, 200);
+
+    // The pending entry was spent: the same callback again is refused.
+    let again = w.authorize(&["--callback-url", &callback], None, &[]);
+    assert_code(&again, 5);
+}
+
+#[test]
+fn hand_off_with_a_tampered_iss_is_refused() {
+    let w = World::new(Options::default());
+    let doc = w.registered(&["mcp:read"], &[]);
+    let d = w.authorize(&["--print-url"], Some(&doc), &[]).json();
+    let url = d["pending"]["authorization_url"].as_str().unwrap().to_string();
+    let file = w.sandbox.path().join("cb");
+    let ok = w
+        .sandbox
+        .command(browser_command())
+        .arg(&url)
+        .env("MCP_TEST_BROWSER_CALLBACK_FILE", &file)
+        .env("MCP_TEST_BROWSER_ISS", "tamper")
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let callback = std::fs::read_to_string(&file).unwrap();
+    let out = w.authorize(&["--callback-url", callback.trim()], None, &[]);
+    assert_code(&out, 5);
+}
+
+/// A pre-registered public client allowed the device grant (dynamic registration asks only
+/// for authorization_code and refresh_token).
+fn device_client() -> Value {
+    json!({
+        "client_id": "device-cli",
+        "token_endpoint_auth_method": "none",
+        "grant_types": ["urn:ietf:params:oauth:grant-type:device_code", "refresh_token"],
+        "response_types": [],
+        "redirect_uris": [],
+        "application_type": "native",
+    })
+}
+
+#[test]
+fn device_grant_is_approved_through_the_verification_uri() {
+    let w = World::new(Options::default().client(device_client()));
+    let doc = w.registered(&["mcp:read"], &["--client-id", "device-cli", "--auth-method", "none"]);
+    let b = browser();
+    let out = w.authorize(&["--device"], Some(&doc), &[("BROWSER", &b)]);
+    assert!(out.success(), "{out}");
+    assert!(out.stderr.contains("enter the code"), "{out}");
+    assert_eq!(out.json()["token"]["grant"], "device_code");
+    assert_eq!(w.servers.call_mcp(Some(&w.stored_token()), "initialize").status, 200);
+
+    let out = w.authorize(&["--device", "--force"], Some(&doc), &[("BROWSER", &b), ("MCP_TEST_BROWSER_DENY", "1")]);
+    assert_code(&out, 8);
+}
+
+#[test]
+fn client_credentials_with_a_secret() {
+    let client = json!({
+        "client_id": "m2m-secret",
+        "client_secret": "a-long-enough-client-secret-for-the-test-server-0123456789",
+        "token_endpoint_auth_method": "client_secret_basic",
+        "grant_types": ["client_credentials"],
+        "response_types": [],
+        "redirect_uris": [],
+    });
+    let w = World::new(Options::default().client(client.clone()));
+    let secret_file = w.sandbox.path().join("secret");
+    std::fs::write(&secret_file, client["client_secret"].as_str().unwrap()).unwrap();
+    let doc = w.registered(
+        &["mcp:read", "mcp:write"],
+        &["--client-id", "m2m-secret", "--client-secret-file", secret_file.to_str().unwrap()],
+    );
+    let (tripwire, marker) = tripwire(w.sandbox.path());
+    let out = w.authorize(&["--client-credentials"], Some(&doc), &[("BROWSER", &tripwire)]);
+    assert!(out.success(), "{out}");
+    assert!(!marker.exists());
+    assert!(!out.stderr.contains("a-long-enough"), "secret leaked: {out}");
+    assert_eq!(out.json()["token"]["grant"], "client_credentials");
+    let token = w.stored_token();
+    assert_eq!(w.servers.call_mcp(Some(&token), "tools/call").status, 200, "mcp:write granted");
+}
+
+/// A P-256 key in a PKCS#8 PEM file, and its public JWK.
+fn ec_key(dir: &Path) -> (String, Value) {
+    use base64::Engine as _;
+    let rng = ring::rand::SystemRandom::new();
+    let pkcs8 = ring::signature::EcdsaKeyPair::generate_pkcs8(&ring::signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
+        .unwrap();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(pkcs8.as_ref());
+    let lines: Vec<&str> = b64.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).unwrap()).collect();
+    let pem = format!("-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n", lines.join("\n"));
+    let path = dir.join("client-key.pem");
+    std::fs::write(&path, pem).unwrap();
+    let path = path.display().to_string();
+    let jwk = mcp_oauth::jwt::public_jwk(&path, Some("k1")).unwrap();
+    (path, jwk)
+}
+
+#[test]
+fn client_credentials_with_a_private_key_jwt() {
+    let keydir = tempfile::tempdir().unwrap();
+    let (key, jwk) = ec_key(keydir.path());
+    let client = json!({
+        "client_id": "m2m-jwt",
+        "token_endpoint_auth_method": "private_key_jwt",
+        "token_endpoint_auth_signing_alg": "ES256",
+        "jwks": {"keys": [jwk]},
+        "grant_types": ["client_credentials"],
+        "response_types": [],
+        "redirect_uris": [],
+    });
+    let w = World::new(Options::default().client(client));
+    let doc = w.registered(
+        &["mcp:read"],
+        &["--client-id", "m2m-jwt", "--auth-method", "private_key_jwt", "--private-key-file", &key, "--key-id", "k1"],
+    );
+    let out = w.authorize(&["--client-credentials"], Some(&doc), &[]);
+    assert!(out.success(), "{out}");
+    assert_eq!(w.servers.call_mcp(Some(&w.stored_token()), "initialize").status, 200);
+}
+
+#[test]
+fn step_up_reauthorizes_with_the_union_of_scopes() {
+    let w = World::new(Options::default());
+    let doc = w.registered(&["mcp:read"], &[]);
+    let b = browser();
+    assert!(w.authorize(&[], Some(&doc), &[("BROWSER", &b)]).success());
+    let narrow = w.stored_token();
+    let denied = w.servers.call_mcp(Some(&narrow), "tools/call");
+    assert_eq!(denied.status, 403);
+    let challenge = denied.www_authenticate().expect("403 challenge").to_string();
+    assert!(challenge.contains("insufficient_scope"), "{challenge}");
+
+    // Never a refresh: the tripwire proves nothing short of a browser login is attempted
+    // before, and the real browser then completes it.
+    let out = w.authorize(&["--step-up", &challenge], Some(&doc), &[("BROWSER", &b)]);
+    assert!(out.success(), "{out}");
+    let d = out.json();
+    assert_eq!(d["token"]["grant"], "authorization_code", "{d}");
+    assert_eq!(d["scope"]["source"], "step_up");
+    let scopes: Vec<&str> = d["scope"]["scopes"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    assert!(scopes.contains(&"mcp:read") && scopes.contains(&"mcp:write"), "{d}");
+    let wide = w.stored_token();
+    assert_eq!(w.servers.call_mcp(Some(&wide), "tools/call").status, 200);
+    assert_eq!(w.servers.call_mcp(Some(&wide), "initialize").status, 200, "the old scope is kept");
+}
+
+#[test]
+fn missing_pkce_metadata_is_refused_unless_overridden() {
+    let w = World::new(Options::default().variant(Variant::NoPkceMetadata));
+    let doc = w.registered(&["mcp:read"], &[]);
+    let b = browser();
+    let out = w.authorize(&[], Some(&doc), &[("BROWSER", &b)]);
+    assert_code(&out, 5);
+    assert!(out.stderr.contains("--allow-missing-pkce-metadata"), "{out}");
+    let out = w.authorize(&["--allow-missing-pkce-metadata"], Some(&doc), &[("BROWSER", &b)]);
+    assert!(out.success(), "S256 is still sent and the server requires it: {out}");
+}
+
+#[test]
+fn bad_input_is_a_usage_error() {
+    let sandbox = Sandbox::new();
+    let out = sandbox.run("mcp-authorize", &["--auth-param", "state=x"], Some("{}"));
+    assert_eq!(out.code, Some(2), "{out}");
+    let out = sandbox.run("mcp-authorize", &["--credential-helper", "file"], Some("not json"));
+    assert_eq!(out.code, Some(2), "{out}");
+    let out = sandbox.run("mcp-authorize", &["--step-up", "Basic realm=x"], Some("{}"));
+    assert_eq!(out.code, Some(2), "{out}");
+}
