@@ -129,13 +129,19 @@ fn stdout_for_child() -> Stdio {
 }
 
 fn open_with_system(url: &Url) -> Opened {
-    if cfg!(target_os = "linux") && !has_display() {
+    if cfg!(target_os = "linux") && !has_display() && !is_wsl() {
         return Opened::note("no display (neither DISPLAY nor WAYLAND_DISPLAY is set), so no browser was opened");
     }
     match open::that_detached(url.as_str()) {
         Ok(()) => Opened { note: None, child: None },
         Err(e) => Opened::note(format!("could not open a browser ({e})")),
     }
+}
+
+/// WSL opens Windows' browser without an X display.
+fn is_wsl() -> bool {
+    std::env::var_os("WSL_DISTRO_NAME").is_some()
+        || std::fs::read_to_string("/proc/sys/kernel/osrelease").is_ok_and(|r| r.to_ascii_lowercase().contains("microsoft"))
 }
 
 fn has_display() -> bool {
