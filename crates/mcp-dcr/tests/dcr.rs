@@ -1,0 +1,299 @@
+//! mcp-dcr against the real test authorization server (oidc-provider with RFC 7591/7592),
+//! with the file store. Each test has its own sandbox (home, store); the well-behaved
+//! servers are shared, since registrations of different sandboxes cannot meet (and one
+//! node process per test overloads a small CI machine).
+
+use mcp_testkit::bins::{Output, Sandbox};
+use mcp_testkit::servers::{Options, TestServers, Variant, encode_form, get};
+use serde_json::{Value, json};
+use std::sync::OnceLock;
+
+fn shared() -> &'static TestServers {
+    static SERVERS: OnceLock<TestServers> = OnceLock::new();
+    SERVERS.get_or_init(|| TestServers::start(Options::default()))
+}
+
+/// A pipeline document as mcp-discover writes it, built from the server's real metadata so
+/// these tests exercise registration alone.
+fn document(servers: &TestServers) -> String {
+    json!({
+        "mcp_oauth": 1,
+        "server_url": servers.mcp_url,
+        "resource": servers.mcp_url,
+        "authorization_server": {
+            "issuer": servers.issuer,
+            "metadata": servers.metadata(),
+            "pkce_s256": true,
+            "registration_options": ["dynamic"],
+        },
+        "scope": { "scopes": ["mcp:read"], "source": "challenge" },
+    })
+    .to_string()
+}
+
+fn dcr(sandbox: &Sandbox, servers: &TestServers, args: &[&str]) -> Output {
+    let mut all = vec!["--credential-helper", "file"];
+    all.extend_from_slice(args);
+    sandbox.run("mcp-dcr", &all, Some(&document(servers)))
+}
+
+fn ok(out: &Output) -> Value {
+    assert!(out.success(), "mcp-dcr failed ({:?}): {}", out.code, out.stderr);
+    out.json()
+}
+
+/// Would the server start an authorization for this client and redirect URI? A known
+/// client with a registered redirect gets a redirect to the login interaction; anything
+/// else gets an error page (oidc-provider never redirects to an unverified URI).
+fn authorization_accepted(servers: &TestServers, client_id: &str, redirect_uri: &str) -> bool {
+    let endpoint = servers.metadata()["authorization_endpoint"].as_str().expect("authorization_endpoint").to_string();
+    let query = encode_form(&[
+        ("response_type", "code"),
+        ("client_id", client_id),
+        ("redirect_uri", redirect_uri),
+        ("scope", "mcp:read"),
+        ("resource", &servers.mcp_url),
+        ("state", "test-state"),
+        ("code_challenge", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"),
+        ("code_challenge_method", "S256"),
+    ]);
+    let r = get(&format!("{endpoint}?{query}")).expect("GET authorization endpoint");
+    (300..400).contains(&r.status) && r.header("location").is_some_and(|l| l.contains("/interaction/"))
+}
+
+fn client(doc: &Value) -> &Value {
+    &doc["client"]
+}
+
+fn port_of(uri: &str) -> u16 {
+    let rest = uri.strip_prefix("http://127.0.0.1:").unwrap_or_else(|| panic!("not a loopback redirect: {uri}"));
+    rest.split('/').next().and_then(|p| p.parse().ok()).unwrap_or_else(|| panic!("no port in {uri}"))
+}
+
+#[test]
+fn registers_a_public_native_client_and_reuses_it() {
+    let servers = shared();
+    let sandbox = Sandbox::new();
+
+    let first = ok(&dcr(&sandbox, servers, &[]));
+    let c = client(&first);
+    let id = c["client_id"].as_str().expect("client_id");
+    assert_eq!(c["source"], "dynamic");
+    assert_eq!(c["auth_method"], "none");
+    assert!(c.get("client_secret").is_none());
+    let redirect = c["redirect_uri"].as_str().expect("redirect_uri");
+    assert_eq!(redirect, format!("http://127.0.0.1:{}/callback", port_of(redirect)));
+    assert!(c["store_key"].as_str().is_some_and(|k| !k.is_empty()));
+    // The rest of the document passes through.
+    assert_eq!(first["authorization_server"]["issuer"], servers.issuer.as_str());
+    assert_eq!(first["scope"]["scopes"], json!(["mcp:read"]));
+
+    // The server really knows the client and its redirect, and, since we registered it as a
+    // native app, accepts the same redirect on another port (what bind_callback relies on).
+    assert!(authorization_accepted(servers, id, redirect));
+    let other_port = redirect.replace(&port_of(redirect).to_string(), &(port_of(redirect) ^ 1).to_string());
+    assert!(authorization_accepted(servers, id, &other_port));
+    assert!(!authorization_accepted(servers, id, "http://127.0.0.1:1/elsewhere"));
+
+    // Second run: the stored client, nothing registered.
+    let second = dcr(&sandbox, servers, &["--trace"]);
+    let second_doc = ok(&second);
+    assert_eq!(client(&second_doc), c);
+    assert!(!second.stderr.contains("> POST"), "a reused client needs no request:\n{}", second.stderr);
+}
+
+#[test]
+fn force_registers_anew_and_deletes_the_old_registration() {
+    let servers = shared();
+    let sandbox = Sandbox::new();
+    let first = ok(&dcr(&sandbox, servers, &[]));
+    let old_id = client(&first)["client_id"].as_str().expect("id").to_string();
+    let old_redirect = client(&first)["redirect_uri"].as_str().expect("redirect").to_string();
+
+    let second = ok(&dcr(&sandbox, servers, &["--force"]));
+    let new_id = client(&second)["client_id"].as_str().expect("id");
+    assert_ne!(new_id, old_id);
+    assert_eq!(client(&second)["redirect_uri"], old_redirect.as_str(), "the port stays unless asked otherwise");
+    assert!(authorization_accepted(servers, new_id, &old_redirect));
+    assert!(!authorization_accepted(servers, &old_id, &old_redirect), "RFC 7592 delete of the replaced client");
+
+    // And the new one is what later runs reuse.
+    let third = ok(&dcr(&sandbox, servers, &[]));
+    assert_eq!(client(&third)["client_id"], new_id);
+}
+
+#[test]
+fn another_redirect_means_another_registration() {
+    let servers = shared();
+    let sandbox = Sandbox::new();
+    let port = mcp_oauth::redirect::free_port().expect("free port");
+    let first = ok(&dcr(&sandbox, servers, &["--port", &port.to_string()]));
+    let wanted = format!("http://127.0.0.1:{port}/callback");
+    assert_eq!(client(&first)["redirect_uri"], wanted.as_str());
+
+    let same = ok(&dcr(&sandbox, servers, &["--redirect-uri", &wanted]));
+    assert_eq!(client(&same)["client_id"], client(&first)["client_id"]);
+
+    let moved = format!("http://127.0.0.1:{}/oauth/cb", port ^ 1);
+    let out = dcr(&sandbox, servers, &["--redirect-uri", &moved]);
+    let second = ok(&out);
+    assert_ne!(client(&second)["client_id"], client(&first)["client_id"]);
+    assert_eq!(client(&second)["redirect_uri"], moved.as_str());
+    assert!(out.stderr.contains("redirect URI"), "says why it re-registered: {}", out.stderr);
+}
+
+#[test]
+fn a_confidential_registration_keeps_its_secret_out_of_sight() {
+    let servers = shared();
+    let sandbox = Sandbox::new();
+    let out = dcr(&sandbox, servers, &["--auth-method", "client_secret_basic", "--trace"]);
+    let doc = ok(&out);
+    assert_eq!(client(&doc)["auth_method"], "client_secret_basic");
+    assert!(client(&doc).get("client_secret").is_none());
+
+    // The secret was stored: --reveal-secrets shows it, from the store, without registering.
+    let revealed = ok(&dcr(&sandbox, servers, &["--reveal-secrets"]));
+    assert_eq!(client(&revealed)["client_id"], client(&doc)["client_id"]);
+    let secret = client(&revealed)["client_secret"].as_str().expect("stored secret");
+    assert!(secret.len() >= 16);
+    assert!(!out.stdout.contains(secret) && !out.stderr.contains(secret), "secret leaked:\n{}", out.stderr);
+    assert!(out.stderr.contains("[redacted"), "the trace shows the secret was there, hidden");
+}
+
+#[test]
+fn concurrent_runs_register_once() {
+    let servers = shared();
+    let sandbox = Sandbox::new();
+    let outs: Vec<Output> = std::thread::scope(|s| {
+        let runs: Vec<_> = (0..4).map(|_| s.spawn(|| dcr(&sandbox, servers, &[]))).collect();
+        runs.into_iter().map(|r| r.join().expect("run thread")).collect()
+    });
+    let ids: Vec<Value> = outs.iter().map(|o| client(&ok(o))["client_id"].clone()).collect();
+    assert!(ids.iter().all(|id| *id == ids[0]), "one registration for concurrent runs: {ids:?}");
+}
+
+/// A confidential client registered with the provider beforehand, as an admin would.
+fn pre_registered(servers: &TestServers, redirect_uri: &str) -> (String, String) {
+    let reg = servers.register_client(&json!({
+        "application_type": "native",
+        "client_name": "admin-registered",
+        "redirect_uris": [redirect_uri],
+        "grant_types": ["authorization_code", "refresh_token"],
+        "response_types": ["code"],
+        "token_endpoint_auth_method": "client_secret_basic",
+    }));
+    (reg["client_id"].as_str().expect("id").into(), reg["client_secret"].as_str().expect("secret").into())
+}
+
+#[test]
+fn a_pre_registered_client_with_its_secret_from_a_file_replaces_a_stored_one() {
+    let servers = shared();
+    let sandbox = Sandbox::new();
+    let redirect = mcp_oauth::redirect::loopback(mcp_oauth::redirect::free_port().expect("port")).to_string();
+    let (id, secret) = pre_registered(servers, &redirect);
+    let dynamic = ok(&dcr(&sandbox, servers, &[]));
+    assert_eq!(client(&dynamic)["source"], "dynamic");
+
+    let file = sandbox.path().join("secret");
+    std::fs::write(&file, format!("{secret}\n")).expect("write secret");
+    let out = dcr(
+        &sandbox,
+        &servers,
+        &["--client-id", &id, "--client-secret-file", file.to_str().expect("utf-8"), "--redirect-uri", &redirect, "--trace"],
+    );
+    let doc = ok(&out);
+    let c = client(&doc);
+    assert_eq!((c["client_id"].as_str(), c["source"].as_str()), (Some(id.as_str()), Some("pre_registered")));
+    assert_eq!(c["auth_method"], "client_secret_basic", "a secret prefers basic");
+    assert_eq!(c["redirect_uri"], redirect.as_str());
+    assert!(!out.stdout.contains(&secret) && !out.stderr.contains(&secret));
+    assert!(authorization_accepted(servers, &id, &redirect));
+
+    // Stored: a run with no client flags reuses it, secret included.
+    let again = ok(&dcr(&sandbox, servers, &["--reveal-secrets"]));
+    assert_eq!(client(&again)["client_id"], id.as_str());
+    assert_eq!(client(&again)["client_secret"], secret.as_str());
+}
+
+#[test]
+fn no_registration_endpoint_names_the_flags_and_the_env_secret_works() {
+    let redirect = mcp_oauth::redirect::loopback(mcp_oauth::redirect::free_port().expect("port")).to_string();
+    let servers = &TestServers::start(Options::default().variant(Variant::NoDcr).client(json!({
+        "client_id": "pre-registered-1",
+        "client_secret": "pre-registered-secret-0123456789",
+        "token_endpoint_auth_method": "client_secret_basic",
+        "redirect_uris": [redirect],
+        "grant_types": ["authorization_code", "refresh_token"],
+        "response_types": ["code"],
+    })));
+    assert!(servers.metadata().get("registration_endpoint").is_none());
+    let sandbox = Sandbox::new();
+
+    let out = dcr(&sandbox, servers, &[]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert_eq!(out.stderr.lines().count(), 1, "one line: {}", out.stderr);
+    for flag in ["no registration_endpoint", "--client-id", "--client-secret-file", "--client-secret-stdin", "MCP_OAUTH_CLIENT_SECRET"] {
+        assert!(out.stderr.contains(flag), "{flag}: {}", out.stderr);
+    }
+    assert!(out.stdout.is_empty());
+
+    let mut cmd = sandbox.cmd("mcp-dcr");
+    cmd.args(["--credential-helper", "file", "--client-id", "pre-registered-1", "--redirect-uri", &redirect]);
+    cmd.env("MCP_OAUTH_CLIENT_SECRET", "pre-registered-secret-0123456789");
+    let out = mcp_testkit::bins::run(cmd, Some(document(servers).as_bytes()), mcp_testkit::bins::DEFAULT_TIMEOUT);
+    let doc = ok(&out);
+    assert_eq!(client(&doc)["source"], "pre_registered");
+    assert_eq!(client(&doc)["auth_method"], "client_secret_basic");
+    assert!(authorization_accepted(servers, "pre-registered-1", &redirect));
+    let again = ok(&dcr(&sandbox, servers, &["--reveal-secrets"]));
+    assert_eq!(client(&again)["client_secret"], "pre-registered-secret-0123456789");
+}
+
+#[test]
+fn clients_are_bound_to_their_issuer() {
+    let a = shared();
+    let b = TestServers::start(Options::default());
+    let sandbox = Sandbox::new();
+    let on_a = ok(&dcr(&sandbox, a, &[]));
+    let on_b = ok(&dcr(&sandbox, &b, &[]));
+    assert_ne!(client(&on_a)["store_key"], client(&on_b)["store_key"]);
+    assert_ne!(client(&on_a)["client_id"], client(&on_b)["client_id"]);
+    // Each stays with its own server.
+    assert_eq!(client(&ok(&dcr(&sandbox, a, &[])))["client_id"], client(&on_a)["client_id"]);
+}
+
+#[test]
+fn a_refused_registration_is_an_oauth_error_with_the_servers_words() {
+    let servers = shared();
+    let sandbox = Sandbox::new();
+    // oidc-provider refuses to register a scope it does not support.
+    let mut doc: Value = serde_json::from_str(&document(servers)).expect("json");
+    doc["scope"]["scopes"] = json!(["no-such-scope"]);
+    let out = sandbox.run("mcp-dcr", &["--credential-helper", "file"], Some(&doc.to_string()));
+    assert_eq!(out.code, Some(3), "{}", out.stderr);
+    assert!(out.stderr.contains("client registration (400)"), "{}", out.stderr);
+    assert!(out.stderr.contains("invalid_client_metadata") && out.stderr.contains("scope"), "{}", out.stderr);
+    assert!(out.stdout.is_empty());
+
+    // private_key_jwt without a key never reaches the server.
+    let out = dcr(&sandbox, servers, &["--auth-method", "private_key_jwt"]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(out.stderr.contains("--private-key-file"), "{}", out.stderr);
+}
+
+#[test]
+fn bad_input_is_a_usage_error() {
+    let sandbox = Sandbox::new();
+    let out = sandbox.run("mcp-dcr", &["--credential-helper", "file"], Some("{\"mcp_oauth\":1}"));
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    let out = sandbox.run("mcp-dcr", &["--credential-helper", "file"], Some(""));
+    assert_eq!(out.code, Some(2));
+    assert!(out.stderr.contains("previous step"), "{}", out.stderr);
+    let doc = json!({"mcp_oauth": 1, "server_url": "http://127.0.0.1:9/mcp", "resource": "http://127.0.0.1:9/mcp"});
+    let out = sandbox.run("mcp-dcr", &["--credential-helper", "file"], Some(&doc.to_string()));
+    assert_eq!(out.code, Some(2));
+    assert!(out.stderr.contains("run mcp-discover first"), "{}", out.stderr);
+    let out = sandbox.run("mcp-dcr", &["--client-metadata-url", "http://app.example/c.json"], Some(&doc.to_string()));
+    assert_eq!(out.code, Some(2));
+    assert!(out.stderr.contains("https"), "{}", out.stderr);
+}
