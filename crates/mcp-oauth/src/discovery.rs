@@ -1,0 +1,1008 @@
+//! Discovery: from an MCP server URL to a validated authorization server, the RFC 8707
+//! resource identifier and the scopes to ask for (MCP 2026-07-28 "Authorization Server
+//! Discovery", RFC 9728, RFC 8414, OpenID Connect Discovery, and the 2025-03-26 fallback).
+//!
+//! Speed: the unauthenticated probe and the path-inserted resource-metadata URL (where the
+//! probe's `resource_metadata` almost always points) are fetched at the same time, and all
+//! authorization-server metadata candidates are fetched at once. The mandated order is kept
+//! by *choosing* in priority order among the answers, so a typical discovery costs two
+//! round trips instead of three or four.
+//!
+//! Safety: redirects are never followed (a 3xx means "not here"), the resource and issuer
+//! echo checks are exact (RFC 9728 §3.3, RFC 8414 §3.3), every endpoint must be HTTPS or
+//! loopback, and a 5xx or 429 stops discovery instead of silently switching to the legacy
+//! rules (which would pick other endpoints because a server had a bad minute).
+
+use crate::document::{
+    AuthorizationServer, Discovery, DiscoverySource, Document, RegistrationOption, Severity,
+};
+use crate::error::{Error, Result};
+use crate::http::{Http, Request, Response};
+use crate::metadata::{AuthorizationServerMetadata, ResourceMetadata};
+use crate::scope;
+use crate::url_policy;
+use crate::www_authenticate::{self, Challenge};
+use serde_json::json;
+use std::io::Read;
+use std::path::PathBuf;
+use url::Url;
+
+/// The MCP revision this client speaks, sent as `MCP-Protocol-Version`.
+pub const PROTOCOL_VERSION: &str = "2026-07-28";
+/// Metadata files given with `--as-metadata` are a few KiB.
+const MAX_METADATA_FILE: u64 = 1024 * 1024;
+
+/// Spec references used in findings.
+mod rule {
+    pub const CHALLENGE: &str = "RFC 7235 §3.1";
+    pub const BEARER: &str = "RFC 6750 §3";
+    pub const PRM_CHALLENGE: &str = "RFC 9728 §5.1";
+    pub const PRM_RESPONSE: &str = "RFC 9728 §3.2";
+    pub const PRM_RESOURCE: &str = "RFC 9728 §3.3";
+    pub const PRM_AS: &str = "MCP 2026-07-28 authorization-server discovery (RFC 9728 §2)";
+    pub const PROBE: &str = "MCP 2026-07-28 authorization (401 for requests without a token)";
+    pub const AS_RESPONSE: &str = "RFC 8414 §3.2";
+    pub const AS_ISSUER: &str = "RFC 8414 §3.3, MCP 2026-07-28 (SEP-2468)";
+    pub const AS_MEMBERS: &str = "RFC 8414 §2";
+    pub const PKCE: &str = "MCP 2026-07-28 authorization (PKCE), RFC 8414 §2";
+    pub const ISS: &str = "RFC 9207 §3, MCP 2026-07-28 authorization response";
+    pub const DCR: &str = "MCP 2026-07-28 client registration (DCR deprecated)";
+    pub const HTTPS: &str = "MCP 2026-07-28 security considerations (HTTPS)";
+    pub const REDIRECT: &str = "RFC 8414 §3, RFC 9728 §3 (no redirects for metadata)";
+    pub const LEGACY: &str = "MCP 2025-03-26 authorization (fallbacks)";
+}
+
+/// What shapes a discovery besides the server URL.
+#[derive(Debug, Clone, Default)]
+pub struct DiscoverOptions {
+    /// Which of the resource's authorization servers to use (default: the first listed).
+    pub authorization_server: Option<String>,
+    /// Scopes the user asked for, space-separated; overrides the server's hints.
+    pub scope: Option<String>,
+    pub profile: Option<String>,
+    /// Authorization-server metadata configured by hand: no discovery at all.
+    pub manual: Option<AuthorizationServerMetadata>,
+}
+
+/// The discovery flags, for every tool that accepts a server URL (`#[command(flatten)]`).
+/// `--scope` is not here: each tool has its own meaning for it.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct DiscoverArgs {
+    /// Use this authorization server, one of those the resource metadata lists [default: the first]
+    #[arg(long, value_name = "URL")]
+    pub authorization_server: Option<String>,
+
+    /// Skip discovery: read the authorization-server metadata (RFC 8414 JSON) from FILE;
+    /// the endpoint flags override its members
+    #[arg(long, value_name = "FILE", help_heading = "Without discovery")]
+    pub as_metadata: Option<PathBuf>,
+
+    /// Skip discovery: the authorization server's issuer identifier [default: the origin of
+    /// the authorization (else token) endpoint]
+    #[arg(long, value_name = "URL", help_heading = "Without discovery")]
+    pub issuer: Option<String>,
+
+    /// Skip discovery: the authorization endpoint
+    #[arg(long, value_name = "URL", help_heading = "Without discovery")]
+    pub authorization_endpoint: Option<String>,
+
+    /// Skip discovery: the token endpoint
+    #[arg(long, value_name = "URL", help_heading = "Without discovery")]
+    pub token_endpoint: Option<String>,
+
+    /// Skip discovery: the RFC 7591 registration endpoint
+    #[arg(long, value_name = "URL", help_heading = "Without discovery")]
+    pub registration_endpoint: Option<String>,
+
+    /// Skip discovery: the RFC 7009 revocation endpoint
+    #[arg(long, value_name = "URL", help_heading = "Without discovery")]
+    pub revocation_endpoint: Option<String>,
+
+    /// Skip discovery: the RFC 8628 device authorization endpoint
+    #[arg(long, value_name = "URL", help_heading = "Without discovery")]
+    pub device_authorization_endpoint: Option<String>,
+
+    /// Skip discovery: scopes the server supports (comma-separated, repeatable)
+    #[arg(long, value_name = "SCOPES", value_delimiter = ',', help_heading = "Without discovery")]
+    pub scopes_supported: Vec<String>,
+
+    /// Skip discovery: PKCE methods the server supports [default: S256, which OAuth 2.1 requires]
+    #[arg(long, value_name = "METHODS", value_delimiter = ',', help_heading = "Without discovery")]
+    pub code_challenge_methods_supported: Vec<String>,
+
+    /// Skip discovery: client authentication methods the token endpoint accepts
+    /// [default: client_secret_basic, per RFC 8414]
+    #[arg(long, value_name = "METHODS", value_delimiter = ',', help_heading = "Without discovery")]
+    pub token_endpoint_auth_methods_supported: Vec<String>,
+}
+
+impl DiscoverArgs {
+    /// The options for [`discover`]; reads `--as-metadata` and checks the endpoint flags,
+    /// so a bad flag fails before any request.
+    pub fn options(&self, scope: Option<&str>, profile: Option<&str>) -> Result<DiscoverOptions> {
+        Ok(DiscoverOptions {
+            authorization_server: self.authorization_server.clone(),
+            scope: scope.map(String::from),
+            profile: profile.map(String::from),
+            manual: self.manual_metadata()?,
+        })
+    }
+
+    fn endpoint_flags(&self) -> [(&'static str, &Option<String>); 6] {
+        [
+            ("--issuer", &self.issuer),
+            ("--authorization-endpoint", &self.authorization_endpoint),
+            ("--token-endpoint", &self.token_endpoint),
+            ("--registration-endpoint", &self.registration_endpoint),
+            ("--revocation-endpoint", &self.revocation_endpoint),
+            ("--device-authorization-endpoint", &self.device_authorization_endpoint),
+        ]
+    }
+
+    /// Whether discovery is replaced by hand-given metadata.
+    pub fn is_manual(&self) -> bool {
+        self.as_metadata.is_some() || self.endpoint_flags().iter().any(|(_, v)| v.is_some())
+    }
+
+    /// The hand-configured metadata, if any flag asks for it.
+    pub fn manual_metadata(&self) -> Result<Option<AuthorizationServerMetadata>> {
+        if !self.is_manual() {
+            return Ok(None);
+        }
+        let url = |flag: &str, v: &Option<String>| -> Result<Option<String>> {
+            v.as_deref().map(|s| url_policy::parse(flag, s).map(|u| u.to_string())).transpose()
+        };
+        let authorization_endpoint = url("--authorization-endpoint", &self.authorization_endpoint)?;
+        let token_endpoint = url("--token-endpoint", &self.token_endpoint)?;
+        let mut meta = match &self.as_metadata {
+            Some(path) => read_metadata_file(path)?,
+            None => {
+                let Some(endpoint) = authorization_endpoint.as_ref().or(token_endpoint.as_ref()) else {
+                    return Err(Error::Usage(
+                        "without discovery, give at least --authorization-endpoint or --token-endpoint (or --as-metadata FILE)".into(),
+                    ));
+                };
+                let origin = url_policy::origin(&url_policy::parse("endpoint", endpoint)?);
+                let mut m = AuthorizationServerMetadata::from_endpoints(origin);
+                m.code_challenge_methods_supported = Some(vec!["S256".into()]);
+                m.response_types_supported = Some(vec!["code".into()]);
+                m
+            }
+        };
+        if let Some(issuer) = &self.issuer {
+            // The issuer is compared as a string later (credentials are bound to it), so
+            // it is kept as typed, only checked to be a URL.
+            url_policy::parse("--issuer", issuer)?;
+            meta.issuer = issuer.clone();
+        }
+        let set = |field: &mut Option<String>, v: Option<String>| {
+            if v.is_some() {
+                *field = v;
+            }
+        };
+        set(&mut meta.authorization_endpoint, authorization_endpoint);
+        set(&mut meta.token_endpoint, token_endpoint);
+        set(&mut meta.registration_endpoint, url("--registration-endpoint", &self.registration_endpoint)?);
+        set(&mut meta.revocation_endpoint, url("--revocation-endpoint", &self.revocation_endpoint)?);
+        set(
+            &mut meta.device_authorization_endpoint,
+            url("--device-authorization-endpoint", &self.device_authorization_endpoint)?,
+        );
+        let list = |field: &mut Option<Vec<String>>, v: &[String]| {
+            let items: Vec<String> = v.iter().flat_map(|s| s.split(',')).flat_map(scope::split).collect();
+            if !items.is_empty() {
+                *field = Some(items);
+            }
+        };
+        list(&mut meta.scopes_supported, &self.scopes_supported);
+        list(&mut meta.code_challenge_methods_supported, &self.code_challenge_methods_supported);
+        list(&mut meta.token_endpoint_auth_methods_supported, &self.token_endpoint_auth_methods_supported);
+        Ok(Some(meta))
+    }
+}
+
+fn read_metadata_file(path: &std::path::Path) -> Result<AuthorizationServerMetadata> {
+    let shown = path.display();
+    let file = std::fs::File::open(path).map_err(|e| Error::Usage(format!("--as-metadata {shown}: {e}")))?;
+    let mut text = String::new();
+    file.take(MAX_METADATA_FILE)
+        .read_to_string(&mut text)
+        .map_err(|e| Error::Usage(format!("--as-metadata {shown}: {e}")))?;
+    serde_json::from_str(&text)
+        .map_err(|e| Error::InvalidInput(format!("--as-metadata {shown} is not authorization-server metadata: {e}")))
+}
+
+/// What a discovery learned, even when it ended in an error: `--check` reports the
+/// findings of a server it had to refuse.
+#[derive(Debug)]
+pub struct Outcome {
+    pub document: Document,
+    pub error: Option<Error>,
+}
+
+/// Discovers how `server` wants clients to authorize (or takes the hand-given metadata).
+pub fn discover(http: &Http, server: &Url, opts: &DiscoverOptions) -> Result<Document> {
+    let outcome = discover_outcome(http, server, opts);
+    match outcome.error {
+        None => Ok(outcome.document),
+        Some(e) => Err(e),
+    }
+}
+
+/// [`discover`], keeping the partial document and its findings when it fails.
+pub fn discover_outcome(http: &Http, server: &Url, opts: &DiscoverOptions) -> Outcome {
+    let mut run = Run { http, server, opts, doc: new_document(server, opts) };
+    let result = match &opts.manual {
+        Some(meta) => manual_into(&mut run.doc, meta.clone(), opts),
+        None => run.discover(),
+    };
+    Outcome { document: run.doc, error: result.err() }
+}
+
+/// A document for a server configured by hand: no request is made.
+pub fn manual(server: &Url, metadata: AuthorizationServerMetadata, opts: &DiscoverOptions) -> Result<Document> {
+    let mut doc = new_document(server, opts);
+    manual_into(&mut doc, metadata, opts)?;
+    Ok(doc)
+}
+
+fn new_document(server: &Url, opts: &DiscoverOptions) -> Document {
+    Document::new(server, url_policy::canonical_resource(server), opts.profile.clone())
+}
+
+fn manual_into(doc: &mut Document, metadata: AuthorizationServerMetadata, opts: &DiscoverOptions) -> Result<()> {
+    url_policy::parse("issuer", &metadata.issuer)?;
+    require_secure_endpoints(&metadata)?;
+    doc.discovery = Some(Discovery {
+        source: DiscoverySource::Manual,
+        probe_status: None,
+        challenge: None,
+        resource_metadata_url: None,
+        resource_metadata: None,
+    });
+    doc.scope = Some(scope::initial(None, None, opts.scope.as_deref()));
+    doc.authorization_server = Some(authorization_server(metadata, Vec::new(), None));
+    Ok(())
+}
+
+fn authorization_server(metadata: AuthorizationServerMetadata, candidates: Vec<String>, url: Option<&Url>) -> AuthorizationServer {
+    AuthorizationServer {
+        issuer: metadata.issuer.clone(),
+        candidates,
+        metadata_url: url.map(Url::to_string),
+        pkce_s256: metadata.supports_pkce_s256(),
+        registration_options: registration_options(&metadata),
+        metadata,
+    }
+}
+
+/// In the MCP order of preference: a pre-registered client is always possible, then a
+/// Client ID Metadata Document, then (deprecated) dynamic registration.
+pub fn registration_options(meta: &AuthorizationServerMetadata) -> Vec<RegistrationOption> {
+    let mut out = vec![RegistrationOption::PreRegistered];
+    if meta.client_id_metadata_document_supported == Some(true) {
+        out.push(RegistrationOption::MetadataDocument);
+    }
+    if meta.registration_endpoint.is_some() {
+        out.push(RegistrationOption::Dynamic);
+    }
+    out
+}
+
+/// Every endpoint must be HTTPS (loopback excepted): a token or a code must never cross
+/// the network in clear text.
+pub fn require_secure_endpoints(meta: &AuthorizationServerMetadata) -> Result<()> {
+    let endpoints = [
+        ("authorization_endpoint", &meta.authorization_endpoint),
+        ("token_endpoint", &meta.token_endpoint),
+        ("registration_endpoint", &meta.registration_endpoint),
+        ("revocation_endpoint", &meta.revocation_endpoint),
+        ("introspection_endpoint", &meta.introspection_endpoint),
+        ("device_authorization_endpoint", &meta.device_authorization_endpoint),
+        ("jwks_uri", &meta.jwks_uri),
+    ];
+    for (name, value) in endpoints {
+        if let Some(v) = value {
+            let u = Url::parse(v).map_err(|e| {
+                Error::protocol(meta.issuer.as_str(), format!("{name} {v:?} in the metadata is not a URL: {e}"))
+            })?;
+            url_policy::require_secure(&format!("{name} of {}", meta.issuer), &u)?;
+        }
+    }
+    Ok(())
+}
+
+/// RFC 9728 §3.1: the path-inserted well-known URL (when the server URL has a path), then
+/// the root one.
+pub fn resource_metadata_urls(server: &Url) -> Vec<Url> {
+    let path = server.path().trim_end_matches('/');
+    let mut base = server.clone();
+    base.set_fragment(None);
+    let _ = base.set_username("");
+    let _ = base.set_password(None);
+    let mut out = Vec::new();
+    if !path.is_empty() {
+        let mut inserted = base.clone();
+        inserted.set_path(&format!("/.well-known/oauth-protected-resource{path}"));
+        out.push(inserted);
+    }
+    let mut root = base;
+    root.set_path("/.well-known/oauth-protected-resource");
+    root.set_query(None);
+    out.push(root);
+    out
+}
+
+/// MCP 2026-07-28 "Authorization Server Metadata Discovery", in the mandated order.
+pub fn authorization_server_metadata_urls(issuer: &Url) -> Vec<Url> {
+    let path = issuer.path().trim_end_matches('/');
+    let at = |p: String| {
+        let mut u = issuer.clone();
+        u.set_path(&p);
+        u.set_query(None);
+        u.set_fragment(None);
+        u
+    };
+    if path.is_empty() {
+        vec![at("/.well-known/oauth-authorization-server".into()), at("/.well-known/openid-configuration".into())]
+    } else {
+        vec![
+            at(format!("/.well-known/oauth-authorization-server{path}")),
+            at(format!("/.well-known/openid-configuration{path}")),
+            at(format!("{path}/.well-known/openid-configuration")),
+        ]
+    }
+}
+
+/// A metadata fetch, sorted by what it means for discovery.
+enum Fetched {
+    Found(Response),
+    /// Try the next candidate; the reason goes into the final error if none is left.
+    NotHere(String),
+    /// Stop: the server is failing or unreachable, and its answer here might have been the
+    /// one that counts.
+    Fatal(Error),
+}
+
+fn get_metadata(http: &Http, url: &Url) -> Result<Response> {
+    http.send(
+        Request::get(url.clone())
+            .header("Accept", "application/json")
+            .header("MCP-Protocol-Version", PROTOCOL_VERSION),
+    )
+}
+
+/// Fetches the URLs concurrently over the one client; answers come back in input order.
+fn get_all(http: &Http, urls: &[Url]) -> Vec<Result<Response>> {
+    if let [one] = urls {
+        return vec![get_metadata(http, one)];
+    }
+    std::thread::scope(|s| {
+        let handles: Vec<_> = urls.iter().map(|u| s.spawn(move || get_metadata(http, u))).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err(Error::Internal("a discovery request thread panicked".into()))))
+            .collect()
+    })
+}
+
+fn server_failure(r: &Response) -> Error {
+    let retry = r.header("retry-after").map(|s| format!(", Retry-After: {s}")).unwrap_or_default();
+    Error::protocol(
+        r.url.as_str(),
+        format!(
+            "HTTP {}{retry}: the server is failing; not falling back to other discovery rules, try again later",
+            r.status
+        ),
+    )
+}
+
+struct Run<'a> {
+    http: &'a Http,
+    server: &'a Url,
+    opts: &'a DiscoverOptions,
+    doc: Document,
+}
+
+impl Run<'_> {
+    fn finding(&mut self, severity: Severity, reference: &str, message: impl Into<String>) {
+        self.doc.add_finding(severity, reference, message);
+    }
+
+    fn classify(&mut self, url: &Url, result: Result<Response>) -> Fetched {
+        let r = match result {
+            Ok(r) => r,
+            Err(e) => return Fetched::Fatal(e),
+        };
+        if r.is_success() {
+            if !r.is_json_type() {
+                let got = r.media_type().unwrap_or_else(|| "no content type".into());
+                let rule = if url.path().contains("oauth-protected-resource") { rule::PRM_RESPONSE } else { rule::AS_RESPONSE };
+                self.finding(Severity::Warning, rule, format!("{url} is served as {got}, not application/json"));
+            }
+            return Fetched::Found(r);
+        }
+        if r.is_redirect() {
+            let to = r.header("location").unwrap_or("nowhere").to_string();
+            self.finding(
+                Severity::Warning,
+                rule::REDIRECT,
+                format!("{url} answers {} redirecting to {to}; metadata must be served at its well-known URL, redirects are not followed", r.status),
+            );
+            return Fetched::NotHere(format!("HTTP {} to {to} (not followed)", r.status));
+        }
+        if r.status == 429 || r.status >= 500 {
+            return Fetched::Fatal(server_failure(&r));
+        }
+        Fetched::NotHere(format!("HTTP {}", r.status))
+    }
+
+    fn discover(&mut self) -> Result<()> {
+        url_policy::require_secure("MCP server URL", self.server)?;
+        let well_known = resource_metadata_urls(self.server);
+        // The probe and the likeliest metadata URL at once: the probe's answer only decides
+        // whether that speculative fetch is the one to use.
+        let http = self.http;
+        let this = &*self;
+        let (probe, speculative) = std::thread::scope(|s| {
+            let first = &well_known[0];
+            let handle = s.spawn(move || get_metadata(http, first));
+            let probe = this.probe();
+            let speculative =
+                handle.join().unwrap_or_else(|_| Err(Error::Internal("a discovery request thread panicked".into())));
+            (probe, speculative)
+        });
+        let challenge = self.read_probe(probe?)?;
+        let mut cached = Some((well_known[0].clone(), speculative));
+        let mut fetch = |http: &Http, url: &Url| match cached.take_if(|(u, _)| u == url) {
+            Some((_, r)) => r,
+            None => get_metadata(http, url),
+        };
+
+        let mut tried: Vec<String> = Vec::new();
+        let header_url = match challenge.as_ref().and_then(Challenge::resource_metadata) {
+            Some(s) => match Url::parse(s) {
+                Ok(u) => Some(u),
+                Err(e) => {
+                    self.finding(Severity::Error, rule::PRM_CHALLENGE, format!("resource_metadata {s:?} is not a URL: {e}"));
+                    tried.push(format!("{s:?}: not a URL"));
+                    None
+                }
+            },
+            None => None,
+        };
+        let mut found = None;
+        if let Some(url) = &header_url {
+            url_policy::require_secure("resource_metadata URL", url)?;
+            let r = fetch(self.http, url);
+            found = self.resource_metadata(url, r, &self.expected_resources(false), &mut tried)?;
+            if found.is_none() {
+                // The header is authoritative, but a broken one should not strand the
+                // client when the well-known locations work (as the Python SDK does).
+                self.finding(
+                    Severity::Error,
+                    rule::PRM_CHALLENGE,
+                    format!("resource_metadata {url} in the challenge gives no usable metadata"),
+                );
+            }
+        }
+        if found.is_none() {
+            for (i, url) in well_known.iter().enumerate() {
+                if header_url.as_ref() == Some(url) {
+                    continue;
+                }
+                let root = i + 1 == well_known.len();
+                let r = fetch(self.http, url);
+                found = self.resource_metadata(url, r, &self.expected_resources(root), &mut tried)?;
+                if found.is_some() {
+                    break;
+                }
+            }
+        }
+        match found {
+            Some((url, prm)) => self.with_resource_metadata(challenge, url, prm),
+            None if header_url.is_some() || challenge.as_ref().is_some_and(|c| c.resource_metadata().is_some()) => {
+                Err(Error::protocol(
+                    self.server.as_str(),
+                    format!("no usable protected-resource metadata: {}", tried.join("; ")),
+                ))
+            }
+            None if self.doc.discovery.as_ref().and_then(|d| d.probe_status).is_some_and(|s| (200..300).contains(&s)) => {
+                Err(Error::protocol(
+                    self.server.as_str(),
+                    format!(
+                        "answered without a token and publishes no protected-resource metadata ({}): it does not ask for authorization",
+                        tried.join("; ")
+                    ),
+                ))
+            }
+            None => self.legacy(challenge),
+        }
+    }
+
+    /// An MCP `initialize` without a token: the 401 says where the metadata is and which
+    /// scope the operation needs.
+    fn probe(&self) -> Result<Response> {
+        let body = json!({
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {
+                "protocolVersion": PROTOCOL_VERSION,
+                "capabilities": {},
+                "clientInfo": { "name": "mcp-oauth", "version": env!("CARGO_PKG_VERSION") },
+            },
+        });
+        self.http.send(
+            Request::post_json(self.server.clone(), body)
+                .header("Accept", "application/json, text/event-stream")
+                .header("MCP-Protocol-Version", PROTOCOL_VERSION),
+        )
+    }
+
+    /// Records the probe and returns its `Bearer` challenge, if any.
+    fn read_probe(&mut self, r: Response) -> Result<Option<Challenge>> {
+        let challenges = www_authenticate::parse_all(r.headers_named("www-authenticate"));
+        let bearer = www_authenticate::bearer(&challenges).cloned();
+        self.doc.discovery = Some(Discovery {
+            source: DiscoverySource::ResourceMetadata,
+            probe_status: Some(r.status),
+            challenge: bearer.clone(),
+            resource_metadata_url: None,
+            resource_metadata: None,
+        });
+        match r.status {
+            401 => {
+                if challenges.is_empty() {
+                    self.finding(Severity::Error, rule::CHALLENGE, "the 401 has no WWW-Authenticate challenge");
+                } else if bearer.is_none() {
+                    let schemes: Vec<&str> = challenges.iter().map(|c| c.scheme.as_str()).collect();
+                    self.finding(
+                        Severity::Error,
+                        rule::BEARER,
+                        format!("the 401 has no Bearer challenge (only {})", schemes.join(", ")),
+                    );
+                } else if bearer.as_ref().is_some_and(|b| b.resource_metadata().is_none()) {
+                    self.finding(
+                        Severity::Warning,
+                        rule::PRM_CHALLENGE,
+                        "the 401 challenge has no resource_metadata: clients must guess the well-known URLs",
+                    );
+                }
+            }
+            s if (200..300).contains(&s) => self.finding(
+                Severity::Warning,
+                rule::PROBE,
+                format!("answered {s} to an initialize without a token: it may not require authorization"),
+            ),
+            s if (300..400).contains(&s) => {
+                return Err(Error::protocol(
+                    self.server.as_str(),
+                    format!(
+                        "answered {s} redirecting to {}; redirects are not followed, give the final MCP URL",
+                        r.header("location").unwrap_or("nowhere")
+                    ),
+                ));
+            }
+            s if s == 429 || s >= 500 => return Err(server_failure(&r)),
+            s => self.finding(
+                Severity::Warning,
+                rule::PROBE,
+                format!("answered {s} to an initialize without a token, expected 401 with a WWW-Authenticate challenge"),
+            ),
+        }
+        Ok(bearer)
+    }
+
+    /// RFC 9728 §3.3: what the `resource` may be. Metadata found from the challenge or by
+    /// path insertion describes the server URL itself; at the root it describes the origin,
+    /// but the MCP fallback to the root exists for servers that host one resource there, so
+    /// the server URL is accepted too (with a finding).
+    fn expected_resources(&self, root: bool) -> Vec<String> {
+        let mut out = vec![self.server.to_string(), url_policy::canonical_resource(self.server)];
+        if root {
+            let origin = url_policy::origin(self.server);
+            out.push(format!("{origin}/"));
+            out.push(origin);
+        }
+        out.dedup();
+        out
+    }
+
+    /// One resource-metadata candidate: `Ok(None)` means "not here, try the next".
+    fn resource_metadata(
+        &mut self,
+        url: &Url,
+        result: Result<Response>,
+        expected: &[String],
+        tried: &mut Vec<String>,
+    ) -> Result<Option<(Url, ResourceMetadata)>> {
+        let r = match self.classify(url, result) {
+            Fetched::Found(r) => r,
+            Fetched::NotHere(why) => {
+                tried.push(format!("{url}: {why}"));
+                return Ok(None);
+            }
+            Fetched::Fatal(e) => return Err(e),
+        };
+        let parsed = r.json_object().and_then(|map| {
+            serde_json::from_value::<ResourceMetadata>(serde_json::Value::Object(map))
+                .map_err(|e| Error::protocol(url.as_str(), format!("not protected-resource metadata: {e}")))
+        });
+        let prm = match parsed {
+            Ok(prm) => prm,
+            Err(e) => {
+                self.finding(Severity::Error, rule::PRM_RESPONSE, e.to_string());
+                tried.push(e.to_string());
+                return Ok(None);
+            }
+        };
+        if !expected.contains(&prm.resource) {
+            let message = format!(
+                "the protected-resource metadata at {url} is for resource {:?}, not {:?}",
+                prm.resource, expected[0]
+            );
+            self.finding(Severity::Error, rule::PRM_RESOURCE, message.clone());
+            return Err(Error::Security(message));
+        }
+        if !expected[..2].contains(&prm.resource) {
+            self.finding(
+                Severity::Warning,
+                rule::PRM_RESOURCE,
+                format!("the root metadata {url} names resource {:?}; RFC 9728 wants the origin there", prm.resource),
+            );
+        }
+        Ok(Some((url.clone(), prm)))
+    }
+
+    fn with_resource_metadata(&mut self, challenge: Option<Challenge>, url: Url, prm: ResourceMetadata) -> Result<()> {
+        if let Some(d) = self.doc.discovery.as_mut() {
+            d.resource_metadata_url = Some(url.to_string());
+            d.resource_metadata = Some(prm.clone());
+        }
+        // typescript-sdk#1968: the identifier the resource gave for itself, verbatim.
+        self.doc.resource = prm.resource.clone();
+        self.doc.scope = Some(scope::initial(challenge.as_ref(), Some(&prm), self.opts.scope.as_deref()));
+        if prm.authorization_servers.is_empty() {
+            self.finding(Severity::Error, rule::PRM_AS, format!("{url} lists no authorization_servers"));
+            return Err(Error::protocol(url.as_str(), "the protected-resource metadata lists no authorization server"));
+        }
+        let listed = &prm.authorization_servers;
+        let chosen = match &self.opts.authorization_server {
+            None => listed[0].clone(),
+            Some(want) => listed
+                .iter()
+                .find(|s| *s == want || Url::parse(s).ok() == Url::parse(want).ok())
+                .cloned()
+                .ok_or_else(|| {
+                    Error::Usage(format!(
+                        "--authorization-server {want} is not one the resource lists: {}",
+                        listed.join(", ")
+                    ))
+                })?,
+        };
+        let issuer = Url::parse(&chosen)
+            .map_err(|e| Error::protocol(url.as_str(), format!("authorization server {chosen:?} is not a URL: {e}")))?;
+        url_policy::require_secure("authorization server", &issuer)?;
+        if issuer.query().is_some() || issuer.fragment().is_some() {
+            return Err(Error::protocol(
+                url.as_str(),
+                format!("authorization server {chosen:?} has a query or fragment, which an issuer cannot have (RFC 8414 §2)"),
+            ));
+        }
+        let candidates = authorization_server_metadata_urls(&issuer);
+        let (meta_url, meta) = match self.authorization_server_metadata(&candidates, &[chosen.as_str()])? {
+            Ok(found) => found,
+            Err(tried) => {
+                return Err(Error::protocol(
+                    chosen.as_str(),
+                    format!("no authorization-server metadata: {}", tried.join("; ")),
+                ));
+            }
+        };
+        self.accept(meta, listed.clone(), Some(&meta_url))
+    }
+
+    /// Fetches every candidate at once and takes the first valid one in priority order.
+    /// `Ok(Err(tried))` when none exists; an issuer mismatch with nothing else usable is
+    /// a security refusal.
+    #[allow(clippy::type_complexity)]
+    fn authorization_server_metadata(
+        &mut self,
+        candidates: &[Url],
+        issuers: &[&str],
+    ) -> Result<std::result::Result<(Url, AuthorizationServerMetadata), Vec<String>>> {
+        let answers = get_all(self.http, candidates);
+        let mut tried = Vec::new();
+        let mut mismatch = None;
+        for (url, result) in candidates.iter().zip(answers) {
+            let r = match self.classify(url, result) {
+                Fetched::Found(r) => r,
+                Fetched::NotHere(why) => {
+                    tried.push(format!("{url}: {why}"));
+                    continue;
+                }
+                Fetched::Fatal(e) => return Err(e),
+            };
+            let parsed = r.json_object().and_then(|map| {
+                serde_json::from_value::<AuthorizationServerMetadata>(serde_json::Value::Object(map))
+                    .map_err(|e| Error::protocol(url.as_str(), format!("not authorization-server metadata: {e}")))
+            });
+            let meta = match parsed {
+                Ok(m) => m,
+                Err(e) => {
+                    self.finding(Severity::Error, rule::AS_RESPONSE, e.to_string());
+                    tried.push(e.to_string());
+                    continue;
+                }
+            };
+            if !issuers.contains(&meta.issuer.as_str()) {
+                let message = format!(
+                    "the metadata at {url} says issuer {:?}, but it was fetched for {:?}; not used",
+                    meta.issuer, issuers[0]
+                );
+                self.finding(Severity::Error, rule::AS_ISSUER, message.clone());
+                tried.push(message.clone());
+                mismatch.get_or_insert(message);
+                continue;
+            }
+            return Ok(Ok((url.clone(), meta)));
+        }
+        match mismatch {
+            Some(m) => Err(Error::Security(m)),
+            None => Ok(Err(tried)),
+        }
+    }
+
+    /// The 2025-03-26 rules for a server without resource metadata: the MCP server's origin
+    /// is the authorization server, with default endpoints when it has no metadata either.
+    fn legacy(&mut self, challenge: Option<Challenge>) -> Result<()> {
+        let origin = url_policy::origin(self.server);
+        self.finding(
+            Severity::Warning,
+            rule::LEGACY,
+            "no protected-resource metadata (required since MCP 2025-06-18): using the 2025-03-26 rules, the MCP server's origin is the authorization server",
+        );
+        if let Some(d) = self.doc.discovery.as_mut() {
+            d.source = DiscoverySource::Legacy;
+        }
+        self.doc.resource = url_policy::canonical_resource(self.server);
+        self.doc.scope = Some(scope::initial(challenge.as_ref(), None, self.opts.scope.as_deref()));
+        let issuer = Url::parse(&origin).map_err(|e| Error::Internal(format!("origin {origin}: {e}")))?;
+        let candidates = authorization_server_metadata_urls(&issuer);
+        // python-sdk#3398: a root issuer may come with or without its trailing slash.
+        let with_slash = format!("{origin}/");
+        match self.authorization_server_metadata(&candidates, &[origin.as_str(), with_slash.as_str()])? {
+            Ok((url, meta)) => self.accept(meta, Vec::new(), Some(&url)),
+            Err(_) => {
+                self.finding(
+                    Severity::Warning,
+                    rule::LEGACY,
+                    format!("no authorization-server metadata at {origin}: using {origin}/authorize, /token and /register, assuming PKCE S256 (mandatory in OAuth 2.1)"),
+                );
+                let mut meta = AuthorizationServerMetadata::from_endpoints(origin.clone());
+                meta.authorization_endpoint = Some(format!("{origin}/authorize"));
+                meta.token_endpoint = Some(format!("{origin}/token"));
+                meta.registration_endpoint = Some(format!("{origin}/register"));
+                meta.code_challenge_methods_supported = Some(vec!["S256".into()]);
+                meta.response_types_supported = Some(vec!["code".into()]);
+                self.accept(meta, Vec::new(), None)
+            }
+        }
+    }
+
+    fn accept(&mut self, meta: AuthorizationServerMetadata, candidates: Vec<String>, url: Option<&Url>) -> Result<()> {
+        for (severity, rule, message) in metadata_findings(&meta) {
+            self.finding(severity, rule, message);
+        }
+        if let Err(e) = require_secure_endpoints(&meta) {
+            self.finding(Severity::Error, rule::HTTPS, e.to_string());
+            return Err(e);
+        }
+        self.doc.authorization_server = Some(authorization_server(meta, candidates, url));
+        Ok(())
+    }
+}
+
+/// Deviations in authorization-server metadata that do not stop discovery by themselves.
+pub fn metadata_findings(m: &AuthorizationServerMetadata) -> Vec<(Severity, &'static str, String)> {
+    let mut out = Vec::new();
+    let issuer = &m.issuer;
+    match &m.code_challenge_methods_supported {
+        None => out.push((
+            Severity::Error,
+            rule::PKCE,
+            format!("{issuer} has no code_challenge_methods_supported: MCP clients must refuse it"),
+        )),
+        Some(methods) if !methods.iter().any(|x| x == "S256") => out.push((
+            Severity::Error,
+            rule::PKCE,
+            format!("{issuer} does not list S256 in code_challenge_methods_supported ({})", methods.join(", ")),
+        )),
+        Some(_) => {}
+    }
+    match &m.response_types_supported {
+        None => out.push((Severity::Error, rule::AS_MEMBERS, format!("{issuer} has no response_types_supported (required)"))),
+        Some(types) if !types.iter().any(|t| t == "code") => out.push((
+            Severity::Error,
+            rule::AS_MEMBERS,
+            format!("{issuer} does not list \"code\" in response_types_supported"),
+        )),
+        Some(_) => {}
+    }
+    for (name, value) in [("authorization_endpoint", &m.authorization_endpoint), ("token_endpoint", &m.token_endpoint)] {
+        if value.is_none() {
+            out.push((Severity::Error, rule::AS_MEMBERS, format!("{issuer} has no {name}")));
+        }
+    }
+    if m.authorization_response_iss_parameter_supported != Some(true) {
+        out.push((
+            Severity::Warning,
+            rule::ISS,
+            format!("{issuer} does not set authorization_response_iss_parameter_supported: mix-up attacks go undetected"),
+        ));
+    }
+    if m.registration_endpoint.is_some() {
+        let hint = if m.client_id_metadata_document_supported == Some(true) {
+            ""
+        } else {
+            "; it does not support client ID metadata documents, the replacement"
+        };
+        out.push((
+            Severity::Warning,
+            rule::DCR,
+            format!("{issuer} advertises a registration_endpoint, and dynamic client registration is deprecated{hint}"),
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn u(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    fn strings(urls: Vec<Url>) -> Vec<String> {
+        urls.into_iter().map(String::from).collect()
+    }
+
+    #[test]
+    fn resource_metadata_locations() {
+        assert_eq!(
+            strings(resource_metadata_urls(&u("https://mcp.example.com/public/mcp/?x=1#f"))),
+            [
+                "https://mcp.example.com/.well-known/oauth-protected-resource/public/mcp?x=1",
+                "https://mcp.example.com/.well-known/oauth-protected-resource"
+            ]
+        );
+        assert_eq!(
+            strings(resource_metadata_urls(&u("https://mcp.example.com/"))),
+            ["https://mcp.example.com/.well-known/oauth-protected-resource"]
+        );
+    }
+
+    #[test]
+    fn authorization_server_locations_in_the_mandated_order() {
+        assert_eq!(
+            strings(authorization_server_metadata_urls(&u("https://auth.example.com/tenant1"))),
+            [
+                "https://auth.example.com/.well-known/oauth-authorization-server/tenant1",
+                "https://auth.example.com/.well-known/openid-configuration/tenant1",
+                "https://auth.example.com/tenant1/.well-known/openid-configuration",
+            ]
+        );
+        let rootless = ["https://auth.example.com/.well-known/oauth-authorization-server", "https://auth.example.com/.well-known/openid-configuration"];
+        assert_eq!(strings(authorization_server_metadata_urls(&u("https://auth.example.com"))), rootless);
+        assert_eq!(strings(authorization_server_metadata_urls(&u("https://auth.example.com/"))), rootless);
+    }
+
+    fn good_metadata() -> AuthorizationServerMetadata {
+        serde_json::from_value(json!({
+            "issuer": "https://as.example",
+            "authorization_endpoint": "https://as.example/auth",
+            "token_endpoint": "https://as.example/token",
+            "response_types_supported": ["code"],
+            "code_challenge_methods_supported": ["S256"],
+            "authorization_response_iss_parameter_supported": true,
+            "client_id_metadata_document_supported": true,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn clean_metadata_has_no_findings() {
+        assert_eq!(metadata_findings(&good_metadata()), []);
+        assert_eq!(registration_options(&good_metadata()), [RegistrationOption::PreRegistered, RegistrationOption::MetadataDocument]);
+    }
+
+    #[test]
+    fn metadata_deviations_are_named() {
+        let mut m = good_metadata();
+        m.code_challenge_methods_supported = None;
+        m.response_types_supported = None;
+        m.authorization_response_iss_parameter_supported = None;
+        m.registration_endpoint = Some("https://as.example/reg".into());
+        m.client_id_metadata_document_supported = None;
+        m.token_endpoint = None;
+        let f = metadata_findings(&m);
+        let has = |needle: &str, sev: Severity| f.iter().any(|(s, _, msg)| *s == sev && msg.contains(needle));
+        assert!(has("code_challenge_methods_supported", Severity::Error), "{f:?}");
+        assert!(has("response_types_supported", Severity::Error), "{f:?}");
+        assert!(has("no token_endpoint", Severity::Error), "{f:?}");
+        assert!(has("authorization_response_iss_parameter_supported", Severity::Warning), "{f:?}");
+        assert!(has("deprecated", Severity::Warning), "{f:?}");
+        assert_eq!(registration_options(&m), [RegistrationOption::PreRegistered, RegistrationOption::Dynamic]);
+        m.code_challenge_methods_supported = Some(vec!["plain".into()]);
+        assert!(metadata_findings(&m).iter().any(|(_, _, msg)| msg.contains("S256")));
+    }
+
+    #[test]
+    fn plain_http_endpoints_are_refused_except_loopback() {
+        let mut m = good_metadata();
+        m.token_endpoint = Some("http://as.example/token".into());
+        let e = require_secure_endpoints(&m).unwrap_err();
+        assert_eq!(e.exit_code().code(), 5);
+        assert!(e.to_string().contains("token_endpoint"), "{e}");
+        m.token_endpoint = Some("http://127.0.0.1:8080/token".into());
+        assert!(require_secure_endpoints(&m).is_ok());
+        m.jwks_uri = Some("not a url".into());
+        assert_eq!(require_secure_endpoints(&m).unwrap_err().exit_code().code(), 3);
+    }
+
+    #[test]
+    fn manual_flags_build_metadata() {
+        let args = DiscoverArgs {
+            authorization_endpoint: Some("https://accounts.example.com/o/oauth2/v2/auth".into()),
+            token_endpoint: Some("https://oauth2.example.com/token".into()),
+            scopes_supported: vec!["openid,email".into(), "profile".into()],
+            ..DiscoverArgs::default()
+        };
+        let opts = args.options(Some("email"), None).unwrap();
+        let meta = opts.manual.clone().unwrap();
+        assert_eq!(meta.issuer, "https://accounts.example.com");
+        assert_eq!(meta.scopes_supported.as_deref().unwrap(), ["openid", "email", "profile"]);
+        assert!(meta.supports_pkce_s256());
+        let doc = manual(&u("https://mcp.example.com/mcp"), meta, &opts).unwrap();
+        let a = doc.authorization_server.unwrap();
+        assert_eq!(a.issuer, "https://accounts.example.com");
+        assert_eq!(doc.discovery.unwrap().source, DiscoverySource::Manual);
+        assert_eq!(doc.scope.unwrap().scopes, ["email"]);
+        assert_eq!(doc.resource, "https://mcp.example.com/mcp");
+    }
+
+    #[test]
+    fn manual_flags_are_checked_before_any_request() {
+        let only_revocation = DiscoverArgs { revocation_endpoint: Some("https://x/revoke".into()), ..DiscoverArgs::default() };
+        assert_eq!(only_revocation.options(None, None).unwrap_err().exit_code().code(), 2);
+        let bad = DiscoverArgs { token_endpoint: Some("nope".into()), ..DiscoverArgs::default() };
+        assert_eq!(bad.options(None, None).unwrap_err().exit_code().code(), 2);
+        let insecure = DiscoverArgs { token_endpoint: Some("http://as.example/token".into()), ..DiscoverArgs::default() };
+        let opts = insecure.options(None, None).unwrap();
+        let e = manual(&u("https://mcp.example.com"), opts.manual.clone().unwrap(), &opts).unwrap_err();
+        assert_eq!(e.exit_code().code(), 5);
+        assert!(!DiscoverArgs::default().is_manual());
+        assert!(DiscoverArgs::default().options(None, None).unwrap().manual.is_none());
+    }
+
+    #[test]
+    fn metadata_file_with_flag_overrides() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("as.json");
+        std::fs::write(&path, serde_json::to_string(&good_metadata()).unwrap()).unwrap();
+        let args = DiscoverArgs {
+            as_metadata: Some(path.clone()),
+            revocation_endpoint: Some("https://as.example/revoke".into()),
+            ..DiscoverArgs::default()
+        };
+        let meta = args.manual_metadata().unwrap().unwrap();
+        assert_eq!(meta.issuer, "https://as.example");
+        assert_eq!(meta.revocation_endpoint.as_deref(), Some("https://as.example/revoke"));
+        std::fs::write(&path, "<html>").unwrap();
+        assert_eq!(args.manual_metadata().unwrap_err().exit_code().code(), 2);
+        let missing = DiscoverArgs { as_metadata: Some(dir.path().join("nope.json")), ..DiscoverArgs::default() };
+        assert_eq!(missing.manual_metadata().unwrap_err().exit_code().code(), 2);
+    }
+}
