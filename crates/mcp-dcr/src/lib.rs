@@ -159,6 +159,8 @@ fn discover(_ctx: &Context, url: &str) -> anyhow::Result<Document> {
 /// now so that a wrong file fails here and not at the first token request.
 fn private_key(path: &str) -> anyhow::Result<String> {
     let abs = std::path::absolute(Path::new(path)).with_context(|| format!("resolving the key file path {path}"))?;
+    // A file that is not there is the user's typo, not a local failure (exit 2, not 1).
+    std::fs::metadata(&abs).map_err(|e| Error::Usage(format!("--private-key-file {path}: {e}")))?;
     let abs = abs.to_string_lossy().into_owned();
     mcp_oauth::jwt::public_jwk(&abs, None)?;
     Ok(abs)

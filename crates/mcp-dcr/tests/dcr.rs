@@ -281,6 +281,61 @@ fn a_refused_registration_is_an_oauth_error_with_the_servers_words() {
     assert!(out.stderr.contains("--private-key-file"), "{}", out.stderr);
 }
 
+/// A P-256 key in a PKCS#8 PEM file named `name` in `dir`.
+fn ec_key(dir: &std::path::Path, name: &str) {
+    use base64::Engine as _;
+    let rng = ring::rand::SystemRandom::new();
+    let pkcs8 = ring::signature::EcdsaKeyPair::generate_pkcs8(&ring::signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
+        .expect("generate key");
+    let b64 = base64::engine::general_purpose::STANDARD.encode(pkcs8.as_ref());
+    let lines: Vec<&str> = b64.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).expect("ascii")).collect();
+    let pem = format!("-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n", lines.join("\n"));
+    std::fs::write(dir.join(name), pem).expect("write key");
+}
+
+#[test]
+fn registers_a_private_key_jwt_client_with_its_public_key() {
+    let servers = shared();
+    let sandbox = Sandbox::new();
+    ec_key(sandbox.path(), "client-key.pem");
+    // A relative path: the tool runs in the sandbox root, later steps may not.
+    let args = ["--auth-method", "private_key_jwt", "--private-key-file", "client-key.pem", "--key-id", "k1"];
+    let doc = ok(&dcr(&sandbox, servers, &args));
+    let id = client(&doc)["client_id"].as_str().expect("id");
+    assert_eq!(client(&doc)["auth_method"], "private_key_jwt");
+
+    // The server authenticates the client with an assertion signed by that key: the
+    // revocation endpoint answers 200 to an authenticated client and 401 otherwise.
+    let key = sandbox.path().join("client-key.pem").display().to_string();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_secs();
+    let assertion = mcp_oauth::jwt::client_assertion(&key, Some("k1"), id, &servers.issuer, now).expect("assertion");
+    let endpoint = servers.metadata()["revocation_endpoint"].as_str().expect("revocation_endpoint").to_string();
+    let revoke = |assertion: &str| {
+        mcp_testkit::servers::Request::post(&endpoint)
+            .form(&[
+                ("token", "not-a-token"),
+                ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+                ("client_assertion", assertion),
+            ])
+            .send()
+            .expect("POST revocation")
+            .status
+    };
+    assert_eq!(revoke(&assertion), 200);
+    ec_key(sandbox.path(), "other-key.pem");
+    let other = sandbox.path().join("other-key.pem").display().to_string();
+    let forged = mcp_oauth::jwt::client_assertion(&other, Some("k1"), id, &servers.issuer, now).expect("assertion");
+    assert_eq!(revoke(&forged), 401, "only the registered key is accepted");
+
+    let out = dcr(&sandbox, servers, &["--auth-method", "private_key_jwt", "--private-key-file", "missing.pem"]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(out.stderr.contains("missing.pem"), "{}", out.stderr);
+    std::fs::write(sandbox.path().join("junk.pem"), "not a key").expect("write");
+    let out = dcr(&sandbox, servers, &["--auth-method", "private_key_jwt", "--private-key-file", "junk.pem"]);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(out.stderr.contains("no PEM private key"), "{}", out.stderr);
+}
+
 #[test]
 fn bad_input_is_a_usage_error() {
     let sandbox = Sandbox::new();
