@@ -171,6 +171,14 @@ impl Output {
         self.code == Some(0)
     }
 
+    /// Fails the test if any of the secrets shows up on stderr (where only redacted values may
+    /// appear unless `--reveal-secrets`). Empty strings are ignored.
+    pub fn assert_stderr_hides(&self, secrets: &[&str]) {
+        for secret in secrets.iter().filter(|s| !s.is_empty()) {
+            assert!(!self.stderr.contains(secret), "a secret ({} chars) leaked to stderr:\n{self}", secret.len());
+        }
+    }
+
     /// stdout parsed as JSON; panics (a test failure) with the whole output when it is not.
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{self}"))
@@ -300,6 +308,30 @@ mod tests {
         assert_eq!(out.stdout, "HELLO");
         assert_eq!(out.stderr, "oops\n");
         assert!(!out.timed_out);
+    }
+
+    #[test]
+    fn binaries_are_looked_up_in_the_profile_directory() {
+        let dir = target_profile_dir();
+        assert!(dir.join("deps").is_dir(), "{}", dir.display());
+        let missing = std::panic::catch_unwind(|| bin_path("mcp-no-such-tool"));
+        let message = missing.expect_err("must panic").downcast::<String>().map(|s| *s).unwrap_or_default();
+        assert!(message.contains("cargo build -p mcp-no-such-tool"), "{message}");
+    }
+
+    #[test]
+    fn stderr_secret_check() {
+        let out = Output {
+            status: None,
+            code: Some(0),
+            stdout: "token-123".to_string(),
+            stderr: "error: token ********".to_string(),
+            timed_out: false,
+            elapsed: Duration::ZERO,
+        };
+        out.assert_stderr_hides(&["token-123", ""]);
+        let leaked = Output { stderr: "error: token-123".to_string(), ..out };
+        assert!(std::panic::catch_unwind(|| leaked.assert_stderr_hides(&["token-123"])).is_err());
     }
 
     #[test]
