@@ -5,6 +5,7 @@
 use clap::Parser;
 use mcp_oauth::authorize::{self, CodeOptions, Plan, Session};
 use mcp_oauth::cli::{CommonArgs, Context, Input};
+use mcp_oauth::discovery::{DiscoverArgs, DiscoverOptions};
 use mcp_oauth::document::{Document, ScopeChoice, ScopeSource};
 use mcp_oauth::token::{self, TokenSet};
 use mcp_oauth::{Error, ExitCode};
@@ -82,6 +83,9 @@ pub struct Cli {
     pub step_up: Option<String>,
 
     #[command(flatten)]
+    pub discover: DiscoverArgs,
+
+    #[command(flatten)]
     pub common: CommonArgs,
 }
 
@@ -89,13 +93,20 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // Flags first: a bad flag must not cost a discovery round trip or a read of stdin.
     let extra_params = authorize::parse_auth_params(&cli.auth_params)?;
     let challenge_scope = cli.step_up.as_deref().map(step_up_scope_of).transpose()?;
+    let discover_opts = cli.discover.options(cli.scope.as_deref(), cli.common.profile.as_deref())?;
     let ctx = Context::new(cli.common.clone());
     if let Some(callback) = &cli.callback_url {
         return finish_handoff(&ctx, callback);
     }
     let mut doc = match Input::resolve(cli.url.as_deref())? {
+        Input::Document(_) if discover_opts.manual.is_some() || discover_opts.authorization_server.is_some() => {
+            return Err(Error::Usage(
+                "the discovery flags (--authorization-server, --as-metadata, --issuer, the endpoint flags) need the MCP server URL; a piped document was already discovered".into(),
+            )
+            .into());
+        }
         Input::Document(doc) => *doc,
-        Input::Url(url) => discover_and_register(&ctx, &url)?,
+        Input::Url(url) => discover_and_register(&ctx, &url, &discover_opts)?,
     };
     let profile = ctx.profile().map(String::from).or_else(|| doc.profile.clone());
     let store = ctx.store()?;
@@ -106,8 +117,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     if let Some(challenged) = &challenge_scope {
         let previous: Option<TokenSet> = store.load(&token::store_key(&doc.server_url, s.profile)?)?;
-        let union = authorize::step_up_scope(previous.as_ref(), plan.scope.as_deref(), challenged);
-        set_scope(&mut plan, &mut doc, union, ScopeSource::StepUp);
+        let before = authorize::previous_scopes(previous.as_ref(), plan.scope.as_deref());
+        let choice = mcp_oauth::scope::step_up(&before, challenged);
+        set_scope(&mut plan, &mut doc, choice.scopes, ScopeSource::StepUp);
     }
     let opts = CodeOptions {
         timeout_callback: Duration::from_secs(cli.timeout_callback),
@@ -220,14 +232,11 @@ fn read_pasted_url() -> anyhow::Result<String> {
 }
 
 /// `mcp-authorize URL`: the earlier steps of the pipeline, run in-process.
-fn discover_and_register(ctx: &Context, url: &url::Url) -> anyhow::Result<Document> {
-    // DISCOVERY-PENDING: replaced by mcp_oauth::discovery::discover once it lands.
-    let mut doc: Document = Err(Error::Usage(format!(
-        "discovery of {url} is not available in this build yet: run mcp-discover {url} | mcp-dcr | mcp-authorize"
-    )))?;
+fn discover_and_register(ctx: &Context, url: &url::Url, opts: &DiscoverOptions) -> anyhow::Result<Document> {
+    let mut doc = mcp_oauth::discovery::discover(&ctx.http, url, opts)?;
     let store = ctx.store()?;
-    let opts = mcp_oauth::registration::Options::default();
-    let outcome = mcp_oauth::registration::obtain(&ctx.http, store, &doc, ctx.profile(), &opts)?;
+    let outcome =
+        mcp_oauth::registration::obtain(&ctx.http, store, &doc, ctx.profile(), &mcp_oauth::registration::Options::default())?;
     for w in &outcome.warnings {
         eprintln!("mcp-authorize: {w}");
     }

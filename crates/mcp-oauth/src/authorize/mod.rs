@@ -324,21 +324,15 @@ pub fn client_credentials(s: Session<'_>, plan: &Plan) -> Result<TokenSet> {
     plan.token_set(resp, "client_credentials", scope)
 }
 
-/// The scope for a step-up (MCP 2026-07-28, SEP-2350): the union of what was requested
-/// and granted before (the stored token set, else the scope about to be requested) and
-/// what the 403 challenge asks for, in that order, without repeats.
-pub fn step_up_scope(previous: Option<&TokenSet>, planned: Option<&str>, challenge_scope: &str) -> Vec<String> {
+/// What a step-up adds the challenged scopes to (MCP 2026-07-28, SEP-2350, through
+/// [`crate::scope::step_up`]): what was requested and granted before, from the stored
+/// token set, else the scope about to be requested.
+pub fn previous_scopes(previous: Option<&TokenSet>, planned: Option<&str>) -> Vec<String> {
     let before: Vec<&str> = match previous {
         Some(p) => p.requested_scope.as_deref().into_iter().chain(p.scope.as_deref()).collect(),
         None => planned.into_iter().collect(),
     };
-    let mut scopes: Vec<String> = Vec::new();
-    for s in before.into_iter().chain([challenge_scope]).flat_map(str::split_whitespace) {
-        if !scopes.iter().any(|x| x == s) {
-            scopes.push(s.to_string());
-        }
-    }
-    scopes
+    crate::scope::split(&before.join(" "))
 }
 
 #[cfg(test)]
@@ -532,10 +526,12 @@ mod tests {
     }
 
     #[test]
-    fn step_up_is_the_union() {
+    fn step_up_is_the_union_with_what_came_before() {
         let s = set(Some("mcp:read"), Some("mcp:read offline_access"));
-        assert_eq!(step_up_scope(Some(&s), Some("x"), "mcp:write mcp:read"), ["mcp:read", "offline_access", "mcp:write"]);
-        assert_eq!(step_up_scope(None, Some("mcp:read"), "mcp:write"), ["mcp:read", "mcp:write"]);
-        assert_eq!(step_up_scope(None, None, "mcp:write"), ["mcp:write"]);
+        let prev = previous_scopes(Some(&s), Some("ignored"));
+        assert_eq!(prev, ["mcp:read", "offline_access"]);
+        assert_eq!(crate::scope::step_up(&prev, "mcp:write mcp:read").scopes, ["mcp:read", "offline_access", "mcp:write"]);
+        assert_eq!(previous_scopes(None, Some("mcp:read")), ["mcp:read"]);
+        assert!(previous_scopes(None, None).is_empty());
     }
 }
