@@ -6,7 +6,7 @@ use anyhow::Context as _;
 use clap::Parser;
 use mcp_oauth::cli::{CommonArgs, Context, Input};
 use mcp_oauth::client::AuthMethod;
-use mcp_oauth::document::Document;
+use mcp_oauth::discovery::{self, DiscoverArgs};
 use mcp_oauth::registration::{self, Action, Credentials, Options};
 use mcp_oauth::{Error, ExitCode, redirect};
 use std::io::Read;
@@ -93,6 +93,9 @@ pub struct Cli {
     pub force: bool,
 
     #[command(flatten)]
+    pub discovery: DiscoverArgs,
+
+    #[command(flatten)]
     pub common: CommonArgs,
 }
 
@@ -114,9 +117,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let redirect_uri = redirect::from_flags(cli.redirect_uri.as_deref(), cli.port)?;
     let client_metadata_url = cli.client_metadata_url.as_deref().map(registration::metadata_document_url).transpose()?;
     let private_key_file = cli.private_key_file.as_deref().map(private_key).transpose()?;
+    if cli.url.is_none() && (cli.discovery.is_manual() || cli.discovery.authorization_server.is_some()) {
+        return Err(Error::Usage(
+            "the discovery flags need the MCP server URL argument; the document on stdin is already discovered".into(),
+        )
+        .into());
+    }
     let mut doc = match Input::resolve(cli.url.as_deref())? {
         Input::Document(doc) => *doc,
-        Input::Url(url) => discover(&ctx, url.as_str())?,
+        Input::Url(url) => discovery::discover(&ctx.http, &url, &cli.discovery.options(None, ctx.profile())?)?,
     };
     let client_secret = if cli.client_id.is_some() { client_secret(&cli)? } else { None };
 
@@ -146,13 +155,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     doc.client = Some(registration::client_info(&outcome.record, outcome.key.as_str(), ctx.reveal()));
     doc.write_stdout(ctx.pretty())?;
     Ok(ExitCode::Success)
-}
-
-fn discover(_ctx: &Context, url: &str) -> anyhow::Result<Document> {
-    Err(Error::Usage(format!(
-        "discovery of {url} is not available in this build yet: run mcp-discover {url} | mcp-dcr"
-    ))
-    .into())
 }
 
 /// The key file as an absolute path (later steps run from other directories), checked

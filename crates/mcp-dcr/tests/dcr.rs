@@ -337,6 +337,63 @@ fn registers_a_private_key_jwt_client_with_its_public_key() {
 }
 
 #[test]
+fn discovers_by_itself_given_the_url() {
+    let servers = shared();
+    let sandbox = Sandbox::new();
+    let doc = ok(&sandbox.run("mcp-dcr", &["--credential-helper", "file", &servers.mcp_url], None));
+    assert_eq!(doc["authorization_server"]["issuer"], servers.issuer.as_str());
+    assert_eq!(client(&doc)["source"], "dynamic");
+    // The same client as the pipeline path finds: one store entry per issuer.
+    let piped = ok(&dcr(&sandbox, servers, &[]));
+    assert_eq!(client(&piped), client(&doc));
+}
+
+#[test]
+fn works_in_a_shell_pipeline_after_mcp_discover() {
+    let servers = shared();
+    let sandbox = Sandbox::new();
+    let discover = mcp_testkit::bins::bin_path("mcp-discover");
+    let dcr_bin = mcp_testkit::bins::bin_path("mcp-dcr");
+    let mut cmd = sandbox.command("sh");
+    cmd.args([
+        "-c",
+        r#""$1" "$3" | "$2" --credential-helper file"#,
+        "sh",
+        discover.to_str().expect("utf-8"),
+        dcr_bin.to_str().expect("utf-8"),
+        &servers.mcp_url,
+    ]);
+    let doc = ok(&mcp_testkit::bins::run(cmd, None, mcp_testkit::bins::DEFAULT_TIMEOUT));
+    assert_eq!(client(&doc)["source"], "dynamic");
+    assert!(authorization_accepted(
+        servers,
+        client(&doc)["client_id"].as_str().expect("id"),
+        client(&doc)["redirect_uri"].as_str().expect("redirect")
+    ));
+}
+
+#[test]
+fn the_secret_can_come_on_stdin_when_the_url_is_an_argument() {
+    let servers = shared();
+    let sandbox = Sandbox::new();
+    let redirect = mcp_oauth::redirect::loopback(mcp_oauth::redirect::free_port().expect("port")).to_string();
+    let (id, secret) = pre_registered(servers, &redirect);
+    let base = ["--credential-helper", "file", "--client-id", &id, "--client-secret-stdin", "--redirect-uri", &redirect];
+    let mut args = base.to_vec();
+    args.push(&servers.mcp_url);
+    let out = sandbox.run("mcp-dcr", &args, Some(&format!("{secret}\n")));
+    let doc = ok(&out);
+    assert_eq!(client(&doc)["auth_method"], "client_secret_basic");
+    assert!(!out.stdout.contains(&secret) && !out.stderr.contains(&secret));
+    let again = ok(&dcr(&sandbox, servers, &["--reveal-secrets"]));
+    assert_eq!(client(&again)["client_secret"], secret.as_str());
+
+    // Without the URL, stdin would have to carry both the document and the secret.
+    let out = sandbox.run("mcp-dcr", &base, Some(&document(servers)));
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+}
+
+#[test]
 fn bad_input_is_a_usage_error() {
     let sandbox = Sandbox::new();
     let out = sandbox.run("mcp-dcr", &["--credential-helper", "file"], Some("{\"mcp_oauth\":1}"));

@@ -135,6 +135,13 @@ pub struct Options {
     pub force: bool,
 }
 
+impl Options {
+    /// The method asked for: `--auth-method`, or `private_key_jwt` implied by a key file.
+    pub fn wanted_auth_method(&self) -> Option<AuthMethod> {
+        self.auth_method.or(self.credentials.private_key_file.as_ref().map(|_| AuthMethod::PrivateKeyJwt))
+    }
+}
+
 impl Default for Options {
     fn default() -> Self {
         Options {
@@ -389,7 +396,7 @@ pub fn unusable_reason(stored: &ClientRecord, issuer: &str, opts: &Options, now:
             stored.redirect_uri.as_deref().unwrap_or("(none)")
         ));
     }
-    if let Some(m) = opts.auth_method
+    if let Some(m) = opts.wanted_auth_method()
         && m != stored.auth_method
     {
         return Some(format!("it authenticates with {}, not {m}", stored.auth_method));
@@ -569,7 +576,7 @@ pub fn obtain(http: &Http, store: &Store, doc: &Document, profile: Option<&str>,
             (record, Action::Configured)
         }
         Plan::Dynamic(endpoint) => {
-            let method = dynamic_auth_method(opts.auth_method, &asv.metadata)?;
+            let method = dynamic_auth_method(opts.wanted_auth_method(), &asv.metadata)?;
             if method == AuthMethod::PrivateKeyJwt && opts.credentials.private_key_file.is_none() {
                 return Err(Error::Usage("--auth-method private_key_jwt needs --private-key-file".into()));
             }
@@ -816,6 +823,9 @@ mod tests {
 
         let method = Options { auth_method: Some(AuthMethod::ClientSecretBasic), ..Options::default() };
         assert!(unusable_reason(&record(), ISSUER, &method, now).is_some());
+        // A key file alone asks for private_key_jwt.
+        let keyed = Options { credentials: key(), ..Options::default() };
+        assert!(unusable_reason(&record(), ISSUER, &keyed, now).unwrap().contains("private_key_jwt"));
     }
 
     fn response(v: Value) -> RegistrationResponse {
