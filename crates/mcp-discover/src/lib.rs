@@ -1,19 +1,109 @@
-//! `mcp-discover`: Find how an MCP server wants clients to authorize: resource metadata and authorization-server metadata.
+//! `mcp-discover`: find how an MCP server wants clients to authorize (resource metadata,
+//! authorization-server metadata, scopes) and start the pipeline document with it.
 
 use clap::Parser;
-use mcp_oauth::cli::CommonArgs;
-use mcp_oauth::{Error, ExitCode};
+use mcp_oauth::cli::{CommonArgs, Context, Input};
+use mcp_oauth::discovery::{self, DiscoverArgs};
+use mcp_oauth::document::{Document, Finding, Severity};
+use mcp_oauth::ExitCode;
+
+const EXAMPLES: &str = r#"  mcp-discover https://mcp.example.com/mcp
+  mcp-discover https://mcp.example.com/mcp | mcp-dcr | mcp-authorize
+  mcp-discover --check https://mcp.example.com/mcp     # list every deviation from the specs
+  mcp-discover --authorization-server https://login.example.com https://mcp.example.com/mcp
+  mcp-discover --issuer https://accounts.google.com \
+      --authorization-endpoint https://accounts.google.com/o/oauth2/v2/auth \
+      --token-endpoint https://oauth2.googleapis.com/token https://mcp.example.com/mcp
+  mcp-discover --as-metadata slack-as.json https://mcp.example.com/mcp"#;
 
 #[derive(Debug, Parser)]
-#[command(name = "mcp-discover", version, about = "Find how an MCP server wants clients to authorize: resource metadata and authorization-server metadata", after_help = mcp_oauth::cli::after_help("  mcp-discover https://mcp.example.com/mcp"))]
+#[command(
+    name = "mcp-discover",
+    version,
+    about = "Find how an MCP server wants clients to authorize: resource metadata and authorization-server metadata",
+    long_about = "Find how an MCP server wants clients to authorize, and write the pipeline document that mcp-dcr and mcp-authorize continue.\n\n\
+Sends an MCP initialize without a token and reads the 401's WWW-Authenticate challenge; fetches the RFC 9728 protected-resource metadata (from the challenge, else the well-known URLs) and checks that it names this server; fetches the chosen authorization server's RFC 8414 or OpenID Connect metadata in the order the MCP specification mandates and checks that its issuer is exactly the one listed. Servers without resource metadata get the MCP 2025-03-26 rules (the server's origin is the authorization server). Providers without any discovery can be described with the endpoint flags or --as-metadata.\n\n\
+Redirects are never followed, every endpoint must be HTTPS (http is accepted on loopback addresses only), and a server error (5xx, 429) stops discovery instead of switching to other rules.",
+    after_help = mcp_oauth::cli::after_help(EXAMPLES)
+)]
 pub struct Cli {
-    /// The MCP server URL [default: read the pipeline document on stdin]
+    /// The MCP server URL [default: the server of the pipeline document on stdin]
     pub url: Option<String>,
+
+    /// Scopes to request, space-separated, instead of the challenge's or the resource's
+    #[arg(long, value_name = "SCOPES")]
+    pub scope: Option<String>,
+
+    /// For server authors: list every deviation from the specs on stderr (and in the
+    /// document's findings); exit 10 when any is an error
+    #[arg(long)]
+    pub check: bool,
+
+    #[command(flatten)]
+    pub discover: DiscoverArgs,
 
     #[command(flatten)]
     pub common: CommonArgs,
 }
 
-pub fn run(_cli: Cli) -> anyhow::Result<ExitCode> {
-    Err(Error::Internal("mcp-discover is not implemented yet".into()).into())
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let ctx = Context::new(cli.common.clone());
+    // Flags first: a bad flag must not cost a request or a read of stdin.
+    let mut opts = cli.discover.options(cli.scope.as_deref(), ctx.profile())?;
+    let server = match Input::resolve(cli.url.as_deref())? {
+        Input::Url(url) => url,
+        Input::Document(doc) => {
+            opts.profile = opts.profile.or_else(|| doc.profile.clone());
+            doc.server()?
+        }
+    };
+    let outcome = discovery::discover_outcome(&ctx.http, &server, &opts);
+    if !cli.check {
+        if let Some(e) = outcome.error {
+            return Err(e.into());
+        }
+        outcome.document.write_stdout(ctx.pretty())?;
+        return Ok(ExitCode::Success);
+    }
+
+    let mut doc = outcome.document;
+    if let Some(e) = outcome.error {
+        // The server's own deviations end up as findings; being unreachable or a wrong
+        // flag is not something to report about the server.
+        if !matches!(e.exit_code(), ExitCode::Security | ExitCode::Protocol) {
+            return Err(e.into());
+        }
+        let message = e.to_string();
+        if !doc.findings.iter().any(|f| message.contains(&f.message)) {
+            doc.add_finding(Severity::Error, "discovery stopped here", message);
+        }
+    }
+    eprint!("{}", check_report(&doc));
+    doc.write_stdout(ctx.pretty())?;
+    Ok(if has_errors(&doc) { ExitCode::CheckFailed } else { ExitCode::Success })
+}
+
+fn has_errors(doc: &Document) -> bool {
+    doc.findings.iter().any(|f| f.severity == Severity::Error)
+}
+
+/// The findings for a human: errors first, one per line, with the rule they break.
+pub fn check_report(doc: &Document) -> String {
+    let mut sorted: Vec<&Finding> = doc.findings.iter().collect();
+    sorted.sort_by_key(|f| std::cmp::Reverse(f.severity));
+    let mut out = String::new();
+    for f in &sorted {
+        let level = match f.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        out += &format!("mcp-discover: {level}: {} [{}]\n", f.message, f.reference);
+    }
+    let errors = sorted.iter().filter(|f| f.severity == Severity::Error).count();
+    let warnings = sorted.len() - errors;
+    out += &match (errors, warnings) {
+        (0, 0) => format!("mcp-discover: check: {} follows the specs as far as discovery can tell\n", doc.server_url),
+        _ => format!("mcp-discover: check: {errors} error(s), {warnings} warning(s) for {}\n", doc.server_url),
+    };
+    out
 }

@@ -475,7 +475,7 @@ impl Run<'_> {
         if let Some(url) = &header_url {
             url_policy::require_secure("resource_metadata URL", url)?;
             let r = fetch(self.http, url);
-            found = self.resource_metadata(url, r, &self.expected_resources(false), &mut tried)?;
+            found = self.resource_metadata(url, r, false, &mut tried)?;
             if found.is_none() {
                 // The header is authoritative, but a broken one should not strand the
                 // client when the well-known locations work (as the Python SDK does).
@@ -493,7 +493,7 @@ impl Run<'_> {
                 }
                 let root = i + 1 == well_known.len();
                 let r = fetch(self.http, url);
-                found = self.resource_metadata(url, r, &self.expected_resources(root), &mut tried)?;
+                found = self.resource_metadata(url, r, root, &mut tried)?;
                 if found.is_some() {
                     break;
                 }
@@ -594,19 +594,18 @@ impl Run<'_> {
         Ok(bearer)
     }
 
-    /// RFC 9728 §3.3: what the `resource` may be. Metadata found from the challenge or by
-    /// path insertion describes the server URL itself; at the root it describes the origin,
-    /// but the MCP fallback to the root exists for servers that host one resource there, so
-    /// the server URL is accepted too (with a finding).
-    fn expected_resources(&self, root: bool) -> Vec<String> {
-        let mut out = vec![self.server.to_string(), url_policy::canonical_resource(self.server)];
+    /// RFC 9728 §3.3: what the `resource` may be, as (exact, also accepted). Metadata found
+    /// from the challenge or by path insertion describes the server URL itself; at the root
+    /// it describes the origin, but the MCP fallback to the root exists for servers that host
+    /// one resource there, so the server URL is accepted too (with a finding).
+    fn expected_resources(&self, root: bool) -> (Vec<String>, Vec<String>) {
+        let server = vec![self.server.to_string(), url_policy::canonical_resource(self.server)];
         if root {
             let origin = url_policy::origin(self.server);
-            out.push(format!("{origin}/"));
-            out.push(origin);
+            (vec![origin.clone(), format!("{origin}/")], server)
+        } else {
+            (server, Vec::new())
         }
-        out.dedup();
-        out
     }
 
     /// One resource-metadata candidate: `Ok(None)` means "not here, try the next".
@@ -614,7 +613,7 @@ impl Run<'_> {
         &mut self,
         url: &Url,
         result: Result<Response>,
-        expected: &[String],
+        root: bool,
         tried: &mut Vec<String>,
     ) -> Result<Option<(Url, ResourceMetadata)>> {
         let r = match self.classify(url, result) {
@@ -637,20 +636,20 @@ impl Run<'_> {
                 return Ok(None);
             }
         };
-        if !expected.contains(&prm.resource) {
-            let message = format!(
-                "the protected-resource metadata at {url} is for resource {:?}, not {:?}",
-                prm.resource, expected[0]
-            );
-            self.finding(Severity::Error, rule::PRM_RESOURCE, message.clone());
-            return Err(Error::Security(message));
-        }
-        if !expected[..2].contains(&prm.resource) {
+        let (exact, tolerated) = self.expected_resources(root);
+        if tolerated.contains(&prm.resource) {
             self.finding(
                 Severity::Warning,
                 rule::PRM_RESOURCE,
                 format!("the root metadata {url} names resource {:?}; RFC 9728 wants the origin there", prm.resource),
             );
+        } else if !exact.contains(&prm.resource) {
+            let message = format!(
+                "the protected-resource metadata at {url} is for resource {:?}, not {:?}",
+                prm.resource, exact[0]
+            );
+            self.finding(Severity::Error, rule::PRM_RESOURCE, message.clone());
+            return Err(Error::Security(message));
         }
         Ok(Some((url.clone(), prm)))
     }
