@@ -514,6 +514,8 @@ pub fn obtain(http: &Http, store: &Store, doc: &Document, profile: Option<&str>,
     {
         match unusable_reason(s, issuer, opts, now) {
             None => return Ok(Outcome { record: s.clone(), key, action: Action::Reused, warnings }),
+            // --force is the user's own wish; every other reason is news to them.
+            Some(_) if opts.force => {}
             Some(reason) => warnings.push(format!("not reusing the stored client {}: {reason}", s.client_id)),
         }
     }
