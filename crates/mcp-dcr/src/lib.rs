@@ -71,7 +71,8 @@ pub struct Cli {
     pub key_id: Option<String>,
 
     /// Use the Client ID Metadata Document at this https URL (with a path) as the
-    /// client_id, when the server supports them; the document must list the redirect URI
+    /// client_id, when the server supports them; the redirect URI is the document's first
+    /// loopback one, or --redirect-uri if the document lists it
     #[arg(long, value_name = "URL")]
     pub client_metadata_url: Option<String>,
 

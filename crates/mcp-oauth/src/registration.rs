@@ -200,6 +200,46 @@ pub fn metadata_document_url(s: &str) -> Result<Url> {
     Ok(url)
 }
 
+/// Reads the Client ID Metadata Document the user hosts and returns the redirect URI to
+/// use: `wanted` if the document lists it, else its first loopback one (what
+/// mcp-authorize can listen on), else its first. The server will check the same document,
+/// so a mismatch found here saves a failed login.
+pub fn fetch_metadata_document(http: &Http, url: &Url, wanted: Option<&Url>) -> Result<Url> {
+    let resp = http.send(Request::get(url.clone()).header("Accept", "application/json"))?;
+    if !resp.is_success() {
+        return Err(Error::protocol(url.as_str(), format!("client metadata document: HTTP {}", resp.status)));
+    }
+    metadata_document_redirect(&resp.json_object()?, url, wanted)
+}
+
+/// The checks of [`fetch_metadata_document`] on the parsed document.
+pub fn metadata_document_redirect(doc: &Map<String, Value>, url: &Url, wanted: Option<&Url>) -> Result<Url> {
+    let bad = |msg: String| Error::protocol(url.as_str(), format!("client metadata document: {msg}"));
+    // The CIMD draft: client_id must equal the document's URL exactly.
+    match doc.get("client_id").and_then(Value::as_str) {
+        Some(id) if id == url.as_str() => {}
+        Some(id) => return Err(bad(format!("its client_id {id:?} is not its own URL"))),
+        None => return Err(bad("no client_id".into())),
+    }
+    let listed: Vec<Url> = doc
+        .get("redirect_uris")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).filter_map(|s| Url::parse(s).ok()).collect())
+        .unwrap_or_default();
+    if let Some(w) = wanted {
+        return if listed.contains(w) {
+            Ok(w.clone())
+        } else {
+            let shown: Vec<&str> = listed.iter().map(Url::as_str).collect();
+            Err(Error::Usage(format!("the client metadata document {url} does not list the redirect URI {w}; it lists {shown:?}")))
+        };
+    }
+    let pick = listed.iter().find(|u| crate::redirect::is_loopback_http(u)).or(listed.first()).cloned();
+    let pick = pick.ok_or_else(|| bad("no redirect_uris".into()))?;
+    crate::redirect::validate(&pick)?;
+    Ok(pick)
+}
+
 /// The spec's priority: pre-registered, then a metadata document when the server supports
 /// them, then dynamic registration. `warnings` learns of a metadata URL we could not use.
 pub fn plan(opts: &Options, metadata: &AuthorizationServerMetadata, warnings: &mut Vec<String>) -> Result<Plan> {
@@ -551,11 +591,7 @@ pub fn obtain(http: &Http, store: &Store, doc: &Document, profile: Option<&str>,
             (record, Action::Configured)
         }
         Plan::MetadataDocument(url) => {
-            // The document is the user's to host; its redirect_uris must list this one.
-            let redirect = match &opts.redirect_uri {
-                Some(u) => u.clone(),
-                None => crate::redirect::default_uri()?,
-            };
+            let redirect = fetch_metadata_document(http, &url, opts.redirect_uri.as_ref())?;
             let method = match &opts.credentials.private_key_file {
                 Some(_) => AuthMethod::PrivateKeyJwt,
                 None => AuthMethod::None,
@@ -928,6 +964,29 @@ mod tests {
 
         m.registration_endpoint = Some("http://as.example/reg".into());
         assert_eq!(plan(&Options::default(), &m, &mut w).unwrap_err().exit_code().code(), 5);
+    }
+
+    #[test]
+    fn the_metadata_document_must_name_itself_and_list_the_redirect() {
+        let url = Url::parse("https://app.example/client.json").unwrap();
+        let doc = |v: Value| v.as_object().unwrap().clone();
+        let good = doc(json!({
+            "client_id": "https://app.example/client.json",
+            "client_name": "app",
+            "redirect_uris": ["https://app.example/cb", "http://127.0.0.1:7777/callback"],
+        }));
+        let r = metadata_document_redirect(&good, &url, None).unwrap();
+        assert_eq!(r.as_str(), "http://127.0.0.1:7777/callback", "a loopback one first");
+        let wanted = Url::parse("https://app.example/cb").unwrap();
+        assert_eq!(metadata_document_redirect(&good, &url, Some(&wanted)).unwrap(), wanted);
+        let unlisted = Url::parse("http://127.0.0.1:1/callback").unwrap();
+        let e = metadata_document_redirect(&good, &url, Some(&unlisted)).unwrap_err();
+        assert!(e.to_string().contains("does not list"), "{e}");
+
+        let other = doc(json!({"client_id": "https://evil.example/c.json", "redirect_uris": ["http://127.0.0.1:1/cb"]}));
+        assert!(metadata_document_redirect(&other, &url, None).unwrap_err().to_string().contains("not its own URL"));
+        let none = doc(json!({"client_id": "https://app.example/client.json"}));
+        assert!(metadata_document_redirect(&none, &url, None).unwrap_err().to_string().contains("no redirect_uris"));
     }
 
     #[test]
