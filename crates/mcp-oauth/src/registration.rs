@@ -568,26 +568,13 @@ pub fn obtain(http: &Http, store: &Store, doc: &Document, profile: Option<&str>,
             let kept = stored
                 .as_ref()
                 .filter(|s| s.issuer == issuer && s.client_id == client_id)
-                .and_then(|s| s.redirect_uri.clone());
+                .and_then(|s| s.redirect_uri.as_deref().and_then(|u| Url::parse(u).ok()));
             let redirect = match (&opts.redirect_uri, kept) {
-                (Some(u), _) => u.to_string(),
+                (Some(u), _) => u.clone(),
                 (None, Some(k)) => k,
-                (None, None) => crate::redirect::default_uri()?.to_string(),
+                (None, None) => crate::redirect::default_uri()?,
             };
-            let record = ClientRecord {
-                issuer: issuer.to_string(),
-                client_id,
-                client_secret: opts.credentials.client_secret.clone(),
-                client_secret_expires_at: None,
-                auth_method,
-                source: ClientSource::PreRegistered,
-                redirect_uri: Some(redirect),
-                private_key_file: opts.credentials.private_key_file.clone(),
-                key_id: opts.credentials.key_id.clone(),
-                registration_access_token: None,
-                registration_client_uri: None,
-                created_at: now,
-            };
+            let record = configured(issuer, client_id, auth_method, ClientSource::PreRegistered, &redirect, opts, now);
             (record, Action::Configured)
         }
         Plan::MetadataDocument(url) => {
@@ -597,27 +584,12 @@ pub fn obtain(http: &Http, store: &Store, doc: &Document, profile: Option<&str>,
                 None => AuthMethod::None,
             };
             check_credentials(method, &opts.credentials)?;
-            let record = ClientRecord {
-                issuer: issuer.to_string(),
-                client_id: url.to_string(),
-                client_secret: None,
-                client_secret_expires_at: None,
-                auth_method: method,
-                source: ClientSource::MetadataDocument,
-                redirect_uri: Some(redirect.to_string()),
-                private_key_file: opts.credentials.private_key_file.clone(),
-                key_id: opts.credentials.key_id.clone(),
-                registration_access_token: None,
-                registration_client_uri: None,
-                created_at: now,
-            };
+            let record = configured(issuer, url.to_string(), method, ClientSource::MetadataDocument, &redirect, opts, now);
             (record, Action::Configured)
         }
         Plan::Dynamic(endpoint) => {
             let method = dynamic_auth_method(opts.wanted_auth_method(), &asv.metadata)?;
-            if method == AuthMethod::PrivateKeyJwt && opts.credentials.private_key_file.is_none() {
-                return Err(Error::Usage("--auth-method private_key_jwt needs --private-key-file".into()));
-            }
+            check_credentials(method, &opts.credentials)?;
             // Reuse the old port unless asked otherwise: a stable redirect survives servers
             // that match exactly, and a stale one is handled by redirect::bind_callback.
             let redirect = match (&opts.redirect_uri, stored.as_ref().filter(|s| s.issuer == issuer)) {
@@ -648,15 +620,42 @@ pub fn obtain(http: &Http, store: &Store, doc: &Document, profile: Option<&str>,
         }
     };
 
+    store.save(&key, &record)?;
     // The replaced registration would linger at the server forever; delete it when we
-    // can (RFC 7592), but never fail a run that already has its new client over it.
+    // can (RFC 7592), after the new one is safe, and never fail the run over it.
     if let Some(old) = stored.as_ref().filter(|s| s.issuer == issuer && s.client_id != record.client_id)
         && let Err(e) = crate::revocation::delete_registration(http, old)
     {
         warnings.push(format!("could not delete the replaced registration {} at the server: {e}", old.client_id));
     }
-    store.save(&key, &record)?;
     Ok(Outcome { record, key, action, warnings })
+}
+
+/// The record of a client the user named (pre-registered or metadata document): its
+/// credentials are the user's flags, nothing was issued by the server.
+fn configured(
+    issuer: &str,
+    client_id: String,
+    auth_method: AuthMethod,
+    source: ClientSource,
+    redirect: &Url,
+    opts: &Options,
+    now: u64,
+) -> ClientRecord {
+    ClientRecord {
+        issuer: issuer.to_string(),
+        client_id,
+        client_secret: opts.credentials.client_secret.clone().filter(|_| auth_method.needs_secret()),
+        client_secret_expires_at: None,
+        auth_method,
+        source,
+        redirect_uri: Some(redirect.to_string()),
+        private_key_file: opts.credentials.private_key_file.clone(),
+        key_id: opts.credentials.key_id.clone(),
+        registration_access_token: None,
+        registration_client_uri: None,
+        created_at: now,
+    }
 }
 
 /// The document's view of a client: no secret unless the user asked for it.
