@@ -589,7 +589,15 @@ pub fn obtain(http: &Http, store: &Store, doc: &Document, profile: Option<&str>,
         }
         Plan::Dynamic(endpoint) => {
             let method = dynamic_auth_method(opts.wanted_auth_method(), &asv.metadata)?;
-            check_credentials(method, &opts.credentials)?;
+            // Unlike a pre-registered client's, a secret is the server's to issue here.
+            let has_key = opts.credentials.private_key_file.is_some();
+            if (method == AuthMethod::PrivateKeyJwt) != has_key {
+                return Err(Error::Usage(if has_key {
+                    format!("a private key was given, but the client is to authenticate with {method}")
+                } else {
+                    "--auth-method private_key_jwt needs --private-key-file".into()
+                }));
+            }
             // Reuse the old port unless asked otherwise: a stable redirect survives servers
             // that match exactly, and a stale one is handled by redirect::bind_callback.
             let redirect = match (&opts.redirect_uri, stored.as_ref().filter(|s| s.issuer == issuer)) {
