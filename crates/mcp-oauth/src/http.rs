@@ -11,7 +11,7 @@ use crate::redact;
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::sync::OnceLock;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use url::Url;
 
 /// Bodies larger than this are refused: metadata and token responses are a few KiB, so a
@@ -234,6 +234,7 @@ impl Http {
             Body::Json(v) => builder.json(v),
             Body::Form(f) => builder.form(f),
         };
+        let started = Instant::now();
         let resp = builder.send().map_err(|e| self.transport_error(&req.url, &e))?;
         let status = resp.status().as_u16();
         let headers: Vec<(String, String)> = resp
@@ -250,10 +251,31 @@ impl Http {
                 format!("response body of {len} bytes is over the {max}-byte limit"),
             ));
         }
+        // reqwest's blocking timeout applies per read, so a server trickling bytes would hold
+        // the tool for as long as it likes; the deadline covers the whole exchange.
+        let deadline = started + self.options.timeout;
         let mut body = Vec::new();
-        resp.take(max as u64 + 1)
-            .read_to_end(&mut body)
-            .map_err(|e| Error::network(req.url.as_str(), format!("reading the response: {}", error_chain(&e))))?;
+        let mut limited = resp.take(max as u64 + 1);
+        let mut chunk = [0u8; 16 * 1024];
+        loop {
+            let n = match limited.read(&mut chunk) {
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    return Err(Error::network(req.url.as_str(), format!("reading the response: {}", error_chain(&e))));
+                }
+            };
+            if n == 0 {
+                break;
+            }
+            body.extend_from_slice(&chunk[..n]);
+            if Instant::now() > deadline {
+                return Err(Error::network(
+                    req.url.as_str(),
+                    format!("timed out after {}s reading the response", self.options.timeout.as_secs_f32()),
+                ));
+            }
+        }
         if body.len() > max {
             return Err(Error::protocol(req.url.as_str(), format!("response body is over the {max}-byte limit")));
         }
