@@ -27,10 +27,13 @@ impl World {
         let mcp = &self.servers.mcp_url;
         let metadata = self.servers.metadata();
         let pkce = metadata["code_challenge_methods_supported"].as_array().is_some_and(|m| m.contains(&json!("S256")));
+        let prm_url = self.servers.prm_url.clone().expect("protected-resource metadata");
+        let prm = mcp_testkit::servers::get(&prm_url).expect("GET resource metadata").json();
         json!({
             "mcp_oauth": 1,
             "server_url": mcp,
             "resource": mcp,
+            "discovery": {"source": "resource_metadata", "resource_metadata_url": prm_url, "resource_metadata": prm},
             "authorization_server": {
                 "issuer": self.servers.issuer,
                 "metadata": metadata,
@@ -116,7 +119,14 @@ fn interactive_flow_yields_a_token_the_mcp_server_accepts_then_refreshes_silentl
     assert_ne!(refreshed, access);
     assert_eq!(w.servers.call_mcp(Some(&refreshed), "initialize").status, 200);
 
-    // --force skips the refresh and logs in again.
+    // --force skips the refresh and logs in again; the trace shows the exchange, not its secrets.
+    let out = w.authorize(&["--force", "-v"], Some(&doc), &[("BROWSER", &b)]);
+    assert!(out.success(), "{out}");
+    assert!(out.stderr.contains("grant_type=authorization_code"), "{out}");
+    assert!(out.stderr.contains("resource="), "RFC 8707 resource on the token request: {out}");
+    out.assert_stderr_hides(&[&w.stored_token()]);
+    assert!(out.stderr.contains("code_verifier=[redacted"), "{out}");
+
     let out = w.authorize(&["--force", "--reveal-secrets"], Some(&doc), &[("BROWSER", &b)]);
     assert!(out.success(), "{out}");
     let d = out.json();
@@ -332,8 +342,8 @@ fn step_up_reauthorizes_with_the_union_of_scopes() {
     let challenge = denied.www_authenticate().expect("403 challenge").to_string();
     assert!(challenge.contains("insufficient_scope"), "{challenge}");
 
-    // Never a refresh: the tripwire proves nothing short of a browser login is attempted
-    // before, and the real browser then completes it.
+    // A refresh cannot widen the scope: the stored refresh token is left alone and a new
+    // authorization (grant authorization_code) asks for the union.
     let out = w.authorize(&["--step-up", &challenge], Some(&doc), &[("BROWSER", &b)]);
     assert!(out.success(), "{out}");
     let d = out.json();
