@@ -2,10 +2,10 @@
 //! authorization-server metadata, scopes) and start the pipeline document with it.
 
 use clap::Parser;
+use mcp_oauth::ExitCode;
 use mcp_oauth::cli::{CommonArgs, Context, Input};
 use mcp_oauth::discovery::{self, DiscoverArgs};
 use mcp_oauth::document::{Document, Finding, Severity};
-use mcp_oauth::ExitCode;
 
 const EXAMPLES: &str = r#"  mcp-discover https://mcp.example.com/mcp
   mcp-discover https://mcp.example.com/mcp | mcp-dcr | mcp-authorize

@@ -2,6 +2,8 @@
 //! produce. Each bad input must give one line on stderr, nothing on stdout, the documented
 //! exit code, and never a panic.
 
+#![allow(clippy::unwrap_used)]
+
 use mcp_testkit::bins::{self, Output, Sandbox};
 use mcp_testkit::mock::{Mock, Reply};
 use serde_json::{Value, json};
@@ -50,15 +52,22 @@ fn challenge(mock: &Mock) -> String {
 /// A well-behaved MCP server that is its own authorization server.
 fn good_server() -> Mock {
     let mock = Mock::start();
-    mock.on("POST", "/mcp", Reply::json(401, &json!({"error": "unauthorized"})).header("WWW-Authenticate", &challenge(&mock)));
+    mock.on(
+        "POST",
+        "/mcp",
+        Reply::json(401, &json!({"error": "unauthorized"})).header("WWW-Authenticate", &challenge(&mock)),
+    );
     mock.on(
         "GET",
         PRM_PATH,
-        Reply::json(200, &json!({
-            "resource": mock.url("/mcp"),
-            "authorization_servers": [mock.origin()],
-            "scopes_supported": ["files:read", "files:write"],
-        })),
+        Reply::json(
+            200,
+            &json!({
+                "resource": mock.url("/mcp"),
+                "authorization_servers": [mock.origin()],
+                "scopes_supported": ["files:read", "files:write"],
+            }),
+        ),
     );
     mock.on("GET", AS_PATH, Reply::json(200, &as_metadata(&mock.origin())));
     mock
@@ -246,7 +255,8 @@ fn a_plain_http_resource_metadata_url_is_refused() {
     mock.on(
         "POST",
         "/mcp",
-        Reply::json(401, &json!({})).header("WWW-Authenticate", r#"Bearer resource_metadata="http://attacker.example/prm""#),
+        Reply::json(401, &json!({}))
+            .header("WWW-Authenticate", r#"Bearer resource_metadata="http://attacker.example/prm""#),
     );
     assert_one_line_error(&discover(&[&mock.url("/mcp")]), 5, "not HTTPS");
 }
@@ -371,7 +381,11 @@ fn check_lists_deviations_on_stderr_and_in_the_document() {
     mock.on(
         "GET",
         PRM_PATH,
-        Reply::text(200, "text/plain", &json!({"resource": mock.url("/mcp"), "authorization_servers": [mock.origin()]}).to_string()),
+        Reply::text(
+            200,
+            "text/plain",
+            &json!({"resource": mock.url("/mcp"), "authorization_servers": [mock.origin()]}).to_string(),
+        ),
     );
     let mut meta = as_metadata(&mock.origin());
     let m = meta.as_object_mut().unwrap();
@@ -414,7 +428,14 @@ fn check_lists_deviations_on_stderr_and_in_the_document() {
 #[test]
 fn check_reports_a_refused_server_with_its_document() {
     let mock = good_server();
-    mock.on("GET", PRM_PATH, Reply::json(200, &json!({"resource": "https://elsewhere.example/mcp", "authorization_servers": [mock.origin()]})));
+    mock.on(
+        "GET",
+        PRM_PATH,
+        Reply::json(
+            200,
+            &json!({"resource": "https://elsewhere.example/mcp", "authorization_servers": [mock.origin()]}),
+        ),
+    );
     let out = discover(&["--check", &mock.url("/mcp")]);
     assert_eq!(out.code, Some(10), "{out}");
     assert!(out.stderr.contains("is for resource"), "{out}");
@@ -470,13 +491,19 @@ fn metadata_file_instead_of_discovery() {
     assert_eq!(out.json()["authorization_server"]["metadata"]["token_endpoint"], "https://slack.example.com/token");
     assert!(mock.requests().is_empty());
     std::fs::write(&file, "<html>").unwrap();
-    assert_one_line_error(&discover(&["--as-metadata", file.to_str().unwrap(), &mock.url("/mcp")]), 2, "is not authorization-server metadata");
+    assert_one_line_error(
+        &discover(&["--as-metadata", file.to_str().unwrap(), &mock.url("/mcp")]),
+        2,
+        "is not authorization-server metadata",
+    );
 }
 
 #[test]
 fn the_document_on_stdin_names_the_server() {
     let mock = good_server();
-    let input = json!({"mcp_oauth": 1, "server_url": mock.url("/mcp"), "resource": mock.url("/mcp"), "profile": "work"}).to_string();
+    let input =
+        json!({"mcp_oauth": 1, "server_url": mock.url("/mcp"), "resource": mock.url("/mcp"), "profile": "work"})
+            .to_string();
     let out = discover_stdin(&["--scope", "files:write"], Some(&input));
     assert!(out.success(), "{out}");
     let doc = out.json();

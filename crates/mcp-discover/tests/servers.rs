@@ -1,6 +1,8 @@
 //! `mcp-discover` against the real test servers (oidc-provider authorization server and the
 //! MCP resource server), one test per deployment variant.
 
+#![allow(clippy::unwrap_used)]
+
 use mcp_testkit::bins::{self, Output, Sandbox};
 use mcp_testkit::servers::{Options, TestServers, Variant};
 use serde_json::Value;
@@ -86,7 +88,10 @@ fn resource_metadata_only_at_the_root() {
     let servers = start(&[Variant::RootPrm]);
     let doc = discovered(&servers);
     assert_common(&doc, &servers);
-    assert_eq!(doc["discovery"]["resource_metadata_url"], format!("{}/.well-known/oauth-protected-resource", servers.rs_origin));
+    assert_eq!(
+        doc["discovery"]["resource_metadata_url"],
+        format!("{}/.well-known/oauth-protected-resource", servers.rs_origin)
+    );
 }
 
 #[test]
@@ -94,7 +99,10 @@ fn root_only_metadata_without_the_header_pointer() {
     let servers = start(&[Variant::RootPrm, Variant::NoResourceMetadata]);
     let doc = discovered(&servers);
     assert_common(&doc, &servers);
-    assert_eq!(doc["discovery"]["resource_metadata_url"], format!("{}/.well-known/oauth-protected-resource", servers.rs_origin));
+    assert_eq!(
+        doc["discovery"]["resource_metadata_url"],
+        format!("{}/.well-known/oauth-protected-resource", servers.rs_origin)
+    );
     // RFC 9728 would have the origin as the resource of root metadata; it is tolerated.
     assert!(findings(&doc).contains("RFC 9728 wants the origin"), "{doc}");
 }

@@ -13,9 +13,7 @@
 //! loopback, and a 5xx or 429 stops discovery instead of silently switching to the legacy
 //! rules (which would pick other endpoints because a server had a bad minute).
 
-use crate::document::{
-    AuthorizationServer, Discovery, DiscoverySource, Document, RegistrationOption, Severity,
-};
+use crate::document::{AuthorizationServer, Discovery, DiscoverySource, Document, RegistrationOption, Severity};
 use crate::error::{Error, Result};
 use crate::http::{Http, Request, Response};
 use crate::metadata::{AuthorizationServerMetadata, ResourceMetadata};
@@ -265,7 +263,11 @@ fn manual_into(doc: &mut Document, metadata: AuthorizationServerMetadata, opts: 
     Ok(())
 }
 
-fn authorization_server(metadata: AuthorizationServerMetadata, candidates: Vec<String>, url: Option<&Url>) -> AuthorizationServer {
+fn authorization_server(
+    metadata: AuthorizationServerMetadata,
+    candidates: Vec<String>,
+    url: Option<&Url>,
+) -> AuthorizationServer {
     AuthorizationServer {
         issuer: metadata.issuer.clone(),
         candidates,
@@ -366,9 +368,7 @@ enum Fetched {
 
 fn get_metadata(http: &Http, url: &Url) -> Result<Response> {
     http.send(
-        Request::get(url.clone())
-            .header("Accept", "application/json")
-            .header("MCP-Protocol-Version", PROTOCOL_VERSION),
+        Request::get(url.clone()).header("Accept", "application/json").header("MCP-Protocol-Version", PROTOCOL_VERSION),
     )
 }
 
@@ -417,7 +417,11 @@ impl Run<'_> {
         if r.is_success() {
             if !r.is_json_type() {
                 let got = r.media_type().unwrap_or_else(|| "no content type".into());
-                let rule = if url.path().contains("oauth-protected-resource") { rule::PRM_RESPONSE } else { rule::AS_RESPONSE };
+                let rule = if url.path().contains("oauth-protected-resource") {
+                    rule::PRM_RESPONSE
+                } else {
+                    rule::AS_RESPONSE
+                };
                 self.finding(Severity::Warning, rule, format!("{url} is served as {got}, not application/json"));
             }
             return Fetched::Found(r);
@@ -464,7 +468,11 @@ impl Run<'_> {
             Some(s) => match Url::parse(s) {
                 Ok(u) => Some(u),
                 Err(e) => {
-                    self.finding(Severity::Error, rule::PRM_CHALLENGE, format!("resource_metadata {s:?} is not a URL: {e}"));
+                    self.finding(
+                        Severity::Error,
+                        rule::PRM_CHALLENGE,
+                        format!("resource_metadata {s:?} is not a URL: {e}"),
+                    );
                     tried.push(format!("{s:?}: not a URL"));
                     None
                 }
@@ -507,7 +515,13 @@ impl Run<'_> {
                     format!("no usable protected-resource metadata: {}", tried.join("; ")),
                 ))
             }
-            None if self.doc.discovery.as_ref().and_then(|d| d.probe_status).is_some_and(|s| (200..300).contains(&s)) => {
+            None if self
+                .doc
+                .discovery
+                .as_ref()
+                .and_then(|d| d.probe_status)
+                .is_some_and(|s| (200..300).contains(&s)) =>
+            {
                 Err(Error::protocol(
                     self.server.as_str(),
                     format!(
@@ -588,7 +602,9 @@ impl Run<'_> {
             s => self.finding(
                 Severity::Warning,
                 rule::PROBE,
-                format!("answered {s} to an initialize without a token, expected 401 with a WWW-Authenticate challenge"),
+                format!(
+                    "answered {s} to an initialize without a token, expected 401 with a WWW-Authenticate challenge"
+                ),
             ),
         }
         Ok(bearer)
@@ -669,16 +685,16 @@ impl Run<'_> {
         let listed = &prm.authorization_servers;
         let chosen = match &self.opts.authorization_server {
             None => listed[0].clone(),
-            Some(want) => listed
-                .iter()
-                .find(|s| *s == want || Url::parse(s).ok() == Url::parse(want).ok())
-                .cloned()
-                .ok_or_else(|| {
-                    Error::Usage(format!(
-                        "--authorization-server {want} is not one the resource lists: {}",
-                        listed.join(", ")
-                    ))
-                })?,
+            Some(want) => {
+                listed.iter().find(|s| *s == want || Url::parse(s).ok() == Url::parse(want).ok()).cloned().ok_or_else(
+                    || {
+                        Error::Usage(format!(
+                            "--authorization-server {want} is not one the resource lists: {}",
+                            listed.join(", ")
+                        ))
+                    },
+                )?
+            }
         };
         let issuer = Url::parse(&chosen)
             .map_err(|e| Error::protocol(url.as_str(), format!("authorization server {chosen:?} is not a URL: {e}")))?;
@@ -686,7 +702,9 @@ impl Run<'_> {
         if issuer.query().is_some() || issuer.fragment().is_some() {
             return Err(Error::protocol(
                 url.as_str(),
-                format!("authorization server {chosen:?} has a query or fragment, which an issuer cannot have (RFC 8414 §2)"),
+                format!(
+                    "authorization server {chosen:?} has a query or fragment, which an issuer cannot have (RFC 8414 §2)"
+                ),
             ));
         }
         let candidates = authorization_server_metadata_urls(&issuer);
@@ -821,7 +839,11 @@ pub fn metadata_findings(m: &AuthorizationServerMetadata) -> Vec<(Severity, &'st
         Some(_) => {}
     }
     match &m.response_types_supported {
-        None => out.push((Severity::Error, rule::AS_MEMBERS, format!("{issuer} has no response_types_supported (required)"))),
+        None => out.push((
+            Severity::Error,
+            rule::AS_MEMBERS,
+            format!("{issuer} has no response_types_supported (required)"),
+        )),
         Some(types) if !types.iter().any(|t| t == "code") => out.push((
             Severity::Error,
             rule::AS_MEMBERS,
@@ -829,7 +851,8 @@ pub fn metadata_findings(m: &AuthorizationServerMetadata) -> Vec<(Severity, &'st
         )),
         Some(_) => {}
     }
-    for (name, value) in [("authorization_endpoint", &m.authorization_endpoint), ("token_endpoint", &m.token_endpoint)] {
+    for (name, value) in [("authorization_endpoint", &m.authorization_endpoint), ("token_endpoint", &m.token_endpoint)]
+    {
         if value.is_none() {
             out.push((Severity::Error, rule::AS_MEMBERS, format!("{issuer} has no {name}")));
         }
@@ -838,7 +861,9 @@ pub fn metadata_findings(m: &AuthorizationServerMetadata) -> Vec<(Severity, &'st
         out.push((
             Severity::Warning,
             rule::ISS,
-            format!("{issuer} does not set authorization_response_iss_parameter_supported: mix-up attacks go undetected"),
+            format!(
+                "{issuer} does not set authorization_response_iss_parameter_supported: mix-up attacks go undetected"
+            ),
         ));
     }
     if m.registration_endpoint.is_some() {
@@ -857,6 +882,7 @@ pub fn metadata_findings(m: &AuthorizationServerMetadata) -> Vec<(Severity, &'st
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -893,7 +919,10 @@ mod tests {
                 "https://auth.example.com/tenant1/.well-known/openid-configuration",
             ]
         );
-        let rootless = ["https://auth.example.com/.well-known/oauth-authorization-server", "https://auth.example.com/.well-known/openid-configuration"];
+        let rootless = [
+            "https://auth.example.com/.well-known/oauth-authorization-server",
+            "https://auth.example.com/.well-known/openid-configuration",
+        ];
         assert_eq!(strings(authorization_server_metadata_urls(&u("https://auth.example.com"))), rootless);
         assert_eq!(strings(authorization_server_metadata_urls(&u("https://auth.example.com/"))), rootless);
     }
@@ -914,7 +943,10 @@ mod tests {
     #[test]
     fn clean_metadata_has_no_findings() {
         assert_eq!(metadata_findings(&good_metadata()), []);
-        assert_eq!(registration_options(&good_metadata()), [RegistrationOption::PreRegistered, RegistrationOption::MetadataDocument]);
+        assert_eq!(
+            registration_options(&good_metadata()),
+            [RegistrationOption::PreRegistered, RegistrationOption::MetadataDocument]
+        );
     }
 
     #[test]
@@ -974,11 +1006,13 @@ mod tests {
 
     #[test]
     fn manual_flags_are_checked_before_any_request() {
-        let only_revocation = DiscoverArgs { revocation_endpoint: Some("https://x/revoke".into()), ..DiscoverArgs::default() };
+        let only_revocation =
+            DiscoverArgs { revocation_endpoint: Some("https://x/revoke".into()), ..DiscoverArgs::default() };
         assert_eq!(only_revocation.options(None, None).unwrap_err().exit_code().code(), 2);
         let bad = DiscoverArgs { token_endpoint: Some("nope".into()), ..DiscoverArgs::default() };
         assert_eq!(bad.options(None, None).unwrap_err().exit_code().code(), 2);
-        let insecure = DiscoverArgs { token_endpoint: Some("http://as.example/token".into()), ..DiscoverArgs::default() };
+        let insecure =
+            DiscoverArgs { token_endpoint: Some("http://as.example/token".into()), ..DiscoverArgs::default() };
         let opts = insecure.options(None, None).unwrap();
         let e = manual(&u("https://mcp.example.com"), opts.manual.clone().unwrap(), &opts).unwrap_err();
         assert_eq!(e.exit_code().code(), 5);

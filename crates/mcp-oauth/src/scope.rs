@@ -52,6 +52,7 @@ pub fn step_up(previous: &[String], challenge_scope: &str) -> ScopeChoice {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::www_authenticate::parse;
@@ -79,7 +80,10 @@ mod tests {
         assert_eq!(choice.scopes, ["a", "b"]);
         assert_eq!(choice.source, ScopeSource::ResourceMetadata);
         let empty_challenge = &parse(r#"Bearer scope="""#)[0];
-        assert_eq!(initial(Some(empty_challenge), Some(&prm(Some(&["a"]))), None).source, ScopeSource::ResourceMetadata);
+        assert_eq!(
+            initial(Some(empty_challenge), Some(&prm(Some(&["a"]))), None).source,
+            ScopeSource::ResourceMetadata
+        );
     }
 
     #[test]

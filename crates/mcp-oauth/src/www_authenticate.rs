@@ -259,6 +259,7 @@ impl Parser<'_> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
@@ -270,7 +271,9 @@ mod tests {
 
     #[test]
     fn the_mcp_example() {
-        let c = one(r#"Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource", scope="files:read""#);
+        let c = one(
+            r#"Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource", scope="files:read""#,
+        );
         assert!(c.is_scheme("bearer"));
         assert_eq!(c.resource_metadata(), Some("https://mcp.example.com/.well-known/oauth-protected-resource"));
         assert_eq!(c.scope(), Some("files:read"));
@@ -395,7 +398,8 @@ mod tests {
     /// never panic, and a well-formed Bearer challenge appended after a comma is always found.
     #[test]
     fn random_input_never_panics() {
-        const ALPHABET: &[&str] = &["Bearer", " ", ",", "=", "\"", "\\", "a", "scope", "\t", "/", "+", "\u{e9}", "\0", ";"];
+        const ALPHABET: &[&str] =
+            &["Bearer", " ", ",", "=", "\"", "\\", "a", "scope", "\t", "/", "+", "\u{e9}", "\0", ";"];
         let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
         let mut next = move || {
             seed ^= seed << 13;
@@ -409,12 +413,9 @@ mod tests {
             let _ = parse(&junk);
             // Unbalanced quotes swallow the rest of the header by design; otherwise the
             // challenge after the comma must survive the junk before it.
-            if junk.matches('"').count() % 2 == 0 && !junk.contains('\\') {
+            if junk.matches('"').count().is_multiple_of(2) && !junk.contains('\\') {
                 let all = parse(&format!("{junk}, Bearer scope=\"found\""));
-                assert!(
-                    all.iter().any(|c| c.is_scheme("Bearer") && c.scope() == Some("found")),
-                    "{junk:?} -> {all:?}"
-                );
+                assert!(all.iter().any(|c| c.is_scheme("Bearer") && c.scope() == Some("found")), "{junk:?} -> {all:?}");
             }
         }
     }

@@ -36,7 +36,10 @@ pub enum Body {
     Bytes(Vec<u8>),
     /// This many bytes of filler, sent with an honest `Content-Length` when `declared`,
     /// else until the connection closes (the client cannot refuse it up front).
-    Huge { len: usize, declared: bool },
+    Huge {
+        len: usize,
+        declared: bool,
+    },
     /// A body that never ends: a chunk every 50 ms until the client hangs up.
     Endless,
 }
@@ -61,7 +64,8 @@ impl Reply {
     }
 
     pub fn text(status: u16, content_type: &str, body: &str) -> Reply {
-        Reply { body: Body::Bytes(body.as_bytes().to_vec()), ..Reply::status(status) }.header("Content-Type", content_type)
+        Reply { body: Body::Bytes(body.as_bytes().to_vec()), ..Reply::status(status) }
+            .header("Content-Type", content_type)
     }
 
     pub fn html(status: u16, body: &str) -> Reply {
@@ -334,6 +338,7 @@ fn respond(mut stream: TcpStream, reply: &Reply, stop: &AtomicBool) -> std::io::
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
