@@ -107,3 +107,29 @@ pub fn check_report(doc: &Document) -> String {
     };
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn the_report_puts_errors_first_and_counts() {
+        let url = mcp_oauth::url_policy::parse("t", "https://mcp.example.com/mcp").expect("a URL");
+        let mut doc = Document::new(&url, url.to_string(), None);
+        assert!(check_report(&doc).contains("follows the specs"));
+        doc.add_finding(Severity::Warning, "RFC 9207 §3", "no iss");
+        doc.add_finding(Severity::Error, "RFC 8414 §3.3", "issuer mismatch");
+        let report = check_report(&doc);
+        let lines: Vec<&str> = report.lines().collect();
+        assert_eq!(lines[0], "mcp-discover: error: issuer mismatch [RFC 8414 §3.3]");
+        assert_eq!(lines[1], "mcp-discover: warning: no iss [RFC 9207 §3]");
+        assert!(lines[2].contains("1 error(s), 1 warning(s)"), "{report}");
+        assert!(has_errors(&doc));
+    }
+}

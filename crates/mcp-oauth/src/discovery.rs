@@ -1038,4 +1038,28 @@ mod tests {
         let missing = DiscoverArgs { as_metadata: Some(dir.path().join("nope.json")), ..DiscoverArgs::default() };
         assert_eq!(missing.manual_metadata().unwrap_err().exit_code().code(), 2);
     }
+
+    /// The flags must flatten into every tool next to the common flags and a tool's own
+    /// `--scope` (clap panics at startup on a duplicate).
+    #[test]
+    fn discover_args_flatten_beside_the_common_flags() {
+        use clap::{CommandFactory, Parser};
+        #[derive(Parser)]
+        struct Tool {
+            #[arg(long)]
+            scope: Option<String>,
+            #[command(flatten)]
+            discover: DiscoverArgs,
+            #[command(flatten)]
+            common: crate::cli::CommonArgs,
+        }
+        Tool::command().debug_assert();
+        let t =
+            Tool::try_parse_from(["t", "--scope", "a", "--token-endpoint", "https://x/t", "--scopes-supported", "a,b"])
+                .unwrap();
+        assert_eq!(t.scope.as_deref(), Some("a"));
+        assert!(t.discover.is_manual());
+        assert_eq!(t.discover.scopes_supported, ["a", "b"]);
+        assert!(!t.common.trace);
+    }
 }
