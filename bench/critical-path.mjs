@@ -8,7 +8,10 @@
 // the traces are the tools' --trace stderr ("> METHOD URL" / "< STATUS URL"); BROWSER_LOG is the
 // stand-in's MCP_TEST_BROWSER_LOG ("METHOD URL" / "-> STATUS LOCATION"). Prints JSON: every
 // request (query strings dropped: they carry codes and state) with the reason it does or does
-// not count, and the totals for mcp-discover alone and for the whole pipeline.
+// not count, its depth, and the totals for mcp-discover alone and for the whole pipeline.
+//
+// Requests in flight together (the tools overlap some) share one round trip: the critical path
+// is the longest chain of counted requests each sent only after the one before was answered.
 //
 // A request counts unless one of these holds:
 // - it does not go to a delayed server (the stand-in's callback to the tool's own listener);
@@ -35,40 +38,54 @@ function bare(u) {
   }
 }
 
-// Pairs each "> METHOD URL" with the next "< STATUS URL" of the same tool (blocking client:
-// one request in flight at a time).
+// Reads a trace as events in the order they were printed: "> METHOD URL" when a request is
+// sent, "< STATUS URL" when its answer arrives. The tools may have several requests in flight,
+// so an answer is matched to the oldest unanswered request for the same URL.
 function parseTrace(tool, file) {
   const requests = [];
+  const events = [];
   for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
     let m = /^> ([A-Z]+) (\S+)/.exec(line);
     if (m) {
       requests.push({ who: tool, method: m[1], url: bare(m[2]), status: null });
+      events.push({ sent: requests.at(-1) });
       continue;
     }
-    m = /^< (\d{3}) /.exec(line);
-    if (m && requests.length && requests.at(-1).status === null) requests.at(-1).status = Number(m[1]);
+    m = /^< (\d{3}) (\S+)/.exec(line);
+    if (!m) continue;
+    const r = requests.find((q) => q.status === null && q.url === bare(m[2]));
+    if (r) {
+      r.status = Number(m[1]);
+      events.push({ answered: r });
+    }
   }
-  return requests;
+  return events;
 }
 
+// The stand-in's log: one request at a time, "METHOD URL" then "-> STATUS LOCATION".
 function parseBrowser(file) {
-  const requests = [];
+  const events = [];
+  let last;
   for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
     let m = /^([A-Z]+) (\S+)/.exec(line);
     if (m) {
-      requests.push({ who: 'browser', method: m[1], url: bare(m[2]), status: null });
+      last = { who: 'browser', method: m[1], url: bare(m[2]), status: null };
+      events.push({ sent: last });
       continue;
     }
     m = /^-> (\d{3})/.exec(line);
-    if (m && requests.length) requests.at(-1).status = Number(m[1]);
+    if (m && last) {
+      last.status = Number(m[1]);
+      events.push({ answered: last });
+    }
   }
-  return requests;
+  return events;
 }
 
 // The stand-in runs while mcp-authorize waits for its callback, so its hops come after the
 // authorization request was built and before the token request: splice them in there.
 function inOrder(discover, dcr, authorize, browser) {
-  const tokenAt = authorize.findIndex((r) => r.method === 'POST' && /\/token$/.test(r.url));
+  const tokenAt = authorize.findIndex((e) => e.sent?.method === 'POST' && /\/token$/.test(e.sent.url));
   const cut = tokenAt < 0 ? authorize.length : tokenAt;
   return [...discover, ...dcr, ...authorize.slice(0, cut), ...browser, ...authorize.slice(cut)];
 }
@@ -89,12 +106,17 @@ function role(r) {
   return 'other';
 }
 
-function classify(requests) {
+// Decides which requests count, then gives each request its depth: one more than the deepest
+// counted request answered before it was sent. Requests in flight together share a depth, so
+// the deepest depth is the number of round trips that had to happen one after another.
+function classify(events) {
+  const requests = events.filter((e) => e.sent).map((e) => e.sent);
   const succeeded = new Set();
-  return requests.map((r, i) => {
+  const verdicts = new Map();
+  requests.forEach((r, i) => {
     const key = `${r.method} ${r.url}`;
     let counts = true;
-    let why = 'depends on the response before it';
+    let why = r.who === 'browser' ? 'the browser follows each redirect in turn' : 'needs an answer before it';
     if (!delayed.has(new URL(r.url).origin)) {
       counts = false;
       why = 'goes to the tool\'s own loopback listener, not a delayed server';
@@ -108,12 +130,20 @@ function classify(requests) {
     ) {
       counts = false;
       why = 'failed well-known candidate; the candidates could be fetched concurrently';
-    } else if (r.who === 'browser') {
-      why = 'the browser follows each redirect in turn';
     }
     if (r.status !== null && r.status < 300 && r.method === 'GET') succeeded.add(key);
-    return { ...r, role: role(r), counts, why };
+    verdicts.set(r, { counts, why });
   });
+  let reached = 0;
+  const depth = new Map();
+  for (const e of events) {
+    if (e.sent) depth.set(e.sent, reached + 1);
+    else if (verdicts.get(e.answered).counts) reached = Math.max(reached, depth.get(e.answered));
+  }
+  return {
+    requests: requests.map((r) => ({ ...r, role: role(r), ...verdicts.get(r), depth: depth.get(r) })),
+    critical: reached,
+  };
 }
 
 const discover = parseTrace('mcp-discover', discoverTrace);
@@ -124,13 +154,13 @@ const pipeline = classify(inOrder(
   parseBrowser(browserLog),
 ));
 const discoverAlone = classify(discover);
-if (!discover.length || !pipeline.some((r) => r.who === 'browser')) {
+if (!discoverAlone.requests.length || !pipeline.requests.some((r) => r.who === 'browser')) {
   console.error('critical-path: the traces hold no requests; was --trace honoured and MCP_TEST_BROWSER_LOG set?');
   process.exit(1);
 }
-const count = (rs) => rs.filter((r) => r.counts).length;
+const summary = (c) => ({ requests: c.requests, total: c.requests.length, critical: c.critical });
 console.log(JSON.stringify({
   delay_ms: ready.delay_ms,
-  discover: { requests: discoverAlone, total: discoverAlone.length, critical: count(discoverAlone) },
-  pipeline: { requests: pipeline, total: pipeline.length, critical: count(pipeline) },
+  discover: summary(discoverAlone),
+  pipeline: summary(pipeline),
 }, null, 2));
