@@ -93,14 +93,17 @@ if (slow && cp) {
     row('3', `${label}, ${cp.delay_ms} ms per response`, timed(slow[name]),
       `${part.critical} sequential round trips × ${cp.delay_ms} ms = ${ms(floor)}`, x(r), '≤ 1.15x', r <= 1.15);
   }
-  const lines = cp.pipeline.requests.map((r, i) => `${String(i + 1).padStart(2)}. ${r.counts ? '[counts]' : '[ -    ]'} `
-    + `${r.who.padEnd(13)} ${r.method.padEnd(4)} ${r.status ?? '---'} ${new URL(r.url).pathname.padEnd(48)} ${r.role}`
-    + `${r.counts ? '' : ` — not counted: ${r.why}`}`);
-  notes.push(`Part 3: the critical path counted from one traced run (${cp.pipeline.total} requests, `
-    + `${cp.pipeline.critical} on the critical path; mcp-discover alone: ${cp.discover.total} requests, ${cp.discover.critical} counted). `
-    + 'Each counted request needs the answer of the one before it (the metadata URL comes from the 401, the '
-    + 'authorization server from the resource metadata, the endpoints from its metadata, the client id from '
-    + 'the registration, each browser hop from the previous redirect, the code from the callback):\n\n'
+  const lines = cp.pipeline.requests.map((r) => `trip ${String(r.depth).padStart(2)} ${r.counts ? 'counts' : '------'} `
+    + `${r.who.padEnd(13)} ${r.method.padEnd(4)} ${r.status ?? '---'} ${new URL(r.url).pathname.padEnd(44)} ${r.role}`
+    + `${r.counts ? '' : ` (not counted: ${r.why})`}`);
+  notes.push(`Part 3: the critical path, counted from one traced run with the delay: ${cp.pipeline.total} requests, `
+    + `${cp.pipeline.critical} round trips one after another (mcp-discover alone: ${cp.discover.total} requests in `
+    + `${cp.discover.critical} round trips). Requests in flight together share a round trip (same "trip" number); a `
+    + 'request starts a new one when it needs an earlier answer: the metadata URL comes from the 401 (fetched '
+    + 'at its default location meanwhile), the authorization server from the resource metadata, the endpoints '
+    + 'from its metadata, the client id from the registration, each browser hop from the previous redirect, '
+    + 'the code from the callback. Not counted: requests to the tool\'s own loopback listener (no delay), '
+    + 'failed well-known candidates that could have been fetched at once, and repeats of earlier GETs:\n\n'
     + `\`\`\`\n${lines.join('\n')}\n\`\`\``);
 }
 
