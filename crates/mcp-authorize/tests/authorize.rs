@@ -378,3 +378,32 @@ fn bad_input_is_a_usage_error() {
     let out = sandbox.run("mcp-authorize", &["--step-up", "Basic realm=x"], Some("{}"));
     assert_eq!(out.code, Some(2), "{out}");
 }
+
+#[test]
+fn a_url_argument_runs_discovery_and_registration_first() {
+    let w = World::new(Options::default());
+    let b = browser();
+    let out = w.authorize(&[&w.servers.mcp_url], None, &[("BROWSER", &b)]);
+    assert!(out.success(), "{out}");
+    let d = out.json();
+    assert_eq!(d["authorization_server"]["issuer"], json!(w.servers.issuer), "{d}");
+    assert_eq!(d["client"]["source"], "dynamic", "{d}");
+    assert_eq!(d["token"]["grant"], "authorization_code", "{d}");
+    assert_eq!(w.servers.call_mcp(Some(&w.stored_token()), "initialize").status, 200);
+}
+
+#[test]
+fn discover_dcr_authorize_work_as_a_shell_pipeline() {
+    let w = World::new(Options::default());
+    let bin_dir = mcp_testkit::bins::target_profile_dir();
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    let mut cmd = w.sandbox.command("sh");
+    cmd.args(["-c", r#"set -e; mcp-discover "$1" | mcp-dcr | mcp-authorize"#, "sh", &w.servers.mcp_url])
+        .env("PATH", path)
+        .env("MCP_OAUTH_CREDENTIAL_HELPER", "file")
+        .env("BROWSER", browser());
+    let out = mcp_testkit::bins::run(cmd, None, Duration::from_secs(60));
+    assert!(out.success(), "{out}");
+    assert_eq!(out.json()["token"]["grant"], "authorization_code", "{out}");
+    assert_eq!(w.servers.call_mcp(Some(&w.stored_token()), "initialize").status, 200);
+}
