@@ -1,8 +1,30 @@
+complete -c mcp-authorize -l timeout-callback -d 'How long to wait for the browser to come back to the redirect URI' -r
+complete -c mcp-authorize -l scope -d 'Scope to request instead of the document\'s choice (space-separated)' -r
+complete -c mcp-authorize -l auth-param -d 'Extra authorization request parameter, e.g. access_type=offline or prompt=consent (repeatable)' -r
+complete -c mcp-authorize -l callback-url -d 'Headless, step 2: the URL the browser was sent back to ("-" reads it from stdin)' -r
+complete -c mcp-authorize -l step-up -d 'Step-up: the WWW-Authenticate value of a 403 insufficient_scope answer; requests the union of the stored token\'s scopes and the challenged ones, with a new authorization' -r
+complete -c mcp-authorize -l authorization-server -d 'Use this authorization server, one of those the resource metadata lists [default: the first]' -r
+complete -c mcp-authorize -l as-metadata -d 'Skip discovery: read the authorization-server metadata (RFC 8414 JSON) from FILE; the endpoint flags override its members' -r -F
+complete -c mcp-authorize -l issuer -d 'Skip discovery: the authorization server\'s issuer identifier [default: the origin of the authorization (else token) endpoint]' -r
+complete -c mcp-authorize -l authorization-endpoint -d 'Skip discovery: the authorization endpoint' -r
+complete -c mcp-authorize -l token-endpoint -d 'Skip discovery: the token endpoint' -r
+complete -c mcp-authorize -l registration-endpoint -d 'Skip discovery: the RFC 7591 registration endpoint' -r
+complete -c mcp-authorize -l revocation-endpoint -d 'Skip discovery: the RFC 7009 revocation endpoint' -r
+complete -c mcp-authorize -l device-authorization-endpoint -d 'Skip discovery: the RFC 8628 device authorization endpoint' -r
+complete -c mcp-authorize -l scopes-supported -d 'Skip discovery: scopes the server supports (comma-separated, repeatable)' -r
+complete -c mcp-authorize -l code-challenge-methods-supported -d 'Skip discovery: PKCE methods the server supports [default: S256, which OAuth 2.1 requires]' -r
+complete -c mcp-authorize -l token-endpoint-auth-methods-supported -d 'Skip discovery: client authentication methods the token endpoint accepts [default: client_secret_basic, per RFC 8414]' -r
 complete -c mcp-authorize -l profile -d 'Name of the identity to use, so one machine can hold several per server' -r
 complete -c mcp-authorize -l credential-helper -d 'Credential helper to store with: NAME runs docker-credential-NAME; "file" uses the plain file store [default: chosen like the Docker CLI does]' -r
 complete -c mcp-authorize -l timeout -d 'Timeout for each HTTP request, in seconds' -r
+complete -c mcp-authorize -l no-browser -d 'Do not open a browser; only print the authorization URL on stderr'
+complete -c mcp-authorize -l allow-missing-pkce-metadata -d 'Proceed with a server whose metadata does not list code_challenge_methods_supported (Azure AD / Entra ID, Amazon Cognito); S256 is still sent'
+complete -c mcp-authorize -l force -d 'Start a new authorization even when a stored refresh token would do'
+complete -c mcp-authorize -l print-url -d 'Headless, step 1: print the authorization URL, keep the pending state in the store, and exit; finish with --callback-url'
+complete -c mcp-authorize -l device -d 'Use the device authorization grant (RFC 8628): enter a code on another device'
+complete -c mcp-authorize -l client-credentials -d 'Machine to machine: the client_credentials grant with the pre-registered client\'s secret or private key (MCP OAuth client-credentials extension); no user, no browser'
 complete -c mcp-authorize -s v -l trace -d 'Print every HTTP request and response to stderr, secrets redacted'
 complete -c mcp-authorize -l compact -d 'Write compact one-line JSON instead of pretty-printed JSON'
 complete -c mcp-authorize -l reveal-secrets -d 'Include tokens and client secrets in the output and the trace (they are left out otherwise)'
-complete -c mcp-authorize -s h -l help -d 'Print help'
+complete -c mcp-authorize -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mcp-authorize -s V -l version -d 'Print version'
