@@ -145,6 +145,10 @@ pub fn start_handoff(s: Session<'_>, plan: &Plan, opts: &CodeOptions, document: 
     let mut document = document.clone();
     document.pending = None;
     document.token = None;
+    // The second half writes this document without being asked to reveal anything.
+    if let Some(client) = document.client.as_mut() {
+        client.client_secret = None;
+    }
     let pending = PendingAuthorization {
         state: p.state.clone(),
         code_verifier: p.pkce.verifier.clone(),
