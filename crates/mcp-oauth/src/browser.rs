@@ -185,6 +185,33 @@ mod tests {
         }
     }
 
+    #[cfg(unix)]
+    #[test]
+    fn browser_commands_are_tried_in_order_and_failures_reported() {
+        let u = Url::parse("https://as.example/a").unwrap();
+        let missing = open_with_browser_var("/nonexistent/browser", &u);
+        assert!(!missing.started());
+        assert!(missing.note.as_deref().unwrap_or("").contains("/nonexistent/browser"));
+
+        let mut falls_back = open_with_browser_var("/nonexistent/browser:false", &u);
+        assert!(falls_back.started());
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let warning = loop {
+            if let Some(w) = falls_back.poll_failure() {
+                break Some(w);
+            }
+            if std::time::Instant::now() > deadline {
+                break None;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        assert!(warning.is_some_and(|w| w.contains("\"false\"")), "a failing browser command is reported");
+
+        let mut ok = open_with_browser_var("true", &u);
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        assert_eq!(ok.poll_failure(), None, "success is not a warning");
+    }
+
     #[test]
     fn the_url_is_one_argument_whatever_it_holds() {
         let u = "https://as.example/a?q=1;touch%20x&z='\"";
