@@ -32,6 +32,9 @@ pub struct Cli {
     pub client: bool,
 
     #[command(flatten)]
+    pub discover: mcp_oauth::discovery::DiscoverArgs,
+
+    #[command(flatten)]
     pub common: CommonArgs,
 }
 
@@ -57,7 +60,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
     let _guard = store.lock(&token_key)?;
     let set: Option<TokenSet> = store.load(&token_key)?;
-    let issuer = set.as_ref().map(|s| s.issuer.clone()).or(doc_issuer);
+    let mut issuer = set.as_ref().map(|s| s.issuer.clone()).or(doc_issuer);
+    if issuer.is_none() && cli.client {
+        // No token left to say which issuer the client belongs to: ask the server, since
+        // the client record is keyed by issuer.
+        let opts = cli.discover.options(None, profile)?;
+        let url = mcp_oauth::url_policy::parse("MCP server URL", &server_url)?;
+        let doc = mcp_oauth::discovery::discover(&ctx.http, &url, &opts)?;
+        issuer = doc.authorization_server.map(|a| a.issuer);
+    }
     let client_key = issuer.as_deref().map(|i| keys::client(i, profile));
     let client: Option<ClientRecord> = match &client_key {
         Some(k) => store.load(k)?,
