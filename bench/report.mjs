@@ -83,7 +83,7 @@ if (flow) {
 }
 
 // Part 3: with 50 ms on every response, time is round trips; the floor is the dependency chain.
-const slow = timings('slow', ['discover', 'pipeline']);
+const slow = timings('slow', ['discover', 'pipeline', 'sdk']);
 const cp = load('critical-path.json');
 if (slow && cp) {
   const delay = cp.delay_ms / 1000;
@@ -93,6 +93,9 @@ if (slow && cp) {
     row('3', `${label}, ${cp.delay_ms} ms per response`, timed(slow[name]),
       `${part.critical} sequential round trips × ${cp.delay_ms} ms = ${ms(floor)}`, x(r), '≤ 1.15x', r <= 1.15);
   }
+  const sdkSlow = slow.sdk.median / (cp.pipeline.critical * delay);
+  row('3', `TypeScript SDK flow, ${cp.delay_ms} ms per response`, timed(slow.sdk),
+    `the pipeline's ${cp.pipeline.critical} round trips: ${ms(cp.pipeline.critical * delay)}`, x(sdkSlow), '', undefined);
   const lines = cp.pipeline.requests.map((r) => `trip ${String(r.depth).padStart(2)} ${r.counts ? 'counts' : '------'} `
     + `${r.who.padEnd(13)} ${r.method.padEnd(4)} ${r.status ?? '---'} ${new URL(r.url).pathname.padEnd(44)} ${r.role}`
     + `${r.counts ? '' : ` (not counted: ${r.why})`}`);
