@@ -2,24 +2,84 @@
 //!
 //! API contract (other modules are written against it; keep the signatures):
 //! - keys are built only by [`keys`] (client by issuer+profile, token by resource+profile,
-//!   pending hand-off by state+profile);
+//!   pending hand-off by state+profile); the scheme is documented there;
 //! - `load`/`save` move one JSON record per key (split into parts transparently when a
 //!   backend's size limit requires it; a partial read is an error, never a value);
 //! - `lock` serialises read-modify-write of one key across processes.
+//!
+//! The backend for a key is chosen as the Docker CLI chooses one (see `resolve`): flag or
+//! `MCP_OAUTH_CREDENTIAL_HELPER`, `credHelpers`, `credsStore`, Docker's platform default,
+//! else a file store under `$XDG_CONFIG_HOME/mcp-oauth` (or `~/.config/mcp-oauth`).
+//!
+//! Cost: every helper call is a process start (and, with pass, a gpg run). A record that
+//! fits in one entry is read with exactly one `get` and written with one `store` (pass
+//! overwrites in place because the username never changes). Only a split record costs more,
+//! and only when the layout of the previous save is unknown to this process does a save or
+//! erase first read the head, to find parts that are no longer needed.
+//!
+//! Environment, read by [`Store::open`] for every option left unset:
+//! `MCP_OAUTH_CREDENTIAL_HELPER`, `DOCKER_CONFIG`, `HOME`, `XDG_CONFIG_HOME`, `PATH`,
+//! `MCP_OAUTH_STORE_PART_SIZE` (bytes per entry), `MCP_OAUTH_HELPER_TIMEOUT` (seconds per
+//! helper call, default 10), `MCP_OAUTH_LOCK_TIMEOUT` (seconds to wait for a lock, default 30).
+
+mod chunk;
+mod file;
+mod helper;
+pub mod keys;
+mod lock;
+mod resolve;
+
+pub use keys::Kind;
+pub use lock::KeyLock;
 
 use crate::error::{Error, Result};
+use chunk::{Encoded, Head, Limits};
+use file::FileStore;
+use helper::Helper;
+use resolve::{Choice, DockerConfig, Origin, Resolver};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
 
+/// wincred's `CRED_MAX_CREDENTIAL_BLOB_SIZE`.
+const WINCRED_PART_SIZE: usize = 2560;
+const DEFAULT_HELPER_TIMEOUT: Duration = Duration::from_secs(10);
+const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How to open the store. Every field left unset is taken from the environment when the
+/// store is opened (see the module docs), so tests can pin what they need.
 #[derive(Debug, Clone, Default)]
 pub struct StoreOptions {
     /// `--credential-helper` / `MCP_OAUTH_CREDENTIAL_HELPER`: a helper name, or "file".
     pub helper: Option<String>,
+    /// Where Docker's config.json is (`$DOCKER_CONFIG`, else `~/.docker`).
+    pub docker_config_dir: Option<PathBuf>,
+    /// Our own directory for the file store and lock files (`$XDG_CONFIG_HOME/mcp-oauth`,
+    /// else `~/.config/mcp-oauth`).
+    pub config_dir: Option<PathBuf>,
+    /// Largest secret per entry (`MCP_OAUTH_STORE_PART_SIZE`); the backend's own limit by default.
+    pub part_size: Option<usize>,
+    /// Longest a helper may run (`MCP_OAUTH_HELPER_TIMEOUT`, seconds).
+    pub helper_timeout: Option<Duration>,
+    /// Longest [`Store::lock`] waits (`MCP_OAUTH_LOCK_TIMEOUT`, seconds).
+    pub lock_timeout: Option<Duration>,
+    /// Where helpers are looked for (`PATH`); also the helpers' own `PATH` when set.
+    pub search_path: Option<OsString>,
+    /// Extra environment for helper processes (e.g. `GNUPGHOME`, `PASSWORD_STORE_DIR`).
+    pub helper_env: Vec<(OsString, OsString)>,
 }
 
 impl StoreOptions {
+    /// The command line's `--credential-helper` value, else `MCP_OAUTH_CREDENTIAL_HELPER`;
+    /// everything else from the environment at [`Store::open`].
     pub fn from_env(helper: Option<String>) -> Self {
-        StoreOptions { helper }
+        let helper = helper.or_else(|| std::env::var("MCP_OAUTH_CREDENTIAL_HELPER").ok());
+        StoreOptions { helper, ..StoreOptions::default() }
     }
 }
 
@@ -39,52 +99,449 @@ impl std::fmt::Display for Key {
     }
 }
 
-pub mod keys {
-    use super::Key;
-
-    /// The client registration for one authorization server (bound to its issuer).
-    pub fn client(_issuer: &str, _profile: Option<&str>) -> Key {
-        unimplemented!("store engineer")
-    }
-
-    /// The token set for one MCP resource: derivable from the server URL alone, so a
-    /// cached `mcp-token` needs exactly one `get`.
-    pub fn token(_resource: &str, _profile: Option<&str>) -> Key {
-        unimplemented!("store engineer")
-    }
-
-    /// A pending headless authorization, found again by its `state`.
-    pub fn pending(_state: &str, _profile: Option<&str>) -> Key {
-        unimplemented!("store engineer")
+impl Serialize for Key {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
     }
 }
 
-/// Held while a key is being read, modified and written; released on drop.
-pub struct KeyLock {}
+/// One of our records, as listed: where it is and its non-secret fields.
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry {
+    pub kind: Kind,
+    /// `default`, a profile name, or `~` and a hash for names that cannot appear in a key.
+    pub profile: String,
+    pub key: Key,
+    /// The backend holding it, e.g. `docker-credential-pass` or `file`.
+    pub backend: String,
+    /// The record with every secret member removed (at any depth).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<Value>,
+    /// Why the record could not be read (then `record` is absent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
 
-pub struct Store {}
+/// How the entry under a key was last seen by this process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Layout {
+    Absent,
+    Whole,
+    Split { generation: String, count: usize },
+}
+
+enum Backend {
+    Helper(Helper),
+    File(FileStore),
+}
+
+impl Backend {
+    fn get(&self, key: &Key) -> Result<Option<String>> {
+        match self {
+            Backend::Helper(h) => h.get(key.as_str()),
+            Backend::File(f) => f.get(key.as_str()),
+        }
+    }
+
+    fn store(&self, key: &Key, secret: &str) -> Result<()> {
+        match self {
+            Backend::Helper(h) => h.store(key.as_str(), secret),
+            Backend::File(f) => f.store(key.as_str(), secret),
+        }
+    }
+
+    fn erase(&self, key: &Key) -> Result<()> {
+        match self {
+            Backend::Helper(h) => h.erase(key.as_str()),
+            Backend::File(f) => f.erase(key.as_str()),
+        }
+    }
+
+    /// Keys of entries written with our username.
+    fn list(&self) -> Result<Vec<String>> {
+        match self {
+            Backend::Helper(h) => Ok(h.list()?.into_iter().filter(|(_, u)| u == keys::USERNAME).map(|(k, _)| k).collect()),
+            Backend::File(f) => f.list(),
+        }
+    }
+
+    fn name(&self) -> String {
+        match self {
+            Backend::Helper(h) => h.program_name(),
+            Backend::File(_) => resolve::FILE.to_string(),
+        }
+    }
+}
+
+pub struct Store {
+    resolver: Resolver,
+    config_dir: Option<PathBuf>,
+    part_size: Option<usize>,
+    helper_timeout: Duration,
+    lock_timeout: Duration,
+    search_path: Option<OsString>,
+    helper_env: Vec<(OsString, OsString)>,
+    layouts: Mutex<HashMap<Key, Layout>>,
+}
 
 impl Store {
-    pub fn open(_options: StoreOptions) -> Result<Store> {
-        Err(Error::Internal("the credential store is not implemented yet".into()))
+    /// Reads Docker's config.json and the environment; runs no helper.
+    pub fn open(options: StoreOptions) -> Result<Store> {
+        let home = std::env::var_os("HOME").filter(|h| !h.is_empty()).map(PathBuf::from);
+        let env_dir = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+        let docker_config_dir = options
+            .docker_config_dir
+            .or_else(|| env_dir("DOCKER_CONFIG"))
+            .or_else(|| home.as_ref().map(|h| h.join(".docker")));
+        let config_dir = options
+            .config_dir
+            .or_else(|| env_dir("XDG_CONFIG_HOME").map(|d| d.join("mcp-oauth")))
+            .or_else(|| home.as_ref().map(|h| h.join(".config/mcp-oauth")));
+        let config = match &docker_config_dir {
+            Some(dir) => DockerConfig::load(dir)?,
+            None => DockerConfig::default(),
+        };
+        let part_size = match options.part_size {
+            Some(n) => Some(n),
+            None => env_number("MCP_OAUTH_STORE_PART_SIZE")?,
+        };
+        if let Some(n) = part_size
+            && n < chunk::MIN_PART_SIZE
+        {
+            return Err(Error::Usage(format!("a store part size of {n} bytes is too small (at least {})", chunk::MIN_PART_SIZE)));
+        }
+        let seconds = |name: &str, default: Duration| -> Result<Duration> {
+            Ok(env_number(name)?.map_or(default, |s| Duration::from_secs(s as u64)))
+        };
+        let helper_timeout = match options.helper_timeout {
+            Some(t) => t,
+            None => seconds("MCP_OAUTH_HELPER_TIMEOUT", DEFAULT_HELPER_TIMEOUT)?,
+        };
+        let lock_timeout = match options.lock_timeout {
+            Some(t) => t,
+            None => seconds("MCP_OAUTH_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT)?,
+        };
+        let helper = options.helper.filter(|h| !h.is_empty());
+        let resolver = Resolver::new(helper.as_deref(), config, options.search_path.as_deref())?;
+        Ok(Store {
+            resolver,
+            config_dir,
+            part_size,
+            helper_timeout,
+            lock_timeout,
+            search_path: options.search_path,
+            helper_env: options.helper_env,
+            layouts: Mutex::new(HashMap::new()),
+        })
     }
 
     /// `Ok(None)` when there is no entry.
-    pub fn load<T: DeserializeOwned>(&self, _key: &Key) -> Result<Option<T>> {
-        Err(Error::Internal("the credential store is not implemented yet".into()))
+    pub fn load<T: DeserializeOwned>(&self, key: &Key) -> Result<Option<T>> {
+        let backend = self.backend_for(key)?;
+        let Some(json) = self.read(&backend, key)? else { return Ok(None) };
+        serde_json::from_str(&json).map(Some).map_err(|e| {
+            // serde's message can quote the data, which may be a secret: position only.
+            Error::Store(format!(
+                "the record under {key} does not have the expected shape ({:?} error at column {})",
+                e.classify(),
+                e.column()
+            ))
+        })
     }
 
-    pub fn save<T: Serialize>(&self, _key: &Key, _value: &T) -> Result<()> {
-        Err(Error::Internal("the credential store is not implemented yet".into()))
+    pub fn save<T: Serialize>(&self, key: &Key, value: &T) -> Result<()> {
+        let json = serde_json::to_string(value).map_err(|e| Error::Internal(format!("cannot serialise the record for {key}: {e}")))?;
+        let backend = self.backend_for(key)?;
+        let encoded = chunk::encode(json, &self.limits(&backend), random_id)
+            .map_err(|why| Error::Store(format!("cannot save {key}: {why}")))?;
+        let previous = self.previous_layout(&backend, key)?;
+        let layout = match &encoded {
+            Encoded::Whole(secret) => {
+                backend.store(key, secret)?;
+                Layout::Whole
+            }
+            Encoded::Split { head, generation, parts } => {
+                for (n, part) in parts.iter().enumerate() {
+                    if let Err(e) = backend.store(&keys::part(key, generation, n), part) {
+                        erase_parts(&backend, key, generation, n);
+                        return Err(e);
+                    }
+                }
+                // Last: until now readers still get the previous, complete generation.
+                if let Err(e) = backend.store(key, head) {
+                    erase_parts(&backend, key, generation, parts.len());
+                    return Err(e);
+                }
+                Layout::Split { generation: generation.clone(), count: parts.len() }
+            }
+        };
+        if let Layout::Split { generation, count } = previous {
+            erase_parts(&backend, key, &generation, count);
+        }
+        self.remember(key, layout);
+        Ok(())
     }
 
     /// Erasing a missing entry is not an error.
-    pub fn erase(&self, _key: &Key) -> Result<()> {
-        Err(Error::Internal("the credential store is not implemented yet".into()))
+    pub fn erase(&self, key: &Key) -> Result<()> {
+        let backend = self.backend_for(key)?;
+        // An unreadable head must still be erasable: that is how a user starts over. The head
+        // is erased even when believed absent: another process may have saved it since.
+        let previous = self.previous_layout(&backend, key).unwrap_or(Layout::Whole);
+        backend.erase(key)?;
+        if let Layout::Split { generation, count } = previous {
+            erase_parts(&backend, key, &generation, count);
+        }
+        self.remember(key, Layout::Absent);
+        Ok(())
     }
 
     /// Exclusive across processes until the guard drops; gives up with an error after a timeout.
-    pub fn lock(&self, _key: &Key) -> Result<KeyLock> {
-        Err(Error::Internal("the credential store is not implemented yet".into()))
+    pub fn lock(&self, key: &Key) -> Result<KeyLock> {
+        let dir = self.config_dir()?.join("locks");
+        lock::acquire(&dir, key.as_str(), self.lock_timeout)
+    }
+
+    /// Our records in every backend that can hold them, with secrets removed, sorted by
+    /// kind, profile and key. Entries of other tools are left out by the key scheme; parts
+    /// of split records are not listed. Costs one `list` per backend and one `get` (more
+    /// for split records) per entry.
+    pub fn list_entries(&self) -> Result<Vec<Entry>> {
+        let mut entries = Vec::new();
+        for choice in self.resolver.all_backends() {
+            let backend = self.backend(&choice)?;
+            for raw in backend.list()? {
+                let Some(parsed) = keys::parse(&raw) else { continue };
+                let key = Key(raw);
+                // Stale duplicates in a backend no longer used for this key are not ours to show.
+                if parsed.part.is_some() || self.resolver.resolve(keys::authority(&key)).choice != choice {
+                    continue;
+                }
+                let (record, error) = match self.read(&backend, &key) {
+                    Ok(Some(json)) => match serde_json::from_str::<Value>(&json) {
+                        Ok(v) => (Some(without_secrets(v)), None),
+                        Err(_) => (None, Some("the record is not JSON".to_string())),
+                    },
+                    Ok(None) => continue,
+                    Err(e) => (None, Some(e.to_string())),
+                };
+                entries.push(Entry { kind: parsed.kind, profile: parsed.profile, key, backend: backend.name(), record, error });
+            }
+        }
+        entries.sort_by(|a, b| (a.kind, &a.profile, &a.key).cmp(&(b.kind, &b.profile, &b.key)));
+        Ok(entries)
+    }
+
+    /// One line saying where credentials go and why, e.g.
+    /// `docker-credential-pass (credsStore in /home/me/.docker/config.json)`.
+    pub fn backend_description(&self) -> String {
+        let resolution = self.resolver.default_resolution();
+        let what = match &resolution.choice {
+            Choice::Helper(name) => format!("docker-credential-{name}"),
+            Choice::File => match self.file_dir() {
+                Ok(dir) => format!("file store {}", dir.display()),
+                Err(_) => "file store (no home directory)".to_string(),
+            },
+        };
+        format!("{what} ({})", self.resolver.describe(&resolution))
+    }
+
+    /// The key's record as stored: one `get`, or the head and its parts, verified.
+    fn read(&self, backend: &Backend, key: &Key) -> Result<Option<String>> {
+        let corrupt = |why: String| Error::Store(format!("the record under {key} is unusable: {why}"));
+        let Some(secret) = backend.get(key)? else {
+            self.remember(key, Layout::Absent);
+            return Ok(None);
+        };
+        match chunk::parse_head(secret).map_err(corrupt)? {
+            Head::Whole(json) => {
+                self.remember(key, Layout::Whole);
+                Ok(Some(json))
+            }
+            Head::Split(manifest) => {
+                self.remember(key, Layout::Split { generation: manifest.generation.clone(), count: manifest.count });
+                let mut parts = Vec::with_capacity(manifest.count);
+                for n in 0..manifest.count {
+                    let part = backend
+                        .get(&keys::part(key, &manifest.generation, n))?
+                        .ok_or_else(|| corrupt(format!("part {n} of {} is missing", manifest.count)))?;
+                    parts.push(part);
+                }
+                chunk::join(&manifest, &parts).map(Some).map_err(corrupt)
+            }
+        }
+    }
+
+    /// What the entry held before this save or erase: known from an earlier call, else read.
+    fn previous_layout(&self, backend: &Backend, key: &Key) -> Result<Layout> {
+        if let Some(layout) = self.layouts.lock().unwrap_or_else(|p| p.into_inner()).get(key) {
+            return Ok(layout.clone());
+        }
+        Ok(match backend.get(key)? {
+            None => Layout::Absent,
+            Some(secret) => match chunk::parse_head(secret) {
+                Ok(Head::Split(m)) => Layout::Split { generation: m.generation, count: m.count },
+                _ => Layout::Whole,
+            },
+        })
+    }
+
+    fn remember(&self, key: &Key, layout: Layout) {
+        self.layouts.lock().unwrap_or_else(|p| p.into_inner()).insert(key.clone(), layout);
+    }
+
+    fn backend_for(&self, key: &Key) -> Result<Backend> {
+        self.backend(&self.resolver.resolve(keys::authority(key)).choice)
+    }
+
+    fn backend(&self, choice: &Choice) -> Result<Backend> {
+        Ok(match choice {
+            Choice::Helper(name) => Backend::Helper(Helper {
+                name: name.clone(),
+                search_path: self.search_path.clone(),
+                env: self.helper_env.clone(),
+                timeout: self.helper_timeout,
+            }),
+            Choice::File => Backend::File(FileStore {
+                dir: self.file_dir()?,
+                warn: self.resolver.default_resolution().origin == Origin::Fallback,
+            }),
+        })
+    }
+
+    fn limits(&self, backend: &Backend) -> Limits {
+        match backend {
+            Backend::Helper(h) => {
+                let line_budget = helper::MAX_LINE - helper::LINE_OVERHEAD;
+                let own = if h.name == "wincred" { WINCRED_PART_SIZE } else { line_budget };
+                Limits { part_size: self.part_size.unwrap_or(own), line_budget }
+            }
+            Backend::File(_) => Limits { part_size: self.part_size.unwrap_or(usize::MAX), line_budget: usize::MAX },
+        }
+    }
+
+    fn config_dir(&self) -> Result<&PathBuf> {
+        self.config_dir
+            .as_ref()
+            .ok_or_else(|| Error::Store("no home directory: set HOME or XDG_CONFIG_HOME".into()))
+    }
+
+    fn file_dir(&self) -> Result<PathBuf> {
+        Ok(self.config_dir()?.join("credentials"))
+    }
+}
+
+/// Best effort: a part left behind is garbage, not a wrong value (no head names it).
+fn erase_parts(backend: &Backend, key: &Key, generation: &str, count: usize) {
+    for n in 0..count {
+        let _ = backend.erase(&keys::part(key, generation, n));
+    }
+}
+
+fn env_number(name: &str) -> Result<Option<usize>> {
+    match std::env::var(name) {
+        Err(_) => Ok(None),
+        Ok(v) if v.trim().is_empty() => Ok(None),
+        Ok(v) => v.trim().parse().map(Some).map_err(|_| Error::Usage(format!("{name}={v:?} is not a whole number"))),
+    }
+}
+
+/// Removes every member named like a secret, at any depth (listing shows no secret at all,
+/// not even its length).
+fn without_secrets(value: Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .filter(|(k, _)| !crate::redact::is_secret_field(k))
+                .map(|(k, v)| (k, without_secrets(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(without_secrets).collect()),
+        other => other,
+    }
+}
+
+/// 48 random bits, base64url: a split record's generation and temporary file names.
+pub(crate) fn random_id() -> String {
+    use base64::Engine;
+    use ring::rand::SecureRandom;
+    let mut bytes = [0u8; 6];
+    if ring::rand::SystemRandom::new().fill(&mut bytes).is_err() {
+        // Uniqueness, not secrecy, is what matters here.
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        let seed = format!("{nanos}:{}:{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
+        bytes.copy_from_slice(&ring::digest::digest(&ring::digest::SHA256, seed.as_bytes()).as_ref()[..6]);
+    }
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn file_store(dir: &std::path::Path, part_size: Option<usize>) -> Store {
+        Store::open(StoreOptions {
+            helper: Some("file".into()),
+            docker_config_dir: Some(dir.join("docker")),
+            config_dir: Some(dir.join("config")),
+            part_size,
+            ..StoreOptions::default()
+        })
+        .expect("open")
+    }
+
+    #[test]
+    fn listing_strips_secrets_recursively() {
+        let v = json!({"issuer":"i","access_token":"A","nested":{"refresh_token":"R","scope":"s"},"list":[{"client_secret":"C","x":1}]});
+        let shown = without_secrets(v).to_string();
+        assert!(!shown.contains("\"A\"") && !shown.contains("\"R\"") && !shown.contains("\"C\""), "{shown}");
+        assert!(shown.contains("\"scope\":\"s\"") && shown.contains("\"x\":1"), "{shown}");
+    }
+
+    #[test]
+    fn split_records_round_trip_and_old_parts_are_cleaned() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = file_store(dir.path(), Some(100));
+        let key = keys::token("https://mcp.example/mcp", None);
+        let big = json!({"access_token": "x".repeat(1000), "scope": "a"});
+        store.save(&key, &big).expect("save split");
+        let files = || std::fs::read_dir(dir.path().join("config/credentials")).expect("dir").count();
+        let split_files = files();
+        assert!(split_files > 10, "{split_files}");
+        assert_eq!(store.load::<Value>(&key).expect("load"), Some(big.clone()));
+        // A fresh store (no remembered layout) must still find and clean the old parts.
+        let fresh = file_store(dir.path(), Some(100));
+        fresh.save(&key, &json!({"small": true})).expect("save whole");
+        assert_eq!(files(), 1);
+        fresh.save(&key, &big).expect("split again");
+        fresh.erase(&key).expect("erase");
+        assert_eq!(files(), 0);
+        assert_eq!(fresh.load::<Value>(&key).expect("load"), None);
+    }
+
+    #[test]
+    fn wrong_shape_is_a_store_error_without_the_data() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = file_store(dir.path(), None);
+        let key = keys::client("https://as.example", None);
+        store.save(&key, &json!({"n": "SECRET-VALUE"})).expect("save");
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Wants {
+            n: u64,
+        }
+        let err = store.load::<Wants>(&key).expect_err("shape");
+        assert_eq!(err.exit_code(), crate::error::ExitCode::Store);
+        assert!(!err.to_string().contains("SECRET"), "{err}");
+    }
+
+    #[test]
+    fn backend_description_names_the_file_store() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let d = file_store(dir.path(), None).backend_description();
+        assert!(d.starts_with("file store ") && d.contains("--credential-helper"), "{d}");
     }
 }
