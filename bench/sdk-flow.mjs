@@ -65,7 +65,6 @@ await new Promise((resolve, reject) => {
 });
 const redirectUrl = `http://127.0.0.1:${callbackServer.address().port}/callback`;
 
-let browserExited = Promise.resolve();
 const memory = {};
 const expectedState = randomBytes(16).toString('base64url');
 const provider = {
@@ -103,13 +102,10 @@ const provider = {
     const child = spawn('/bin/sh', ['-c', `${browser} "$1"`, 'sh', authorizationUrl.href], {
       stdio: ['ignore', 'ignore', 'inherit'],
     });
-    browserExited = new Promise((resolve, reject) => {
-      child.once('error', reject);
-      child.once('exit', (code, signal) =>
-        code === 0 ? resolve() : reject(new Error(`browser exited with ${code ?? signal}`)),
-      );
+    child.once('error', (e) => onCallback.reject(e));
+    child.once('exit', (code, signal) => {
+      if (code !== 0) onCallback.reject(new Error(`browser exited with ${code ?? signal}`));
     });
-    browserExited.catch((e) => onCallback.reject(e));
   },
 };
 
@@ -135,7 +131,8 @@ try {
 
   const first = await auth(provider, { serverUrl, resourceMetadataUrl, scope });
   if (first !== 'REDIRECT') fail(`auth() returned ${first} before any authorization`);
-  const [params] = await Promise.all([callbackArrived, browserExited]);
+  // Like mcp-authorize, go on as soon as the code arrives; a failing browser rejects this too.
+  const params = await callbackArrived;
   if (params.get('error')) fail(`authorization failed: ${params.get('error')}`);
   if (params.get('state') !== expectedState) fail('state mismatch in the callback');
   const code = params.get('code');
