@@ -101,9 +101,6 @@ impl Helper {
         let program = self.program()?;
         let mut command = Command::new(&program);
         command.arg(action).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
-        if let Some(path) = &self.search_path {
-            command.env("PATH", path);
-        }
         command.envs(self.env.iter().map(|(k, v)| (k, v)));
         let mut child = command
             .spawn()
@@ -174,6 +171,8 @@ impl Helper {
                 None => msg.push_str(" (killed by a signal)"),
             }
         }
+        // Some helpers (and shells failing to start them) explain themselves on stderr only.
+        let why = if why.is_empty() { short(String::from_utf8_lossy(&reply.stderr).trim()) } else { why };
         if !why.is_empty() {
             msg.push_str(": ");
             msg.push_str(&why);

@@ -68,7 +68,7 @@ pub struct StoreOptions {
     pub helper_timeout: Option<Duration>,
     /// Longest [`Store::lock`] waits (`MCP_OAUTH_LOCK_TIMEOUT`, seconds).
     pub lock_timeout: Option<Duration>,
-    /// Where helpers are looked for (`PATH`); also the helpers' own `PATH` when set.
+    /// Where helpers are looked for (`PATH`); helpers themselves run with our `PATH`.
     pub search_path: Option<OsString>,
     /// Extra environment for helper processes (e.g. `GNUPGHOME`, `PASSWORD_STORE_DIR`).
     pub helper_env: Vec<(OsString, OsString)>,
