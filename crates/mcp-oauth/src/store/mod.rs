@@ -197,9 +197,11 @@ impl Store {
             .config_dir
             .or_else(|| env_dir("XDG_CONFIG_HOME").map(|d| d.join("mcp-oauth")))
             .or_else(|| home.as_ref().map(|h| h.join(".config/mcp-oauth")));
-        let config = match &docker_config_dir {
-            Some(dir) => DockerConfig::load(dir)?,
-            None => DockerConfig::default(),
+        let helper = options.helper.filter(|h| !h.is_empty());
+        // An explicit choice makes config.json irrelevant, even a broken one.
+        let config = match (&helper, &docker_config_dir) {
+            (None, Some(dir)) => DockerConfig::load(dir)?,
+            (_, dir) => DockerConfig::empty(dir.clone().unwrap_or_default().join("config.json")),
         };
         let part_size = match options.part_size {
             Some(n) => Some(n),
@@ -221,7 +223,6 @@ impl Store {
             Some(t) => t,
             None => seconds("MCP_OAUTH_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT)?,
         };
-        let helper = options.helper.filter(|h| !h.is_empty());
         let resolver = Resolver::new(helper.as_deref(), config, options.search_path.as_deref())?;
         Ok(Store {
             resolver,

@@ -50,13 +50,18 @@ pub(crate) struct DockerConfig {
 }
 
 impl DockerConfig {
+    /// A config that says nothing (no file, or not consulted).
+    pub fn empty(path: PathBuf) -> DockerConfig {
+        DockerConfig { path, ..Default::default() }
+    }
+
     /// A missing file is an empty config; an unreadable or malformed one is an error, since
     /// guessing could put secrets in a plain file that the user meant for a keychain.
     pub fn load(dir: &Path) -> Result<DockerConfig> {
         let path = dir.join("config.json");
         let text = match std::fs::read(&path) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(DockerConfig { path, ..Default::default() }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(DockerConfig::empty(path)),
             Err(e) => return Err(Error::Store(format!("cannot read {}: {e}", path.display()))),
         };
         Self::parse(path, &text)
