@@ -124,12 +124,39 @@ fn shell_quote(s: &str) -> String {
 }
 
 fn list(ctx: &Context) -> anyhow::Result<ExitCode> {
-    // LISTING-PENDING: wired to Store::list_entries once the store lands.
-    let _ = ctx.store().context("listing the credential store")?;
-    let rows: Vec<Value> = Vec::new();
+    let entries = ctx.store()?.list_entries().context("listing the credential store")?;
+    let rows: Vec<Value> = entries.iter().map(summary).collect();
     let out = if ctx.pretty() { serde_json::to_string_pretty(&rows)? } else { Value::Array(rows).to_string() };
     write_stdout_line(&out)?;
     Ok(ExitCode::Success)
+}
+
+/// One row per entry: what a person checks (which server, which issuer, which client,
+/// until when, with which scopes, under which profile). The store has already removed
+/// every secret member from `record`; this picks the fields worth a column.
+fn summary(e: &mcp_oauth::store::Entry) -> Value {
+    let r = e.record.clone().unwrap_or(Value::Null);
+    let field = |k: &str| r.get(k).cloned().unwrap_or(Value::Null);
+    let mut row = json!({"kind": e.kind.as_str(), "profile": e.profile, "key": e.key});
+    let wanted: &[&str] = match e.kind {
+        mcp_oauth::store::keys::Kind::Token => &["resource", "issuer", "client_id", "expires_at", "scope", "grant"],
+        mcp_oauth::store::keys::Kind::Client => &["issuer", "client_id", "auth_method", "source", "redirect_uri", "client_secret_expires_at"],
+        mcp_oauth::store::keys::Kind::Pending => &["issuer", "client_id", "resource", "expires_at"],
+    };
+    for k in wanted {
+        if !field(k).is_null() {
+            row[*k] = field(k);
+        }
+    }
+    if e.kind == mcp_oauth::store::keys::Kind::Token {
+        if let Some(t) = r.get("expires_at").and_then(Value::as_u64) {
+            row["expired"] = json!(t <= token::now());
+        }
+    }
+    if let Some(err) = &e.error {
+        row["error"] = json!(err);
+    }
+    row
 }
 
 #[cfg(test)]
