@@ -299,6 +299,8 @@ impl Store {
 
     /// Exclusive across processes until the guard drops; gives up with an error after a timeout.
     pub fn lock(&self, key: &Key) -> Result<KeyLock> {
+        // In the config dir, not $XDG_RUNTIME_DIR: cron jobs and CI shells often lack the
+        // latter, and two processes only exclude each other if they agree on the file.
         let dir = self.config_dir()?.join("locks");
         lock::acquire(&dir, key.as_str(), self.lock_timeout)
     }
