@@ -7,7 +7,9 @@
 //! 3. `credsStore`;
 //! 4. only when config.json has no `credsStore`, `credHelpers` or `auths`: Docker's platform
 //!    default, if `docker-credential-<it>` is on PATH (Linux: `pass` when `pass` is on PATH,
-//!    else `secretservice`; macOS: `osxkeychain`; Windows: `wincred`);
+//!    else `secretservice`; macOS: `osxkeychain`; Windows: `wincred`), and, unlike Docker,
+//!    only when it can work here: `pass` with an initialised password store, `secretservice`
+//!    with a D-Bus session (see [`DefaultProbe`]);
 //! 5. otherwise the plain file store.
 
 use crate::error::{Error, Result};
@@ -122,6 +124,15 @@ pub(crate) struct Resolver {
 
 impl Resolver {
     pub fn new(explicit: Option<&str>, config: DockerConfig, search_path: Option<&OsStr>) -> Result<Resolver> {
+        Self::with_probe(explicit, config, search_path, &DefaultProbe::from_env())
+    }
+
+    pub fn with_probe(
+        explicit: Option<&str>,
+        config: DockerConfig,
+        search_path: Option<&OsStr>,
+        probe: &DefaultProbe,
+    ) -> Result<Resolver> {
         let explicit = match explicit {
             None => None,
             Some(FILE) => Some(Choice::File),
@@ -129,7 +140,7 @@ impl Resolver {
                 Error::Usage(format!("--credential-helper / MCP_OAUTH_CREDENTIAL_HELPER: {e}"))
             })?)),
         };
-        let detected = if explicit.is_none() && config.says_nothing() { platform_default(search_path) } else { None };
+        let detected = if explicit.is_none() && config.says_nothing() { platform_default(search_path, probe) } else { None };
         Ok(Resolver { explicit, config, detected })
     }
 
@@ -184,13 +195,40 @@ impl Resolver {
     }
 }
 
-fn platform_default(search_path: Option<&OsStr>) -> Option<String> {
+/// Whether Docker's Linux default could work on this machine. Docker picks `pass` even
+/// when no password store was ever initialised, and the first `store` then fails; for a
+/// default nobody asked for, we take the file store (with its notice) instead, so the
+/// tools work on a fresh machine. An explicit choice or a config.json is always obeyed.
+#[derive(Debug, Clone, Copy)]
+pub struct DefaultProbe {
+    pub pass_initialised: bool,
+    pub dbus_session: bool,
+}
+
+impl DefaultProbe {
+    pub fn from_env() -> Self {
+        let store_dir = std::env::var_os("PASSWORD_STORE_DIR")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".password-store")));
+        DefaultProbe {
+            pass_initialised: store_dir.is_some_and(|d| d.join(".gpg-id").is_file()),
+            dbus_session: std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some_and(|v| !v.is_empty()),
+        }
+    }
+}
+
+fn platform_default(search_path: Option<&OsStr>, probe: &DefaultProbe) -> Option<String> {
     let name = if cfg!(target_os = "macos") {
         "osxkeychain"
     } else if cfg!(windows) {
         "wincred"
     } else if cfg!(target_os = "linux") {
-        if super::helper::installed("pass", search_path) { "pass" } else { "secretservice" }
+        let name = if super::helper::installed("pass", search_path) { "pass" } else { "secretservice" };
+        let usable = if name == "pass" { probe.pass_initialised } else { probe.dbus_session };
+        if !usable {
+            return None;
+        }
+        name
     } else {
         return None;
     };
@@ -222,20 +260,42 @@ mod tests {
         Choice::Helper(name.into())
     }
 
+    const USABLE: DefaultProbe = DefaultProbe { pass_initialised: true, dbus_session: true };
+
+    fn resolver(explicit: Option<&str>, cfg: DockerConfig, path: &std::ffi::OsStr) -> Result<Resolver> {
+        Resolver::with_probe(explicit, cfg, Some(path), &USABLE)
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn an_unusable_linux_default_falls_back_to_the_file_store() {
+        let (_d, path) = path_with(&["pass", "docker-credential-pass"]);
+        let uninitialised = DefaultProbe { pass_initialised: false, dbus_session: true };
+        let r = Resolver::with_probe(None, config("{}"), Some(&path), &uninitialised).expect("resolver");
+        assert_eq!(r.default_resolution(), Resolution { choice: Choice::File, origin: Origin::Fallback });
+        let (_d, path) = path_with(&["docker-credential-secretservice"]);
+        let headless = DefaultProbe { pass_initialised: true, dbus_session: false };
+        let r = Resolver::with_probe(None, config("{}"), Some(&path), &headless).expect("resolver");
+        assert_eq!(r.default_resolution().choice, Choice::File);
+        // Asked for by name, pass is used whatever its state: the user gets its error.
+        let r = Resolver::with_probe(None, config(r#"{"credsStore":"pass"}"#), Some(&path), &uninitialised).expect("resolver");
+        assert_eq!(r.default_resolution().choice, helper("pass"));
+    }
+
     #[test]
     fn order_explicit_then_cred_helpers_then_creds_store() {
         let (_d, path) = path_with(&["pass", "docker-credential-pass"]);
         let cfg = r#"{"credsStore":"desktop","credHelpers":{"a.example.mcp-oauth":"osxkeychain","b.mcp-oauth:8080":"x"}}"#;
-        let r = Resolver::new(None, config(cfg), Some(&path)).expect("resolver");
+        let r = resolver(None, config(cfg), &path).expect("resolver");
         assert_eq!(r.resolve("a.example.mcp-oauth"), Resolution { choice: helper("osxkeychain"), origin: Origin::CredHelpers("a.example.mcp-oauth".into()) });
         assert_eq!(r.resolve("b.mcp-oauth:8080").choice, helper("x"));
         assert_eq!(r.resolve("b.mcp-oauth").choice, helper("desktop"));
         assert_eq!(r.resolve("other.mcp-oauth").origin, Origin::CredsStore);
         assert_eq!(r.all_backends(), vec![helper("desktop"), helper("osxkeychain"), helper("x")]);
 
-        let explicit = Resolver::new(Some("file"), config(cfg), Some(&path)).expect("resolver");
+        let explicit = resolver(Some("file"), config(cfg), &path).expect("resolver");
         assert_eq!(explicit.resolve("a.example.mcp-oauth"), Resolution { choice: Choice::File, origin: Origin::Explicit });
-        let explicit = Resolver::new(Some("secretservice"), config(cfg), Some(&path)).expect("resolver");
+        let explicit = resolver(Some("secretservice"), config(cfg), &path).expect("resolver");
         assert_eq!(explicit.resolve("a.example.mcp-oauth").choice, helper("secretservice"));
         assert_eq!(explicit.all_backends(), vec![helper("secretservice")]);
     }
@@ -243,18 +303,18 @@ mod tests {
     #[test]
     fn default_detection_only_for_a_silent_config() {
         let (_d, path) = path_with(&["pass", "docker-credential-pass", "docker-credential-secretservice"]);
-        let r = Resolver::new(None, config("{}"), Some(&path)).expect("resolver");
+        let r = resolver(None, config("{}"), &path).expect("resolver");
         let expected = if cfg!(target_os = "linux") { Some(helper("pass")) } else { None };
         if let Some(e) = expected {
             assert_eq!(r.default_resolution(), Resolution { choice: e, origin: Origin::PlatformDefault });
         }
         // An auths section (Docker's own file store) or any credHelpers turns detection off.
         for cfg in [r#"{"auths":{}}"#, r#"{"credHelpers":{"registry.example":"pass"}}"#] {
-            let r = Resolver::new(None, config(cfg), Some(&path)).expect("resolver");
+            let r = resolver(None, config(cfg), &path).expect("resolver");
             assert_eq!(r.default_resolution(), Resolution { choice: Choice::File, origin: Origin::Fallback }, "{cfg}");
         }
         // An empty credsStore counts as none.
-        let r = Resolver::new(None, config(r#"{"credsStore":""}"#), Some(&path)).expect("resolver");
+        let r = resolver(None, config(r#"{"credsStore":""}"#), &path).expect("resolver");
         assert_eq!(r.default_resolution().origin, Origin::PlatformDefault);
     }
 
@@ -262,14 +322,14 @@ mod tests {
     #[cfg(target_os = "linux")]
     fn linux_default_needs_the_helper_installed() {
         let (_d, path) = path_with(&["docker-credential-secretservice"]);
-        let r = Resolver::new(None, config("{}"), Some(&path)).expect("resolver");
+        let r = resolver(None, config("{}"), &path).expect("resolver");
         assert_eq!(r.default_resolution().choice, helper("secretservice"));
         // pass is there, but not its helper: Docker does not fall back to secretservice.
         let (_d, path) = path_with(&["pass", "docker-credential-secretservice"]);
-        let r = Resolver::new(None, config("{}"), Some(&path)).expect("resolver");
+        let r = resolver(None, config("{}"), &path).expect("resolver");
         assert_eq!(r.default_resolution().choice, Choice::File);
         let (_d, path) = path_with(&[]);
-        let r = Resolver::new(None, config("{}"), Some(&path)).expect("resolver");
+        let r = resolver(None, config("{}"), &path).expect("resolver");
         assert_eq!(r.default_resolution(), Resolution { choice: Choice::File, origin: Origin::Fallback });
     }
 
