@@ -393,17 +393,31 @@ fn a_url_argument_runs_discovery_and_registration_first() {
 }
 
 #[test]
-fn discover_dcr_authorize_work_as_a_shell_pipeline() {
+fn discover_dcr_authorize_work_as_a_shell_pipeline_with_tokens_in_pass() {
+    assert!(mcp_testkit::pass::PassStore::available(), "pass, gpg and docker-credential-pass are installed by scripts/setup");
     let w = World::new(Options::default());
+    // config.json says credsStore "pass": no --credential-helper anywhere below.
+    let pass = mcp_testkit::pass::PassStore::for_sandbox(&w.sandbox);
     let bin_dir = mcp_testkit::bins::target_profile_dir();
     let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
     let mut cmd = w.sandbox.command("sh");
     cmd.args(["-c", r#"set -e; mcp-discover "$1" | mcp-dcr | mcp-authorize"#, "sh", &w.servers.mcp_url])
-        .env("PATH", path)
-        .env("MCP_OAUTH_CREDENTIAL_HELPER", "file")
+        .env("PATH", &path)
         .env("BROWSER", browser());
-    let out = mcp_testkit::bins::run(cmd, None, Duration::from_secs(60));
+    let out = mcp_testkit::bins::run(cmd, None, Duration::from_secs(90));
     assert!(out.success(), "{out}");
-    assert_eq!(out.json()["token"]["grant"], "authorization_code", "{out}");
-    assert_eq!(w.servers.call_mcp(Some(&w.stored_token()), "initialize").status, 200);
+    let d = out.json();
+    assert_eq!(d["token"]["grant"], "authorization_code", "{out}");
+
+    // Both records are in pass, under the keys the document names.
+    let listed = pass.command("docker-credential-pass").arg("list").output().unwrap();
+    assert!(listed.status.success());
+    let listed: Value = serde_json::from_slice(&listed.stdout).unwrap();
+    for key in [&d["token"]["store_key"], &d["client"]["store_key"]] {
+        let key = key.as_str().expect("store key in the document");
+        assert!(listed.get(key).is_some(), "{key} is not in pass: {listed}");
+    }
+    let token = w.sandbox.run("mcp-token", &[&w.servers.mcp_url], None);
+    assert!(token.success(), "{token}");
+    assert_eq!(w.servers.call_mcp(Some(token.stdout.trim()), "initialize").status, 200);
 }
