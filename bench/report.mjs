@@ -127,7 +127,7 @@ if (slow && cp) {
   row('3', `TypeScript SDK flow, ${cp.delay_ms} ms per response`, timed(slow.sdk),
     `the pipeline's ${cp.pipeline.critical} round trips: ${ms(cp.pipeline.critical * delay)}`, x(sdkSlow), '', undefined);
   const lines = cp.pipeline.requests.map((r) => `trip ${String(r.depth).padStart(2)} ${r.counts ? 'counts' : '------'} `
-    + `${r.who.padEnd(13)} ${r.method.padEnd(4)} ${r.status ?? '---'} ${new URL(r.url).pathname.padEnd(44)} ${r.role}`
+    + `${r.who.padEnd(13)} ${r.method.padEnd(4)} ${r.status ?? '---'} ${new URL(r.url).pathname.replace(/\/[A-Za-z0-9_-]{20,}/g, '/<uid>').padEnd(44)} ${r.role}`
     + `${r.counts ? '' : ` (not counted: ${r.why})`}`);
   notes.push(`Part 3: the critical path, counted from one traced run with the delay: ${cp.pipeline.total} requests, `
     + `${cp.pipeline.critical} round trips one after another (mcp-discover alone: ${cp.discover.total} requests in `
@@ -161,6 +161,7 @@ const header = ['part', 'figure', 'measured', 'baseline (same run)', 'ratio', 'g
 const cells = rows.map((r) => [r.part, r.figure, r.value, r.baseline, r.ratio, r.goal, r.result]);
 const m = facts.machine ?? {};
 const machine = `${m.nproc ?? '?'} CPUs, ${m.cpu ?? 'unknown CPU'}; commit ${m.commit ?? '?'}, ${m.date ?? ''}; `
+  + `load average ${m.load_before ?? '?'} before, ${facts.load_after ?? '?'} after; `
   + `${m.runs ?? '?'} runs per figure (part 1: twice that) after 2 warm-ups; \`${m.command ?? 'scripts/bench'}\``;
 
 const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
