@@ -1,3 +1,14 @@
+complete -c mcp-revoke -l authorization-server -d 'Use this authorization server, one of those the resource metadata lists [default: the first]' -r
+complete -c mcp-revoke -l as-metadata -d 'Skip discovery: read the authorization-server metadata (RFC 8414 JSON) from FILE; the endpoint flags override its members' -r -F
+complete -c mcp-revoke -l issuer -d 'Skip discovery: the authorization server\'s issuer identifier [default: the origin of the authorization (else token) endpoint]' -r
+complete -c mcp-revoke -l authorization-endpoint -d 'Skip discovery: the authorization endpoint' -r
+complete -c mcp-revoke -l token-endpoint -d 'Skip discovery: the token endpoint' -r
+complete -c mcp-revoke -l registration-endpoint -d 'Skip discovery: the RFC 7591 registration endpoint' -r
+complete -c mcp-revoke -l revocation-endpoint -d 'Skip discovery: the RFC 7009 revocation endpoint' -r
+complete -c mcp-revoke -l device-authorization-endpoint -d 'Skip discovery: the RFC 8628 device authorization endpoint' -r
+complete -c mcp-revoke -l scopes-supported -d 'Skip discovery: scopes the server supports (comma-separated, repeatable)' -r
+complete -c mcp-revoke -l code-challenge-methods-supported -d 'Skip discovery: PKCE methods the server supports [default: S256, which OAuth 2.1 requires]' -r
+complete -c mcp-revoke -l token-endpoint-auth-methods-supported -d 'Skip discovery: client authentication methods the token endpoint accepts [default: client_secret_basic, per RFC 8414]' -r
 complete -c mcp-revoke -l profile -d 'Name of the identity to use, so one machine can hold several per server' -r
 complete -c mcp-revoke -l credential-helper -d 'Credential helper to store with: NAME runs docker-credential-NAME; "file" uses the plain file store [default: chosen like the Docker CLI does]' -r
 complete -c mcp-revoke -l timeout -d 'Timeout for each HTTP request, in seconds' -r
