@@ -128,6 +128,14 @@ mod tests {
         assert!(stale.is_empty(), "run `cargo xtask man` and commit: stale {stale:?}");
     }
 
+    /// clap's own consistency checks (conflicting names, bad defaults) for all five tools.
+    #[test]
+    fn every_command_line_is_consistent() {
+        for cmd in super::tools() {
+            cmd.debug_assert();
+        }
+    }
+
     #[test]
     fn every_page_has_the_sections_a_reader_expects() {
         for (path, content) in super::render_all().unwrap() {

@@ -204,11 +204,6 @@ mod tests {
     use clap::CommandFactory;
 
     #[test]
-    fn the_command_line_is_consistent() {
-        Cli::command().debug_assert();
-    }
-
-    #[test]
     fn secrets_are_never_a_flag_value() {
         // Only the sources of a secret are flags; the value itself cannot be passed.
         let cmd = Cli::command();

@@ -111,12 +111,6 @@ pub fn check_report(doc: &Document) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
-
-    #[test]
-    fn the_command_line_is_consistent() {
-        Cli::command().debug_assert();
-    }
 
     #[test]
     fn the_report_puts_errors_first_and_counts() {
