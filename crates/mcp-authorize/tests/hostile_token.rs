@@ -1,0 +1,111 @@
+//! Token endpoints that misbehave, as a real server will not: the client-credentials grant
+//! of `mcp-authorize` against a scripted endpoint. Sloppy-but-usable answers are accepted,
+//! broken or hostile ones give one line and exit 3, and nothing is stored for them.
+
+use mcp_testkit::bins::{Output, Sandbox, run};
+use mcp_testkit::mock::{Mock, Reply};
+use serde_json::json;
+use std::time::Duration;
+
+struct Case {
+    mock: Mock,
+    sandbox: Sandbox,
+    url: String,
+}
+
+impl Case {
+    /// A pre-registered confidential client for a server configured by hand, whose token
+    /// endpoint answers with `reply`.
+    fn new(reply: Reply) -> Case {
+        let mock = Mock::start();
+        mock.on("POST", "/token", reply);
+        let case = Case { url: mock.url("/mcp"), mock, sandbox: Sandbox::new() };
+        let out = case.run("mcp-dcr", &["--client-id", "ci-bot", "--auth-method", "client_secret_basic"]);
+        assert!(out.success(), "mcp-dcr: {out}");
+        case
+    }
+
+    fn run(&self, bin: &str, args: &[&str]) -> Output {
+        let origin = self.mock.origin();
+        let mut cmd = self.sandbox.cmd(bin);
+        cmd.args(["--credential-helper", "file", "--timeout", "5"])
+            .args(["--issuer", &origin])
+            .args(["--authorization-endpoint", &format!("{origin}/authorize")])
+            .args(["--token-endpoint", &format!("{origin}/token")])
+            .args(["--token-endpoint-auth-methods-supported", "client_secret_basic"])
+            .args(args)
+            .arg(&self.url)
+            .env("MCP_OAUTH_CLIENT_SECRET", "s3cret-value");
+        run(cmd, None, Duration::from_secs(30))
+    }
+
+    fn machine_login(&self) -> Output {
+        self.run("mcp-authorize", &["--client-credentials"])
+    }
+
+    fn stored_token(&self) -> Output {
+        let mut cmd = self.sandbox.cmd("mcp-token");
+        cmd.args(["--credential-helper", "file", "--format", "json", &self.url]);
+        run(cmd, None, Duration::from_secs(30))
+    }
+}
+
+#[test]
+fn string_expires_in_and_no_token_type_are_accepted() {
+    let case = Case::new(Reply::json(200, &json!({"access_token": "tok-123", "expires_in": "3600"})));
+    let out = case.machine_login();
+    assert!(out.success(), "{out}");
+    let doc = out.json();
+    assert_eq!(doc["token"]["token_type"], "Bearer");
+    let t = case.stored_token();
+    assert!(t.success(), "{t}");
+    let j = t.json();
+    assert_eq!(j["access_token"], "tok-123");
+    let left = j["expires_in"].as_u64().expect("an expiry from the string");
+    assert!((3500..=3600).contains(&left), "{left}");
+    // The request carried what the extension requires: the grant, the resource, and the
+    // client's credentials in the Authorization header, not in the body.
+    let req = case.mock.requests().into_iter().find(|r| r.path() == "/token").expect("a token request");
+    let body = String::from_utf8_lossy(&req.body).into_owned();
+    assert!(body.contains("grant_type=client_credentials"), "{body}");
+    assert!(body.contains("resource="), "{body}");
+    assert!(!body.contains("s3cret"), "client_secret_basic keeps the secret out of the body");
+    assert!(req.header("authorization").is_some_and(|h| h.starts_with("Basic ")));
+}
+
+#[test]
+fn broken_answers_are_one_line_exit_3_and_store_nothing() {
+    let cases = [
+        ("500", Reply::text(500, "text/plain", "upstream exploded")),
+        ("429", Reply::json(429, &json!({"error": "slow_down"})).header("Retry-After", "30")),
+        ("error in a 200", Reply::json(200, &json!({"error": "invalid_client", "error_description": "bad secret"}))),
+        ("HTML", Reply::html(200, "<html><body>Sign in</body></html>")),
+        ("no access_token", Reply::json(200, &json!({"token_type": "Bearer"}))),
+        ("a redirect", Reply::redirect(307, "http://127.0.0.1:9/steal")),
+        ("not an object", Reply::json(200, &json!(["access_token"]))),
+    ];
+    for (what, reply) in cases {
+        let case = Case::new(reply);
+        let out = case.machine_login();
+        assert_eq!(out.code, Some(3), "{what}: {out}");
+        assert_eq!(out.stderr.trim().lines().count(), 1, "{what}: one line: {}", out.stderr);
+        assert!(!out.stderr.contains("s3cret"), "{what}: no secret in the error");
+        assert_eq!(case.stored_token().code, Some(7), "{what}: nothing stored");
+    }
+}
+
+#[test]
+fn an_oauth_error_shows_the_servers_description() {
+    let case = Case::new(Reply::json(401, &json!({"error": "invalid_client", "error_description": "client authentication failed"})));
+    let out = case.machine_login();
+    assert_eq!(out.code, Some(3), "{out}");
+    assert!(out.stderr.contains("invalid_client") && out.stderr.contains("client authentication failed"), "{}", out.stderr);
+}
+
+#[test]
+fn a_token_endpoint_that_never_answers_times_out_with_exit_4() {
+    let case = Case::new(Reply::json(200, &json!({"access_token": "late"})).delay(Duration::from_secs(20)));
+    let out = case.machine_login();
+    assert_eq!(out.code, Some(4), "{out}");
+    assert!(out.elapsed < Duration::from_secs(15), "the --timeout 5 held: {:?}", out.elapsed);
+}
