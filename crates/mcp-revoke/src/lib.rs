@@ -104,15 +104,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 
     let mut deleted_registration = false;
-    if cli.client {
-        if let (Some(client), Some(key)) = (&client, &client_key) {
-            match revocation::delete_registration(&ctx.http, client) {
-                Ok(done) => deleted_registration = done,
-                Err(e) => warnings.push(format!("deleting the client registration at the server failed: {e}")),
-            }
-            store.erase(key)?;
-            erased.push("client");
+    if cli.client
+        && let (Some(client), Some(key)) = (&client, &client_key)
+    {
+        match revocation::delete_registration(&ctx.http, client) {
+            Ok(done) => deleted_registration = done,
+            Err(e) => warnings.push(format!("deleting the client registration at the server failed: {e}")),
         }
+        store.erase(key)?;
+        erased.push("client");
     }
 
     for w in &warnings {

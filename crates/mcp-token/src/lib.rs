@@ -148,10 +148,10 @@ fn summary(e: &mcp_oauth::store::Entry) -> Value {
             row[*k] = field(k);
         }
     }
-    if e.kind == mcp_oauth::store::keys::Kind::Token {
-        if let Some(t) = r.get("expires_at").and_then(Value::as_u64) {
-            row["expired"] = json!(t <= token::now());
-        }
+    if e.kind == mcp_oauth::store::keys::Kind::Token
+        && let Some(t) = r.get("expires_at").and_then(Value::as_u64)
+    {
+        row["expired"] = json!(t <= token::now());
     }
     if let Some(err) = &e.error {
         row["error"] = json!(err);
