@@ -265,6 +265,18 @@ fn device_grant_is_approved_through_the_verification_uri() {
 }
 
 #[test]
+fn device_grant_with_a_dynamically_registered_client() {
+    // mcp-dcr registers the device grant where the server offers it (RFC 8628), so a
+    // headless user needs no pre-registered client.
+    let w = World::new(Options::default());
+    let doc = w.registered(&["mcp:read"], &[]);
+    let out = w.authorize(&["--device"], Some(&doc), &[("BROWSER", &browser())]);
+    assert!(out.success(), "{out}");
+    assert_eq!(out.json()["token"]["grant"], "device_code");
+    assert_eq!(w.servers.call_mcp(Some(&w.stored_token()), "initialize").status, 200);
+}
+
+#[test]
 fn client_credentials_with_a_secret() {
     let client = json!({
         "client_id": "m2m-secret",

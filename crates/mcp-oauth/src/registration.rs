@@ -609,6 +609,11 @@ pub fn obtain(http: &Http, store: &Store, doc: &Document, profile: Option<&str>,
                 _ => crate::redirect::default_uri()?,
             };
             let mut req = RegistrationRequest::new(&redirect, method, &opts.client_name, registration_scope(doc));
+            // Registered grants bound what the client may do later: ask for the device grant
+            // where the server offers it, so `mcp-authorize --device` works with this client.
+            if asv.metadata.grant_types_supported.as_ref().is_some_and(|g| g.iter().any(|x| x == crate::token::DEVICE_CODE_GRANT)) {
+                req.grant_types.push(crate::token::DEVICE_CODE_GRANT.into());
+            }
             let key_file = opts.credentials.private_key_file.as_deref().filter(|_| method == AuthMethod::PrivateKeyJwt);
             if let Some(path) = key_file {
                 let jwk = crate::jwt::public_jwk(path, opts.credentials.key_id.as_deref())?;

@@ -96,7 +96,8 @@ pub fn now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
-const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+/// RFC 8628 §3.4 grant type (also what a client registers to be allowed to use it).
+pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
 /// Sends one grant to the token endpoint and returns the parsed success response. An
 /// OAuth error answer becomes [`Error::OAuth`] (so `invalid_grant` is recognisable).
