@@ -162,7 +162,7 @@ const cells = rows.map((r) => [r.part, r.figure, r.value, r.baseline, r.ratio, r
 const m = facts.machine ?? {};
 const machine = `${m.nproc ?? '?'} CPUs, ${m.cpu ?? 'unknown CPU'}; commit ${m.commit ?? '?'}, ${m.date ?? ''}; `
   + `load average ${m.load_before ?? '?'} before, ${facts.load_after ?? '?'} after; `
-  + `${m.runs ?? '?'} runs per figure (part 1: twice that) after 2 warm-ups; \`${m.command ?? 'scripts/bench'}\``;
+  + `${m.runs ?? '?'} runs per figure (part 1: 4 times that) in alternating rounds, each after 2 warm-ups; \`${m.command ?? 'scripts/bench'}\``;
 
 const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
 const line = (c) => c.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd();
