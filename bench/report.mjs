@@ -127,7 +127,7 @@ if (slow && cp) {
   row('3', `TypeScript SDK flow, ${cp.delay_ms} ms per response`, timed(slow.sdk),
     `the pipeline's ${cp.pipeline.critical} round trips: ${ms(cp.pipeline.critical * delay)}`, x(sdkSlow), '', undefined);
   const lines = cp.pipeline.requests.map((r) => `trip ${String(r.depth).padStart(2)} ${r.counts ? 'counts' : '------'} `
-    + `${r.who.padEnd(13)} ${r.method.padEnd(4)} ${r.status ?? '---'} ${new URL(r.url).pathname.replace(/\/[A-Za-z0-9_-]{20,}/g, '/<uid>').padEnd(44)} ${r.role}`
+    + `${r.who.padEnd(13)} ${r.method.padEnd(4)} ${r.status ?? '---'} ${new URL(r.url).pathname.replace(/^\/(interaction|auth)\/[^/]+/, '/$1/<uid>').padEnd(44)} ${r.role}`
     + `${r.counts ? '' : ` (not counted: ${r.why})`}`);
   notes.push(`Part 3: the critical path, counted from one traced run with the delay: ${cp.pipeline.total} requests, `
     + `${cp.pipeline.critical} round trips one after another (mcp-discover alone: ${cp.discover.total} requests in `
