@@ -123,4 +123,14 @@ mod tests {
         assert_eq!(back["x_vendor"]["a"], 1);
         assert!(!m.supports_pkce_s256());
     }
+
+    /// Found by `scripts/fuzz` (target metadata): serde_json's default float parser can be
+    /// off by one ulp, so a vendor number changed between two pipeline steps.
+    #[test]
+    fn extension_numbers_survive_a_round_trip_exactly() {
+        let src = r#"{"issuer":"https://as.example","x_vendor":[97464488574076944885726]}"#;
+        let m: AuthorizationServerMetadata = serde_json::from_str(src).unwrap();
+        let again: AuthorizationServerMetadata = serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();
+        assert_eq!(again, m);
+    }
 }
