@@ -611,7 +611,7 @@ pub fn obtain(http: &Http, store: &Store, doc: &Document, profile: Option<&str>,
             let mut req = RegistrationRequest::new(&redirect, method, &opts.client_name, registration_scope(doc));
             // Registered grants bound what the client may do later: ask for the device grant
             // where the server offers it, so `mcp-authorize --device` works with this client.
-            if asv.metadata.grant_types_supported.as_ref().is_some_and(|g| g.iter().any(|x| x == crate::token::DEVICE_CODE_GRANT)) {
+            if asv.metadata.supports_grant(crate::token::DEVICE_CODE_GRANT) {
                 req.grant_types.push(crate::token::DEVICE_CODE_GRANT.into());
             }
             let key_file = opts.credentials.private_key_file.as_deref().filter(|_| method == AuthMethod::PrivateKeyJwt);

@@ -29,13 +29,11 @@ pub fn revoke(http: &Http, endpoint: &str, issuer: &str, client: &ClientRecord, 
     let form = vec![("token".to_string(), token.to_string()), ("token_type_hint".to_string(), hint.as_str().to_string())];
     let req = crate::client_auth::apply(Request::post_form(url, form), client, issuer)?;
     let resp = http.send(req)?;
+    // A 200 has an empty body, so only a failure goes through the shared error reading.
     if resp.is_success() {
         return Ok(());
     }
-    match resp.oauth_error() {
-        Some(body) => Err(Error::OAuth { context: format!("revoking the {} ({})", hint.as_str(), resp.status), body }),
-        None => Err(Error::protocol(resp.url.as_str(), format!("revoking the {}: HTTP {}", hint.as_str(), resp.status))),
-    }
+    resp.oauth_json(&format!("revoking the {}", hint.as_str())).map(|_| ())
 }
 
 /// RFC 7592 §2.3: deletes the registration at the server, with the registration access
