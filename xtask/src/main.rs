@@ -28,11 +28,23 @@ pub fn render_all() -> anyhow::Result<Vec<(PathBuf, Vec<u8>)>> {
     let names: Vec<String> = tools().iter().map(|c| c.get_name().to_string()).collect();
     for cmd in tools() {
         let name = cmd.get_name().to_string();
-        out.push((PathBuf::from(format!("man/{name}.1")), man_page(cmd.clone(), &names)?));
+        out.push((
+            PathBuf::from(format!("man/{name}.1")),
+            man_page(cmd.clone(), &names)?,
+        ));
         for (shell, file) in [
-            (clap_complete::Shell::Bash, format!("man/completions/{name}.bash")),
-            (clap_complete::Shell::Zsh, format!("man/completions/_{name}")),
-            (clap_complete::Shell::Fish, format!("man/completions/{name}.fish")),
+            (
+                clap_complete::Shell::Bash,
+                format!("man/completions/{name}.bash"),
+            ),
+            (
+                clap_complete::Shell::Zsh,
+                format!("man/completions/_{name}"),
+            ),
+            (
+                clap_complete::Shell::Fish,
+                format!("man/completions/{name}.fish"),
+            ),
         ] {
             let mut buf = Vec::new();
             clap_complete::generate(shell, &mut cmd.clone(), name.clone(), &mut buf);
@@ -46,21 +58,37 @@ fn man_page(cmd: clap::Command, all: &[String]) -> anyhow::Result<Vec<u8>> {
     let name = cmd.get_name().to_string();
     // The after_help text holds EXAMPLES, EXIT STATUS and ENVIRONMENT blocks; in the man
     // page each becomes a section of its own instead of clap_mangen's single "EXTRA".
-    let after = cmd.get_after_help().map(|s| s.to_string()).unwrap_or_default();
-    let man = clap_mangen::Man::new(cmd.clone().after_help(None::<&str>).after_long_help(None::<&str>))
-        .date("")
-        .source(format!("mcp-oauth {}", env!("CARGO_PKG_VERSION")))
-        .manual("mcp-oauth manual");
+    let after = cmd
+        .get_after_help()
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    let man = clap_mangen::Man::new(
+        cmd.clone()
+            .after_help(None::<&str>)
+            .after_long_help(None::<&str>),
+    )
+    .date("")
+    .source(format!("mcp-oauth {}", env!("CARGO_PKG_VERSION")))
+    .manual("mcp-oauth manual");
     let mut buf = Vec::new();
     man.render(&mut buf)?;
     let mut text = String::from_utf8(buf)?;
     for block in after.split("\n\n") {
-        let Some((heading, body)) = block.split_once(":\n") else { continue };
+        let Some((heading, body)) = block.split_once(":\n") else {
+            continue;
+        };
         text += &section(heading.trim(), body);
     }
     text += &section("FILES", FILES);
-    let see: Vec<String> = all.iter().filter(|n| **n != name).map(|n| format!("{n}(1)")).collect();
-    text += &format!(".SH \"SEE ALSO\"\n{}, docker-credential-pass(1)\n", see.join(", "));
+    let see: Vec<String> = all
+        .iter()
+        .filter(|n| **n != name)
+        .map(|n| format!("{n}(1)"))
+        .collect();
+    text += &format!(
+        ".SH \"SEE ALSO\"\n{}, docker-credential-pass(1)\n",
+        see.join(", ")
+    );
     Ok(text.into_bytes())
 }
 
@@ -80,7 +108,10 @@ fn section(heading: &str, body: &str) -> String {
 }
 
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the repository").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the repository")
+        .to_path_buf()
 }
 
 /// The paths whose committed content differs from what the code renders.
@@ -97,13 +128,19 @@ pub fn stale_files() -> anyhow::Result<Vec<PathBuf>> {
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["man"] => {
             let root = repo_root();
             for (path, content) in render_all()? {
                 let full = root.join(&path);
                 std::fs::create_dir_all(full.parent().expect("has a parent"))?;
-                std::fs::write(&full, content).with_context(|| format!("writing {}", full.display()))?;
+                std::fs::write(&full, content)
+                    .with_context(|| format!("writing {}", full.display()))?;
                 println!("wrote {}", path.display());
             }
             Ok(())
@@ -125,7 +162,10 @@ mod tests {
     #[test]
     fn man_pages_and_completions_are_up_to_date() {
         let stale = super::stale_files().unwrap();
-        assert!(stale.is_empty(), "run `cargo xtask man` and commit: stale {stale:?}");
+        assert!(
+            stale.is_empty(),
+            "run `cargo xtask man` and commit: stale {stale:?}"
+        );
     }
 
     /// clap's own consistency checks (conflicting names, bad defaults) for all five tools.
@@ -136,13 +176,47 @@ mod tests {
         }
     }
 
+    /// With `autotests = false`, a test file that tests/main.rs does not name would silently
+    /// never run.
+    #[test]
+    fn every_test_file_is_in_its_crates_test_binary() {
+        let crates = super::repo_root().join("crates");
+        for krate in std::fs::read_dir(&crates).unwrap() {
+            let tests = krate.unwrap().path().join("tests");
+            let Ok(entries) = std::fs::read_dir(&tests) else {
+                continue;
+            };
+            let main = std::fs::read_to_string(tests.join("main.rs")).unwrap_or_default();
+            for entry in entries {
+                let path = entry.unwrap().path();
+                let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
+                    continue;
+                };
+                let module =
+                    path.extension().is_some_and(|e| e == "rs") || path.join("mod.rs").is_file();
+                if module && stem != "main" {
+                    assert!(
+                        main.lines().any(|l| l.trim() == format!("mod {stem};")),
+                        "{} is not a module of {}",
+                        path.display(),
+                        tests.join("main.rs").display()
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn every_page_has_the_sections_a_reader_expects() {
         for (path, content) in super::render_all().unwrap() {
             if path.extension().is_some_and(|e| e == "1") {
                 let text = String::from_utf8(content).unwrap();
                 for s in ["EXAMPLES", "EXIT STATUS", "ENVIRONMENT", "FILES", "OPTIONS"] {
-                    assert!(text.contains(&format!(".SH \"{s}\"")) || text.contains(&format!(".SH {s}")), "{path:?} lacks {s}");
+                    assert!(
+                        text.contains(&format!(".SH \"{s}\""))
+                            || text.contains(&format!(".SH {s}")),
+                        "{path:?} lacks {s}"
+                    );
                 }
             }
         }

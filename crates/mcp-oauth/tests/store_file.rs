@@ -2,15 +2,14 @@
 //! separate processes where the behaviour is per process (the one-time warning, env vars),
 //! and concurrent read-modify-write from several processes and threads.
 
-mod store_support;
-
 use mcp_oauth::store::{Store, StoreOptions, keys};
 use serde_json::{Value, json};
 use std::os::unix::fs::PermissionsExt;
 use std::process::{Output, Stdio};
-use store_support::{Env, awkward_record, increment};
+use crate::store_support::{Env, awkward_record, increment};
 
-const WORKER: &str = "worker";
+// The full test path: this file is a module of the store test binary (tests/main.rs).
+const WORKER: &str = "store_file::worker";
 
 /// Not a test: the body of the processes the tests below start (see `Env::worker_command`).
 #[test]

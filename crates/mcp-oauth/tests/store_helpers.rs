@@ -2,13 +2,11 @@
 //! against a wincred stand-in with Windows' 2,560-byte secret limit: every failure is a
 //! one-line `Error::Store` (exit code 6), and nothing stored before is lost or half-written.
 
-mod store_support;
-
 use mcp_oauth::ExitCode;
 use mcp_oauth::store::{Store, keys};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-use store_support::{Env, awkward_record};
+use crate::store_support::{Env, awkward_record};
 
 fn store_with(env: &Env, helper: &str) -> Store {
     Store::open(env.options(Some(helper))).expect("open")

@@ -1,13 +1,11 @@
 //! The store against a real docker-credential-pass (Debian's 0.6.4 on the test machines)
 //! with a throwaway gpg key, reached through Docker's config.json like a user would.
 
-mod store_support;
-
 use mcp_oauth::store::{Kind, Store, keys};
 use serde_json::{Value, json};
 use std::io::Write;
 use std::process::Stdio;
-use store_support::{Env, awkward_record, increment};
+use crate::store_support::{Env, awkward_record, increment};
 
 #[test]
 fn round_trip_is_exact_and_costs_one_get() {

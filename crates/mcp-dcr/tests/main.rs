@@ -1,0 +1,5 @@
+//! mcp-dcr run as a user would: against the real test servers, and against hostile registration endpoints.
+//! Every file of this folder is a module here (autotests = false); xtask's test fails when one is left out.
+
+mod dcr;
+mod hostile;
