@@ -198,7 +198,7 @@ fn a_pre_registered_client_with_its_secret_from_a_file_replaces_a_stored_one() {
     std::fs::write(&file, format!("{secret}\n")).expect("write secret");
     let out = dcr(
         &sandbox,
-        &servers,
+        servers,
         &["--client-id", &id, "--client-secret-file", file.to_str().expect("utf-8"), "--redirect-uri", &redirect, "--trace"],
     );
     let doc = ok(&out);
