@@ -7,8 +7,9 @@ use clap::CommandFactory;
 use std::path::{Path, PathBuf};
 
 const FILES: &str = "\
-$XDG_CONFIG_HOME/mcp-oauth/credentials.json (default ~/.config/mcp-oauth/credentials.json)
-    the plain file store, used when no Docker credential helper is configured or installed (mode 0600)
+$XDG_CONFIG_HOME/mcp-oauth/credentials/ (default ~/.config/mcp-oauth/credentials/)
+    the plain file store, used when no Docker credential helper is configured or installed: a
+    directory (mode 0700) of one file per entry, <sha256 of the key>.json (mode 0600)
 $DOCKER_CONFIG/config.json (default ~/.docker/config.json)
     credHelpers and credsStore choose the credential helper, as for the Docker CLI";
 
@@ -73,6 +74,7 @@ fn man_page(cmd: clap::Command, all: &[String]) -> anyhow::Result<Vec<u8>> {
     let mut buf = Vec::new();
     man.render(&mut buf)?;
     let mut text = String::from_utf8(buf)?;
+    text = with_synopsis(&text, &cmd)?;
     for block in after.split("\n\n") {
         let Some((heading, body)) = block.split_once(":\n") else {
             continue;
@@ -90,6 +92,54 @@ fn man_page(cmd: clap::Command, all: &[String]) -> anyhow::Result<Vec<u8>> {
         see.join(", ")
     );
     Ok(text.into_bytes())
+}
+
+/// clap_mangen's SYNOPSIS drops the value names (`[--min-valid]`); a reader needs
+/// `[--min-valid SECONDS]` to know the flag takes a value.
+fn with_synopsis(page: &str, cmd: &clap::Command) -> anyhow::Result<String> {
+    let roman = |s: &str| s.replace('-', "\\-");
+    let mut line = format!("\\fB{}\\fR", roman(cmd.get_name()));
+    for arg in cmd.get_arguments().filter(|a| !a.is_hide_set()) {
+        let takes_value = arg.get_action().takes_values();
+        let value = arg
+            .get_value_names()
+            .and_then(|v| v.first())
+            .map(|v| v.to_string())
+            .unwrap_or_else(|| arg.get_id().as_str().to_uppercase());
+        let item = match (arg.get_short(), arg.get_long()) {
+            (None, None) => format!("\\fI{}\\fR", roman(&value)),
+            (short, long) => {
+                let names: Vec<String> = short
+                    .map(|c| format!("\\fB\\-{c}\\fR"))
+                    .into_iter()
+                    .chain(long.map(|l| format!("\\fB\\-\\-{}\\fR", roman(l))))
+                    .collect();
+                let names = names.join("|");
+                if takes_value {
+                    format!("{names} \\fI{}\\fR", roman(&value))
+                } else {
+                    names
+                }
+            }
+        };
+        let repeated = matches!(arg.get_action(), clap::ArgAction::Append);
+        let item = if repeated { format!("{item}...") } else { item };
+        line += &if arg.is_required_set() {
+            format!(" {item}")
+        } else {
+            format!(" [{item}]")
+        };
+    }
+    line += " [\\fB\\-h\\fR|\\fB\\-\\-help\\fR] [\\fB\\-V\\fR|\\fB\\-\\-version\\fR]";
+    let start = page
+        .find(".SH SYNOPSIS\n")
+        .context("clap_mangen page without SYNOPSIS")?
+        + ".SH SYNOPSIS\n".len();
+    let end = start
+        + page[start..]
+            .find('\n')
+            .context("SYNOPSIS without a line")?;
+    Ok(format!("{}{line}{}", &page[..start], &page[end..]))
 }
 
 /// A preformatted section: examples and tables must keep their line breaks.
@@ -211,6 +261,15 @@ mod tests {
         for (path, content) in super::render_all().unwrap() {
             if path.extension().is_some_and(|e| e == "1") {
                 let text = String::from_utf8(content).unwrap();
+                let synopsis = text
+                    .split(".SH SYNOPSIS\n")
+                    .nth(1)
+                    .and_then(|t| t.lines().next())
+                    .unwrap();
+                assert!(
+                    synopsis.contains("\\fB\\-\\-timeout\\fR \\fISECONDS\\fR"),
+                    "{path:?}: SYNOPSIS lacks value names: {synopsis}"
+                );
                 for s in ["EXAMPLES", "EXIT STATUS", "ENVIRONMENT", "FILES", "OPTIONS"] {
                     assert!(
                         text.contains(&format!(".SH \"{s}\""))
