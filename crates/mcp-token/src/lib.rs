@@ -37,7 +37,6 @@ pub enum Format {
 )]
 pub struct Cli {
     /// The MCP server URL [default: read the pipeline document on stdin]
-    #[arg(required_unless_present = "list")]
     pub url: Option<String>,
 
     /// Refresh when the token is valid for less than this many seconds
@@ -65,11 +64,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if cli.list {
         return list(&ctx);
     }
-    let server_url = match Input::resolve(cli.url.as_deref())? {
-        Input::Url(u) => u.to_string(),
-        Input::Document(doc) => doc.server_url,
+    // A --profile flag wins over the document's, as in the other tools.
+    let (server_url, profile) = match Input::resolve(cli.url.as_deref())? {
+        Input::Url(u) => (u.to_string(), ctx.profile().map(String::from)),
+        Input::Document(doc) => (doc.server_url, ctx.profile().map(String::from).or(doc.profile)),
     };
-    let (set, freshness) = token::fresh(&ctx.http, ctx.store()?, &server_url, ctx.profile(), cli.min_valid)?;
+    let (set, freshness) = token::fresh(&ctx.http, ctx.store()?, &server_url, profile.as_deref(), cli.min_valid)?;
     if ctx.args.trace {
         let how = match freshness {
             Freshness::Cached => "stored token is still valid: no request made",

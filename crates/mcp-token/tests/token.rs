@@ -45,6 +45,25 @@ fn file_store() -> [&'static str; 2] {
     ["--credential-helper", "file"]
 }
 
+/// `mcp-discover URL | mcp-dcr | mcp-authorize | mcp-token`: with no URL, the document on
+/// stdin names the server and the profile, as the help says.
+#[test]
+fn reads_the_pipeline_document_on_stdin_when_no_url_is_given() {
+    let w = World::new(Options::default(), &file_store());
+    let mut login = w.sandbox.cmd("mcp-authorize");
+    login.args(w.store.iter()).args(["--profile", "ci", &w.servers.mcp_url]).env("BROWSER", browser_command());
+    let doc = run(login, None, Duration::from_secs(60));
+    assert!(doc.success(), "{doc}");
+
+    let mut cmd = w.sandbox.cmd("mcp-token");
+    cmd.args(&w.store);
+    let out = run(cmd, Some(doc.stdout.as_bytes()), Duration::from_secs(60));
+    assert!(out.success(), "the document's server and profile: {out}");
+    assert!(w.accepted(out.stdout.trim_end()));
+    // The profile came from the document: the default profile has no token.
+    assert_eq!(w.token(&[]).code, Some(7), "no token under the default profile");
+}
+
 #[test]
 fn prints_the_stored_token_without_network_and_it_is_accepted() {
     let w = World::new(Options::default(), &file_store());
