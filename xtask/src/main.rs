@@ -63,8 +63,10 @@ fn man_page(cmd: clap::Command, all: &[String]) -> anyhow::Result<Vec<u8>> {
         .get_after_help()
         .map(|s| s.to_string())
         .unwrap_or_default();
+    // The release only: the commit in --version would make every commit's pages stale.
     let man = clap_mangen::Man::new(
         cmd.clone()
+            .version(env!("CARGO_PKG_VERSION"))
             .after_help(None::<&str>)
             .after_long_help(None::<&str>),
     )
@@ -223,6 +225,30 @@ mod tests {
     fn every_command_line_is_consistent() {
         for cmd in super::tools() {
             cmd.debug_assert();
+        }
+    }
+
+    /// `--version` names the commit the binary was built from (build.rs of mcp-oauth).
+    #[test]
+    fn version_names_the_commit() {
+        let out = std::process::Command::new("git")
+            .args(["rev-parse", "--short=12", "HEAD"])
+            .current_dir(super::repo_root())
+            .output()
+            .unwrap();
+        let head = String::from_utf8(out.stdout).unwrap();
+        for mut cmd in super::tools() {
+            let version = cmd.render_long_version();
+            assert!(
+                version.starts_with(&format!(
+                    "{} {} ({}",
+                    cmd.get_name(),
+                    env!("CARGO_PKG_VERSION"),
+                    head.trim()
+                )),
+                "{version}"
+            );
+            assert!(version.contains("\ntls: "), "{version}");
         }
     }
 

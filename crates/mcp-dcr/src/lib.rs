@@ -28,7 +28,7 @@ const EXAMPLES: &str = r#"  mcp-discover https://mcp.example.com/mcp | mcp-dcr |
 #[derive(Debug, Parser)]
 #[command(
     name = "mcp-dcr",
-    version,
+    version = mcp_oauth::cli::VERSION,
     about = "Get an OAuth client for the MCP server's authorization server: pre-registered, metadata document, or dynamic registration",
     long_about = "Get an OAuth client for the MCP server's authorization server, store it in the credential store under the server's issuer, and write the pipeline document on with the client in it (never its secret, unless --reveal-secrets).\n\n\
 In the MCP specification's order: a pre-registered client given with --client-id; else a Client ID Metadata Document (--client-metadata-url) when the server advertises support; else RFC 7591 dynamic registration when the server has a registration endpoint. A server with none of these needs a pre-registered client: the error (exit 2) names the flags.\n\n\

@@ -19,7 +19,7 @@ const EXAMPLES: &str = r#"  mcp-discover https://mcp.example.com/mcp
 #[derive(Debug, Parser)]
 #[command(
     name = "mcp-discover",
-    version,
+    version = mcp_oauth::cli::VERSION,
     about = "Find how an MCP server wants clients to authorize: resource metadata and authorization-server metadata",
     long_about = "Find how an MCP server wants clients to authorize, and write the pipeline document that mcp-dcr and mcp-authorize continue.\n\n\
 Sends an MCP initialize without a token and reads the 401's WWW-Authenticate challenge; fetches the RFC 9728 protected-resource metadata (from the challenge, else the well-known URLs) and checks that it names this server; fetches the chosen authorization server's RFC 8414 or OpenID Connect metadata in the order the MCP specification mandates and checks that its issuer is exactly the one listed. Servers without resource metadata get the MCP 2025-03-26 rules (the server's origin is the authorization server). Providers without any discovery can be described with the endpoint flags or --as-metadata.\n\n\

@@ -10,6 +10,18 @@ use crate::store::{Store, StoreOptions};
 use std::cell::OnceCell;
 use std::time::Duration;
 
+/// `--version`: the release, the commit it was built from, and what was compiled in, so a
+/// bug report says which build misbehaved.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (",
+    env!("MCP_OAUTH_COMMIT"),
+    ")\nprotocol: MCP authorization 2026-07-28, OAuth 2.1\n",
+    "tls: rustls with ring (TLS 1.2 and 1.3; roots: the system's, plus SSL_CERT_FILE)\n",
+    "credential stores: docker-credential-* helpers, plain file store\n",
+    "client authentication: none, client_secret_basic, client_secret_post, private_key_jwt (ES256, RS256)"
+);
+
 /// Flags shared by every tool (flattened into each tool's `Cli`).
 #[derive(Debug, Clone, clap::Args)]
 pub struct CommonArgs {
@@ -23,7 +35,12 @@ pub struct CommonArgs {
 
     /// Credential helper to store with: NAME runs docker-credential-NAME; "file" uses the
     /// plain file store [default: chosen like the Docker CLI does]
-    #[arg(long, global = true, env = "MCP_OAUTH_CREDENTIAL_HELPER", value_name = "NAME")]
+    #[arg(
+        long,
+        global = true,
+        env = "MCP_OAUTH_CREDENTIAL_HELPER",
+        value_name = "NAME"
+    )]
     pub credential_helper: Option<String>,
 
     /// Write compact one-line JSON instead of pretty-printed JSON
@@ -35,7 +52,13 @@ pub struct CommonArgs {
     pub reveal_secrets: bool,
 
     /// Timeout for each HTTP request, in seconds
-    #[arg(long, global = true, env = "MCP_OAUTH_TIMEOUT", value_name = "SECONDS", default_value_t = 30)]
+    #[arg(
+        long,
+        global = true,
+        env = "MCP_OAUTH_TIMEOUT",
+        value_name = "SECONDS",
+        default_value_t = 30
+    )]
     pub timeout: u64,
 }
 
@@ -54,7 +77,11 @@ impl Context {
             reveal: args.reveal_secrets,
             ..HttpOptions::default()
         });
-        Context { args, http, store: OnceCell::new() }
+        Context {
+            args,
+            http,
+            store: OnceCell::new(),
+        }
     }
 
     pub fn profile(&self) -> Option<&str> {
@@ -90,7 +117,9 @@ impl Input {
     pub fn resolve(url: Option<&str>) -> crate::error::Result<Self> {
         match url {
             Some(u) => Ok(Input::Url(crate::url_policy::parse("MCP server URL", u)?)),
-            None => Ok(Input::Document(Box::new(crate::document::Document::read_stdin()?))),
+            None => Ok(Input::Document(Box::new(
+                crate::document::Document::read_stdin()?,
+            ))),
         }
     }
 }

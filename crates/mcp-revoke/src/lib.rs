@@ -17,7 +17,7 @@ const EXAMPLES: &str = r#"  mcp-revoke https://mcp.example.com/mcp
 #[derive(Debug, Parser)]
 #[command(
     name = "mcp-revoke",
-    version,
+    version = mcp_oauth::cli::VERSION,
     about = "Revoke tokens at the authorization server, then erase them from the credential store",
     long_about = "Revoke the stored refresh token and access token at the authorization server's revocation endpoint (RFC 7009, with the client's authentication), then erase them from the credential store. Running it again succeeds. When the server has no revocation endpoint or cannot be reached, the tokens are still erased locally, a warning is printed, and the exit code is 9.",
     after_help = mcp_oauth::cli::after_help(EXAMPLES)

@@ -30,7 +30,7 @@ pub enum Format {
 #[derive(Debug, Parser)]
 #[command(
     name = "mcp-token",
-    version,
+    version = mcp_oauth::cli::VERSION,
     about = "Print a valid access token for an MCP server, refreshing it when needed",
     long_about = "Print a valid access token for an MCP server, refreshing it when needed.\n\nWhile the stored token is valid for longer than --min-valid seconds this makes no network request at all and reads the credential store once. Otherwise it refreshes with the stored refresh token (sending the RFC 8707 resource), stores the new tokens, and prints the new access token. Exit code 7 means a login is needed (no token, or the refresh was refused): run mcp-authorize.",
     after_help = mcp_oauth::cli::after_help(EXAMPLES)
