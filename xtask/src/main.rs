@@ -237,7 +237,7 @@ mod tests {
             .output()
             .unwrap();
         let head = String::from_utf8(out.stdout).unwrap();
-        for mut cmd in super::tools() {
+        for cmd in super::tools() {
             let version = cmd.render_long_version();
             assert!(
                 version.starts_with(&format!(
