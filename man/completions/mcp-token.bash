@@ -34,7 +34,7 @@ _mcp__token() {
                     return 0
                     ;;
                 --format)
-                    COMPREPLY=($(compgen -W "token header env json" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "token header env json headers" -- "${cur}"))
                     return 0
                     ;;
                 --env-var)

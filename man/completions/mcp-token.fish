@@ -2,7 +2,8 @@ complete -c mcp-token -l min-valid -d 'Refresh when the token is valid for less 
 complete -c mcp-token -l format -d 'What to print' -r -f -a "token\t'The access token alone'
 header\t'An `Authorization: Bearer ...` header line'
 env\t'`export VAR=...` for eval'
-json\t'JSON with expiry, scopes, issuer and the decoded JWT claims'"
+json\t'JSON with expiry, scopes, issuer and the decoded JWT claims'
+headers\t'A JSON object of HTTP headers on one line, `{"Authorization": "Bearer ..."}`: what MCP clients\' header helpers print (Claude Code\'s `headersHelper`)'"
 complete -c mcp-token -l env-var -d 'Variable name for --format env' -r
 complete -c mcp-token -l profile -d 'Name of the identity to use, so one machine can hold several per server' -r
 complete -c mcp-token -l credential-helper -d 'Credential helper to store with: NAME runs docker-credential-NAME; "file" uses the plain file store [default: chosen like the Docker CLI does]' -r
