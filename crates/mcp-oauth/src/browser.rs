@@ -33,10 +33,7 @@ pub struct Opened {
 
 impl Opened {
     fn note(note: impl Into<String>) -> Self {
-        Opened {
-            note: Some(note.into()),
-            child: None,
-        }
+        Opened { note: Some(note.into()), child: None }
     }
 
     /// Whether a browser command or launcher was started.
@@ -52,8 +49,7 @@ impl Opened {
             Ok(Some(status)) => {
                 let program = program.clone();
                 self.child = None;
-                (!status.success())
-                    .then(|| format!("the browser command {program:?} exited with {status}"))
+                (!status.success()).then(|| format!("the browser command {program:?} exited with {status}"))
             }
             Ok(None) => None,
             Err(_) => {
@@ -111,16 +107,9 @@ fn open_with_browser_var(spec: &str, url: &Url) -> Opened {
     let mut errors = Vec::new();
     for argv in browser_commands(spec, url.as_str()) {
         let mut cmd = Command::new(&argv[0]);
-        cmd.args(&argv[1..])
-            .stdin(Stdio::null())
-            .stdout(stdout_for_child());
+        cmd.args(&argv[1..]).stdin(Stdio::null()).stdout(stdout_for_child());
         match cmd.spawn() {
-            Ok(child) => {
-                return Opened {
-                    note: None,
-                    child: Some((argv[0].clone(), child)),
-                };
-            }
+            Ok(child) => return Opened { note: None, child: Some((argv[0].clone(), child)) },
             Err(e) => errors.push(format!("{}: {e}", argv[0])),
         }
     }
@@ -141,15 +130,10 @@ fn stdout_for_child() -> Stdio {
 
 fn open_with_system(url: &Url) -> Opened {
     if cfg!(target_os = "linux") && !has_display() && !is_wsl() {
-        return Opened::note(
-            "no display (neither DISPLAY nor WAYLAND_DISPLAY is set), so no browser was opened",
-        );
+        return Opened::note("no display (neither DISPLAY nor WAYLAND_DISPLAY is set), so no browser was opened");
     }
     match open::that_detached(url.as_str()) {
-        Ok(()) => Opened {
-            note: None,
-            child: None,
-        },
+        Ok(()) => Opened { note: None, child: None },
         Err(e) => Opened::note(format!("could not open a browser ({e})")),
     }
 }
@@ -157,14 +141,11 @@ fn open_with_system(url: &Url) -> Opened {
 /// WSL opens Windows' browser without an X display.
 fn is_wsl() -> bool {
     std::env::var_os("WSL_DISTRO_NAME").is_some()
-        || std::fs::read_to_string("/proc/sys/kernel/osrelease")
-            .is_ok_and(|r| r.to_ascii_lowercase().contains("microsoft"))
+        || std::fs::read_to_string("/proc/sys/kernel/osrelease").is_ok_and(|r| r.to_ascii_lowercase().contains("microsoft"))
 }
 
 fn has_display() -> bool {
-    ["DISPLAY", "WAYLAND_DISPLAY"]
-        .iter()
-        .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
+    ["DISPLAY", "WAYLAND_DISPLAY"].iter().any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
 }
 
 #[cfg(test)]
@@ -173,12 +154,7 @@ mod tests {
 
     #[test]
     fn only_https_or_loopback_http_is_opened() {
-        for ok in [
-            "https://as.example/authorize?x=1",
-            "http://127.0.0.1:8080/a",
-            "http://localhost/a",
-            "http://[::1]:1/a",
-        ] {
+        for ok in ["https://as.example/authorize?x=1", "http://127.0.0.1:8080/a", "http://localhost/a", "http://[::1]:1/a"] {
             assert!(check_url(&Url::parse(ok).unwrap()).is_ok(), "{ok}");
         }
         for bad in [
@@ -198,17 +174,10 @@ mod tests {
     #[test]
     fn browser_var_convention() {
         let u = "https://as.example/a?x=1&y=$(rm)";
-        assert_eq!(
-            browser_commands("firefox", u),
-            vec![vec!["firefox".to_string(), u.into()]]
-        );
+        assert_eq!(browser_commands("firefox", u), vec![vec!["firefox".to_string(), u.into()]]);
         assert_eq!(
             browser_commands("chromium --new-window %s", u),
-            vec![vec![
-                "chromium".to_string(),
-                "--new-window".into(),
-                u.into()
-            ]]
+            vec![vec!["chromium".to_string(), "--new-window".into(), u.into()]]
         );
         if !cfg!(windows) {
             assert_eq!(browser_commands("nope: w3m", u).len(), 2);
@@ -222,13 +191,7 @@ mod tests {
         let u = Url::parse("https://as.example/a").unwrap();
         let missing = open_with_browser_var("/nonexistent/browser", &u);
         assert!(!missing.started());
-        assert!(
-            missing
-                .note
-                .as_deref()
-                .unwrap_or("")
-                .contains("/nonexistent/browser")
-        );
+        assert!(missing.note.as_deref().unwrap_or("").contains("/nonexistent/browser"));
 
         let mut falls_back = open_with_browser_var("/nonexistent/browser:false", &u);
         assert!(falls_back.started());
@@ -242,10 +205,7 @@ mod tests {
             }
             std::thread::sleep(std::time::Duration::from_millis(20));
         };
-        assert!(
-            warning.is_some_and(|w| w.contains("\"false\"")),
-            "a failing browser command is reported"
-        );
+        assert!(warning.is_some_and(|w| w.contains("\"false\"")), "a failing browser command is reported");
 
         let mut ok = open_with_browser_var("true", &u);
         std::thread::sleep(std::time::Duration::from_millis(200));

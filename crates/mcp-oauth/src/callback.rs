@@ -76,10 +76,7 @@ pub enum Route {
 
 /// Decides what a request is, from its method, request target and `Host` header alone.
 pub fn route(method: &str, target: &str, host: Option<&str>, expected_path: &str) -> Route {
-    let reject = |status: u16, reason: &str| Route::Reject {
-        status,
-        reason: reason.to_string(),
-    };
+    let reject = |status: u16, reason: &str| Route::Reject { status, reason: reason.to_string() };
     // Origin-form only: an absolute or scheme-relative target is not what a browser sends
     // to a server it reaches directly.
     if !target.starts_with('/') || target.starts_with("//") {
@@ -100,17 +97,12 @@ pub fn route(method: &str, target: &str, host: Option<&str>, expected_path: &str
     }
     match CallbackParams::from_query(query) {
         Ok(p) => Route::Callback(p),
-        Err(reason) => Route::Reject {
-            status: 400,
-            reason,
-        },
+        Err(reason) => Route::Reject { status: 400, reason },
     }
 }
 
 fn host_is_loopback(host: &str) -> bool {
-    let Ok(u) = Url::parse(&format!("http://{host}/")) else {
-        return false;
-    };
+    let Ok(u) = Url::parse(&format!("http://{host}/")) else { return false };
     crate::url_policy::is_loopback(&u)
 }
 
@@ -122,20 +114,13 @@ pub struct CallbackServer {
 impl CallbackServer {
     /// Serves `redirect_uri` on a listener bound by `redirect::bind_callback`.
     pub fn from_listener(listener: TcpListener, redirect_uri: Url) -> Result<Self> {
-        let local = listener
-            .local_addr()
-            .map_err(|e| Error::io("reading the callback address", e))?;
+        let local = listener.local_addr().map_err(|e| Error::io("reading the callback address", e))?;
         if !local.ip().is_loopback() {
-            return Err(Error::Security(format!(
-                "the callback listener is on {local}, not on a loopback address"
-            )));
+            return Err(Error::Security(format!("the callback listener is on {local}, not on a loopback address")));
         }
         let server = tiny_http::Server::from_listener(listener, None)
             .map_err(|e| Error::Internal(format!("cannot start the callback server: {e}")))?;
-        Ok(CallbackServer {
-            server,
-            redirect_uri,
-        })
+        Ok(CallbackServer { server, redirect_uri })
     }
 
     /// The redirect URI actually served (its port filled in when it was 0).
@@ -184,16 +169,8 @@ impl CallbackServer {
                 Route::Callback(params) => {
                     let outcome = handle(&params);
                     let response = match &outcome {
-                        Ok(_) => page(
-                            200,
-                            "Authorization complete",
-                            "You can close this window and return to the terminal.",
-                        ),
-                        Err(e) => page(
-                            400,
-                            "Authorization failed",
-                            &format!("{e}. Details are in the terminal."),
-                        ),
+                        Ok(_) => page(200, "Authorization complete", "You can close this window and return to the terminal."),
+                        Err(e) => page(400, "Authorization failed", &format!("{e}. Details are in the terminal.")),
                     };
                     let _ = req.respond(response);
                     return outcome;
@@ -264,77 +241,31 @@ mod tests {
         let h = Some("127.0.0.1:5000");
         assert_eq!(status(route("GET", "/favicon.ico", h, "/callback")), 404);
         assert_eq!(status(route("GET", "/", h, "/callback")), 404);
-        assert_eq!(
-            status(route("GET", "/callback/x?code=a&state=b", h, "/callback")),
-            404
-        );
-        assert_eq!(
-            status(route("POST", "/callback?code=a&state=b", h, "/callback")),
-            405
-        );
-        assert_eq!(
-            status(route("GET", "/callback", h, "/callback")),
-            400,
-            "no code, no error"
-        );
+        assert_eq!(status(route("GET", "/callback/x?code=a&state=b", h, "/callback")), 404);
+        assert_eq!(status(route("POST", "/callback?code=a&state=b", h, "/callback")), 405);
+        assert_eq!(status(route("GET", "/callback", h, "/callback")), 400, "no code, no error");
         assert_eq!(status(route("GET", "/callback?foo=1", h, "/callback")), 400);
-        assert_eq!(
-            status(route("GET", "http://evil/callback?code=a", h, "/callback")),
-            400
-        );
-        assert_eq!(
-            status(route("GET", "//evil/callback?code=a", h, "/callback")),
-            400
-        );
+        assert_eq!(status(route("GET", "http://evil/callback?code=a", h, "/callback")), 400);
+        assert_eq!(status(route("GET", "//evil/callback?code=a", h, "/callback")), 400);
         assert_eq!(status(route("GET", "*", h, "/callback")), 400);
-        assert_eq!(
-            status(route(
-                "GET",
-                "/callback?code=a",
-                Some("evil.example:5000"),
-                "/callback"
-            )),
-            403
-        );
-        assert_eq!(
-            status(route(
-                "GET",
-                "/callback?code=a",
-                Some("localhost:5000"),
-                "/callback"
-            )),
-            200
-        );
-        assert_eq!(
-            status(route(
-                "GET",
-                "/callback?code=a",
-                Some("[::1]:5000"),
-                "/callback"
-            )),
-            200
-        );
+        assert_eq!(status(route("GET", "/callback?code=a", Some("evil.example:5000"), "/callback")), 403);
+        assert_eq!(status(route("GET", "/callback?code=a", Some("localhost:5000"), "/callback")), 200);
+        assert_eq!(status(route("GET", "/callback?code=a", Some("[::1]:5000"), "/callback")), 200);
     }
 
     #[test]
     fn parses_codes_and_errors_percent_decoded() {
-        let Route::Callback(p) = route(
-            "GET",
-            "/cb?code=abc%2Fdef&state=s%20t&iss=https%3A%2F%2Fas.example&extra=1",
-            None,
-            "/cb",
-        ) else {
+        let Route::Callback(p) =
+            route("GET", "/cb?code=abc%2Fdef&state=s%20t&iss=https%3A%2F%2Fas.example&extra=1", None, "/cb")
+        else {
             panic!("not a callback")
         };
         assert_eq!(p.code.as_deref(), Some("abc/def"));
         assert_eq!(p.state.as_deref(), Some("s t"));
         assert_eq!(p.iss.as_deref(), Some("https://as.example"));
-        let Route::Callback(p) = route(
-            "GET",
-            "/cb?error=access_denied&error_description=User+said+no&state=s",
-            None,
-            "/cb",
-        ) else {
+        let Route::Callback(p) =
+            route("GET", "/cb?error=access_denied&error_description=User+said+no&state=s", None, "/cb")
+        else {
             panic!("not a callback")
         };
         assert_eq!(p.error.as_deref(), Some("access_denied"));
@@ -345,10 +276,7 @@ mod tests {
 
     #[test]
     fn repeated_parameters_are_refused() {
-        assert_eq!(
-            status(route("GET", "/cb?code=a&state=s&state=t", None, "/cb")),
-            400
-        );
+        assert_eq!(status(route("GET", "/cb?code=a&state=s&state=t", None, "/cb")), 400);
         assert_eq!(status(route("GET", "/cb?code=a&code=b", None, "/cb")), 400);
     }
 
@@ -356,31 +284,20 @@ mod tests {
     fn server(path: &str) -> CallbackServer {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
         let port = listener.local_addr().unwrap().port();
-        CallbackServer::from_listener(
-            listener,
-            Url::parse(&format!("http://127.0.0.1:{port}{path}")).unwrap(),
-        )
-        .unwrap()
+        CallbackServer::from_listener(listener, Url::parse(&format!("http://127.0.0.1:{port}{path}")).unwrap()).unwrap()
     }
 
     #[test]
     fn refuses_a_listener_off_loopback() {
-        let Ok(listener) = TcpListener::bind((Ipv4Addr::UNSPECIFIED, 0)) else {
-            return;
-        };
-        let e =
-            CallbackServer::from_listener(listener, Url::parse("http://127.0.0.1:1/cb").unwrap())
-                .err()
-                .unwrap();
+        let Ok(listener) = TcpListener::bind((Ipv4Addr::UNSPECIFIED, 0)) else { return };
+        let e = CallbackServer::from_listener(listener, Url::parse("http://127.0.0.1:1/cb").unwrap()).err().unwrap();
         assert_eq!(e.exit_code().code(), 5);
     }
 
     fn get(addr: SocketAddr, raw: &str) -> String {
         // Empty on any failure: flooders may outlive the server, and the assertions on
         // the answers that matter catch a real failure.
-        let Ok(mut s) = TcpStream::connect(addr) else {
-            return String::new();
-        };
+        let Ok(mut s) = TcpStream::connect(addr) else { return String::new() };
         let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
         if s.write_all(raw.as_bytes()).is_err() {
             return String::new();
@@ -396,25 +313,14 @@ mod tests {
         let uri = server.redirect_uri().clone();
         let addr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), uri.port().unwrap());
         let client = std::thread::spawn(move || {
-            let stray = get(
-                addr,
-                "GET /favicon.ico HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
-            );
+            let stray = get(addr, "GET /favicon.ico HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
             let garbage = get(addr, "\x00\x01 nonsense\r\n\r\n");
-            let evil = get(
-                addr,
-                "GET /callback?code=x&state=s HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n",
-            );
-            let cb = get(
-                addr,
-                "GET /callback?code=the-code&state=s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
-            );
+            let evil = get(addr, "GET /callback?code=x&state=s HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n");
+            let cb = get(addr, "GET /callback?code=the-code&state=s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
             (stray, garbage, evil, cb)
         });
         let got = server
-            .wait(Duration::from_secs(10), &mut || {}, |p| {
-                Ok(p.code.clone().unwrap_or_default())
-            })
+            .wait(Duration::from_secs(10), &mut || {}, |p| Ok(p.code.clone().unwrap_or_default()))
             .unwrap();
         assert_eq!(got, "the-code");
         let (stray, garbage, evil, cb) = client.join().unwrap();
@@ -431,23 +337,15 @@ mod tests {
             s.read_to_string(&mut out)?;
             Ok(out)
         });
-        assert!(
-            !second.is_ok_and(|s| s.contains("200")),
-            "a second callback must not be served"
-        );
+        assert!(!second.is_ok_and(|s| s.contains("200")), "a second callback must not be served");
     }
 
     #[test]
     fn a_flood_and_idle_connections_do_not_hide_the_callback() {
         let server = server("/cb");
-        let addr = SocketAddr::new(
-            IpAddr::V4(Ipv4Addr::LOCALHOST),
-            server.redirect_uri().port().unwrap(),
-        );
+        let addr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), server.redirect_uri().port().unwrap());
         // Connections that never send a byte, held open for the whole test.
-        let idle: Vec<TcpStream> = (0..20)
-            .filter_map(|_| TcpStream::connect(addr).ok())
-            .collect();
+        let idle: Vec<TcpStream> = (0..20).filter_map(|_| TcpStream::connect(addr).ok()).collect();
         let flooders: Vec<_> = (0..20)
             .map(|i| {
                 std::thread::spawn(move || {
@@ -460,14 +358,9 @@ mod tests {
             .collect();
         let client = std::thread::spawn(move || {
             std::thread::sleep(Duration::from_millis(200));
-            get(
-                addr,
-                "GET /cb?code=c&state=s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
-            )
+            get(addr, "GET /cb?code=c&state=s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
         });
-        let got = server
-            .wait(Duration::from_secs(20), &mut || {}, |p| Ok(p.code.clone()))
-            .unwrap();
+        let got = server.wait(Duration::from_secs(20), &mut || {}, |p| Ok(p.code.clone())).unwrap();
         assert_eq!(got.as_deref(), Some("c"));
         assert!(client.join().unwrap().starts_with("HTTP/1.1 200"));
         for f in flooders {
@@ -494,10 +387,7 @@ mod tests {
         assert_eq!(e.exit_code().code(), 8);
         let page = client.join().unwrap();
         assert!(page.starts_with("HTTP/1.1 400"), "{page}");
-        assert!(
-            page.contains("&lt;script&gt;") && !page.contains("<script>"),
-            "{page}"
-        );
+        assert!(page.contains("&lt;script&gt;") && !page.contains("<script>"), "{page}");
     }
 
     #[test]
@@ -505,9 +395,7 @@ mod tests {
         let server = server("/cb");
         let started = Instant::now();
         let mut ticks = 0;
-        let e = server
-            .wait(Duration::from_millis(1200), &mut || ticks += 1, |_| Ok(()))
-            .unwrap_err();
+        let e = server.wait(Duration::from_millis(1200), &mut || ticks += 1, |_| Ok(())).unwrap_err();
         assert_eq!(e.exit_code().code(), 8);
         assert!(started.elapsed() >= Duration::from_millis(1200));
         assert!(started.elapsed() < Duration::from_secs(5));

@@ -35,12 +35,7 @@ pub struct CommonArgs {
 
     /// Credential helper to store with: NAME runs docker-credential-NAME; "file" uses the
     /// plain file store [default: chosen like the Docker CLI does]
-    #[arg(
-        long,
-        global = true,
-        env = "MCP_OAUTH_CREDENTIAL_HELPER",
-        value_name = "NAME"
-    )]
+    #[arg(long, global = true, env = "MCP_OAUTH_CREDENTIAL_HELPER", value_name = "NAME")]
     pub credential_helper: Option<String>,
 
     /// Write compact one-line JSON instead of pretty-printed JSON
@@ -52,13 +47,7 @@ pub struct CommonArgs {
     pub reveal_secrets: bool,
 
     /// Timeout for each HTTP request, in seconds
-    #[arg(
-        long,
-        global = true,
-        env = "MCP_OAUTH_TIMEOUT",
-        value_name = "SECONDS",
-        default_value_t = 30
-    )]
+    #[arg(long, global = true, env = "MCP_OAUTH_TIMEOUT", value_name = "SECONDS", default_value_t = 30)]
     pub timeout: u64,
 }
 
@@ -77,11 +66,7 @@ impl Context {
             reveal: args.reveal_secrets,
             ..HttpOptions::default()
         });
-        Context {
-            args,
-            http,
-            store: OnceCell::new(),
-        }
+        Context { args, http, store: OnceCell::new() }
     }
 
     pub fn profile(&self) -> Option<&str> {
@@ -117,9 +102,7 @@ impl Input {
     pub fn resolve(url: Option<&str>) -> crate::error::Result<Self> {
         match url {
             Some(u) => Ok(Input::Url(crate::url_policy::parse("MCP server URL", u)?)),
-            None => Ok(Input::Document(Box::new(
-                crate::document::Document::read_stdin()?,
-            ))),
+            None => Ok(Input::Document(Box::new(crate::document::Document::read_stdin()?))),
         }
     }
 }

@@ -15,12 +15,8 @@ pub enum AuthMethod {
 }
 
 impl AuthMethod {
-    pub const ALL: [AuthMethod; 4] = [
-        AuthMethod::None,
-        AuthMethod::ClientSecretBasic,
-        AuthMethod::ClientSecretPost,
-        AuthMethod::PrivateKeyJwt,
-    ];
+    pub const ALL: [AuthMethod; 4] =
+        [AuthMethod::None, AuthMethod::ClientSecretBasic, AuthMethod::ClientSecretPost, AuthMethod::PrivateKeyJwt];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -32,10 +28,7 @@ impl AuthMethod {
     }
 
     pub fn needs_secret(self) -> bool {
-        matches!(
-            self,
-            AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost
-        )
+        matches!(self, AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost)
     }
 }
 

@@ -14,11 +14,7 @@ const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer
 pub fn apply(mut req: Request, client: &ClientRecord, audience: &str) -> Result<Request> {
     let form = match &mut req.body {
         crate::http::Body::Form(f) => f,
-        _ => {
-            return Err(Error::Internal(
-                "client authentication needs a form request".into(),
-            ));
-        }
+        _ => return Err(Error::Internal("client authentication needs a form request".into())),
     };
     match client.auth_method {
         AuthMethod::None => form.push(("client_id".into(), client.client_id.clone())),
@@ -37,13 +33,8 @@ pub fn apply(mut req: Request, client: &ClientRecord, audience: &str) -> Result<
                     client.client_id
                 ))
             })?;
-            let assertion = crate::jwt::client_assertion(
-                key,
-                client.key_id.as_deref(),
-                &client.client_id,
-                audience,
-                crate::token::now(),
-            )?;
+            let assertion =
+                crate::jwt::client_assertion(key, client.key_id.as_deref(), &client.client_id, audience, crate::token::now())?;
             form.push(("client_assertion_type".into(), JWT_BEARER.into()));
             form.push(("client_assertion".into(), assertion));
         }
@@ -64,10 +55,7 @@ fn secret(client: &ClientRecord) -> Result<&str> {
 /// this, which breaks secrets containing `:` or `%`).
 pub fn basic_credentials(id: &str, secret: &str) -> String {
     let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-    format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", enc(id), enc(secret)))
-    )
+    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", enc(id), enc(secret))))
 }
 
 #[cfg(test)]
@@ -107,34 +95,21 @@ mod tests {
     fn basic_encodes_before_base64() {
         // "a:b%" must survive: ':' and '%' are escaped first.
         let v = basic_credentials("id:1", "a:b%");
-        let decoded = base64::engine::general_purpose::STANDARD
-            .decode(v.trim_start_matches("Basic "))
-            .unwrap();
+        let decoded = base64::engine::general_purpose::STANDARD.decode(v.trim_start_matches("Basic ")).unwrap();
         assert_eq!(String::from_utf8(decoded).unwrap(), "id%3A1:a%3Ab%25");
     }
 
     #[test]
     fn each_method_puts_credentials_in_its_place() {
         let r = apply(req(), &client(AuthMethod::None, None), "a").unwrap();
-        assert_eq!(
-            form_of(&r),
-            vec![("client_id".to_string(), "my id".to_string())]
-        );
+        assert_eq!(form_of(&r), vec![("client_id".to_string(), "my id".to_string())]);
         assert!(r.headers.is_empty());
 
         let r = apply(req(), &client(AuthMethod::ClientSecretPost, Some("s")), "a").unwrap();
         assert!(form_of(&r).contains(&("client_secret".into(), "s".into())));
 
-        let r = apply(
-            req(),
-            &client(AuthMethod::ClientSecretBasic, Some("s")),
-            "a",
-        )
-        .unwrap();
-        assert!(
-            form_of(&r).is_empty(),
-            "basic keeps credentials out of the body"
-        );
+        let r = apply(req(), &client(AuthMethod::ClientSecretBasic, Some("s")), "a").unwrap();
+        assert!(form_of(&r).is_empty(), "basic keeps credentials out of the body");
         assert!(r.headers[0].1.starts_with("Basic "));
     }
 

@@ -13,9 +13,7 @@
 //! loopback, and a 5xx or 429 stops discovery instead of silently switching to the legacy
 //! rules (which would pick other endpoints because a server had a bad minute).
 
-use crate::document::{
-    AuthorizationServer, Discovery, DiscoverySource, Document, RegistrationOption, Severity,
-};
+use crate::document::{AuthorizationServer, Discovery, DiscoverySource, Document, RegistrationOption, Severity};
 use crate::error::{Error, Result};
 use crate::http::{Http, Request, Response};
 use crate::metadata::{AuthorizationServerMetadata, ResourceMetadata};
@@ -103,31 +101,16 @@ pub struct DiscoverArgs {
     pub device_authorization_endpoint: Option<String>,
 
     /// Skip discovery: scopes the server supports (comma-separated, repeatable)
-    #[arg(
-        long,
-        value_name = "SCOPES",
-        value_delimiter = ',',
-        help_heading = "Without discovery"
-    )]
+    #[arg(long, value_name = "SCOPES", value_delimiter = ',', help_heading = "Without discovery")]
     pub scopes_supported: Vec<String>,
 
     /// Skip discovery: PKCE methods the server supports [default: S256, which OAuth 2.1 requires]
-    #[arg(
-        long,
-        value_name = "METHODS",
-        value_delimiter = ',',
-        help_heading = "Without discovery"
-    )]
+    #[arg(long, value_name = "METHODS", value_delimiter = ',', help_heading = "Without discovery")]
     pub code_challenge_methods_supported: Vec<String>,
 
     /// Skip discovery: client authentication methods the token endpoint accepts
     /// [default: client_secret_basic, per RFC 8414]
-    #[arg(
-        long,
-        value_name = "METHODS",
-        value_delimiter = ',',
-        help_heading = "Without discovery"
-    )]
+    #[arg(long, value_name = "METHODS", value_delimiter = ',', help_heading = "Without discovery")]
     pub token_endpoint_auth_methods_supported: Vec<String>,
 }
 
@@ -150,10 +133,7 @@ impl DiscoverArgs {
             ("--token-endpoint", &self.token_endpoint),
             ("--registration-endpoint", &self.registration_endpoint),
             ("--revocation-endpoint", &self.revocation_endpoint),
-            (
-                "--device-authorization-endpoint",
-                &self.device_authorization_endpoint,
-            ),
+            ("--device-authorization-endpoint", &self.device_authorization_endpoint),
         ]
     }
 
@@ -168,17 +148,14 @@ impl DiscoverArgs {
             return Ok(None);
         }
         let url = |flag: &str, v: &Option<String>| -> Result<Option<String>> {
-            v.as_deref()
-                .map(|s| url_policy::parse(flag, s).map(|u| u.to_string()))
-                .transpose()
+            v.as_deref().map(|s| url_policy::parse(flag, s).map(|u| u.to_string())).transpose()
         };
         let authorization_endpoint = url("--authorization-endpoint", &self.authorization_endpoint)?;
         let token_endpoint = url("--token-endpoint", &self.token_endpoint)?;
         let mut meta = match &self.as_metadata {
             Some(path) => read_metadata_file(path)?,
             None => {
-                let Some(endpoint) = authorization_endpoint.as_ref().or(token_endpoint.as_ref())
-                else {
+                let Some(endpoint) = authorization_endpoint.as_ref().or(token_endpoint.as_ref()) else {
                     return Err(Error::Usage(
                         "without discovery, give at least --authorization-endpoint or --token-endpoint (or --as-metadata FILE)".into(),
                     ));
@@ -203,57 +180,34 @@ impl DiscoverArgs {
         };
         set(&mut meta.authorization_endpoint, authorization_endpoint);
         set(&mut meta.token_endpoint, token_endpoint);
-        set(
-            &mut meta.registration_endpoint,
-            url("--registration-endpoint", &self.registration_endpoint)?,
-        );
-        set(
-            &mut meta.revocation_endpoint,
-            url("--revocation-endpoint", &self.revocation_endpoint)?,
-        );
+        set(&mut meta.registration_endpoint, url("--registration-endpoint", &self.registration_endpoint)?);
+        set(&mut meta.revocation_endpoint, url("--revocation-endpoint", &self.revocation_endpoint)?);
         set(
             &mut meta.device_authorization_endpoint,
-            url(
-                "--device-authorization-endpoint",
-                &self.device_authorization_endpoint,
-            )?,
+            url("--device-authorization-endpoint", &self.device_authorization_endpoint)?,
         );
         let list = |field: &mut Option<Vec<String>>, v: &[String]| {
-            let items: Vec<String> = v
-                .iter()
-                .flat_map(|s| s.split(','))
-                .flat_map(scope::split)
-                .collect();
+            let items: Vec<String> = v.iter().flat_map(|s| s.split(',')).flat_map(scope::split).collect();
             if !items.is_empty() {
                 *field = Some(items);
             }
         };
         list(&mut meta.scopes_supported, &self.scopes_supported);
-        list(
-            &mut meta.code_challenge_methods_supported,
-            &self.code_challenge_methods_supported,
-        );
-        list(
-            &mut meta.token_endpoint_auth_methods_supported,
-            &self.token_endpoint_auth_methods_supported,
-        );
+        list(&mut meta.code_challenge_methods_supported, &self.code_challenge_methods_supported);
+        list(&mut meta.token_endpoint_auth_methods_supported, &self.token_endpoint_auth_methods_supported);
         Ok(Some(meta))
     }
 }
 
 fn read_metadata_file(path: &std::path::Path) -> Result<AuthorizationServerMetadata> {
     let shown = path.display();
-    let file = std::fs::File::open(path)
-        .map_err(|e| Error::Usage(format!("--as-metadata {shown}: {e}")))?;
+    let file = std::fs::File::open(path).map_err(|e| Error::Usage(format!("--as-metadata {shown}: {e}")))?;
     let mut text = String::new();
     file.take(MAX_METADATA_FILE)
         .read_to_string(&mut text)
         .map_err(|e| Error::Usage(format!("--as-metadata {shown}: {e}")))?;
-    serde_json::from_str(&text).map_err(|e| {
-        Error::InvalidInput(format!(
-            "--as-metadata {shown} is not authorization-server metadata: {e}"
-        ))
-    })
+    serde_json::from_str(&text)
+        .map_err(|e| Error::InvalidInput(format!("--as-metadata {shown} is not authorization-server metadata: {e}")))
 }
 
 /// What a discovery learned, even when it ended in an error: `--check` reports the
@@ -275,46 +229,26 @@ pub fn discover(http: &Http, server: &Url, opts: &DiscoverOptions) -> Result<Doc
 
 /// [`discover`], keeping the partial document and its findings when it fails.
 pub fn discover_outcome(http: &Http, server: &Url, opts: &DiscoverOptions) -> Outcome {
-    let mut run = Run {
-        http,
-        server,
-        opts,
-        doc: new_document(server, opts),
-    };
+    let mut run = Run { http, server, opts, doc: new_document(server, opts) };
     let result = match &opts.manual {
         Some(meta) => manual_into(&mut run.doc, meta.clone(), opts),
         None => run.discover(),
     };
-    Outcome {
-        document: run.doc,
-        error: result.err(),
-    }
+    Outcome { document: run.doc, error: result.err() }
 }
 
 /// A document for a server configured by hand: no request is made.
-pub fn manual(
-    server: &Url,
-    metadata: AuthorizationServerMetadata,
-    opts: &DiscoverOptions,
-) -> Result<Document> {
+pub fn manual(server: &Url, metadata: AuthorizationServerMetadata, opts: &DiscoverOptions) -> Result<Document> {
     let mut doc = new_document(server, opts);
     manual_into(&mut doc, metadata, opts)?;
     Ok(doc)
 }
 
 fn new_document(server: &Url, opts: &DiscoverOptions) -> Document {
-    Document::new(
-        server,
-        url_policy::canonical_resource(server),
-        opts.profile.clone(),
-    )
+    Document::new(server, url_policy::canonical_resource(server), opts.profile.clone())
 }
 
-fn manual_into(
-    doc: &mut Document,
-    metadata: AuthorizationServerMetadata,
-    opts: &DiscoverOptions,
-) -> Result<()> {
+fn manual_into(doc: &mut Document, metadata: AuthorizationServerMetadata, opts: &DiscoverOptions) -> Result<()> {
     url_policy::parse("issuer", &metadata.issuer)?;
     require_secure_endpoints(&metadata)?;
     doc.discovery = Some(Discovery {
@@ -366,19 +300,13 @@ pub fn require_secure_endpoints(meta: &AuthorizationServerMetadata) -> Result<()
         ("registration_endpoint", &meta.registration_endpoint),
         ("revocation_endpoint", &meta.revocation_endpoint),
         ("introspection_endpoint", &meta.introspection_endpoint),
-        (
-            "device_authorization_endpoint",
-            &meta.device_authorization_endpoint,
-        ),
+        ("device_authorization_endpoint", &meta.device_authorization_endpoint),
         ("jwks_uri", &meta.jwks_uri),
     ];
     for (name, value) in endpoints {
         if let Some(v) = value {
             let u = Url::parse(v).map_err(|e| {
-                Error::protocol(
-                    meta.issuer.as_str(),
-                    format!("{name} {v:?} in the metadata is not a URL: {e}"),
-                )
+                Error::protocol(meta.issuer.as_str(), format!("{name} {v:?} in the metadata is not a URL: {e}"))
             })?;
             url_policy::require_secure(&format!("{name} of {}", meta.issuer), &u)?;
         }
@@ -418,10 +346,7 @@ pub fn authorization_server_metadata_urls(issuer: &Url) -> Vec<Url> {
         u
     };
     if path.is_empty() {
-        vec![
-            at("/.well-known/oauth-authorization-server".into()),
-            at("/.well-known/openid-configuration".into()),
-        ]
+        vec![at("/.well-known/oauth-authorization-server".into()), at("/.well-known/openid-configuration".into())]
     } else {
         vec![
             at(format!("/.well-known/oauth-authorization-server{path}")),
@@ -443,9 +368,7 @@ enum Fetched {
 
 fn get_metadata(http: &Http, url: &Url) -> Result<Response> {
     http.send(
-        Request::get(url.clone())
-            .header("Accept", "application/json")
-            .header("MCP-Protocol-Version", PROTOCOL_VERSION),
+        Request::get(url.clone()).header("Accept", "application/json").header("MCP-Protocol-Version", PROTOCOL_VERSION),
     )
 }
 
@@ -455,28 +378,16 @@ fn get_all(http: &Http, urls: &[Url]) -> Vec<Result<Response>> {
         return vec![get_metadata(http, one)];
     }
     std::thread::scope(|s| {
-        let handles: Vec<_> = urls
-            .iter()
-            .map(|u| s.spawn(move || get_metadata(http, u)))
-            .collect();
+        let handles: Vec<_> = urls.iter().map(|u| s.spawn(move || get_metadata(http, u))).collect();
         handles
             .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(Error::Internal(
-                        "a discovery request thread panicked".into(),
-                    ))
-                })
-            })
+            .map(|h| h.join().unwrap_or_else(|_| Err(Error::Internal("a discovery request thread panicked".into()))))
             .collect()
     })
 }
 
 fn server_failure(r: &Response) -> Error {
-    let retry = r
-        .header("retry-after")
-        .map(|s| format!(", Retry-After: {s}"))
-        .unwrap_or_default();
+    let retry = r.header("retry-after").map(|s| format!(", Retry-After: {s}")).unwrap_or_default();
     Error::protocol(
         r.url.as_str(),
         format!(
@@ -511,11 +422,7 @@ impl Run<'_> {
                 } else {
                     rule::AS_RESPONSE
                 };
-                self.finding(
-                    Severity::Warning,
-                    rule,
-                    format!("{url} is served as {got}, not application/json"),
-                );
+                self.finding(Severity::Warning, rule, format!("{url} is served as {got}, not application/json"));
             }
             return Fetched::Found(r);
         }
@@ -545,11 +452,8 @@ impl Run<'_> {
             let first = &well_known[0];
             let handle = s.spawn(move || get_metadata(http, first));
             let probe = this.probe();
-            let speculative = handle.join().unwrap_or_else(|_| {
-                Err(Error::Internal(
-                    "a discovery request thread panicked".into(),
-                ))
-            });
+            let speculative =
+                handle.join().unwrap_or_else(|_| Err(Error::Internal("a discovery request thread panicked".into())));
             (probe, speculative)
         });
         let challenge = self.read_probe(probe?)?;
@@ -605,17 +509,10 @@ impl Run<'_> {
         }
         match found {
             Some((url, prm)) => self.with_resource_metadata(challenge, url, prm),
-            None if header_url.is_some()
-                || challenge
-                    .as_ref()
-                    .is_some_and(|c| c.resource_metadata().is_some()) =>
-            {
+            None if header_url.is_some() || challenge.as_ref().is_some_and(|c| c.resource_metadata().is_some()) => {
                 Err(Error::protocol(
                     self.server.as_str(),
-                    format!(
-                        "no usable protected-resource metadata: {}",
-                        tried.join("; ")
-                    ),
+                    format!("no usable protected-resource metadata: {}", tried.join("; ")),
                 ))
             }
             None if self
@@ -718,10 +615,7 @@ impl Run<'_> {
     /// it describes the origin, but the MCP fallback to the root exists for servers that host
     /// one resource there, so the server URL is accepted too (with a finding).
     fn expected_resources(&self, root: bool) -> (Vec<String>, Vec<String>) {
-        let server = vec![
-            self.server.to_string(),
-            url_policy::canonical_resource(self.server),
-        ];
+        let server = vec![self.server.to_string(), url_policy::canonical_resource(self.server)];
         if root {
             let origin = url_policy::origin(self.server);
             (vec![origin.clone(), format!("{origin}/")], server)
@@ -747,14 +641,8 @@ impl Run<'_> {
             Fetched::Fatal(e) => return Err(e),
         };
         let parsed = r.json_object().and_then(|map| {
-            serde_json::from_value::<ResourceMetadata>(serde_json::Value::Object(map)).map_err(
-                |e| {
-                    Error::protocol(
-                        url.as_str(),
-                        format!("not protected-resource metadata: {e}"),
-                    )
-                },
-            )
+            serde_json::from_value::<ResourceMetadata>(serde_json::Value::Object(map))
+                .map_err(|e| Error::protocol(url.as_str(), format!("not protected-resource metadata: {e}")))
         });
         let prm = match parsed {
             Ok(prm) => prm,
@@ -769,10 +657,7 @@ impl Run<'_> {
             self.finding(
                 Severity::Warning,
                 rule::PRM_RESOURCE,
-                format!(
-                    "the root metadata {url} names resource {:?}; RFC 9728 wants the origin there",
-                    prm.resource
-                ),
+                format!("the root metadata {url} names resource {:?}; RFC 9728 wants the origin there", prm.resource),
             );
         } else if !exact.contains(&prm.resource) {
             let message = format!(
@@ -785,54 +670,34 @@ impl Run<'_> {
         Ok(Some((url.clone(), prm)))
     }
 
-    fn with_resource_metadata(
-        &mut self,
-        challenge: Option<Challenge>,
-        url: Url,
-        prm: ResourceMetadata,
-    ) -> Result<()> {
+    fn with_resource_metadata(&mut self, challenge: Option<Challenge>, url: Url, prm: ResourceMetadata) -> Result<()> {
         if let Some(d) = self.doc.discovery.as_mut() {
             d.resource_metadata_url = Some(url.to_string());
             d.resource_metadata = Some(prm.clone());
         }
         // typescript-sdk#1968: the identifier the resource gave for itself, verbatim.
         self.doc.resource = prm.resource.clone();
-        self.doc.scope = Some(scope::initial(
-            challenge.as_ref(),
-            Some(&prm),
-            self.opts.scope.as_deref(),
-        ));
+        self.doc.scope = Some(scope::initial(challenge.as_ref(), Some(&prm), self.opts.scope.as_deref()));
         if prm.authorization_servers.is_empty() {
-            self.finding(
-                Severity::Error,
-                rule::PRM_AS,
-                format!("{url} lists no authorization_servers"),
-            );
-            return Err(Error::protocol(
-                url.as_str(),
-                "the protected-resource metadata lists no authorization server",
-            ));
+            self.finding(Severity::Error, rule::PRM_AS, format!("{url} lists no authorization_servers"));
+            return Err(Error::protocol(url.as_str(), "the protected-resource metadata lists no authorization server"));
         }
         let listed = &prm.authorization_servers;
         let chosen = match &self.opts.authorization_server {
             None => listed[0].clone(),
-            Some(want) => listed
-                .iter()
-                .find(|s| *s == want || Url::parse(s).ok() == Url::parse(want).ok())
-                .cloned()
-                .ok_or_else(|| {
-                    Error::Usage(format!(
-                        "--authorization-server {want} is not one the resource lists: {}",
-                        listed.join(", ")
-                    ))
-                })?,
+            Some(want) => {
+                listed.iter().find(|s| *s == want || Url::parse(s).ok() == Url::parse(want).ok()).cloned().ok_or_else(
+                    || {
+                        Error::Usage(format!(
+                            "--authorization-server {want} is not one the resource lists: {}",
+                            listed.join(", ")
+                        ))
+                    },
+                )?
+            }
         };
-        let issuer = Url::parse(&chosen).map_err(|e| {
-            Error::protocol(
-                url.as_str(),
-                format!("authorization server {chosen:?} is not a URL: {e}"),
-            )
-        })?;
+        let issuer = Url::parse(&chosen)
+            .map_err(|e| Error::protocol(url.as_str(), format!("authorization server {chosen:?} is not a URL: {e}")))?;
         url_policy::require_secure("authorization server", &issuer)?;
         if issuer.query().is_some() || issuer.fragment().is_some() {
             return Err(Error::protocol(
@@ -843,16 +708,15 @@ impl Run<'_> {
             ));
         }
         let candidates = authorization_server_metadata_urls(&issuer);
-        let (meta_url, meta) =
-            match self.authorization_server_metadata(&candidates, &[chosen.as_str()])? {
-                Ok(found) => found,
-                Err(tried) => {
-                    return Err(Error::protocol(
-                        chosen.as_str(),
-                        format!("no authorization-server metadata: {}", tried.join("; ")),
-                    ));
-                }
-            };
+        let (meta_url, meta) = match self.authorization_server_metadata(&candidates, &[chosen.as_str()])? {
+            Ok(found) => found,
+            Err(tried) => {
+                return Err(Error::protocol(
+                    chosen.as_str(),
+                    format!("no authorization-server metadata: {}", tried.join("; ")),
+                ));
+            }
+        };
         self.accept(meta, listed.clone(), Some(&meta_url))
     }
 
@@ -878,15 +742,8 @@ impl Run<'_> {
                 Fetched::Fatal(e) => return Err(e),
             };
             let parsed = r.json_object().and_then(|map| {
-                serde_json::from_value::<AuthorizationServerMetadata>(serde_json::Value::Object(
-                    map,
-                ))
-                .map_err(|e| {
-                    Error::protocol(
-                        url.as_str(),
-                        format!("not authorization-server metadata: {e}"),
-                    )
-                })
+                serde_json::from_value::<AuthorizationServerMetadata>(serde_json::Value::Object(map))
+                    .map_err(|e| Error::protocol(url.as_str(), format!("not authorization-server metadata: {e}")))
             });
             let meta = match parsed {
                 Ok(m) => m,
@@ -927,19 +784,12 @@ impl Run<'_> {
             d.source = DiscoverySource::Legacy;
         }
         self.doc.resource = url_policy::canonical_resource(self.server);
-        self.doc.scope = Some(scope::initial(
-            challenge.as_ref(),
-            None,
-            self.opts.scope.as_deref(),
-        ));
-        let issuer =
-            Url::parse(&origin).map_err(|e| Error::Internal(format!("origin {origin}: {e}")))?;
+        self.doc.scope = Some(scope::initial(challenge.as_ref(), None, self.opts.scope.as_deref()));
+        let issuer = Url::parse(&origin).map_err(|e| Error::Internal(format!("origin {origin}: {e}")))?;
         let candidates = authorization_server_metadata_urls(&issuer);
         // python-sdk#3398: a root issuer may come with or without its trailing slash.
         let with_slash = format!("{origin}/");
-        match self
-            .authorization_server_metadata(&candidates, &[origin.as_str(), with_slash.as_str()])?
-        {
+        match self.authorization_server_metadata(&candidates, &[origin.as_str(), with_slash.as_str()])? {
             Ok((url, meta)) => self.accept(meta, Vec::new(), Some(&url)),
             Err(_) => {
                 self.finding(
@@ -958,12 +808,7 @@ impl Run<'_> {
         }
     }
 
-    fn accept(
-        &mut self,
-        meta: AuthorizationServerMetadata,
-        candidates: Vec<String>,
-        url: Option<&Url>,
-    ) -> Result<()> {
+    fn accept(&mut self, meta: AuthorizationServerMetadata, candidates: Vec<String>, url: Option<&Url>) -> Result<()> {
         for (severity, rule, message) in metadata_findings(&meta) {
             self.finding(severity, rule, message);
         }
@@ -989,10 +834,7 @@ pub fn metadata_findings(m: &AuthorizationServerMetadata) -> Vec<(Severity, &'st
         Some(methods) if !methods.iter().any(|x| x == "S256") => out.push((
             Severity::Error,
             rule::PKCE,
-            format!(
-                "{issuer} does not list S256 in code_challenge_methods_supported ({})",
-                methods.join(", ")
-            ),
+            format!("{issuer} does not list S256 in code_challenge_methods_supported ({})", methods.join(", ")),
         )),
         Some(_) => {}
     }
@@ -1009,16 +851,10 @@ pub fn metadata_findings(m: &AuthorizationServerMetadata) -> Vec<(Severity, &'st
         )),
         Some(_) => {}
     }
-    for (name, value) in [
-        ("authorization_endpoint", &m.authorization_endpoint),
-        ("token_endpoint", &m.token_endpoint),
-    ] {
+    for (name, value) in [("authorization_endpoint", &m.authorization_endpoint), ("token_endpoint", &m.token_endpoint)]
+    {
         if value.is_none() {
-            out.push((
-                Severity::Error,
-                rule::AS_MEMBERS,
-                format!("{issuer} has no {name}"),
-            ));
+            out.push((Severity::Error, rule::AS_MEMBERS, format!("{issuer} has no {name}")));
         }
     }
     if m.authorization_response_iss_parameter_supported != Some(true) {
@@ -1061,9 +897,7 @@ mod tests {
     #[test]
     fn resource_metadata_locations() {
         assert_eq!(
-            strings(resource_metadata_urls(&u(
-                "https://mcp.example.com/public/mcp/?x=1#f"
-            ))),
+            strings(resource_metadata_urls(&u("https://mcp.example.com/public/mcp/?x=1#f"))),
             [
                 "https://mcp.example.com/.well-known/oauth-protected-resource/public/mcp?x=1",
                 "https://mcp.example.com/.well-known/oauth-protected-resource"
@@ -1078,9 +912,7 @@ mod tests {
     #[test]
     fn authorization_server_locations_in_the_mandated_order() {
         assert_eq!(
-            strings(authorization_server_metadata_urls(&u(
-                "https://auth.example.com/tenant1"
-            ))),
+            strings(authorization_server_metadata_urls(&u("https://auth.example.com/tenant1"))),
             [
                 "https://auth.example.com/.well-known/oauth-authorization-server/tenant1",
                 "https://auth.example.com/.well-known/openid-configuration/tenant1",
@@ -1091,18 +923,8 @@ mod tests {
             "https://auth.example.com/.well-known/oauth-authorization-server",
             "https://auth.example.com/.well-known/openid-configuration",
         ];
-        assert_eq!(
-            strings(authorization_server_metadata_urls(&u(
-                "https://auth.example.com"
-            ))),
-            rootless
-        );
-        assert_eq!(
-            strings(authorization_server_metadata_urls(&u(
-                "https://auth.example.com/"
-            ))),
-            rootless
-        );
+        assert_eq!(strings(authorization_server_metadata_urls(&u("https://auth.example.com"))), rootless);
+        assert_eq!(strings(authorization_server_metadata_urls(&u("https://auth.example.com/"))), rootless);
     }
 
     fn good_metadata() -> AuthorizationServerMetadata {
@@ -1123,10 +945,7 @@ mod tests {
         assert_eq!(metadata_findings(&good_metadata()), []);
         assert_eq!(
             registration_options(&good_metadata()),
-            [
-                RegistrationOption::PreRegistered,
-                RegistrationOption::MetadataDocument
-            ]
+            [RegistrationOption::PreRegistered, RegistrationOption::MetadataDocument]
         );
     }
 
@@ -1140,37 +959,15 @@ mod tests {
         m.client_id_metadata_document_supported = None;
         m.token_endpoint = None;
         let f = metadata_findings(&m);
-        let has = |needle: &str, sev: Severity| {
-            f.iter()
-                .any(|(s, _, msg)| *s == sev && msg.contains(needle))
-        };
-        assert!(
-            has("code_challenge_methods_supported", Severity::Error),
-            "{f:?}"
-        );
+        let has = |needle: &str, sev: Severity| f.iter().any(|(s, _, msg)| *s == sev && msg.contains(needle));
+        assert!(has("code_challenge_methods_supported", Severity::Error), "{f:?}");
         assert!(has("response_types_supported", Severity::Error), "{f:?}");
         assert!(has("no token_endpoint", Severity::Error), "{f:?}");
-        assert!(
-            has(
-                "authorization_response_iss_parameter_supported",
-                Severity::Warning
-            ),
-            "{f:?}"
-        );
+        assert!(has("authorization_response_iss_parameter_supported", Severity::Warning), "{f:?}");
         assert!(has("deprecated", Severity::Warning), "{f:?}");
-        assert_eq!(
-            registration_options(&m),
-            [
-                RegistrationOption::PreRegistered,
-                RegistrationOption::Dynamic
-            ]
-        );
+        assert_eq!(registration_options(&m), [RegistrationOption::PreRegistered, RegistrationOption::Dynamic]);
         m.code_challenge_methods_supported = Some(vec!["plain".into()]);
-        assert!(
-            metadata_findings(&m)
-                .iter()
-                .any(|(_, _, msg)| msg.contains("S256"))
-        );
+        assert!(metadata_findings(&m).iter().any(|(_, _, msg)| msg.contains("S256")));
     }
 
     #[test]
@@ -1183,10 +980,7 @@ mod tests {
         m.token_endpoint = Some("http://127.0.0.1:8080/token".into());
         assert!(require_secure_endpoints(&m).is_ok());
         m.jwks_uri = Some("not a url".into());
-        assert_eq!(
-            require_secure_endpoints(&m).unwrap_err().exit_code().code(),
-            3
-        );
+        assert_eq!(require_secure_endpoints(&m).unwrap_err().exit_code().code(), 3);
     }
 
     #[test]
@@ -1200,10 +994,7 @@ mod tests {
         let opts = args.options(Some("email"), None).unwrap();
         let meta = opts.manual.clone().unwrap();
         assert_eq!(meta.issuer, "https://accounts.example.com");
-        assert_eq!(
-            meta.scopes_supported.as_deref().unwrap(),
-            ["openid", "email", "profile"]
-        );
+        assert_eq!(meta.scopes_supported.as_deref().unwrap(), ["openid", "email", "profile"]);
         assert!(meta.supports_pkce_s256());
         let doc = manual(&u("https://mcp.example.com/mcp"), meta, &opts).unwrap();
         let a = doc.authorization_server.unwrap();
@@ -1215,43 +1006,18 @@ mod tests {
 
     #[test]
     fn manual_flags_are_checked_before_any_request() {
-        let only_revocation = DiscoverArgs {
-            revocation_endpoint: Some("https://x/revoke".into()),
-            ..DiscoverArgs::default()
-        };
-        assert_eq!(
-            only_revocation
-                .options(None, None)
-                .unwrap_err()
-                .exit_code()
-                .code(),
-            2
-        );
-        let bad = DiscoverArgs {
-            token_endpoint: Some("nope".into()),
-            ..DiscoverArgs::default()
-        };
+        let only_revocation =
+            DiscoverArgs { revocation_endpoint: Some("https://x/revoke".into()), ..DiscoverArgs::default() };
+        assert_eq!(only_revocation.options(None, None).unwrap_err().exit_code().code(), 2);
+        let bad = DiscoverArgs { token_endpoint: Some("nope".into()), ..DiscoverArgs::default() };
         assert_eq!(bad.options(None, None).unwrap_err().exit_code().code(), 2);
-        let insecure = DiscoverArgs {
-            token_endpoint: Some("http://as.example/token".into()),
-            ..DiscoverArgs::default()
-        };
+        let insecure =
+            DiscoverArgs { token_endpoint: Some("http://as.example/token".into()), ..DiscoverArgs::default() };
         let opts = insecure.options(None, None).unwrap();
-        let e = manual(
-            &u("https://mcp.example.com"),
-            opts.manual.clone().unwrap(),
-            &opts,
-        )
-        .unwrap_err();
+        let e = manual(&u("https://mcp.example.com"), opts.manual.clone().unwrap(), &opts).unwrap_err();
         assert_eq!(e.exit_code().code(), 5);
         assert!(!DiscoverArgs::default().is_manual());
-        assert!(
-            DiscoverArgs::default()
-                .options(None, None)
-                .unwrap()
-                .manual
-                .is_none()
-        );
+        assert!(DiscoverArgs::default().options(None, None).unwrap().manual.is_none());
     }
 
     #[test]
@@ -1266,16 +1032,10 @@ mod tests {
         };
         let meta = args.manual_metadata().unwrap().unwrap();
         assert_eq!(meta.issuer, "https://as.example");
-        assert_eq!(
-            meta.revocation_endpoint.as_deref(),
-            Some("https://as.example/revoke")
-        );
+        assert_eq!(meta.revocation_endpoint.as_deref(), Some("https://as.example/revoke"));
         std::fs::write(&path, "<html>").unwrap();
         assert_eq!(args.manual_metadata().unwrap_err().exit_code().code(), 2);
-        let missing = DiscoverArgs {
-            as_metadata: Some(dir.path().join("nope.json")),
-            ..DiscoverArgs::default()
-        };
+        let missing = DiscoverArgs { as_metadata: Some(dir.path().join("nope.json")), ..DiscoverArgs::default() };
         assert_eq!(missing.manual_metadata().unwrap_err().exit_code().code(), 2);
     }
 
@@ -1294,16 +1054,9 @@ mod tests {
             common: crate::cli::CommonArgs,
         }
         Tool::command().debug_assert();
-        let t = Tool::try_parse_from([
-            "t",
-            "--scope",
-            "a",
-            "--token-endpoint",
-            "https://x/t",
-            "--scopes-supported",
-            "a,b",
-        ])
-        .unwrap();
+        let t =
+            Tool::try_parse_from(["t", "--scope", "a", "--token-endpoint", "https://x/t", "--scopes-supported", "a,b"])
+                .unwrap();
         assert_eq!(t.scope.as_deref(), Some("a"));
         assert!(t.discover.is_manual());
         assert_eq!(t.discover.scopes_supported, ["a", "b"]);

@@ -121,11 +121,7 @@ pub struct ScopeChoice {
 impl ScopeChoice {
     /// The space-separated form for `scope=`, or `None` when empty.
     pub fn joined(&self) -> Option<String> {
-        if self.scopes.is_empty() {
-            None
-        } else {
-            Some(self.scopes.join(" "))
-        }
+        if self.scopes.is_empty() { None } else { Some(self.scopes.join(" ")) }
     }
 }
 
@@ -229,13 +225,11 @@ impl Document {
             }
             None => {
                 return Err(Error::InvalidInput(
-                    "the input is not an mcp-oauth document (no \"mcp_oauth\" version member)"
-                        .into(),
+                    "the input is not an mcp-oauth document (no \"mcp_oauth\" version member)".into(),
                 ));
             }
         }
-        serde_json::from_value(value)
-            .map_err(|e| Error::InvalidInput(format!("the input document is malformed: {e}")))
+        serde_json::from_value(value).map_err(|e| Error::InvalidInput(format!("the input document is malformed: {e}")))
     }
 
     /// Reads the document on stdin. A terminal on stdin means the user forgot the URL:
@@ -257,11 +251,7 @@ impl Document {
     }
 
     pub fn to_json(&self, pretty: bool) -> String {
-        let r = if pretty {
-            serde_json::to_string_pretty(self)
-        } else {
-            serde_json::to_string(self)
-        };
+        let r = if pretty { serde_json::to_string_pretty(self) } else { serde_json::to_string(self) };
         r.expect("a Document always serializes")
     }
 
@@ -276,24 +266,18 @@ impl Document {
 
     pub fn require_authorization_server(&self) -> Result<&AuthorizationServer> {
         self.authorization_server.as_ref().ok_or_else(|| {
-            Error::InvalidInput(
-                "the input document has no authorization server: run mcp-discover first".into(),
-            )
+            Error::InvalidInput("the input document has no authorization server: run mcp-discover first".into())
         })
     }
 
     pub fn require_client(&self) -> Result<&ClientInfo> {
-        self.client.as_ref().ok_or_else(|| {
-            Error::InvalidInput("the input document has no client: run mcp-dcr first".into())
-        })
+        self.client
+            .as_ref()
+            .ok_or_else(|| Error::InvalidInput("the input document has no client: run mcp-dcr first".into()))
     }
 
     pub fn add_finding(&mut self, severity: Severity, reference: &str, message: impl Into<String>) {
-        let f = Finding {
-            severity,
-            message: message.into(),
-            reference: reference.to_string(),
-        };
+        let f = Finding { severity, message: message.into(), reference: reference.to_string() };
         if !self.findings.contains(&f) {
             self.findings.push(f);
         }
@@ -315,11 +299,7 @@ mod tests {
     use super::*;
 
     fn sample() -> Document {
-        Document::new(
-            &url::Url::parse("http://127.0.0.1:9/mcp").unwrap(),
-            "http://127.0.0.1:9/mcp".into(),
-            None,
-        )
+        Document::new(&url::Url::parse("http://127.0.0.1:9/mcp").unwrap(), "http://127.0.0.1:9/mcp".into(), None)
     }
 
     #[test]
@@ -335,15 +315,9 @@ mod tests {
             ("", "no input"),
             ("{", "not JSON"),
             ("[1]", "not an mcp-oauth document"),
-            (
-                r#"{"mcp_oauth":99,"server_url":"x","resource":"x"}"#,
-                "version 99",
-            ),
+            (r#"{"mcp_oauth":99,"server_url":"x","resource":"x"}"#, "version 99"),
             (r#"{"mcp_oauth":1,"server_url":"x"}"#, "malformed"),
-            (
-                r#"{"mcp_oauth":1,"server_url":"x","resource":"x","surprise":1}"#,
-                "malformed",
-            ),
+            (r#"{"mcp_oauth":1,"server_url":"x","resource":"x","surprise":1}"#, "malformed"),
         ] {
             let e = Document::parse(input).unwrap_err();
             assert_eq!(e.exit_code().code(), 2, "{input}");

@@ -88,10 +88,7 @@ pub enum Error {
     Protocol { url: String, message: String },
 
     #[error("{context}: the server said {body}")]
-    OAuth {
-        context: String,
-        body: OAuthErrorBody,
-    },
+    OAuth { context: String, body: OAuthErrorBody },
 
     #[error("refused: {0}")]
     Security(String),
@@ -139,24 +136,15 @@ impl Error {
     }
 
     pub fn protocol(url: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::Protocol {
-            url: url.into(),
-            message: message.into(),
-        }
+        Error::Protocol { url: url.into(), message: message.into() }
     }
 
     pub fn network(url: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::Network {
-            url: url.into(),
-            message: message.into(),
-        }
+        Error::Network { url: url.into(), message: message.into() }
     }
 
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
-        Error::Io {
-            context: context.into(),
-            source,
-        }
+        Error::Io { context: context.into(), source }
     }
 
     /// The OAuth `error` code, when the server sent one.
@@ -178,9 +166,7 @@ mod tests {
     fn every_code_is_in_the_help_table() {
         for code in 0..=10u8 {
             assert!(
-                EXIT_CODES_HELP
-                    .lines()
-                    .any(|l| l.trim_start().starts_with(&format!("{code} "))),
+                EXIT_CODES_HELP.lines().any(|l| l.trim_start().starts_with(&format!("{code} "))),
                 "exit code {code} is not documented"
             );
         }

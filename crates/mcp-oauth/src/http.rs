@@ -32,12 +32,7 @@ pub struct HttpOptions {
 
 impl Default for HttpOptions {
     fn default() -> Self {
-        HttpOptions {
-            timeout: DEFAULT_TIMEOUT,
-            max_body: DEFAULT_MAX_BODY,
-            trace: false,
-            reveal: false,
-        }
+        HttpOptions { timeout: DEFAULT_TIMEOUT, max_body: DEFAULT_MAX_BODY, trace: false, reveal: false }
     }
 }
 
@@ -58,39 +53,19 @@ pub struct Request {
 
 impl Request {
     pub fn get(url: Url) -> Self {
-        Request {
-            method: reqwest::Method::GET,
-            url,
-            headers: Vec::new(),
-            body: Body::Empty,
-        }
+        Request { method: reqwest::Method::GET, url, headers: Vec::new(), body: Body::Empty }
     }
 
     pub fn post_form(url: Url, form: Vec<(String, String)>) -> Self {
-        Request {
-            method: reqwest::Method::POST,
-            url,
-            headers: Vec::new(),
-            body: Body::Form(form),
-        }
+        Request { method: reqwest::Method::POST, url, headers: Vec::new(), body: Body::Form(form) }
     }
 
     pub fn post_json(url: Url, json: Value) -> Self {
-        Request {
-            method: reqwest::Method::POST,
-            url,
-            headers: Vec::new(),
-            body: Body::Json(json),
-        }
+        Request { method: reqwest::Method::POST, url, headers: Vec::new(), body: Body::Json(json) }
     }
 
     pub fn delete(url: Url) -> Self {
-        Request {
-            method: reqwest::Method::DELETE,
-            url,
-            headers: Vec::new(),
-            body: Body::Empty,
-        }
+        Request { method: reqwest::Method::DELETE, url, headers: Vec::new(), body: Body::Empty }
     }
 
     pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
@@ -110,17 +85,11 @@ pub struct Response {
 
 impl Response {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 
     pub fn headers_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.headers
-            .iter()
-            .filter(move |(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        self.headers.iter().filter(move |(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 
     pub fn is_success(&self) -> bool {
@@ -133,18 +102,12 @@ impl Response {
 
     /// The media type without parameters, lowercased.
     pub fn media_type(&self) -> Option<String> {
-        self.header("content-type").map(|ct| {
-            ct.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        })
+        self.header("content-type")
+            .map(|ct| ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
     }
 
     pub fn is_json_type(&self) -> bool {
-        self.media_type()
-            .is_some_and(|m| m == "application/json" || m.ends_with("+json"))
+        self.media_type().is_some_and(|m| m == "application/json" || m.ends_with("+json"))
     }
 
     /// Parses the body as a JSON object, with an error that says what came instead.
@@ -159,8 +122,7 @@ impl Response {
                 self.url.as_str(),
                 format!(
                     "expected JSON, got {} ({} bytes{})",
-                    self.media_type()
-                        .unwrap_or_else(|| "no content type".into()),
+                    self.media_type().unwrap_or_else(|| "no content type".into()),
                     self.body.len(),
                     snippet(&self.body)
                 ),
@@ -176,11 +138,7 @@ impl Response {
         let v: Value = serde_json::from_slice(&self.body).ok()?;
         let error = v.get("error")?.as_str()?.to_string();
         let text = |k: &str| v.get(k).and_then(Value::as_str).map(String::from);
-        Some(crate::error::OAuthErrorBody {
-            error,
-            error_description: text("error_description"),
-            error_uri: text("error_uri"),
-        })
+        Some(crate::error::OAuthErrorBody { error, error_description: text("error_description"), error_uri: text("error_uri") })
     }
 
     /// The JSON object of a successful OAuth endpoint answer (any 2xx, since registration
@@ -188,10 +146,7 @@ impl Response {
     /// `context` names the step for the message ("token request", "registration").
     pub fn oauth_json(&self, context: &str) -> Result<serde_json::Map<String, Value>> {
         if let Some(body) = self.oauth_error() {
-            return Err(Error::OAuth {
-                context: format!("{context} ({})", self.status),
-                body,
-            });
+            return Err(Error::OAuth { context: format!("{context} ({})", self.status), body });
         }
         if self.is_redirect() {
             return Err(Error::protocol(
@@ -231,11 +186,7 @@ fn snippet(body: &[u8]) -> String {
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
     let text = text.trim();
-    if text.is_empty() {
-        String::new()
-    } else {
-        format!(": {text:?}")
-    }
+    if text.is_empty() { String::new() } else { format!(": {text:?}") }
 }
 
 pub struct Http {
@@ -245,10 +196,7 @@ pub struct Http {
 
 impl Http {
     pub fn new(options: HttpOptions) -> Self {
-        Http {
-            options,
-            client: OnceLock::new(),
-        }
+        Http { options, client: OnceLock::new() }
     }
 
     pub fn options(&self) -> &HttpOptions {
@@ -287,19 +235,12 @@ impl Http {
             Body::Form(f) => builder.form(f),
         };
         let started = Instant::now();
-        let resp = builder
-            .send()
-            .map_err(|e| self.transport_error(&req.url, &e))?;
+        let resp = builder.send().map_err(|e| self.transport_error(&req.url, &e))?;
         let status = resp.status().as_u16();
         let headers: Vec<(String, String)> = resp
             .headers()
             .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
+            .map(|(n, v)| (n.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect();
         let max = self.options.max_body;
         if let Some(len) = resp.content_length()
@@ -321,10 +262,7 @@ impl Http {
                 Ok(n) => n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) => {
-                    return Err(Error::network(
-                        req.url.as_str(),
-                        format!("reading the response: {}", error_chain(&e)),
-                    ));
+                    return Err(Error::network(req.url.as_str(), format!("reading the response: {}", error_chain(&e))));
                 }
             };
             if n == 0 {
@@ -334,25 +272,14 @@ impl Http {
             if Instant::now() > deadline {
                 return Err(Error::network(
                     req.url.as_str(),
-                    format!(
-                        "timed out after {}s reading the response",
-                        self.options.timeout.as_secs_f32()
-                    ),
+                    format!("timed out after {}s reading the response", self.options.timeout.as_secs_f32()),
                 ));
             }
         }
         if body.len() > max {
-            return Err(Error::protocol(
-                req.url.as_str(),
-                format!("response body is over the {max}-byte limit"),
-            ));
+            return Err(Error::protocol(req.url.as_str(), format!("response body is over the {max}-byte limit")));
         }
-        let response = Response {
-            url: req.url,
-            status,
-            headers,
-            body,
-        };
+        let response = Response { url: req.url, status, headers, body };
         if self.options.trace {
             self.trace_response(&response);
         }
@@ -403,37 +330,21 @@ impl Http {
         } else if let Ok(v) = serde_json::from_slice::<Value>(&r.body) {
             out += &indent("<   ", &self.show_json(&v));
         } else {
-            out += &format!(
-                "<   ({} bytes of {})\n",
-                r.body.len(),
-                r.media_type().unwrap_or_else(|| "unknown type".into())
-            );
+            out += &format!("<   ({} bytes of {})\n", r.body.len(), r.media_type().unwrap_or_else(|| "unknown type".into()));
         }
         emit(&out);
     }
 
     fn show_url(&self, u: &Url) -> String {
-        if self.options.reveal {
-            u.to_string()
-        } else {
-            redact::url(u)
-        }
+        if self.options.reveal { u.to_string() } else { redact::url(u) }
     }
 
     fn show_header(&self, n: &str, v: &str) -> String {
-        if self.options.reveal {
-            v.to_string()
-        } else {
-            redact::header_value(n, v)
-        }
+        if self.options.reveal { v.to_string() } else { redact::header_value(n, v) }
     }
 
     fn show_json(&self, v: &Value) -> String {
-        let v = if self.options.reveal {
-            v.clone()
-        } else {
-            redact::json(v)
-        };
+        let v = if self.options.reveal { v.clone() } else { redact::json(v) };
         serde_json::to_string_pretty(&v).unwrap_or_default()
     }
 }
@@ -498,12 +409,7 @@ mod tests {
 
     #[test]
     fn html_instead_of_json_names_what_came() {
-        let e = resp(
-            "text/html; charset=utf-8",
-            "<html><body>login</body></html>",
-        )
-        .json_object()
-        .unwrap_err();
+        let e = resp("text/html; charset=utf-8", "<html><body>login</body></html>").json_object().unwrap_err();
         let msg = e.to_string();
         assert!(msg.contains("text/html"), "{msg}");
         assert!(msg.contains("<html>"), "{msg}");

@@ -27,12 +27,9 @@ impl SigningKey {
 
 /// Reads a PEM private key: PKCS#8 (RSA or EC P-256) or PKCS#1 RSA.
 fn load_key(path: &str) -> Result<SigningKey> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::io(format!("reading the private key {path}"), e))?;
-    let (label, der) = pem_block(&text)
-        .ok_or_else(|| Error::InvalidInput(format!("{path}: no PEM private key found")))?;
-    let bad =
-        |e: &dyn std::fmt::Display| Error::InvalidInput(format!("{path}: unusable {label}: {e}"));
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(format!("reading the private key {path}"), e))?;
+    let (label, der) = pem_block(&text).ok_or_else(|| Error::InvalidInput(format!("{path}: no PEM private key found")))?;
+    let bad = |e: &dyn std::fmt::Display| Error::InvalidInput(format!("{path}: unusable {label}: {e}"));
     match label.as_str() {
         "PRIVATE KEY" => {
             if let Ok(k) = RsaKeyPair::from_pkcs8(&der) {
@@ -43,9 +40,7 @@ fn load_key(path: &str) -> Result<SigningKey> {
                 .map(SigningKey::Ec)
                 .map_err(|_| bad(&"not an RSA or EC P-256 key"))
         }
-        "RSA PRIVATE KEY" => RsaKeyPair::from_der(&der)
-            .map(SigningKey::Rsa)
-            .map_err(|e| bad(&e)),
+        "RSA PRIVATE KEY" => RsaKeyPair::from_der(&der).map(SigningKey::Rsa).map_err(|e| bad(&e)),
         other => Err(Error::InvalidInput(format!(
             "{path}: {other} keys are not supported; convert with `openssl pkcs8 -topk8 -nocrypt`"
         ))),
@@ -59,10 +54,7 @@ fn pem_block(text: &str) -> Option<(String, Vec<u8>)> {
     let label = rest[..label_end].to_string();
     let body_start = label_end + 5;
     let end = rest.find(&format!("-----END {label}-----"))?;
-    let b64: String = rest[body_start..end]
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
+    let b64: String = rest[body_start..end].chars().filter(|c| !c.is_whitespace()).collect();
     STANDARD.decode(b64).ok().map(|der| (label, der))
 }
 
@@ -88,18 +80,11 @@ pub fn public_jwk(path: &str, kid: Option<&str>) -> Result<Value> {
 
 /// An RFC 7523 §2.2 client assertion: `iss` = `sub` = client id, `aud` = the issuer
 /// (what the MCP client-credentials extension recommends), short-lived, unique `jti`.
-pub fn client_assertion(
-    key_file: &str,
-    kid: Option<&str>,
-    client_id: &str,
-    audience: &str,
-    now: u64,
-) -> Result<String> {
+pub fn client_assertion(key_file: &str, kid: Option<&str>, client_id: &str, audience: &str, now: u64) -> Result<String> {
     let key = load_key(key_file)?;
     let rng = SystemRandom::new();
     let mut jti = [0u8; 16];
-    rng.fill(&mut jti)
-        .map_err(|_| Error::Internal("no system randomness".into()))?;
+    rng.fill(&mut jti).map_err(|_| Error::Internal("no system randomness".into()))?;
     let mut header = json!({"alg": key.alg(), "typ": "JWT"});
     if let Some(kid) = kid {
         header["kid"] = json!(kid);
@@ -108,21 +93,12 @@ pub fn client_assertion(
         "iss": client_id, "sub": client_id, "aud": audience,
         "iat": now, "exp": now + ASSERTION_LIFETIME, "jti": URL_SAFE_NO_PAD.encode(jti),
     });
-    let signing_input = format!(
-        "{}.{}",
-        URL_SAFE_NO_PAD.encode(header.to_string()),
-        URL_SAFE_NO_PAD.encode(claims.to_string())
-    );
+    let signing_input = format!("{}.{}", URL_SAFE_NO_PAD.encode(header.to_string()), URL_SAFE_NO_PAD.encode(claims.to_string()));
     let sig = match &key {
         SigningKey::Rsa(k) => {
             let mut sig = vec![0u8; k.public().modulus_len()];
-            k.sign(
-                &signature::RSA_PKCS1_SHA256,
-                &rng,
-                signing_input.as_bytes(),
-                &mut sig,
-            )
-            .map_err(|_| Error::Internal("RSA signing failed".into()))?;
+            k.sign(&signature::RSA_PKCS1_SHA256, &rng, signing_input.as_bytes(), &mut sig)
+                .map_err(|_| Error::Internal("RSA signing failed".into()))?;
             sig
         }
         SigningKey::Ec(k) => k
@@ -159,12 +135,8 @@ mod tests {
     // A throwaway EC P-256 PKCS#8 key generated with ring for this test only.
     fn ec_key_file() -> tempfile::NamedTempFile {
         let rng = SystemRandom::new();
-        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
-            .unwrap();
-        let pem = format!(
-            "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
-            STANDARD.encode(pkcs8.as_ref())
-        );
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
+        let pem = format!("-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n", STANDARD.encode(pkcs8.as_ref()));
         let f = tempfile::NamedTempFile::new().unwrap();
         std::fs::write(f.path(), pem).unwrap();
         f
@@ -197,14 +169,8 @@ mod tests {
     #[test]
     fn unsupported_keys_are_named() {
         let f = tempfile::NamedTempFile::new().unwrap();
-        std::fs::write(
-            f.path(),
-            "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n",
-        )
-        .unwrap();
-        let e = client_assertion(f.path().to_str().unwrap(), None, "c", "a", 0)
-            .err()
-            .unwrap();
+        std::fs::write(f.path(), "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n").unwrap();
+        let e = client_assertion(f.path().to_str().unwrap(), None, "c", "a", 0).err().unwrap();
         assert!(e.to_string().contains("openssl pkcs8"), "{e}");
     }
 
@@ -212,11 +178,7 @@ mod tests {
     fn opaque_tokens_are_not_jwts() {
         assert!(decode_unverified("opaque-token-value").is_none());
         assert!(decode_unverified("a.b.c").is_none());
-        let jwt = format!(
-            "{}.{}.sig",
-            URL_SAFE_NO_PAD.encode(r#"{"alg":"none"}"#),
-            URL_SAFE_NO_PAD.encode(r#"{"sub":"u"}"#)
-        );
+        let jwt = format!("{}.{}.sig", URL_SAFE_NO_PAD.encode(r#"{"alg":"none"}"#), URL_SAFE_NO_PAD.encode(r#"{"sub":"u"}"#));
         assert_eq!(decode_unverified(&jwt).unwrap().1["sub"], "u");
     }
 }

@@ -89,15 +89,11 @@ impl AuthorizationServerMetadata {
 
     /// MCP 2025-11-25+: S256 must be listed; absence means "refuse to proceed".
     pub fn supports_pkce_s256(&self) -> bool {
-        self.code_challenge_methods_supported
-            .as_ref()
-            .is_some_and(|m| m.iter().any(|x| x == "S256"))
+        self.code_challenge_methods_supported.as_ref().is_some_and(|m| m.iter().any(|x| x == "S256"))
     }
 
     pub fn supports_scope(&self, scope: &str) -> bool {
-        self.scopes_supported
-            .as_ref()
-            .is_some_and(|s| s.iter().any(|x| x == scope))
+        self.scopes_supported.as_ref().is_some_and(|s| s.iter().any(|x| x == scope))
     }
 
     pub fn supports_grant(&self, grant: &str) -> bool {
@@ -110,9 +106,7 @@ impl AuthorizationServerMetadata {
 
     /// RFC 8414 §2: when omitted, the default is `client_secret_basic`.
     pub fn auth_methods(&self) -> Vec<String> {
-        self.token_endpoint_auth_methods_supported
-            .clone()
-            .unwrap_or_else(|| vec!["client_secret_basic".into()])
+        self.token_endpoint_auth_methods_supported.clone().unwrap_or_else(|| vec!["client_secret_basic".into()])
     }
 }
 
@@ -136,8 +130,7 @@ mod tests {
     fn extension_numbers_survive_a_round_trip_exactly() {
         let src = r#"{"issuer":"https://as.example","x_vendor":[97464488574076944885726]}"#;
         let m: AuthorizationServerMetadata = serde_json::from_str(src).unwrap();
-        let again: AuthorizationServerMetadata =
-            serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();
+        let again: AuthorizationServerMetadata = serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();
         assert_eq!(again, m);
     }
 }

@@ -21,10 +21,7 @@ pub struct Pkce {
 impl std::fmt::Debug for Pkce {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The verifier is a secret until the code is spent.
-        f.debug_struct("Pkce")
-            .field("verifier", &crate::redact::REDACTED)
-            .field("challenge", &self.challenge)
-            .finish()
+        f.debug_struct("Pkce").field("verifier", &crate::redact::REDACTED).field("challenge", &self.challenge).finish()
     }
 }
 
@@ -35,19 +32,13 @@ impl Pkce {
 
     pub fn from_verifier(verifier: String) -> Pkce {
         let challenge = challenge_s256(&verifier);
-        Pkce {
-            verifier,
-            challenge,
-        }
+        Pkce { verifier, challenge }
     }
 }
 
 /// `BASE64URL-ENCODE(SHA256(ASCII(code_verifier)))` (RFC 7636 §4.2).
 pub fn challenge_s256(verifier: &str) -> String {
-    URL_SAFE_NO_PAD.encode(ring::digest::digest(
-        &ring::digest::SHA256,
-        verifier.as_bytes(),
-    ))
+    URL_SAFE_NO_PAD.encode(ring::digest::digest(&ring::digest::SHA256, verifier.as_bytes()))
 }
 
 /// `n` bytes from the system CSPRNG, base64url without padding: verifiers and `state`.
@@ -64,11 +55,7 @@ pub fn random_token(n: usize) -> Result<String> {
 pub fn constant_time_eq(a: &str, b: &str) -> bool {
     let ha = ring::digest::digest(&ring::digest::SHA256, a.as_bytes());
     let hb = ring::digest::digest(&ring::digest::SHA256, b.as_bytes());
-    ha.as_ref()
-        .iter()
-        .zip(hb.as_ref())
-        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-        == 0
+    ha.as_ref().iter().zip(hb.as_ref()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]
@@ -86,17 +73,10 @@ mod tests {
         let a = Pkce::generate().unwrap();
         let b = Pkce::generate().unwrap();
         assert_eq!(a.verifier.len(), 43);
-        assert!(
-            a.verifier
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        );
+        assert!(a.verifier.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
         assert_ne!(a.verifier, b.verifier);
         assert_eq!(a.challenge, challenge_s256(&a.verifier));
-        assert!(
-            !format!("{a:?}").contains(&a.verifier),
-            "Debug must not show the verifier"
-        );
+        assert!(!format!("{a:?}").contains(&a.verifier), "Debug must not show the verifier");
     }
 
     #[test]

@@ -24,13 +24,7 @@ const SECRET_FIELDS: &[&str] = &[
 ];
 
 /// Headers whose values are secrets.
-const SECRET_HEADERS: &[&str] = &[
-    "authorization",
-    "proxy-authorization",
-    "cookie",
-    "set-cookie",
-    "dpop",
-];
+const SECRET_HEADERS: &[&str] = &["authorization", "proxy-authorization", "cookie", "set-cookie", "dpop"];
 
 pub const REDACTED: &str = "[redacted]";
 
@@ -67,11 +61,7 @@ pub fn pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<(St
     pairs
         .into_iter()
         .map(|(k, v)| {
-            let v = if is_secret_field(k) {
-                marker(v)
-            } else {
-                v.to_string()
-            };
+            let v = if is_secret_field(k) { marker(v) } else { v.to_string() };
             (k.to_string(), v)
         })
         .collect()
@@ -83,12 +73,8 @@ pub fn url(u: &url::Url) -> String {
         return u.to_string();
     }
     let mut out = u.clone();
-    let redacted: Vec<(String, String)> = pairs(
-        u.query_pairs()
-            .collect::<Vec<_>>()
-            .iter()
-            .map(|(k, v)| (k.as_ref(), v.as_ref())),
-    );
+    let redacted: Vec<(String, String)> =
+        pairs(u.query_pairs().collect::<Vec<_>>().iter().map(|(k, v)| (k.as_ref(), v.as_ref())));
     out.query_pairs_mut().clear().extend_pairs(redacted);
     out.to_string()
 }
@@ -136,10 +122,7 @@ mod tests {
 
     #[test]
     fn keeps_the_auth_scheme() {
-        assert_eq!(
-            header_value("Authorization", "Bearer abcd"),
-            "Bearer [redacted 4 bytes]"
-        );
+        assert_eq!(header_value("Authorization", "Bearer abcd"), "Bearer [redacted 4 bytes]");
         assert_eq!(header_value("Content-Type", "text/html"), "text/html");
     }
 }

@@ -19,8 +19,7 @@ pub const CALLBACK_PATH: &str = "/callback";
 
 /// `http://127.0.0.1:PORT/callback`.
 pub fn loopback(port: u16) -> Url {
-    Url::parse(&format!("http://127.0.0.1:{port}{CALLBACK_PATH}"))
-        .expect("a loopback URL is always valid")
+    Url::parse(&format!("http://127.0.0.1:{port}{CALLBACK_PATH}")).expect("a loopback URL is always valid")
 }
 
 /// A port that is free right now (bind port 0, read it, release it). Another process may
@@ -28,10 +27,7 @@ pub fn loopback(port: u16) -> Url {
 pub fn free_port() -> Result<u16> {
     let l = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .map_err(|e| Error::io("binding a loopback port to find a free one", e))?;
-    let port = l
-        .local_addr()
-        .map_err(|e| Error::io("reading the bound loopback port", e))?
-        .port();
+    let port = l.local_addr().map_err(|e| Error::io("reading the bound loopback port", e))?.port();
     Ok(port)
 }
 
@@ -44,9 +40,7 @@ pub fn default_uri() -> Result<Url> {
 /// when neither was given (the caller then keeps a stored one or uses [`default_uri`]).
 pub fn from_flags(redirect_uri: Option<&str>, port: Option<u16>) -> Result<Option<Url>> {
     match (redirect_uri, port) {
-        (Some(_), Some(_)) => Err(Error::Usage(
-            "give --redirect-uri or --port, not both".into(),
-        )),
+        (Some(_), Some(_)) => Err(Error::Usage("give --redirect-uri or --port, not both".into())),
         (Some(s), None) => {
             let url = Url::parse(s.trim())
                 .map_err(|e| Error::Usage(format!("redirect URI {s:?} is not a URL: {e}")))?;
@@ -63,17 +57,13 @@ pub fn from_flags(redirect_uri: Option<&str>, port: Option<u16>) -> Result<Optio
 /// (RFC 6749 §3.1.2), and a loopback one needs a real port to listen on.
 pub fn validate(url: &Url) -> Result<()> {
     if url.fragment().is_some() {
-        return Err(Error::Usage(format!(
-            "redirect URI {url} has a fragment, which OAuth forbids (RFC 6749 §3.1.2)"
-        )));
+        return Err(Error::Usage(format!("redirect URI {url} has a fragment, which OAuth forbids (RFC 6749 §3.1.2)")));
     }
     match url.scheme() {
         "https" if url.host().is_some() => Ok(()),
         "http" if crate::url_policy::is_loopback(url) => {
             if url.port_or_known_default() == Some(0) {
-                return Err(Error::Usage(format!(
-                    "redirect URI {url} has port 0: name the port to listen on"
-                )));
+                return Err(Error::Usage(format!("redirect URI {url} has port 0: name the port to listen on")));
             }
             Ok(())
         }
@@ -108,11 +98,8 @@ impl Callback {
 /// moves to a free port with the same host and path, which RFC 8252 §7.3 obliges the
 /// server to accept. Otherwise the error says who probably holds the port and how out.
 pub fn bind_callback(redirect_uri: &str, source: ClientSource) -> Result<Callback> {
-    let uri = Url::parse(redirect_uri).map_err(|e| {
-        Error::InvalidInput(format!(
-            "registered redirect URI {redirect_uri:?} is not a URL: {e}"
-        ))
-    })?;
+    let uri = Url::parse(redirect_uri)
+        .map_err(|e| Error::InvalidInput(format!("registered redirect URI {redirect_uri:?} is not a URL: {e}")))?;
     if !is_loopback_http(&uri) {
         return Err(Error::Usage(format!(
             "redirect URI {uri} is not http:// on a loopback address, so no local listener can receive the callback; \
@@ -122,39 +109,24 @@ pub fn bind_callback(redirect_uri: &str, source: ClientSource) -> Result<Callbac
     let ip = bind_ip(&uri);
     let port = uri.port_or_known_default().unwrap_or(80);
     match TcpListener::bind(SocketAddr::new(ip, port)) {
-        Ok(listener) => Ok(Callback {
-            listener,
-            redirect_uri: uri,
-        }),
+        Ok(listener) => Ok(Callback { listener, redirect_uri: uri }),
         Err(e) if e.kind() == ErrorKind::AddrInUse && may_move(&uri, source) => {
             let listener = TcpListener::bind(SocketAddr::new(ip, 0))
                 .map_err(|e| Error::io(format!("binding a loopback port on {ip}"), e))?;
-            let actual = listener
-                .local_addr()
-                .map_err(|e| Error::io("reading the bound callback port", e))?
-                .port();
+            let actual = listener.local_addr().map_err(|e| Error::io("reading the bound callback port", e))?.port();
             let mut moved = uri.clone();
-            moved
-                .set_port(Some(actual))
-                .map_err(|_| Error::Internal(format!("cannot set a port on {uri}")))?;
-            Ok(Callback {
-                listener,
-                redirect_uri: moved,
-            })
+            moved.set_port(Some(actual)).map_err(|_| Error::Internal(format!("cannot set a port on {uri}")))?;
+            Ok(Callback { listener, redirect_uri: moved })
         }
         Err(e) if e.kind() == ErrorKind::AddrInUse => Err(busy_port_error(&uri, port, source)),
-        Err(e) => Err(Error::io(
-            format!("listening on {ip}:{port} for the redirect {uri}"),
-            e,
-        )),
+        Err(e) => Err(Error::io(format!("listening on {ip}:{port} for the redirect {uri}"), e)),
     }
 }
 
 /// Only an IP-literal loopback redirect we registered ourselves as `native` may move: a
 /// `localhost` redirect or someone else's registration is matched exactly by many servers.
 fn may_move(uri: &Url, source: ClientSource) -> bool {
-    source == ClientSource::Dynamic
-        && matches!(uri.host(), Some(Host::Ipv4(_)) | Some(Host::Ipv6(_)))
+    source == ClientSource::Dynamic && matches!(uri.host(), Some(Host::Ipv4(_)) | Some(Host::Ipv6(_)))
 }
 
 /// `localhost` is bound on 127.0.0.1: browsers try it, and a name lookup here could be
@@ -206,47 +178,14 @@ mod tests {
     #[test]
     fn flags_are_checked() {
         assert_eq!(from_flags(None, None).unwrap(), None);
-        assert_eq!(
-            from_flags(None, Some(8123)).unwrap().unwrap().as_str(),
-            "http://127.0.0.1:8123/callback"
-        );
-        let u = from_flags(Some("http://localhost:9000/oauth/cb"), None)
-            .unwrap()
-            .unwrap();
+        assert_eq!(from_flags(None, Some(8123)).unwrap().unwrap().as_str(), "http://127.0.0.1:8123/callback");
+        let u = from_flags(Some("http://localhost:9000/oauth/cb"), None).unwrap().unwrap();
         assert_eq!(u.path(), "/oauth/cb");
-        assert!(
-            from_flags(Some("https://app.example/cb"), None)
-                .unwrap()
-                .is_some()
-        );
-        assert_eq!(
-            from_flags(Some("http://example.com/cb"), None)
-                .unwrap_err()
-                .exit_code()
-                .code(),
-            5
-        );
-        assert_eq!(
-            from_flags(Some("http://127.0.0.1:1/cb#x"), None)
-                .unwrap_err()
-                .exit_code()
-                .code(),
-            2
-        );
-        assert_eq!(
-            from_flags(Some("http://127.0.0.1:0/cb"), None)
-                .unwrap_err()
-                .exit_code()
-                .code(),
-            2
-        );
-        assert_eq!(
-            from_flags(Some("nope"), None)
-                .unwrap_err()
-                .exit_code()
-                .code(),
-            2
-        );
+        assert!(from_flags(Some("https://app.example/cb"), None).unwrap().is_some());
+        assert_eq!(from_flags(Some("http://example.com/cb"), None).unwrap_err().exit_code().code(), 5);
+        assert_eq!(from_flags(Some("http://127.0.0.1:1/cb#x"), None).unwrap_err().exit_code().code(), 2);
+        assert_eq!(from_flags(Some("http://127.0.0.1:0/cb"), None).unwrap_err().exit_code().code(), 2);
+        assert_eq!(from_flags(Some("nope"), None).unwrap_err().exit_code().code(), 2);
         assert_eq!(from_flags(None, Some(0)).unwrap_err().exit_code().code(), 2);
         assert!(from_flags(Some("http://127.0.0.1:1/cb"), Some(2)).is_err());
     }
@@ -268,10 +207,7 @@ mod tests {
         let cb = bind_callback(&uri, ClientSource::Dynamic).unwrap();
         let actual = cb.listener.local_addr().unwrap().port();
         assert_ne!(actual, port);
-        assert_eq!(
-            cb.redirect_uri.as_str(),
-            format!("http://127.0.0.1:{actual}/my/path")
-        );
+        assert_eq!(cb.redirect_uri.as_str(), format!("http://127.0.0.1:{actual}/my/path"));
         assert!(cb.moved_from(&Url::parse(&uri).unwrap()));
     }
 
@@ -283,29 +219,18 @@ mod tests {
             let e = bind_callback(uri.as_str(), source).unwrap_err();
             let msg = e.to_string();
             assert_eq!(e.exit_code().code(), 2, "{msg}");
-            assert!(
-                msg.contains(&format!("port {port}")) && msg.contains("another mcp-authorize"),
-                "{msg}"
-            );
+            assert!(msg.contains(&format!("port {port}")) && msg.contains("another mcp-authorize"), "{msg}");
         }
-        let msg = bind_callback(uri.as_str(), ClientSource::MetadataDocument)
-            .unwrap_err()
-            .to_string();
+        let msg = bind_callback(uri.as_str(), ClientSource::MetadataDocument).unwrap_err().to_string();
         assert!(msg.contains("mcp-dcr --force --port "), "{msg}");
-        let msg = bind_callback(uri.as_str(), ClientSource::PreRegistered)
-            .unwrap_err()
-            .to_string();
+        let msg = bind_callback(uri.as_str(), ClientSource::PreRegistered).unwrap_err().to_string();
         assert!(msg.contains("--redirect-uri"), "{msg}");
     }
 
     #[test]
     fn a_localhost_redirect_does_not_move() {
         let (_held, port) = occupied();
-        let e = bind_callback(
-            &format!("http://localhost:{port}/callback"),
-            ClientSource::Dynamic,
-        )
-        .unwrap_err();
+        let e = bind_callback(&format!("http://localhost:{port}/callback"), ClientSource::Dynamic).unwrap_err();
         assert!(e.to_string().contains("in use"), "{e}");
     }
 

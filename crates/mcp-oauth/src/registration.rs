@@ -33,11 +33,7 @@ pub enum ApplicationType {
 impl ApplicationType {
     /// Loopback redirects are what native apps use (RFC 8252 §7.3); anything else is a web app.
     pub fn for_redirect(uri: &Url) -> Self {
-        if crate::redirect::is_loopback_http(uri) {
-            ApplicationType::Native
-        } else {
-            ApplicationType::Web
-        }
+        if crate::redirect::is_loopback_http(uri) { ApplicationType::Native } else { ApplicationType::Web }
     }
 }
 
@@ -60,12 +56,7 @@ pub struct RegistrationRequest {
 }
 
 impl RegistrationRequest {
-    pub fn new(
-        redirect_uri: &Url,
-        auth_method: AuthMethod,
-        client_name: &str,
-        scope: Option<String>,
-    ) -> Self {
+    pub fn new(redirect_uri: &Url, auth_method: AuthMethod, client_name: &str, scope: Option<String>) -> Self {
         RegistrationRequest {
             redirect_uris: vec![redirect_uri.to_string()],
             application_type: ApplicationType::for_redirect(redirect_uri),
@@ -89,17 +80,9 @@ pub struct RegistrationResponse {
     pub client_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "lenient_u64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "lenient_u64", skip_serializing_if = "Option::is_none")]
     pub client_id_issued_at: Option<u64>,
-    #[serde(
-        default,
-        deserialize_with = "lenient_u64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "lenient_u64", skip_serializing_if = "Option::is_none")]
     pub client_secret_expires_at: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registration_access_token: Option<String>,
@@ -119,9 +102,7 @@ pub struct RegistrationResponse {
 /// rather than failing a registration that otherwise worked.
 fn lenient_u64<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<u64>, D::Error> {
     Ok(match Option::<Value>::deserialize(d)? {
-        Some(Value::Number(n)) => n
-            .as_u64()
-            .or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64)),
+        Some(Value::Number(n)) => n.as_u64().or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64)),
         Some(Value::String(s)) => s.trim().parse().ok(),
         _ => None,
     })
@@ -157,11 +138,7 @@ pub struct Options {
 impl Options {
     /// The method asked for: `--auth-method`, or `private_key_jwt` implied by a key file.
     pub fn wanted_auth_method(&self) -> Option<AuthMethod> {
-        self.auth_method.or(self
-            .credentials
-            .private_key_file
-            .as_ref()
-            .map(|_| AuthMethod::PrivateKeyJwt))
+        self.auth_method.or(self.credentials.private_key_file.as_ref().map(|_| AuthMethod::PrivateKeyJwt))
     }
 }
 
@@ -210,22 +187,15 @@ pub enum Plan {
 /// Checks a Client ID Metadata Document URL: https with a path (the CIMD draft; the TS
 /// SDK's `isHttpsUrl` rule), no fragment.
 pub fn metadata_document_url(s: &str) -> Result<Url> {
-    let url = Url::parse(s.trim())
-        .map_err(|e| Error::Usage(format!("client metadata URL {s:?} is not a URL: {e}")))?;
+    let url = Url::parse(s.trim()).map_err(|e| Error::Usage(format!("client metadata URL {s:?} is not a URL: {e}")))?;
     if url.scheme() != "https" || url.host().is_none() {
-        return Err(Error::Usage(format!(
-            "client metadata URL {url} must be an https:// URL (it is the client_id)"
-        )));
+        return Err(Error::Usage(format!("client metadata URL {url} must be an https:// URL (it is the client_id)")));
     }
     if url.path() == "/" || url.path().is_empty() {
-        return Err(Error::Usage(format!(
-            "client metadata URL {url} must have a path, like https://app.example/client.json"
-        )));
+        return Err(Error::Usage(format!("client metadata URL {url} must have a path, like https://app.example/client.json")));
     }
     if url.fragment().is_some() {
-        return Err(Error::Usage(format!(
-            "client metadata URL {url} must not have a fragment"
-        )));
+        return Err(Error::Usage(format!("client metadata URL {url} must not have a fragment")));
     }
     Ok(url)
 }
@@ -237,22 +207,14 @@ pub fn metadata_document_url(s: &str) -> Result<Url> {
 pub fn fetch_metadata_document(http: &Http, url: &Url, wanted: Option<&Url>) -> Result<Url> {
     let resp = http.send(Request::get(url.clone()).header("Accept", "application/json"))?;
     if !resp.is_success() {
-        return Err(Error::protocol(
-            url.as_str(),
-            format!("client metadata document: HTTP {}", resp.status),
-        ));
+        return Err(Error::protocol(url.as_str(), format!("client metadata document: HTTP {}", resp.status)));
     }
     metadata_document_redirect(&resp.json_object()?, url, wanted)
 }
 
 /// The checks of [`fetch_metadata_document`] on the parsed document.
-pub fn metadata_document_redirect(
-    doc: &Map<String, Value>,
-    url: &Url,
-    wanted: Option<&Url>,
-) -> Result<Url> {
-    let bad =
-        |msg: String| Error::protocol(url.as_str(), format!("client metadata document: {msg}"));
+pub fn metadata_document_redirect(doc: &Map<String, Value>, url: &Url, wanted: Option<&Url>) -> Result<Url> {
+    let bad = |msg: String| Error::protocol(url.as_str(), format!("client metadata document: {msg}"));
     // The CIMD draft: client_id must equal the document's URL exactly.
     match doc.get("client_id").and_then(Value::as_str) {
         Some(id) if id == url.as_str() => {}
@@ -262,28 +224,17 @@ pub fn metadata_document_redirect(
     let listed: Vec<Url> = doc
         .get("redirect_uris")
         .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(Value::as_str)
-                .filter_map(|s| Url::parse(s).ok())
-                .collect()
-        })
+        .map(|a| a.iter().filter_map(Value::as_str).filter_map(|s| Url::parse(s).ok()).collect())
         .unwrap_or_default();
     if let Some(w) = wanted {
         return if listed.contains(w) {
             Ok(w.clone())
         } else {
             let shown: Vec<&str> = listed.iter().map(Url::as_str).collect();
-            Err(Error::Usage(format!(
-                "the client metadata document {url} does not list the redirect URI {w}; it lists {shown:?}"
-            )))
+            Err(Error::Usage(format!("the client metadata document {url} does not list the redirect URI {w}; it lists {shown:?}")))
         };
     }
-    let pick = listed
-        .iter()
-        .find(|u| crate::redirect::is_loopback_http(u))
-        .or(listed.first())
-        .cloned();
+    let pick = listed.iter().find(|u| crate::redirect::is_loopback_http(u)).or(listed.first()).cloned();
     let pick = pick.ok_or_else(|| bad("no redirect_uris".into()))?;
     crate::redirect::validate(&pick)?;
     Ok(pick)
@@ -291,11 +242,7 @@ pub fn metadata_document_redirect(
 
 /// The spec's priority: pre-registered, then a metadata document when the server supports
 /// them, then dynamic registration. `warnings` learns of a metadata URL we could not use.
-pub fn plan(
-    opts: &Options,
-    metadata: &AuthorizationServerMetadata,
-    warnings: &mut Vec<String>,
-) -> Result<Plan> {
+pub fn plan(opts: &Options, metadata: &AuthorizationServerMetadata, warnings: &mut Vec<String>) -> Result<Plan> {
     if let Some(id) = &opts.client_id {
         return Ok(Plan::PreRegistered(id.clone()));
     }
@@ -317,11 +264,7 @@ pub fn plan(
             Ok(Plan::Dynamic(url))
         }
         None => {
-            let cimd_hint = if cimd {
-                ", or --client-metadata-url URL (the server supports Client ID Metadata Documents)"
-            } else {
-                ""
-            };
+            let cimd_hint = if cimd { ", or --client-metadata-url URL (the server supports Client ID Metadata Documents)" } else { "" };
             Err(Error::Usage(format!(
                 "{} offers no dynamic client registration (no registration_endpoint) and no client was given: \
                  register one with the provider and pass --client-id ID, with --client-secret-file FILE, \
@@ -400,30 +343,20 @@ pub fn choose_auth_method(
 /// (a secret given with `none` is almost always a mistake worth hearing about).
 fn check_credentials(method: AuthMethod, creds: &Credentials) -> Result<()> {
     let missing = match method {
-        AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost
-            if creds.client_secret.is_none() =>
-        {
-            Some(
-                "a client secret (--client-secret-file, --client-secret-stdin or MCP_OAUTH_CLIENT_SECRET)",
-            )
+        AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost if creds.client_secret.is_none() => {
+            Some("a client secret (--client-secret-file, --client-secret-stdin or MCP_OAUTH_CLIENT_SECRET)")
         }
-        AuthMethod::PrivateKeyJwt if creds.private_key_file.is_none() => {
-            Some("a key file (--private-key-file)")
-        }
+        AuthMethod::PrivateKeyJwt if creds.private_key_file.is_none() => Some("a key file (--private-key-file)"),
         _ => None,
     };
     if let Some(what) = missing {
         return Err(Error::Usage(format!("--auth-method {method} needs {what}")));
     }
     if creds.client_secret.is_some() && !method.needs_secret() {
-        return Err(Error::Usage(format!(
-            "a client secret was given, but the client authenticates with {method}"
-        )));
+        return Err(Error::Usage(format!("a client secret was given, but the client authenticates with {method}")));
     }
     if creds.private_key_file.is_some() && method != AuthMethod::PrivateKeyJwt {
-        return Err(Error::Usage(format!(
-            "a private key was given, but the client authenticates with {method}"
-        )));
+        return Err(Error::Usage(format!("a private key was given, but the client authenticates with {method}")));
     }
     Ok(())
 }
@@ -432,10 +365,7 @@ fn check_credentials(method: AuthMethod, creds: &Credentials) -> Result<()> {
 /// client: nothing to keep secret on a user's machine). When the server lists its methods
 /// and `none` is not among them, ask for a secret instead; when it lists nothing, ask and
 /// let the server's answer decide (many omit the list yet register public clients).
-pub fn dynamic_auth_method(
-    requested: Option<AuthMethod>,
-    metadata: &AuthorizationServerMetadata,
-) -> Result<AuthMethod> {
+pub fn dynamic_auth_method(requested: Option<AuthMethod>, metadata: &AuthorizationServerMetadata) -> Result<AuthMethod> {
     let explicit = metadata.token_endpoint_auth_methods_supported.as_ref();
     let lists = |m: AuthMethod| explicit.is_none_or(|l| l.iter().any(|s| s == m.as_str()));
     match requested {
@@ -473,43 +403,24 @@ pub fn registration_scope(doc: &Document) -> Option<String> {
     for s in doc.scope.iter().flat_map(|c| c.scopes.iter()) {
         add(&mut scopes, s);
     }
-    let prm = doc
-        .discovery
-        .as_ref()
-        .and_then(|d| d.resource_metadata.as_ref());
-    for s in prm
-        .and_then(|m| m.scopes_supported.as_ref())
-        .into_iter()
-        .flatten()
-    {
+    let prm = doc.discovery.as_ref().and_then(|d| d.resource_metadata.as_ref());
+    for s in prm.and_then(|m| m.scopes_supported.as_ref()).into_iter().flatten() {
         add(&mut scopes, s);
     }
     if scopes.is_empty() {
         // Nothing chosen or advertised: omit `scope` and let the server apply its default.
         return None;
     }
-    if doc
-        .authorization_server
-        .as_ref()
-        .is_some_and(|a| a.metadata.supports_scope(OFFLINE_ACCESS))
-    {
+    if doc.authorization_server.as_ref().is_some_and(|a| a.metadata.supports_scope(OFFLINE_ACCESS)) {
         add(&mut scopes, OFFLINE_ACCESS);
     }
     Some(scopes.join(" "))
 }
 
 /// Why a stored client cannot be used for this run, or `None` when it can.
-pub fn unusable_reason(
-    stored: &ClientRecord,
-    issuer: &str,
-    opts: &Options,
-    now: u64,
-) -> Option<String> {
+pub fn unusable_reason(stored: &ClientRecord, issuer: &str, opts: &Options, now: u64) -> Option<String> {
     if stored.issuer != issuer {
-        return Some(format!(
-            "the stored client belongs to {}, not {issuer}",
-            stored.issuer
-        ));
+        return Some(format!("the stored client belongs to {}, not {issuer}", stored.issuer));
     }
     if opts.force {
         return Some("--force".into());
@@ -528,17 +439,12 @@ pub fn unusable_reason(
     if let Some(m) = opts.wanted_auth_method()
         && m != stored.auth_method
     {
-        return Some(format!(
-            "it authenticates with {}, not {m}",
-            stored.auth_method
-        ));
+        return Some(format!("it authenticates with {}, not {m}", stored.auth_method));
     }
     if let Some(url) = &opts.client_metadata_url
         && (stored.source != ClientSource::MetadataDocument || stored.client_id != url.as_str())
     {
-        return Some(format!(
-            "--client-metadata-url {url} asks for another client"
-        ));
+        return Some(format!("--client-metadata-url {url} asks for another client"));
     }
     None
 }
@@ -569,32 +475,23 @@ pub fn validate_response(
     };
     let secret = resp.client_secret.filter(|s| !s.is_empty());
     if method.needs_secret() && secret.is_none() {
-        return Err(bad(format!(
-            "token_endpoint_auth_method is {method} but no client_secret was issued"
-        )));
+        return Err(bad(format!("token_endpoint_auth_method is {method} but no client_secret was issued")));
     }
     if method == AuthMethod::PrivateKeyJwt && private_key_file.is_none() {
-        return Err(bad(
-            "the server assigned private_key_jwt, but no key was registered (--private-key-file)"
-                .into(),
-        ));
+        return Err(bad("the server assigned private_key_jwt, but no key was registered (--private-key-file)".into()));
     }
     if let Some(t) = resp.client_secret_expires_at
         && secret.is_some()
         && t != 0
         && t <= now
     {
-        return Err(bad(format!(
-            "the issued client secret expired already (client_secret_expires_at {t})"
-        )));
+        return Err(bad(format!("the issued client secret expired already (client_secret_expires_at {t})")));
     }
     let redirect = req.redirect_uris.first().cloned();
     if let (Some(ours), Some(theirs)) = (&redirect, &resp.redirect_uris)
         && !theirs.contains(ours)
     {
-        return Err(bad(format!(
-            "the server registered the redirect URIs {theirs:?} instead of {ours}"
-        )));
+        return Err(bad(format!("the server registered the redirect URIs {theirs:?} instead of {ours}")));
     }
     // RFC 7592 management needs both halves; the URI receives a bearer credential, so it
     // gets the same https-or-loopback rule as every other endpoint.
@@ -616,16 +513,8 @@ pub fn validate_response(
         auth_method: method,
         source: ClientSource::Dynamic,
         redirect_uri: redirect,
-        private_key_file: if method == AuthMethod::PrivateKeyJwt {
-            private_key_file.map(String::from)
-        } else {
-            None
-        },
-        key_id: if method == AuthMethod::PrivateKeyJwt {
-            key_id.map(String::from)
-        } else {
-            None
-        },
+        private_key_file: if method == AuthMethod::PrivateKeyJwt { private_key_file.map(String::from) } else { None },
+        key_id: if method == AuthMethod::PrivateKeyJwt { key_id.map(String::from) } else { None },
         registration_access_token,
         registration_client_uri,
         created_at: now,
@@ -635,40 +524,21 @@ pub fn validate_response(
 /// RFC 7591 §3: POSTs the metadata and returns the parsed answer (200 and 201 both
 /// occur). A refusal becomes [`Error::OAuth`] with the server's `error` and
 /// `error_description` (e.g. `invalid_redirect_uri`).
-pub fn register(
-    http: &Http,
-    endpoint: &Url,
-    req: &RegistrationRequest,
-) -> Result<RegistrationResponse> {
-    let body = serde_json::to_value(req)
-        .map_err(|e| Error::Internal(format!("encoding the registration: {e}")))?;
-    let resp =
-        http.send(Request::post_json(endpoint.clone(), body).header("Accept", "application/json"))?;
+pub fn register(http: &Http, endpoint: &Url, req: &RegistrationRequest) -> Result<RegistrationResponse> {
+    let body = serde_json::to_value(req).map_err(|e| Error::Internal(format!("encoding the registration: {e}")))?;
+    let resp = http.send(Request::post_json(endpoint.clone(), body).header("Accept", "application/json"))?;
     let map = resp.oauth_json("client registration")?;
     if !matches!(resp.status, 200 | 201) {
-        return Err(Error::protocol(
-            endpoint.as_str(),
-            format!("client registration: unexpected HTTP {}", resp.status),
-        ));
+        return Err(Error::protocol(endpoint.as_str(), format!("client registration: unexpected HTTP {}", resp.status)));
     }
-    serde_json::from_value(Value::Object(map)).map_err(|e| {
-        Error::protocol(
-            endpoint.as_str(),
-            format!("registration response is malformed: {e}"),
-        )
-    })
+    serde_json::from_value(Value::Object(map))
+        .map_err(|e| Error::protocol(endpoint.as_str(), format!("registration response is malformed: {e}")))
 }
 
 /// The client for `doc`'s authorization server: the stored one when still good, else one
 /// made by [`plan`]; stored before returning. The whole load-check-register-save runs
 /// under the key's lock, so two concurrent runs register once.
-pub fn obtain(
-    http: &Http,
-    store: &Store,
-    doc: &Document,
-    profile: Option<&str>,
-    opts: &Options,
-) -> Result<Outcome> {
+pub fn obtain(http: &Http, store: &Store, doc: &Document, profile: Option<&str>, opts: &Options) -> Result<Outcome> {
     let asv = doc.require_authorization_server()?;
     let issuer = asv.issuer.as_str();
     let key = keys::client(issuer, profile);
@@ -683,28 +553,17 @@ pub fn obtain(
         && let Some(s) = &stored
     {
         match unusable_reason(s, issuer, opts, now) {
-            None => {
-                return Ok(Outcome {
-                    record: s.clone(),
-                    key,
-                    action: Action::Reused,
-                    warnings,
-                });
-            }
+            None => return Ok(Outcome { record: s.clone(), key, action: Action::Reused, warnings }),
             // --force is the user's own wish; every other reason is news to them.
             Some(_) if opts.force => {}
-            Some(reason) => warnings.push(format!(
-                "not reusing the stored client {}: {reason}",
-                s.client_id
-            )),
+            Some(reason) => warnings.push(format!("not reusing the stored client {}: {reason}", s.client_id)),
         }
     }
 
     let plan = plan(opts, &asv.metadata, &mut warnings)?;
     let (record, action) = match plan {
         Plan::PreRegistered(client_id) => {
-            let auth_method =
-                choose_auth_method(opts.auth_method, &opts.credentials, &asv.metadata)?;
+            let auth_method = choose_auth_method(opts.auth_method, &opts.credentials, &asv.metadata)?;
             // Keep the redirect of the same client stored before: it is what the provider knows.
             let kept = stored
                 .as_ref()
@@ -715,15 +574,7 @@ pub fn obtain(
                 (None, Some(k)) => k,
                 (None, None) => crate::redirect::default_uri()?,
             };
-            let record = configured(
-                issuer,
-                client_id,
-                auth_method,
-                ClientSource::PreRegistered,
-                &redirect,
-                opts,
-                now,
-            );
+            let record = configured(issuer, client_id, auth_method, ClientSource::PreRegistered, &redirect, opts, now);
             (record, Action::Configured)
         }
         Plan::MetadataDocument(url) => {
@@ -733,15 +584,7 @@ pub fn obtain(
                 None => AuthMethod::None,
             };
             check_credentials(method, &opts.credentials)?;
-            let record = configured(
-                issuer,
-                url.to_string(),
-                method,
-                ClientSource::MetadataDocument,
-                &redirect,
-                opts,
-                now,
-            );
+            let record = configured(issuer, url.to_string(), method, ClientSource::MetadataDocument, &redirect, opts, now);
             (record, Action::Configured)
         }
         Plan::Dynamic(endpoint) => {
@@ -750,44 +593,28 @@ pub fn obtain(
             let has_key = opts.credentials.private_key_file.is_some();
             if (method == AuthMethod::PrivateKeyJwt) != has_key {
                 return Err(Error::Usage(if has_key {
-                    format!(
-                        "a private key was given, but the client is to authenticate with {method}"
-                    )
+                    format!("a private key was given, but the client is to authenticate with {method}")
                 } else {
                     "--auth-method private_key_jwt needs --private-key-file".into()
                 }));
             }
             // Reuse the old port unless asked otherwise: a stable redirect survives servers
             // that match exactly, and a stale one is handled by redirect::bind_callback.
-            let redirect = match (
-                &opts.redirect_uri,
-                stored.as_ref().filter(|s| s.issuer == issuer),
-            ) {
+            let redirect = match (&opts.redirect_uri, stored.as_ref().filter(|s| s.issuer == issuer)) {
                 (Some(u), _) => u.clone(),
-                (None, Some(s)) if s.source == ClientSource::Dynamic => {
-                    match s.redirect_uri.as_deref().map(Url::parse) {
-                        Some(Ok(u)) => u,
-                        _ => crate::redirect::default_uri()?,
-                    }
-                }
+                (None, Some(s)) if s.source == ClientSource::Dynamic => match s.redirect_uri.as_deref().map(Url::parse) {
+                    Some(Ok(u)) => u,
+                    _ => crate::redirect::default_uri()?,
+                },
                 _ => crate::redirect::default_uri()?,
             };
-            let mut req = RegistrationRequest::new(
-                &redirect,
-                method,
-                &opts.client_name,
-                registration_scope(doc),
-            );
+            let mut req = RegistrationRequest::new(&redirect, method, &opts.client_name, registration_scope(doc));
             // Registered grants bound what the client may do later: ask for the device grant
             // where the server offers it, so `mcp-authorize --device` works with this client.
             if asv.metadata.supports_grant(crate::token::DEVICE_CODE_GRANT) {
                 req.grant_types.push(crate::token::DEVICE_CODE_GRANT.into());
             }
-            let key_file = opts
-                .credentials
-                .private_key_file
-                .as_deref()
-                .filter(|_| method == AuthMethod::PrivateKeyJwt);
+            let key_file = opts.credentials.private_key_file.as_deref().filter(|_| method == AuthMethod::PrivateKeyJwt);
             if let Some(path) = key_file {
                 let jwk = crate::jwt::public_jwk(path, opts.credentials.key_id.as_deref())?;
                 req.jwks = Some(serde_json::json!({ "keys": [jwk] }));
@@ -809,22 +636,12 @@ pub fn obtain(
     store.save(&key, &record)?;
     // The replaced registration would linger at the server forever; delete it when we
     // can (RFC 7592), after the new one is safe, and never fail the run over it.
-    if let Some(old) = stored
-        .as_ref()
-        .filter(|s| s.issuer == issuer && s.client_id != record.client_id)
+    if let Some(old) = stored.as_ref().filter(|s| s.issuer == issuer && s.client_id != record.client_id)
         && let Err(e) = crate::revocation::delete_registration(http, old)
     {
-        warnings.push(format!(
-            "could not delete the replaced registration {} at the server: {e}",
-            old.client_id
-        ));
+        warnings.push(format!("could not delete the replaced registration {} at the server: {e}", old.client_id));
     }
-    Ok(Outcome {
-        record,
-        key,
-        action,
-        warnings,
-    })
+    Ok(Outcome { record, key, action, warnings })
 }
 
 /// The record of a client the user named (pre-registered or metadata document): its
@@ -841,11 +658,7 @@ fn configured(
     ClientRecord {
         issuer: issuer.to_string(),
         client_id,
-        client_secret: opts
-            .credentials
-            .client_secret
-            .clone()
-            .filter(|_| auth_method.needs_secret()),
+        client_secret: opts.credentials.client_secret.clone().filter(|_| auth_method.needs_secret()),
         client_secret_expires_at: None,
         auth_method,
         source,
@@ -866,20 +679,14 @@ pub fn client_info(record: &ClientRecord, store_key: &str, reveal: bool) -> Clie
         source: record.source,
         redirect_uri: record.redirect_uri.clone(),
         store_key: store_key.to_string(),
-        client_secret: if reveal {
-            record.client_secret.clone()
-        } else {
-            None
-        },
+        client_secret: if reveal { record.client_secret.clone() } else { None },
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::document::{
-        AuthorizationServer, Discovery, DiscoverySource, ScopeChoice, ScopeSource,
-    };
+    use crate::document::{AuthorizationServer, Discovery, DiscoverySource, ScopeChoice, ScopeSource};
     use crate::metadata::ResourceMetadata;
     use serde_json::json;
 
@@ -887,100 +694,51 @@ mod tests {
 
     fn metadata(methods: Option<&[&str]>) -> AuthorizationServerMetadata {
         let mut m = AuthorizationServerMetadata::from_endpoints(ISSUER.into());
-        m.token_endpoint_auth_methods_supported =
-            methods.map(|l| l.iter().map(|s| s.to_string()).collect());
+        m.token_endpoint_auth_methods_supported = methods.map(|l| l.iter().map(|s| s.to_string()).collect());
         m
     }
 
     fn secret() -> Credentials {
-        Credentials {
-            client_secret: Some("s3cret".into()),
-            ..Credentials::default()
-        }
+        Credentials { client_secret: Some("s3cret".into()), ..Credentials::default() }
     }
 
     fn key() -> Credentials {
-        Credentials {
-            private_key_file: Some("/k.pem".into()),
-            ..Credentials::default()
-        }
+        Credentials { private_key_file: Some("/k.pem".into()), ..Credentials::default() }
     }
 
     #[test]
     fn secrets_prefer_basic_then_post() {
         let all = metadata(Some(&["none", "client_secret_post", "client_secret_basic"]));
-        assert_eq!(
-            choose_auth_method(None, &secret(), &all).unwrap(),
-            AuthMethod::ClientSecretBasic
-        );
+        assert_eq!(choose_auth_method(None, &secret(), &all).unwrap(), AuthMethod::ClientSecretBasic);
         let post = metadata(Some(&["none", "client_secret_post"]));
-        assert_eq!(
-            choose_auth_method(None, &secret(), &post).unwrap(),
-            AuthMethod::ClientSecretPost
-        );
+        assert_eq!(choose_auth_method(None, &secret(), &post).unwrap(), AuthMethod::ClientSecretPost);
         // RFC 8414: no list means client_secret_basic only.
-        assert_eq!(
-            choose_auth_method(None, &secret(), &metadata(None)).unwrap(),
-            AuthMethod::ClientSecretBasic
-        );
-        let e = choose_auth_method(
-            None,
-            &secret(),
-            &metadata(Some(&["none", "private_key_jwt"])),
-        )
-        .unwrap_err();
-        assert!(
-            e.to_string().contains("it lists none, private_key_jwt"),
-            "{e}"
-        );
+        assert_eq!(choose_auth_method(None, &secret(), &metadata(None)).unwrap(), AuthMethod::ClientSecretBasic);
+        let e = choose_auth_method(None, &secret(), &metadata(Some(&["none", "private_key_jwt"]))).unwrap_err();
+        assert!(e.to_string().contains("it lists none, private_key_jwt"), "{e}");
     }
 
     #[test]
     fn a_method_the_server_does_not_list_is_refused_naming_the_list() {
-        let e = choose_auth_method(
-            Some(AuthMethod::ClientSecretPost),
-            &secret(),
-            &metadata(None),
-        )
-        .unwrap_err();
+        let e = choose_auth_method(Some(AuthMethod::ClientSecretPost), &secret(), &metadata(None)).unwrap_err();
         assert_eq!(e.exit_code().code(), 2);
         assert!(e.to_string().contains("does not accept client_secret_post at its token endpoint; it lists client_secret_basic"), "{e}");
         let e = choose_auth_method(None, &Credentials::default(), &metadata(None)).unwrap_err();
-        assert!(
-            e.to_string().contains("does not accept public clients")
-                && e.to_string().contains("--client-secret-file"),
-            "{e}"
-        );
+        assert!(e.to_string().contains("does not accept public clients") && e.to_string().contains("--client-secret-file"), "{e}");
     }
 
     #[test]
     fn keys_mean_private_key_jwt_and_nothing_means_public() {
         let m = metadata(Some(&["none", "client_secret_basic", "private_key_jwt"]));
-        assert_eq!(
-            choose_auth_method(None, &key(), &m).unwrap(),
-            AuthMethod::PrivateKeyJwt
-        );
-        assert_eq!(
-            choose_auth_method(None, &Credentials::default(), &m).unwrap(),
-            AuthMethod::None
-        );
+        assert_eq!(choose_auth_method(None, &key(), &m).unwrap(), AuthMethod::PrivateKeyJwt);
+        assert_eq!(choose_auth_method(None, &Credentials::default(), &m).unwrap(), AuthMethod::None);
         assert!(choose_auth_method(None, &key(), &metadata(Some(&["none"]))).is_err());
     }
 
     #[test]
     fn credentials_must_fit_the_method() {
-        let m = metadata(Some(&[
-            "none",
-            "client_secret_basic",
-            "client_secret_post",
-            "private_key_jwt",
-        ]));
-        let e = choose_auth_method(
-            Some(AuthMethod::ClientSecretBasic),
-            &Credentials::default(),
-            &m,
-        )
-        .unwrap_err();
+        let m = metadata(Some(&["none", "client_secret_basic", "client_secret_post", "private_key_jwt"]));
+        let e = choose_auth_method(Some(AuthMethod::ClientSecretBasic), &Credentials::default(), &m).unwrap_err();
         assert!(e.to_string().contains("needs a client secret"), "{e}");
         let e = choose_auth_method(Some(AuthMethod::PrivateKeyJwt), &secret(), &m).unwrap_err();
         assert!(e.to_string().contains("--private-key-file"), "{e}");
@@ -990,30 +748,14 @@ mod tests {
 
     #[test]
     fn dynamic_registration_asks_for_a_public_client_by_default() {
+        assert_eq!(dynamic_auth_method(None, &metadata(None)).unwrap(), AuthMethod::None);
+        assert_eq!(dynamic_auth_method(None, &metadata(Some(&["none", "client_secret_basic"]))).unwrap(), AuthMethod::None);
         assert_eq!(
-            dynamic_auth_method(None, &metadata(None)).unwrap(),
-            AuthMethod::None
-        );
-        assert_eq!(
-            dynamic_auth_method(None, &metadata(Some(&["none", "client_secret_basic"]))).unwrap(),
-            AuthMethod::None
-        );
-        assert_eq!(
-            dynamic_auth_method(
-                None,
-                &metadata(Some(&["client_secret_post", "client_secret_basic"]))
-            )
-            .unwrap(),
+            dynamic_auth_method(None, &metadata(Some(&["client_secret_post", "client_secret_basic"]))).unwrap(),
             AuthMethod::ClientSecretBasic
         );
         assert!(dynamic_auth_method(None, &metadata(Some(&["private_key_jwt"]))).is_err());
-        assert!(
-            dynamic_auth_method(
-                Some(AuthMethod::ClientSecretPost),
-                &metadata(Some(&["none"]))
-            )
-            .is_err()
-        );
+        assert!(dynamic_auth_method(Some(AuthMethod::ClientSecretPost), &metadata(Some(&["none"]))).is_err());
         assert_eq!(
             dynamic_auth_method(Some(AuthMethod::ClientSecretPost), &metadata(None)).unwrap(),
             AuthMethod::ClientSecretPost
@@ -1023,12 +765,7 @@ mod tests {
     #[test]
     fn the_registration_body_has_what_the_spec_requires() {
         let redirect = Url::parse("http://127.0.0.1:4711/callback").unwrap();
-        let req = RegistrationRequest::new(
-            &redirect,
-            AuthMethod::None,
-            "my tool",
-            Some("mcp:read".into()),
-        );
+        let req = RegistrationRequest::new(&redirect, AuthMethod::None, "my tool", Some("mcp:read".into()));
         let body = serde_json::to_value(&req).unwrap();
         assert_eq!(
             body,
@@ -1042,28 +779,17 @@ mod tests {
                 "scope": "mcp:read",
             })
         );
-        let web = RegistrationRequest::new(
-            &Url::parse("https://app.example/cb").unwrap(),
-            AuthMethod::None,
-            "x",
-            None,
-        );
+        let web = RegistrationRequest::new(&Url::parse("https://app.example/cb").unwrap(), AuthMethod::None, "x", None);
         let body = serde_json::to_value(&web).unwrap();
         assert_eq!(body["application_type"], "web");
-        assert!(
-            body.get("scope").is_none(),
-            "no scope means the member is omitted"
-        );
+        assert!(body.get("scope").is_none(), "no scope means the member is omitted");
     }
 
     fn doc(choice: &[&str], prm: Option<&[&str]>, as_scopes: Option<&[&str]>) -> Document {
         let url = Url::parse("https://mcp.example/mcp").unwrap();
         let mut d = Document::new(&url, url.to_string(), None);
         let strings = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        d.scope = Some(ScopeChoice {
-            scopes: strings(choice),
-            source: ScopeSource::Challenge,
-        });
+        d.scope = Some(ScopeChoice { scopes: strings(choice), source: ScopeSource::Challenge });
         d.discovery = Some(Discovery {
             source: DiscoverySource::ResourceMetadata,
             probe_status: Some(401),
@@ -1093,15 +819,8 @@ mod tests {
 
     #[test]
     fn registered_scope_covers_the_choice_step_up_and_offline_access() {
-        let d = doc(
-            &["mcp:read"],
-            Some(&["mcp:read", "mcp:write"]),
-            Some(&["openid", "offline_access", "mcp:read"]),
-        );
-        assert_eq!(
-            registration_scope(&d).as_deref(),
-            Some("mcp:read mcp:write offline_access")
-        );
+        let d = doc(&["mcp:read"], Some(&["mcp:read", "mcp:write"]), Some(&["openid", "offline_access", "mcp:read"]));
+        assert_eq!(registration_scope(&d).as_deref(), Some("mcp:read mcp:write offline_access"));
         let d = doc(&["files"], None, None);
         assert_eq!(registration_scope(&d).as_deref(), Some("files"));
         // Nothing chosen and nothing advertised: omit, even if the AS knows offline_access.
@@ -1133,71 +852,30 @@ mod tests {
         assert_eq!(unusable_reason(&record(), ISSUER, &opts, now), None);
 
         // Bound to its issuer, compared exactly (SEP-2352): a trailing slash is another issuer.
-        assert!(
-            unusable_reason(&record(), "https://as.example/", &opts, now)
-                .unwrap()
-                .contains("belongs to")
-        );
+        assert!(unusable_reason(&record(), "https://as.example/", &opts, now).unwrap().contains("belongs to"));
 
-        let force = Options {
-            force: true,
-            ..Options::default()
-        };
-        assert_eq!(
-            unusable_reason(&record(), ISSUER, &force, now).as_deref(),
-            Some("--force")
-        );
+        let force = Options { force: true, ..Options::default() };
+        assert_eq!(unusable_reason(&record(), ISSUER, &force, now).as_deref(), Some("--force"));
 
         let mut expired = record();
         expired.client_secret_expires_at = Some(now - 1);
-        assert!(
-            unusable_reason(&expired, ISSUER, &opts, now)
-                .unwrap()
-                .contains("expired")
-        );
+        assert!(unusable_reason(&expired, ISSUER, &opts, now).unwrap().contains("expired"));
         expired.client_secret_expires_at = Some(0);
-        assert_eq!(
-            unusable_reason(&expired, ISSUER, &opts, now),
-            None,
-            "0 means never"
-        );
+        assert_eq!(unusable_reason(&expired, ISSUER, &opts, now), None, "0 means never");
         expired.client_secret_expires_at = Some(now + 10);
-        assert!(
-            unusable_reason(&expired, ISSUER, &opts, now).is_some(),
-            "about to expire counts as expired"
-        );
+        assert!(unusable_reason(&expired, ISSUER, &opts, now).is_some(), "about to expire counts as expired");
 
         // mcp-remote PR #292: another redirect means another registration.
-        let same = Options {
-            redirect_uri: Some(Url::parse("http://127.0.0.1:4711/callback").unwrap()),
-            ..Options::default()
-        };
+        let same = Options { redirect_uri: Some(Url::parse("http://127.0.0.1:4711/callback").unwrap()), ..Options::default() };
         assert_eq!(unusable_reason(&record(), ISSUER, &same, now), None);
-        let other = Options {
-            redirect_uri: Some(Url::parse("http://127.0.0.1:5000/callback").unwrap()),
-            ..Options::default()
-        };
-        assert!(
-            unusable_reason(&record(), ISSUER, &other, now)
-                .unwrap()
-                .contains("redirect URI")
-        );
+        let other = Options { redirect_uri: Some(Url::parse("http://127.0.0.1:5000/callback").unwrap()), ..Options::default() };
+        assert!(unusable_reason(&record(), ISSUER, &other, now).unwrap().contains("redirect URI"));
 
-        let method = Options {
-            auth_method: Some(AuthMethod::ClientSecretBasic),
-            ..Options::default()
-        };
+        let method = Options { auth_method: Some(AuthMethod::ClientSecretBasic), ..Options::default() };
         assert!(unusable_reason(&record(), ISSUER, &method, now).is_some());
         // A key file alone asks for private_key_jwt.
-        let keyed = Options {
-            credentials: key(),
-            ..Options::default()
-        };
-        assert!(
-            unusable_reason(&record(), ISSUER, &keyed, now)
-                .unwrap()
-                .contains("private_key_jwt")
-        );
+        let keyed = Options { credentials: key(), ..Options::default() };
+        assert!(unusable_reason(&record(), ISSUER, &keyed, now).unwrap().contains("private_key_jwt"));
     }
 
     fn response(v: Value) -> RegistrationResponse {
@@ -1205,24 +883,11 @@ mod tests {
     }
 
     fn request(method: AuthMethod) -> RegistrationRequest {
-        RegistrationRequest::new(
-            &Url::parse("http://127.0.0.1:4711/callback").unwrap(),
-            method,
-            "t",
-            None,
-        )
+        RegistrationRequest::new(&Url::parse("http://127.0.0.1:4711/callback").unwrap(), method, "t", None)
     }
 
     fn validate(v: Value, method: AuthMethod) -> Result<ClientRecord> {
-        validate_response(
-            response(v),
-            &request(method),
-            ISSUER,
-            None,
-            None,
-            "https://as.example/reg",
-            1000,
-        )
+        validate_response(response(v), &request(method), ISSUER, None, None, "https://as.example/reg", 1000)
     }
 
     #[test]
@@ -1238,26 +903,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(r.client_id, "c1");
-        assert_eq!(
-            r.auth_method,
-            AuthMethod::ClientSecretBasic,
-            "the server's answer decides"
-        );
+        assert_eq!(r.auth_method, AuthMethod::ClientSecretBasic, "the server's answer decides");
         assert_eq!(r.client_secret.as_deref(), Some("s"));
         assert_eq!(r.client_secret_expires_at, Some(5000));
         assert_eq!(r.registration_access_token.as_deref(), Some("rat"));
-        assert_eq!(
-            r.registration_client_uri.as_deref(),
-            Some("https://as.example/reg/c1")
-        );
-        assert_eq!(
-            r.redirect_uri.as_deref(),
-            Some("http://127.0.0.1:4711/callback")
-        );
-        assert_eq!(
-            (r.issuer.as_str(), r.source, r.created_at),
-            (ISSUER, ClientSource::Dynamic, 1000)
-        );
+        assert_eq!(r.registration_client_uri.as_deref(), Some("https://as.example/reg/c1"));
+        assert_eq!(r.redirect_uri.as_deref(), Some("http://127.0.0.1:4711/callback"));
+        assert_eq!((r.issuer.as_str(), r.source, r.created_at), (ISSUER, ClientSource::Dynamic, 1000));
     }
 
     #[test]
@@ -1265,27 +917,12 @@ mod tests {
         let cases = [
             (json!({}), "no client_id"),
             (json!({"client_id": ""}), "no client_id"),
-            (
-                json!({"client_id": "c", "token_endpoint_auth_method": "client_secret_post"}),
-                "no client_secret",
-            ),
-            (
-                json!({"client_id": "c", "token_endpoint_auth_method": "tls_client_auth"}),
-                "does not implement",
-            ),
-            (
-                json!({"client_id": "c", "token_endpoint_auth_method": "private_key_jwt"}),
-                "no key",
-            ),
-            (
-                json!({"client_id": "c", "client_secret": "s", "client_secret_expires_at": 999,
-                    "token_endpoint_auth_method": "client_secret_basic"}),
-                "expired already",
-            ),
-            (
-                json!({"client_id": "c", "redirect_uris": ["http://127.0.0.1:1/other"]}),
-                "instead of",
-            ),
+            (json!({"client_id": "c", "token_endpoint_auth_method": "client_secret_post"}), "no client_secret"),
+            (json!({"client_id": "c", "token_endpoint_auth_method": "tls_client_auth"}), "does not implement"),
+            (json!({"client_id": "c", "token_endpoint_auth_method": "private_key_jwt"}), "no key"),
+            (json!({"client_id": "c", "client_secret": "s", "client_secret_expires_at": 999,
+                    "token_endpoint_auth_method": "client_secret_basic"}), "expired already"),
+            (json!({"client_id": "c", "redirect_uris": ["http://127.0.0.1:1/other"]}), "instead of"),
         ];
         for (v, needle) in cases {
             let e = validate(v.clone(), AuthMethod::None).unwrap_err();
@@ -1319,56 +956,26 @@ mod tests {
         let cimd = metadata_document_url("https://app.example/client.json").unwrap();
         let mut w = Vec::new();
 
-        let opts = Options {
-            client_id: Some("pre".into()),
-            client_metadata_url: Some(cimd.clone()),
-            ..Options::default()
-        };
-        assert_eq!(
-            plan(&opts, &m, &mut w).unwrap(),
-            Plan::PreRegistered("pre".into())
-        );
-        let opts = Options {
-            client_metadata_url: Some(cimd.clone()),
-            ..Options::default()
-        };
-        assert_eq!(
-            plan(&opts, &m, &mut w).unwrap(),
-            Plan::MetadataDocument(cimd.clone())
-        );
-        assert_eq!(
-            plan(&Options::default(), &m, &mut w).unwrap(),
-            Plan::Dynamic(Url::parse("https://as.example/reg").unwrap())
-        );
+        let opts = Options { client_id: Some("pre".into()), client_metadata_url: Some(cimd.clone()), ..Options::default() };
+        assert_eq!(plan(&opts, &m, &mut w).unwrap(), Plan::PreRegistered("pre".into()));
+        let opts = Options { client_metadata_url: Some(cimd.clone()), ..Options::default() };
+        assert_eq!(plan(&opts, &m, &mut w).unwrap(), Plan::MetadataDocument(cimd.clone()));
+        assert_eq!(plan(&Options::default(), &m, &mut w).unwrap(), Plan::Dynamic(Url::parse("https://as.example/reg").unwrap()));
         assert!(w.is_empty());
 
         m.client_id_metadata_document_supported = None;
         assert!(matches!(plan(&opts, &m, &mut w).unwrap(), Plan::Dynamic(_)));
-        assert!(
-            w[0].contains("client_id_metadata_document_supported"),
-            "{w:?}"
-        );
+        assert!(w[0].contains("client_id_metadata_document_supported"), "{w:?}");
 
         m.registration_endpoint = None;
         let e = plan(&Options::default(), &m, &mut w).unwrap_err();
         assert_eq!(e.exit_code().code(), 2);
-        for flag in [
-            "--client-id",
-            "--client-secret-file",
-            "--client-secret-stdin",
-            "MCP_OAUTH_CLIENT_SECRET",
-        ] {
+        for flag in ["--client-id", "--client-secret-file", "--client-secret-stdin", "MCP_OAUTH_CLIENT_SECRET"] {
             assert!(e.to_string().contains(flag), "{flag}: {e}");
         }
 
         m.registration_endpoint = Some("http://as.example/reg".into());
-        assert_eq!(
-            plan(&Options::default(), &m, &mut w)
-                .unwrap_err()
-                .exit_code()
-                .code(),
-            5
-        );
+        assert_eq!(plan(&Options::default(), &m, &mut w).unwrap_err().exit_code().code(), 5);
     }
 
     #[test]
@@ -1381,53 +988,24 @@ mod tests {
             "redirect_uris": ["https://app.example/cb", "http://127.0.0.1:7777/callback"],
         }));
         let r = metadata_document_redirect(&good, &url, None).unwrap();
-        assert_eq!(
-            r.as_str(),
-            "http://127.0.0.1:7777/callback",
-            "a loopback one first"
-        );
+        assert_eq!(r.as_str(), "http://127.0.0.1:7777/callback", "a loopback one first");
         let wanted = Url::parse("https://app.example/cb").unwrap();
-        assert_eq!(
-            metadata_document_redirect(&good, &url, Some(&wanted)).unwrap(),
-            wanted
-        );
+        assert_eq!(metadata_document_redirect(&good, &url, Some(&wanted)).unwrap(), wanted);
         let unlisted = Url::parse("http://127.0.0.1:1/callback").unwrap();
         let e = metadata_document_redirect(&good, &url, Some(&unlisted)).unwrap_err();
         assert!(e.to_string().contains("does not list"), "{e}");
 
-        let other = doc(
-            json!({"client_id": "https://evil.example/c.json", "redirect_uris": ["http://127.0.0.1:1/cb"]}),
-        );
-        assert!(
-            metadata_document_redirect(&other, &url, None)
-                .unwrap_err()
-                .to_string()
-                .contains("not its own URL")
-        );
+        let other = doc(json!({"client_id": "https://evil.example/c.json", "redirect_uris": ["http://127.0.0.1:1/cb"]}));
+        assert!(metadata_document_redirect(&other, &url, None).unwrap_err().to_string().contains("not its own URL"));
         let none = doc(json!({"client_id": "https://app.example/client.json"}));
-        assert!(
-            metadata_document_redirect(&none, &url, None)
-                .unwrap_err()
-                .to_string()
-                .contains("no redirect_uris")
-        );
+        assert!(metadata_document_redirect(&none, &url, None).unwrap_err().to_string().contains("no redirect_uris"));
     }
 
     #[test]
     fn metadata_document_urls_are_https_with_a_path() {
         assert!(metadata_document_url("https://app.example/client.json").is_ok());
-        for bad in [
-            "http://app.example/client.json",
-            "https://app.example",
-            "https://app.example/",
-            "nope",
-            "https://a.example/c#f",
-        ] {
-            assert_eq!(
-                metadata_document_url(bad).unwrap_err().exit_code().code(),
-                2,
-                "{bad}"
-            );
+        for bad in ["http://app.example/client.json", "https://app.example", "https://app.example/", "nope", "https://a.example/c#f"] {
+            assert_eq!(metadata_document_url(bad).unwrap_err().exit_code().code(), 2, "{bad}");
         }
     }
 
@@ -1438,13 +1016,6 @@ mod tests {
         assert_eq!(client_info(&r, "k", false).client_secret, None);
         let shown = client_info(&r, "k", true);
         assert_eq!(shown.client_secret.as_deref(), Some("s"));
-        assert_eq!(
-            (
-                shown.client_id.as_str(),
-                shown.store_key.as_str(),
-                shown.source
-            ),
-            ("abc", "k", ClientSource::Dynamic)
-        );
+        assert_eq!((shown.client_id.as_str(), shown.store_key.as_str(), shown.source), ("abc", "k", ClientSource::Dynamic));
     }
 }

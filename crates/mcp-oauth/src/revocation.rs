@@ -23,38 +23,24 @@ impl Hint {
 /// Revokes one token. RFC 7009 §2.2: 200 means revoked *or already invalid*, which is
 /// what makes a second `mcp-revoke` succeed. Plain `http` is allowed on loopback, unlike
 /// the `oauth2` crate's https-only check, so local servers can be tested.
-pub fn revoke(
-    http: &Http,
-    endpoint: &str,
-    issuer: &str,
-    client: &ClientRecord,
-    token: &str,
-    hint: Hint,
-) -> Result<()> {
+pub fn revoke(http: &Http, endpoint: &str, issuer: &str, client: &ClientRecord, token: &str, hint: Hint) -> Result<()> {
     let url = crate::url_policy::parse("revocation endpoint", endpoint)?;
     crate::url_policy::require_secure("revocation endpoint", &url)?;
-    let form = vec![
-        ("token".to_string(), token.to_string()),
-        ("token_type_hint".to_string(), hint.as_str().to_string()),
-    ];
+    let form = vec![("token".to_string(), token.to_string()), ("token_type_hint".to_string(), hint.as_str().to_string())];
     let req = crate::client_auth::apply(Request::post_form(url, form), client, issuer)?;
     let resp = http.send(req)?;
     // A 200 has an empty body, so only a failure goes through the shared error reading.
     if resp.is_success() {
         return Ok(());
     }
-    resp.oauth_json(&format!("revoking the {}", hint.as_str()))
-        .map(|_| ())
+    resp.oauth_json(&format!("revoking the {}", hint.as_str())).map(|_| ())
 }
 
 /// RFC 7592 §2.3: deletes the registration at the server, with the registration access
 /// token. 204 is success; 401/403/404 mean the registration is already gone or no longer
 /// ours to delete, which for a user cleaning up is the same outcome.
 pub fn delete_registration(http: &Http, client: &ClientRecord) -> Result<bool> {
-    let (Some(uri), Some(rat)) = (
-        &client.registration_client_uri,
-        &client.registration_access_token,
-    ) else {
+    let (Some(uri), Some(rat)) = (&client.registration_client_uri, &client.registration_access_token) else {
         return Ok(false);
     };
     let url = crate::url_policy::parse("registration client URI", uri)?;
@@ -62,9 +48,6 @@ pub fn delete_registration(http: &Http, client: &ClientRecord) -> Result<bool> {
     let resp = http.send(Request::delete(url).header("Authorization", format!("Bearer {rat}")))?;
     match resp.status {
         200..=299 | 401 | 403 | 404 => Ok(true),
-        s => Err(Error::protocol(
-            resp.url.as_str(),
-            format!("deleting the client registration: HTTP {s}"),
-        )),
+        s => Err(Error::protocol(resp.url.as_str(), format!("deleting the client registration: HTTP {s}"))),
     }
 }

@@ -8,10 +8,7 @@ use crate::www_authenticate::Challenge;
 /// Splits a space-separated `scope` value (RFC 6749 §3.3), dropping repeats, keeping order.
 pub fn split(scope: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for s in scope
-        .split([' ', '\t', '\n', '\r'])
-        .filter(|s| !s.is_empty())
-    {
+    for s in scope.split([' ', '\t', '\n', '\r']).filter(|s| !s.is_empty()) {
         if !out.iter().any(|x| x == s) {
             out.push(s.to_string());
         }
@@ -25,40 +22,20 @@ pub fn split(scope: &str) -> Vec<String> {
 ///
 /// The challenge and `scopes_supported` are never mixed: the spec forbids assuming any
 /// subset relation between them.
-pub fn initial(
-    challenge: Option<&Challenge>,
-    prm: Option<&ResourceMetadata>,
-    user_scope: Option<&str>,
-) -> ScopeChoice {
+pub fn initial(challenge: Option<&Challenge>, prm: Option<&ResourceMetadata>, user_scope: Option<&str>) -> ScopeChoice {
     if let Some(user) = user_scope {
-        return ScopeChoice {
-            scopes: split(user),
-            source: ScopeSource::User,
-        };
+        return ScopeChoice { scopes: split(user), source: ScopeSource::User };
     }
-    if let Some(scopes) = challenge
-        .and_then(Challenge::scope)
-        .map(split)
-        .filter(|s| !s.is_empty())
-    {
-        return ScopeChoice {
-            scopes,
-            source: ScopeSource::Challenge,
-        };
+    if let Some(scopes) = challenge.and_then(Challenge::scope).map(split).filter(|s| !s.is_empty()) {
+        return ScopeChoice { scopes, source: ScopeSource::Challenge };
     }
     if let Some(supported) = prm.and_then(|p| p.scopes_supported.as_ref()) {
         let scopes = split(&supported.join(" "));
         if !scopes.is_empty() {
-            return ScopeChoice {
-                scopes,
-                source: ScopeSource::ResourceMetadata,
-            };
+            return ScopeChoice { scopes, source: ScopeSource::ResourceMetadata };
         }
     }
-    ScopeChoice {
-        scopes: Vec::new(),
-        source: ScopeSource::None,
-    }
+    ScopeChoice { scopes: Vec::new(), source: ScopeSource::None }
 }
 
 /// The scope for re-authorizing after a 403 `insufficient_scope`: what was requested before
@@ -71,10 +48,7 @@ pub fn step_up(previous: &[String], challenge_scope: &str) -> ScopeChoice {
             scopes.push(s);
         }
     }
-    ScopeChoice {
-        scopes,
-        source: ScopeSource::StepUp,
-    }
+    ScopeChoice { scopes, source: ScopeSource::StepUp }
 }
 
 #[cfg(test)]
@@ -95,18 +69,8 @@ mod tests {
     #[test]
     fn challenge_wins_over_resource_metadata() {
         let c = &parse(r#"Bearer scope="files:read""#)[0];
-        let choice = initial(
-            Some(c),
-            Some(&prm(Some(&["files:read", "files:write"]))),
-            None,
-        );
-        assert_eq!(
-            choice,
-            ScopeChoice {
-                scopes: vec!["files:read".into()],
-                source: ScopeSource::Challenge
-            }
-        );
+        let choice = initial(Some(c), Some(&prm(Some(&["files:read", "files:write"]))), None);
+        assert_eq!(choice, ScopeChoice { scopes: vec!["files:read".into()], source: ScopeSource::Challenge });
     }
 
     #[test]
@@ -127,27 +91,14 @@ mod tests {
         let choice = initial(None, Some(&prm(None)), None);
         assert_eq!(choice.source, ScopeSource::None);
         assert_eq!(choice.joined(), None);
-        assert_eq!(
-            initial(None, Some(&prm(Some(&[]))), None).source,
-            ScopeSource::None
-        );
+        assert_eq!(initial(None, Some(&prm(Some(&[]))), None).source, ScopeSource::None);
     }
 
     #[test]
     fn the_user_overrides_everything() {
         let c = &parse(r#"Bearer scope="x""#)[0];
-        let choice = initial(
-            Some(c),
-            Some(&prm(Some(&["y"]))),
-            Some("  mine  other mine"),
-        );
-        assert_eq!(
-            choice,
-            ScopeChoice {
-                scopes: vec!["mine".into(), "other".into()],
-                source: ScopeSource::User
-            }
-        );
+        let choice = initial(Some(c), Some(&prm(Some(&["y"]))), Some("  mine  other mine"));
+        assert_eq!(choice, ScopeChoice { scopes: vec!["mine".into(), "other".into()], source: ScopeSource::User });
     }
 
     #[test]

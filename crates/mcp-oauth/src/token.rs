@@ -16,19 +16,11 @@ use serde_json::{Map, Value};
 /// One token-endpoint grant.
 #[derive(Debug, Clone)]
 pub enum Grant {
-    AuthorizationCode {
-        code: String,
-        code_verifier: String,
-        redirect_uri: String,
-    },
-    RefreshToken {
-        refresh_token: String,
-    },
+    AuthorizationCode { code: String, code_verifier: String, redirect_uri: String },
+    RefreshToken { refresh_token: String },
     ClientCredentials,
     /// RFC 8628 §3.4.
-    DeviceCode {
-        device_code: String,
-    },
+    DeviceCode { device_code: String },
 }
 
 impl Grant {
@@ -97,17 +89,11 @@ pub struct TokenSet {
 /// `get` and no network. Every tool that stores or reads tokens goes through this.
 pub fn store_key(server_url: &str, profile: Option<&str>) -> Result<crate::store::Key> {
     let url = crate::url_policy::parse("MCP server URL", server_url)?;
-    Ok(crate::store::keys::token(
-        &crate::url_policy::canonical_resource(&url),
-        profile,
-    ))
+    Ok(crate::store::keys::token(&crate::url_policy::canonical_resource(&url), profile))
 }
 
 pub fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
 /// RFC 8628 §3.4 grant type (also what a client registers to be allowed to use it).
@@ -128,11 +114,7 @@ pub fn request(
     let mut form: Vec<(String, String)> = Vec::new();
     let mut put = |k: &str, v: &str| form.push((k.to_string(), v.to_string()));
     match grant {
-        Grant::AuthorizationCode {
-            code,
-            code_verifier,
-            redirect_uri,
-        } => {
+        Grant::AuthorizationCode { code, code_verifier, redirect_uri } => {
             put("grant_type", "authorization_code");
             put("code", code);
             put("code_verifier", code_verifier);
@@ -163,19 +145,12 @@ pub fn request(
 /// RFC 6749 §5.1, leniently: servers in the field send `expires_in` as a string (Azure
 /// AD), omit `token_type`, or send `scope` as an array. None of that should stop a user.
 pub fn parse_response(body: &Map<String, Value>, url: &str) -> Result<TokenResponse> {
-    let text = |k: &str| {
-        body.get(k)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .map(String::from)
-    };
+    let text = |k: &str| body.get(k).and_then(Value::as_str).filter(|s| !s.is_empty()).map(String::from);
     let access_token = text("access_token")
         .ok_or_else(|| Error::protocol(url, "token response has no access_token"))?;
     let expires_in = match body.get("expires_in") {
         None | Some(Value::Null) => None,
-        Some(Value::Number(n)) => n
-            .as_u64()
-            .or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64)),
+        Some(Value::Number(n)) => n.as_u64().or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64)),
         Some(Value::String(s)) => s.trim().parse::<u64>().ok(),
         Some(_) => None,
     };
@@ -187,14 +162,7 @@ pub fn parse_response(body: &Map<String, Value>, url: &str) -> Result<TokenRespo
         }
         _ => None,
     };
-    const KNOWN: [&str; 6] = [
-        "access_token",
-        "token_type",
-        "expires_in",
-        "refresh_token",
-        "scope",
-        "id_token",
-    ];
+    const KNOWN: [&str; 6] = ["access_token", "token_type", "expires_in", "refresh_token", "scope", "id_token"];
     Ok(TokenResponse {
         access_token,
         token_type: text("token_type").unwrap_or_else(|| "Bearer".into()),
@@ -202,11 +170,7 @@ pub fn parse_response(body: &Map<String, Value>, url: &str) -> Result<TokenRespo
         refresh_token: text("refresh_token"),
         scope,
         id_token: text("id_token"),
-        extra: body
-            .iter()
-            .filter(|(k, _)| !KNOWN.contains(&k.as_str()))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect(),
+        extra: body.iter().filter(|(k, _)| !KNOWN.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect(),
     })
 }
 
@@ -225,12 +189,7 @@ pub struct Origin<'a> {
 impl TokenSet {
     /// `previous_refresh` is kept when the server did not rotate (RFC 6749 §6: the
     /// client keeps using the old one); losing it would force a new login.
-    pub fn new(
-        resp: TokenResponse,
-        origin: &Origin<'_>,
-        previous_refresh: Option<&str>,
-        now: u64,
-    ) -> Self {
+    pub fn new(resp: TokenResponse, origin: &Origin<'_>, previous_refresh: Option<&str>, now: u64) -> Self {
         TokenSet {
             issuer: origin.issuer.to_string(),
             client_id: origin.client_id.to_string(),
@@ -239,13 +198,9 @@ impl TokenSet {
             revocation_endpoint: origin.revocation_endpoint.map(String::from),
             access_token: resp.access_token,
             token_type: resp.token_type,
-            refresh_token: resp
-                .refresh_token
-                .or_else(|| previous_refresh.map(String::from)),
+            refresh_token: resp.refresh_token.or_else(|| previous_refresh.map(String::from)),
             expires_at: resp.expires_in.map(|s| now.saturating_add(s)),
-            scope: resp
-                .scope
-                .or_else(|| origin.requested_scope.map(String::from)),
+            scope: resp.scope.or_else(|| origin.requested_scope.map(String::from)),
             requested_scope: origin.requested_scope.map(String::from),
             id_token: resp.id_token,
             grant: origin.grant.to_string(),
@@ -256,17 +211,11 @@ impl TokenSet {
     /// Valid for at least `min_valid` more seconds. A token without an expiry is taken
     /// as valid: the server gave no lifetime, and only a 401 can tell otherwise.
     pub fn valid_for(&self, min_valid: u64, now: u64) -> bool {
-        self.expires_at
-            .is_none_or(|t| t > now.saturating_add(min_valid))
+        self.expires_at.is_none_or(|t| t > now.saturating_add(min_valid))
     }
 
     pub fn scopes(&self) -> Vec<String> {
-        self.scope
-            .as_deref()
-            .unwrap_or("")
-            .split_whitespace()
-            .map(String::from)
-            .collect()
+        self.scope.as_deref().unwrap_or("").split_whitespace().map(String::from).collect()
     }
 
     /// The document's view: no secrets unless revealed.
@@ -279,11 +228,7 @@ impl TokenSet {
             has_refresh_token: self.refresh_token.is_some(),
             grant: self.grant.clone(),
             access_token: reveal.then(|| self.access_token.clone()),
-            refresh_token: if reveal {
-                self.refresh_token.clone()
-            } else {
-                None
-            },
+            refresh_token: if reveal { self.refresh_token.clone() } else { None },
         }
     }
 }
@@ -320,12 +265,8 @@ pub fn fresh(
     min_valid: u64,
 ) -> Result<(TokenSet, Freshness)> {
     let key = store_key(server_url, profile)?;
-    let missing = || {
-        Error::LoginRequired(format!(
-            "no token stored for {server_url}; {}",
-            login_hint(server_url, profile)
-        ))
-    };
+    let missing =
+        || Error::LoginRequired(format!("no token stored for {server_url}; {}", login_hint(server_url, profile)));
     let set: TokenSet = store.load(&key)?.ok_or_else(missing)?;
     if set.valid_for(min_valid, now()) {
         return Ok((set, Freshness::Cached));
@@ -341,12 +282,7 @@ pub fn fresh(
 }
 
 /// One refresh of a stored set (RFC 6749 §6, with `resource`). The caller holds the lock.
-pub fn refresh(
-    http: &Http,
-    store: &crate::store::Store,
-    set: &TokenSet,
-    profile: Option<&str>,
-) -> Result<TokenSet> {
+pub fn refresh(http: &Http, store: &crate::store::Store, set: &TokenSet, profile: Option<&str>) -> Result<TokenSet> {
     let expired = || {
         Error::LoginRequired(format!(
             "the token for {} has expired and there is no refresh token; {}",
@@ -355,15 +291,13 @@ pub fn refresh(
         ))
     };
     let refresh_token = set.refresh_token.as_deref().ok_or_else(expired)?;
-    let client: ClientRecord = store
-        .load(&crate::store::keys::client(&set.issuer, profile))?
-        .ok_or_else(|| {
-            Error::LoginRequired(format!(
-                "the client registration for {} is gone, so the token cannot be refreshed; {}",
-                set.issuer,
-                login_hint(&set.resource, profile)
-            ))
-        })?;
+    let client: ClientRecord = store.load(&crate::store::keys::client(&set.issuer, profile))?.ok_or_else(|| {
+        Error::LoginRequired(format!(
+            "the client registration for {} is gone, so the token cannot be refreshed; {}",
+            set.issuer,
+            login_hint(&set.resource, profile)
+        ))
+    })?;
     if client.client_id != set.client_id || client.issuer != set.issuer {
         return Err(Error::LoginRequired(format!(
             "the stored token was issued to client {} but the client for {} is now {}; {}",
@@ -373,14 +307,8 @@ pub fn refresh(
             login_hint(&set.resource, profile)
         )));
     }
-    let endpoint = Endpoint {
-        token_endpoint: &set.token_endpoint,
-        issuer: &set.issuer,
-        client: &client,
-    };
-    let grant = Grant::RefreshToken {
-        refresh_token: refresh_token.to_string(),
-    };
+    let endpoint = Endpoint { token_endpoint: &set.token_endpoint, issuer: &set.issuer, client: &client };
+    let grant = Grant::RefreshToken { refresh_token: refresh_token.to_string() };
     let resp = match request(http, endpoint, &grant, &set.resource, None) {
         Ok(r) => r,
         Err(e) if matches!(e.oauth_error(), Some("invalid_grant")) => {
@@ -421,13 +349,9 @@ mod tests {
     fn lenient_where_servers_are_sloppy() {
         let r = parse(json!({"access_token":"at","expires_in":"3600","scope":["a","b"]})).unwrap();
         assert_eq!(r.expires_in, Some(3600));
-        assert_eq!(
-            r.token_type, "Bearer",
-            "missing token_type defaults to Bearer"
-        );
+        assert_eq!(r.token_type, "Bearer", "missing token_type defaults to Bearer");
         assert_eq!(r.scope.as_deref(), Some("a b"));
-        let r = parse(json!({"access_token":"at","token_type":"DPoP","expires_in":59.9,"x":1}))
-            .unwrap();
+        let r = parse(json!({"access_token":"at","token_type":"DPoP","expires_in":59.9,"x":1})).unwrap();
         assert_eq!(r.token_type, "DPoP", "case and value kept as sent");
         assert_eq!(r.expires_in, Some(59));
         assert_eq!(r.extra["x"], 1);

@@ -5,15 +5,10 @@ use url::{Host, Url};
 
 /// Parses a URL given on the command line or in a document, with a usage error that names it.
 pub fn parse(what: &str, s: &str) -> Result<Url> {
-    let url = Url::parse(s.trim())
-        .map_err(|e| Error::Usage(format!("{what} {s:?} is not a URL: {e}")))?;
+    let url = Url::parse(s.trim()).map_err(|e| Error::Usage(format!("{what} {s:?} is not a URL: {e}")))?;
     match url.scheme() {
         "http" | "https" => {}
-        other => {
-            return Err(Error::Usage(format!(
-                "{what} {s:?}: unsupported scheme {other:?}, need https"
-            )));
-        }
+        other => return Err(Error::Usage(format!("{what} {s:?}: unsupported scheme {other:?}, need https"))),
     }
     if url.host().is_none() {
         return Err(Error::Usage(format!("{what} {s:?} has no host")));
@@ -26,9 +21,7 @@ pub fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(Host::Ipv4(ip)) => ip.is_loopback(),
         Some(Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(Host::Domain(d)) => {
-            d.eq_ignore_ascii_case("localhost") || d.to_ascii_lowercase().ends_with(".localhost")
-        }
+        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost") || d.to_ascii_lowercase().ends_with(".localhost"),
         None => false,
     }
 }
@@ -84,29 +77,14 @@ mod tests {
     fn canonical_forms() {
         let c = |s: &str| canonical_resource(&Url::parse(s).unwrap());
         assert_eq!(c("HTTPS://MCP.Example.com/"), "https://mcp.example.com");
-        assert_eq!(
-            c("https://mcp.example.com/mcp#frag"),
-            "https://mcp.example.com/mcp"
-        );
-        assert_eq!(
-            c("https://mcp.example.com:8443"),
-            "https://mcp.example.com:8443"
-        );
-        assert_eq!(
-            c("https://mcp.example.com/mcp/"),
-            "https://mcp.example.com/mcp/"
-        );
+        assert_eq!(c("https://mcp.example.com/mcp#frag"), "https://mcp.example.com/mcp");
+        assert_eq!(c("https://mcp.example.com:8443"), "https://mcp.example.com:8443");
+        assert_eq!(c("https://mcp.example.com/mcp/"), "https://mcp.example.com/mcp/");
     }
 
     #[test]
     fn rejects_non_urls() {
-        assert!(matches!(
-            parse("server URL", "not a url"),
-            Err(Error::Usage(_))
-        ));
-        assert!(matches!(
-            parse("server URL", "ftp://x/y"),
-            Err(Error::Usage(_))
-        ));
+        assert!(matches!(parse("server URL", "not a url"), Err(Error::Usage(_))));
+        assert!(matches!(parse("server URL", "ftp://x/y"), Err(Error::Usage(_))));
     }
 }

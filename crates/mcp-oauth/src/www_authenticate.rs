@@ -53,11 +53,7 @@ impl Challenge {
 
 /// Parses one `WWW-Authenticate` field value into its challenges, in order.
 pub fn parse(header: &str) -> Vec<Challenge> {
-    Parser {
-        s: header.as_bytes(),
-        pos: 0,
-    }
-    .challenges()
+    Parser { s: header.as_bytes(), pos: 0 }.challenges()
 }
 
 /// Parses every `WWW-Authenticate` field of a response (a server may send several; RFC 7230
@@ -148,9 +144,7 @@ impl Parser<'_> {
         if i == self.pos {
             return false;
         }
-        let Some(mut j) = self.equals_after(i) else {
-            return false;
-        };
+        let Some(mut j) = self.equals_after(i) else { return false };
         // `abc==` or `abc=` at the end of an element is token68 padding, not a parameter.
         while matches!(self.at(j), Some(b' ' | b'\t')) {
             j += 1;
@@ -170,11 +164,7 @@ impl Parser<'_> {
                 self.skip_to_comma();
                 continue;
             };
-            let mut challenge = Challenge {
-                scheme,
-                params: BTreeMap::new(),
-                token68: None,
-            };
+            let mut challenge = Challenge { scheme, params: BTreeMap::new(), token68: None };
             if matches!(self.peek(), Some(b' ' | b'\t')) {
                 self.skip_ws();
                 if self.param_ahead() {
@@ -223,21 +213,14 @@ impl Parser<'_> {
             self.skip_ws();
             self.pos += 1; // the `=` that param_ahead saw
             self.skip_ws();
-            let value = if self.peek() == Some(b'"') {
-                self.quoted_string()
-            } else {
-                self.token()
-            };
+            let value = if self.peek() == Some(b'"') { self.quoted_string() } else { self.token() };
             let Some(value) = value else {
                 self.skip_to_comma();
                 return;
             };
             // RFC 7235 §2.1: a name occurs once per challenge; the first one counts, so a
             // repeat cannot override a value that was already acted on elsewhere.
-            challenge
-                .params
-                .entry(name.to_ascii_lowercase())
-                .or_insert(value);
+            challenge.params.entry(name.to_ascii_lowercase()).or_insert(value);
             self.skip_ws();
             if !matches!(self.peek(), None | Some(b',')) {
                 self.skip_to_comma();
@@ -292,10 +275,7 @@ mod tests {
             r#"Bearer resource_metadata="https://mcp.example.com/.well-known/oauth-protected-resource", scope="files:read""#,
         );
         assert!(c.is_scheme("bearer"));
-        assert_eq!(
-            c.resource_metadata(),
-            Some("https://mcp.example.com/.well-known/oauth-protected-resource")
-        );
+        assert_eq!(c.resource_metadata(), Some("https://mcp.example.com/.well-known/oauth-protected-resource"));
         assert_eq!(c.scope(), Some("files:read"));
         assert_eq!(c.token68, None);
     }
@@ -378,10 +358,7 @@ mod tests {
         let all = parse(r#""oops" x, Bearer scope="ok", =, Basic realm="r" trailing junk"#);
         let b = bearer(&all).unwrap();
         assert_eq!(b.scope(), Some("ok"));
-        assert!(
-            all.iter()
-                .any(|c| c.is_scheme("Basic") && c.param("realm") == Some("r"))
-        );
+        assert!(all.iter().any(|c| c.is_scheme("Basic") && c.param("realm") == Some("r")));
     }
 
     #[test]
@@ -414,20 +391,15 @@ mod tests {
         assert_eq!(one(&long_quote).scope().map(str::len), Some(70_000));
         let commas = ",".repeat(70_000);
         assert!(parse(&commas).is_empty());
-        assert!(
-            t.elapsed() < std::time::Duration::from_secs(2),
-            "{:?}",
-            t.elapsed()
-        );
+        assert!(t.elapsed() < std::time::Duration::from_secs(2), "{:?}", t.elapsed());
     }
 
     /// A small fuzzer: random headers over the characters that matter to the grammar must
     /// never panic, and a well-formed Bearer challenge appended after a comma is always found.
     #[test]
     fn random_input_never_panics() {
-        const ALPHABET: &[&str] = &[
-            "Bearer", " ", ",", "=", "\"", "\\", "a", "scope", "\t", "/", "+", "\u{e9}", "\0", ";",
-        ];
+        const ALPHABET: &[&str] =
+            &["Bearer", " ", ",", "=", "\"", "\\", "a", "scope", "\t", "/", "+", "\u{e9}", "\0", ";"];
         let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
         let mut next = move || {
             seed ^= seed << 13;
@@ -437,19 +409,13 @@ mod tests {
         };
         for _ in 0..20_000 {
             let len = (next() % 24) as usize;
-            let junk: String = (0..len)
-                .map(|_| ALPHABET[(next() % ALPHABET.len() as u64) as usize])
-                .collect();
+            let junk: String = (0..len).map(|_| ALPHABET[(next() % ALPHABET.len() as u64) as usize]).collect();
             let _ = parse(&junk);
             // Unbalanced quotes swallow the rest of the header by design; otherwise the
             // challenge after the comma must survive the junk before it.
             if junk.matches('"').count().is_multiple_of(2) && !junk.contains('\\') {
                 let all = parse(&format!("{junk}, Bearer scope=\"found\""));
-                assert!(
-                    all.iter()
-                        .any(|c| c.is_scheme("Bearer") && c.scope() == Some("found")),
-                    "{junk:?} -> {all:?}"
-                );
+                assert!(all.iter().any(|c| c.is_scheme("Bearer") && c.scope() == Some("found")), "{junk:?} -> {all:?}");
             }
         }
     }

@@ -1,24 +1,18 @@
 //! The store against a real docker-credential-pass (Debian's 0.6.4 on the test machines)
 //! with a throwaway gpg key, reached through Docker's config.json like a user would.
 
-use crate::store_support::{Env, awkward_record, increment};
 use mcp_oauth::store::{Kind, Store, keys};
 use serde_json::{Value, json};
 use std::io::Write;
 use std::process::Stdio;
+use crate::store_support::{Env, awkward_record, increment};
 
 #[test]
 fn round_trip_is_exact_and_costs_one_get() {
     let env = Env::with_pass();
     let key = keys::token("https://mcp.example/mcp", None);
     let store = env.open();
-    assert!(
-        store
-            .backend_description()
-            .starts_with("docker-credential-logpass (credsStore in "),
-        "{}",
-        store.backend_description()
-    );
+    assert!(store.backend_description().starts_with("docker-credential-logpass (credsStore in "), "{}", store.backend_description());
 
     let record = awkward_record("one");
     store.save(&key, &record).expect("save");
@@ -27,15 +21,8 @@ fn round_trip_is_exact_and_costs_one_get() {
     assert_eq!(env.pass.as_ref().expect("pass").entry_files().len(), 1);
 
     let fresh = env.open();
-    assert_eq!(
-        fresh.load::<Value>(&key).expect("load"),
-        Some(record.clone())
-    );
-    assert_eq!(
-        env.take_calls(),
-        ["get"],
-        "a single-part record costs exactly one get"
-    );
+    assert_eq!(fresh.load::<Value>(&key).expect("load"), Some(record.clone()));
+    assert_eq!(env.take_calls(), ["get"], "a single-part record costs exactly one get");
 
     // The usual read-modify-write: after the load, the save is one store, overwriting in place.
     let updated = awkward_record("two");
@@ -52,9 +39,7 @@ fn missing_entries_and_erase() {
     let key = keys::client("https://as.example", None);
     // pass 0.6.4 answers "not found" with exit 0 and empty fields.
     assert_eq!(store.load::<Value>(&key).expect("load missing"), None);
-    store
-        .erase(&key)
-        .expect("erase of a missing entry is not an error");
+    store.erase(&key).expect("erase of a missing entry is not an error");
     store.save(&key, &json!({"client_id": "c"})).expect("save");
     let fresh = env.open();
     fresh.erase(&key).expect("erase");
@@ -79,21 +64,11 @@ fn split_records_through_pass() {
     env.take_calls();
 
     let fresh = Store::open(options.clone()).expect("open");
-    assert_eq!(
-        fresh.load::<Value>(&key).expect("load"),
-        Some(record.clone())
-    );
-    assert_eq!(
-        env.take_calls().len(),
-        1 + parts,
-        "head, then each part once"
-    );
+    assert_eq!(fresh.load::<Value>(&key).expect("load"), Some(record.clone()));
+    assert_eq!(env.take_calls().len(), 1 + parts, "head, then each part once");
 
     // Shrinking to one entry removes the old parts, even from another process's store.
-    Store::open(options.clone())
-        .expect("open")
-        .save(&key, &json!({"small": 1}))
-        .expect("save small");
+    Store::open(options.clone()).expect("open").save(&key, &json!({"small": 1})).expect("save small");
     assert_eq!(pass.entry_files().len(), 1);
     let again = Store::open(options).expect("open");
     again.save(&key, &record).expect("save split again");
@@ -109,73 +84,30 @@ fn listing_shows_ours_without_secrets_and_skips_foreign_entries() {
     for (url, user) in [
         ("https://notion-remote.mcp-dcr", "dcr_client"),
         ("https://index.docker.io/v1/", "someone"),
-        (
-            "https://elsewhere.example/token/default/AAAAAAAAAAAAAAAAAAAAAA",
-            "mcp-oauth",
-        ),
+        ("https://elsewhere.example/token/default/AAAAAAAAAAAAAAAAAAAAAA", "mcp-oauth"),
     ] {
-        let mut child = pass
-            .command("docker-credential-pass")
-            .arg("store")
-            .stdin(Stdio::piped())
-            .spawn()
-            .expect("spawn");
-        let line =
-            json!({"ServerURL": url, "Username": user, "Secret": "foreign-secret"}).to_string();
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(line.as_bytes())
-            .expect("write");
+        let mut child = pass.command("docker-credential-pass").arg("store").stdin(Stdio::piped()).spawn().expect("spawn");
+        let line = json!({"ServerURL": url, "Username": user, "Secret": "foreign-secret"}).to_string();
+        child.stdin.take().expect("stdin").write_all(line.as_bytes()).expect("write");
         assert!(child.wait().expect("wait").success());
     }
     let store = env.open();
+    store.save(&keys::token("https://mcp.example/mcp", None), &awkward_record("t")).expect("token");
     store
-        .save(
-            &keys::token("https://mcp.example/mcp", None),
-            &awkward_record("t"),
-        )
-        .expect("token");
-    store
-        .save(
-            &keys::client("https://as.example", Some("work")),
-            &json!({"client_id": "c1", "client_secret": "cs", "issuer": "https://as.example"}),
-        )
+        .save(&keys::client("https://as.example", Some("work")), &json!({"client_id": "c1", "client_secret": "cs", "issuer": "https://as.example"}))
         .expect("client");
-    store
-        .save(
-            &keys::pending("state-1", None),
-            &json!({"code_verifier": "v", "state": "state-1", "expires_at": 5}),
-        )
-        .expect("pending");
+    store.save(&keys::pending("state-1", None), &json!({"code_verifier": "v", "state": "state-1", "expires_at": 5})).expect("pending");
 
     let entries = store.list_entries().expect("list");
-    let summary: Vec<(Kind, &str)> = entries
-        .iter()
-        .map(|e| (e.kind, e.profile.as_str()))
-        .collect();
-    assert_eq!(
-        summary,
-        [
-            (Kind::Client, "work"),
-            (Kind::Token, "default"),
-            (Kind::Pending, "default")
-        ]
-    );
+    let summary: Vec<(Kind, &str)> = entries.iter().map(|e| (e.kind, e.profile.as_str())).collect();
+    assert_eq!(summary, [(Kind::Client, "work"), (Kind::Token, "default"), (Kind::Pending, "default")]);
     let shown = serde_json::to_string(&entries).expect("serialise");
     for secret in ["t-at", "t-rt", "\"cs\"", "\"v\"", "foreign", "dcr_client"] {
         assert!(!shown.contains(secret), "{secret} in {shown}");
     }
     let token = &entries[1];
-    assert_eq!(
-        token.record.as_ref().map(|r| r["client_id"].clone()),
-        Some(json!("client-1"))
-    );
-    assert_eq!(
-        token.record.as_ref().map(|r| r["scope"].clone()),
-        Some(json!("mcp:read mcp:write "))
-    );
+    assert_eq!(token.record.as_ref().map(|r| r["client_id"].clone()), Some(json!("client-1")));
+    assert_eq!(token.record.as_ref().map(|r| r["scope"].clone()), Some(json!("mcp:read mcp:write ")));
     assert_eq!(token.backend, "docker-credential-logpass");
     assert!(entries.iter().all(|e| e.error.is_none()), "{entries:?}");
 }
@@ -185,29 +117,12 @@ fn profiles_are_separate_entries() {
     let env = Env::with_pass();
     let store = env.open();
     let url = "https://mcp.example/mcp";
-    store
-        .save(&keys::token(url, None), &json!({"who": "default"}))
-        .expect("save");
-    store
-        .save(&keys::token(url, Some("work")), &json!({"who": "work"}))
-        .expect("save");
+    store.save(&keys::token(url, None), &json!({"who": "default"})).expect("save");
+    store.save(&keys::token(url, Some("work")), &json!({"who": "work"})).expect("save");
     let fresh = env.open();
-    assert_eq!(
-        fresh
-            .load::<Value>(&keys::token(url, Some("work")))
-            .expect("load"),
-        Some(json!({"who": "work"}))
-    );
-    assert_eq!(
-        fresh.load::<Value>(&keys::token(url, None)).expect("load"),
-        Some(json!({"who": "default"}))
-    );
-    assert_eq!(
-        fresh
-            .load::<Value>(&keys::token(url, Some("other")))
-            .expect("load"),
-        None
-    );
+    assert_eq!(fresh.load::<Value>(&keys::token(url, Some("work"))).expect("load"), Some(json!({"who": "work"})));
+    assert_eq!(fresh.load::<Value>(&keys::token(url, None)).expect("load"), Some(json!({"who": "default"})));
+    assert_eq!(fresh.load::<Value>(&keys::token(url, Some("other"))).expect("load"), None);
 }
 
 #[test]

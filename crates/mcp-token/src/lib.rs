@@ -44,12 +44,7 @@ pub struct Cli {
     pub url: Option<String>,
 
     /// Refresh when the token is valid for less than this many seconds
-    #[arg(
-        long,
-        value_name = "SECONDS",
-        default_value_t = 60,
-        env = "MCP_OAUTH_MIN_VALID"
-    )]
+    #[arg(long, value_name = "SECONDS", default_value_t = 60, env = "MCP_OAUTH_MIN_VALID")]
     pub min_valid: u64,
 
     /// What to print
@@ -76,18 +71,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // A --profile flag wins over the document's, as in the other tools.
     let (server_url, profile) = match Input::resolve(cli.url.as_deref())? {
         Input::Url(u) => (u.to_string(), ctx.profile().map(String::from)),
-        Input::Document(doc) => (
-            doc.server_url,
-            ctx.profile().map(String::from).or(doc.profile),
-        ),
+        Input::Document(doc) => (doc.server_url, ctx.profile().map(String::from).or(doc.profile)),
     };
-    let (set, freshness) = token::fresh(
-        &ctx.http,
-        ctx.store()?,
-        &server_url,
-        profile.as_deref(),
-        cli.min_valid,
-    )?;
+    let (set, freshness) = token::fresh(&ctx.http, ctx.store()?, &server_url, profile.as_deref(), cli.min_valid)?;
     if ctx.args.trace {
         let how = match freshness {
             Freshness::Cached => "stored token is still valid: no request made",
@@ -108,14 +94,9 @@ fn render(set: &TokenSet, format: Format, env_var: &str, pretty: bool) -> anyhow
         Format::Headers => json!({"Authorization": authorization(set)}).to_string(),
         Format::Env => {
             anyhow::ensure!(
-                !env_var.is_empty()
-                    && env_var
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '_')
+                !env_var.is_empty() && env_var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
                     && !env_var.starts_with(|c: char| c.is_ascii_digit()),
-                mcp_oauth::Error::Usage(format!(
-                    "--env-var {env_var:?} is not a shell variable name"
-                ))
+                mcp_oauth::Error::Usage(format!("--env-var {env_var:?} is not a shell variable name"))
             );
             format!("export {env_var}={}", shell_quote(&set.access_token))
         }
@@ -133,11 +114,7 @@ fn render(set: &TokenSet, format: Format, env_var: &str, pretty: bool) -> anyhow
             if let Some((header, claims)) = jwt::decode_unverified(&set.access_token) {
                 v["jwt"] = json!({"header": header, "claims": claims});
             }
-            if pretty {
-                serde_json::to_string_pretty(&v)?
-            } else {
-                v.to_string()
-            }
+            if pretty { serde_json::to_string_pretty(&v)? } else { v.to_string() }
         }
     })
 }
@@ -149,11 +126,7 @@ fn authorization(set: &TokenSet) -> String {
 
 /// RFC 6750 wants `Bearer`; servers that send `bearer` as the type still expect `Bearer`.
 fn auth_scheme(token_type: &str) -> &str {
-    if token_type.eq_ignore_ascii_case("bearer") {
-        "Bearer"
-    } else {
-        token_type
-    }
+    if token_type.eq_ignore_ascii_case("bearer") { "Bearer" } else { token_type }
 }
 
 /// Single quotes survive `eval` whatever the token holds.
@@ -162,16 +135,9 @@ fn shell_quote(s: &str) -> String {
 }
 
 fn list(ctx: &Context) -> anyhow::Result<ExitCode> {
-    let entries = ctx
-        .store()?
-        .list_entries()
-        .context("listing the credential store")?;
+    let entries = ctx.store()?.list_entries().context("listing the credential store")?;
     let rows: Vec<Value> = entries.iter().map(summary).collect();
-    let out = if ctx.pretty() {
-        serde_json::to_string_pretty(&rows)?
-    } else {
-        Value::Array(rows).to_string()
-    };
+    let out = if ctx.pretty() { serde_json::to_string_pretty(&rows)? } else { Value::Array(rows).to_string() };
     write_stdout_line(&out)?;
     Ok(ExitCode::Success)
 }
@@ -184,22 +150,8 @@ fn summary(e: &mcp_oauth::store::Entry) -> Value {
     let field = |k: &str| r.get(k).cloned().unwrap_or(Value::Null);
     let mut row = json!({"kind": e.kind.as_str(), "profile": e.profile, "key": e.key});
     let wanted: &[&str] = match e.kind {
-        mcp_oauth::store::keys::Kind::Token => &[
-            "resource",
-            "issuer",
-            "client_id",
-            "expires_at",
-            "scope",
-            "grant",
-        ],
-        mcp_oauth::store::keys::Kind::Client => &[
-            "issuer",
-            "client_id",
-            "auth_method",
-            "source",
-            "redirect_uri",
-            "client_secret_expires_at",
-        ],
+        mcp_oauth::store::keys::Kind::Token => &["resource", "issuer", "client_id", "expires_at", "scope", "grant"],
+        mcp_oauth::store::keys::Kind::Client => &["issuer", "client_id", "auth_method", "source", "redirect_uri", "client_secret_expires_at"],
         mcp_oauth::store::keys::Kind::Pending => &["issuer", "client_id", "resource", "expires_at"],
     };
     for k in wanted {
@@ -244,26 +196,13 @@ mod tests {
     #[test]
     fn formats() {
         assert_eq!(render(&set(), Format::Token, "X", false).unwrap(), "a'b");
-        assert_eq!(
-            render(&set(), Format::Header, "X", false).unwrap(),
-            "Authorization: Bearer a'b"
-        );
-        assert_eq!(
-            render(&set(), Format::Env, "MY_T", false).unwrap(),
-            r"export MY_T='a'\''b'"
-        );
-        assert_eq!(
-            render(&set(), Format::Headers, "X", true).unwrap(),
-            r#"{"Authorization":"Bearer a'b"}"#
-        );
+        assert_eq!(render(&set(), Format::Header, "X", false).unwrap(), "Authorization: Bearer a'b");
+        assert_eq!(render(&set(), Format::Env, "MY_T", false).unwrap(), r"export MY_T='a'\''b'");
+        assert_eq!(render(&set(), Format::Headers, "X", true).unwrap(), r#"{"Authorization":"Bearer a'b"}"#);
         assert!(render(&set(), Format::Env, "1BAD", false).is_err());
         assert!(render(&set(), Format::Env, "A;rm", false).is_err());
-        let j: Value =
-            serde_json::from_str(&render(&set(), Format::Json, "X", false).unwrap()).unwrap();
+        let j: Value = serde_json::from_str(&render(&set(), Format::Json, "X", false).unwrap()).unwrap();
         assert_eq!(j["issuer"], "https://as.example");
-        assert!(
-            j.get("refresh_token").is_none(),
-            "the refresh token is never printed"
-        );
+        assert!(j.get("refresh_token").is_none(), "the refresh token is never printed");
     }
 }

@@ -8,9 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 fn files_under(dir: &Path, skip: &Path, out: &mut Vec<std::path::PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
+    let Ok(rd) = std::fs::read_dir(dir) else { return };
     for e in rd.flatten() {
         let p = e.path();
         if p.starts_with(skip) {
@@ -44,10 +42,7 @@ fn a_traced_full_flow_leaks_no_secret() {
     let out = run(cmd, None, Duration::from_secs(90));
     assert!(out.success(), "pipeline: {out}");
     stderr += &out.stderr;
-    assert!(
-        stderr.contains("> POST") && stderr.contains("token"),
-        "the trace shows the exchanges: {stderr}"
-    );
+    assert!(stderr.contains("> POST") && stderr.contains("token"), "the trace shows the exchanges: {stderr}");
 
     for args in [
         vec!["--trace", "--min-valid", "100000", url.as_str()],
@@ -62,37 +57,23 @@ fn a_traced_full_flow_leaks_no_secret() {
     // The secrets now in play: the access token, and the code the browser carried.
     let mut cmd = sandbox.cmd("mcp-token");
     cmd.args(store).args(["--format", "json", &url]);
-    let access = run(cmd, None, Duration::from_secs(30)).json()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let access = run(cmd, None, Duration::from_secs(30)).json()["access_token"].as_str().unwrap().to_string();
     let log = std::fs::read_to_string(&browser_log).expect("browser log");
     let codes: Vec<String> = log
         .lines()
-        .filter_map(|l| {
-            l.split_once("code=")
-                .map(|(_, rest)| rest.split('&').next().unwrap_or("").to_string())
-        })
+        .filter_map(|l| l.split_once("code=").map(|(_, rest)| rest.split('&').next().unwrap_or("").to_string()))
         .filter(|c| c.len() > 10)
         .collect();
     assert!(!codes.is_empty(), "the browser log names the code: {log}");
 
     // A silent refresh revealed on purpose gives the refresh token to look for.
     let mut cmd = sandbox.cmd("mcp-authorize");
-    cmd.args(store)
-        .args(["--reveal-secrets", "--compact", &url])
-        .env("BROWSER", "/bin/false");
+    cmd.args(store).args(["--reveal-secrets", "--compact", &url]).env("BROWSER", "/bin/false");
     let revealed = run(cmd, None, Duration::from_secs(60));
     assert!(revealed.success(), "{revealed}");
     let doc = revealed.json();
-    let refresh = doc["token"]["refresh_token"]
-        .as_str()
-        .expect("revealed refresh token")
-        .to_string();
-    let access2 = doc["token"]["access_token"]
-        .as_str()
-        .expect("revealed access token")
-        .to_string();
+    let refresh = doc["token"]["refresh_token"].as_str().expect("revealed refresh token").to_string();
+    let access2 = doc["token"]["access_token"].as_str().expect("revealed access token").to_string();
 
     let mut cmd = sandbox.cmd("mcp-revoke");
     cmd.args(store).args(["--trace", &url]);
@@ -103,32 +84,14 @@ fn a_traced_full_flow_leaks_no_secret() {
     let mut secrets: Vec<&str> = vec![access.as_str(), refresh.as_str(), access2.as_str()];
     secrets.extend(codes.iter().map(String::as_str));
     for s in &secrets {
-        assert!(
-            !stderr.contains(s),
-            "a secret reached stderr ({} bytes)",
-            s.len()
-        );
+        assert!(!stderr.contains(s), "a secret reached stderr ({} bytes)", s.len());
     }
     // Every secret-bearing field in the trace shows a redaction marker instead.
-    assert!(
-        stderr.matches("[redacted").count() >= 6,
-        "the trace shows where secrets were: {stderr}"
-    );
+    assert!(stderr.matches("[redacted").count() >= 6, "the trace shows where secrets were: {stderr}");
     for line in stderr.lines() {
-        for field in [
-            "code=",
-            "code_verifier=",
-            "refresh_token=",
-            "\"access_token\":",
-            "\"refresh_token\":",
-            "token=",
-        ] {
-            if line.contains(field) && !line.contains("token_type") && !line.contains("grant_type")
-            {
-                assert!(
-                    line.contains("[redacted"),
-                    "unredacted {field} in the trace: {line}"
-                );
+        for field in ["code=", "code_verifier=", "refresh_token=", "\"access_token\":", "\"refresh_token\":", "token="] {
+            if line.contains(field) && !line.contains("token_type") && !line.contains("grant_type") {
+                assert!(line.contains("[redacted"), "unredacted {field} in the trace: {line}");
             }
         }
     }

@@ -15,18 +15,12 @@ struct World {
 
 impl World {
     fn new(options: Options, store: &[&str]) -> World {
-        World {
-            servers: TestServers::start(options),
-            sandbox: Sandbox::new(),
-            store: store.iter().map(|s| s.to_string()).collect(),
-        }
+        World { servers: TestServers::start(options), sandbox: Sandbox::new(), store: store.iter().map(|s| s.to_string()).collect() }
     }
 
     fn run(&self, bin: &str, args: &[&str]) -> Output {
         let mut cmd = self.sandbox.cmd(bin);
-        cmd.args(&self.store)
-            .args(args)
-            .env("BROWSER", browser_command());
+        cmd.args(&self.store).args(args).env("BROWSER", browser_command());
         run(cmd, None, Duration::from_secs(60))
     }
 
@@ -57,10 +51,7 @@ fn file_store() -> [&'static str; 2] {
 fn reads_the_pipeline_document_on_stdin_when_no_url_is_given() {
     let w = World::new(Options::default(), &file_store());
     let mut login = w.sandbox.cmd("mcp-authorize");
-    login
-        .args(w.store.iter())
-        .args(["--profile", "ci", &w.servers.mcp_url])
-        .env("BROWSER", browser_command());
+    login.args(w.store.iter()).args(["--profile", "ci", &w.servers.mcp_url]).env("BROWSER", browser_command());
     let doc = run(login, None, Duration::from_secs(60));
     assert!(doc.success(), "{doc}");
 
@@ -70,48 +61,27 @@ fn reads_the_pipeline_document_on_stdin_when_no_url_is_given() {
     assert!(out.success(), "the document's server and profile: {out}");
     assert!(w.accepted(out.stdout.trim_end()));
     // The profile came from the document: the default profile has no token.
-    assert_eq!(
-        w.token(&[]).code,
-        Some(7),
-        "no token under the default profile"
-    );
+    assert_eq!(w.token(&[]).code, Some(7), "no token under the default profile");
 }
 
 #[test]
 fn prints_the_stored_token_without_network_and_it_is_accepted() {
     let w = World::new(Options::default(), &file_store());
     let doc = w.login();
-    assert!(
-        doc["token"]["access_token"].is_null(),
-        "no token in the document without --reveal-secrets"
-    );
+    assert!(doc["token"]["access_token"].is_null(), "no token in the document without --reveal-secrets");
 
     let out = w.token(&["--trace"]);
     assert!(out.success(), "{out}");
     let token = out.stdout.trim_end_matches('\n');
-    assert!(
-        !token.is_empty() && !token.contains(char::is_whitespace),
-        "the token alone: {:?}",
-        out.stdout
-    );
+    assert!(!token.is_empty() && !token.contains(char::is_whitespace), "the token alone: {:?}", out.stdout);
     assert!(out.stdout.ends_with('\n'));
     // --trace prints every HTTP exchange: a cached read makes none.
-    assert!(
-        !out.stderr.contains("> POST") && !out.stderr.contains("> GET"),
-        "no request expected: {}",
-        out.stderr
-    );
-    assert!(
-        !out.stderr.contains(token),
-        "the token never reaches stderr"
-    );
+    assert!(!out.stderr.contains("> POST") && !out.stderr.contains("> GET"), "no request expected: {}", out.stderr);
+    assert!(!out.stderr.contains(token), "the token never reaches stderr");
     assert!(w.accepted(token));
 
     let header = w.token(&["--format", "header"]);
-    assert_eq!(
-        header.stdout.trim(),
-        format!("Authorization: Bearer {token}")
-    );
+    assert_eq!(header.stdout.trim(), format!("Authorization: Bearer {token}"));
     let env = w.token(&["--format", "env", "--env-var", "MCP_T"]);
     assert_eq!(env.stdout.trim(), format!("export MCP_T='{token}'"));
     let json = w.token(&["--format", "json"]).json();
@@ -130,20 +100,9 @@ fn refreshes_when_too_close_to_expiry_and_the_new_token_works() {
     assert!(out.success(), "{out}");
     let second = out.stdout.trim().to_string();
     assert_ne!(first, second, "a refreshed token");
-    assert!(
-        out.stderr.contains("grant_type=refresh_token"),
-        "{}",
-        out.stderr
-    );
-    assert!(
-        out.stderr.contains("resource="),
-        "RFC 8707 resource on refresh: {}",
-        out.stderr
-    );
-    assert!(
-        !out.stderr.contains(&second),
-        "the new token never reaches stderr"
-    );
+    assert!(out.stderr.contains("grant_type=refresh_token"), "{}", out.stderr);
+    assert!(out.stderr.contains("resource="), "RFC 8707 resource on refresh: {}", out.stderr);
+    assert!(!out.stderr.contains(&second), "the new token never reaches stderr");
     assert!(w.accepted(&second));
     // Persisted: the next cached read prints the refreshed token.
     assert_eq!(w.token(&[]).stdout.trim(), second);
@@ -157,30 +116,18 @@ fn ten_concurrent_refreshes_with_rotating_refresh_tokens_all_succeed() {
     // Remaining validity is now under 115 s, so every process wants a refresh; one gets
     // the lock and refreshes, the others find its fresh token when they get the lock.
     let outs: Vec<Output> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..10)
-            .map(|_| s.spawn(|| w.token(&["--min-valid", "115"])))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("thread"))
-            .collect()
+        let handles: Vec<_> = (0..10).map(|_| s.spawn(|| w.token(&["--min-valid", "115"]))).collect();
+        handles.into_iter().map(|h| h.join().expect("thread")).collect()
     });
     for o in &outs {
         assert!(o.success(), "{o}");
         assert!(w.accepted(o.stdout.trim()), "every printed token is valid");
     }
     let distinct: std::collections::BTreeSet<&str> = outs.iter().map(|o| o.stdout.trim()).collect();
-    assert_eq!(
-        distinct.len(),
-        1,
-        "one refresh served all ten: {distinct:?}"
-    );
+    assert_eq!(distinct.len(), 1, "one refresh served all ten: {distinct:?}");
     // The store is consistent: the stored refresh token still works.
     let again = w.token(&["--min-valid", "100000"]);
-    assert!(
-        again.success(),
-        "the rotated refresh token was kept: {again}"
-    );
+    assert!(again.success(), "the rotated refresh token was kept: {again}");
 }
 
 #[test]
@@ -204,14 +151,8 @@ fn revoke_makes_the_server_forget_the_tokens_and_is_idempotent() {
     let out = w.run("mcp-revoke", &["--trace", &w.servers.mcp_url]);
     assert!(out.success(), "{out}");
     let report = out.json();
-    assert_eq!(
-        report["revoked"],
-        serde_json::json!(["refresh_token", "access_token"])
-    );
-    assert!(
-        !w.servers.introspect(&access),
-        "the access token is inactive at the server"
-    );
+    assert_eq!(report["revoked"], serde_json::json!(["refresh_token", "access_token"]));
+    assert!(!w.servers.introspect(&access), "the access token is inactive at the server");
     assert!(!out.stderr.contains(&access), "no token in the trace");
 
     let after = w.token(&[]);
@@ -240,11 +181,7 @@ fn revoke_without_a_reachable_server_still_erases_and_exits_9() {
     assert_eq!(out.code, Some(9), "{out}");
     let mut cmd = w.sandbox.cmd("mcp-token");
     cmd.args(&w.store).arg(&url);
-    assert_eq!(
-        run(cmd, None, Duration::from_secs(30)).code,
-        Some(7),
-        "erased locally"
-    );
+    assert_eq!(run(cmd, None, Duration::from_secs(30)).code, Some(7), "erased locally");
 }
 
 #[test]
@@ -256,36 +193,17 @@ fn list_shows_entries_and_never_secrets() {
     assert!(out.success(), "{out}");
     assert!(!out.stdout.contains(&token));
     let rows = out.json();
-    let kinds: Vec<&str> = rows
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["kind"].as_str().unwrap())
-        .collect();
-    assert!(
-        kinds.contains(&"token") && kinds.contains(&"client"),
-        "{rows}"
-    );
-    let tok = rows
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["kind"] == "token")
-        .unwrap();
+    let kinds: Vec<&str> = rows.as_array().unwrap().iter().map(|r| r["kind"].as_str().unwrap()).collect();
+    assert!(kinds.contains(&"token") && kinds.contains(&"client"), "{rows}");
+    let tok = rows.as_array().unwrap().iter().find(|r| r["kind"] == "token").unwrap();
     assert_eq!(tok["issuer"], w.servers.issuer);
     assert_eq!(tok["resource"], w.servers.mcp_url);
-    assert!(
-        tok["expires_at"].is_u64() && tok["scope"].is_string(),
-        "{tok}"
-    );
+    assert!(tok["expires_at"].is_u64() && tok["scope"].is_string(), "{tok}");
 }
 
 #[test]
 fn with_a_real_pass_store() {
-    assert!(
-        mcp_testkit::pass::PassStore::available(),
-        "pass, gpg and docker-credential-pass are installed by scripts/setup"
-    );
+    assert!(mcp_testkit::pass::PassStore::available(), "pass, gpg and docker-credential-pass are installed by scripts/setup");
     let w = World::new(Options::default(), &["--credential-helper", "pass"]);
     let _pass = mcp_testkit::pass::PassStore::for_sandbox(&w.sandbox);
     w.login();

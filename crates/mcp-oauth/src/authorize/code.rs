@@ -59,16 +59,9 @@ struct Prepared {
 
 fn prepare(plan: &Plan, redirect_uri: &str, opts: &CodeOptions) -> Result<Prepared> {
     check_pkce_support(&plan.metadata, opts.allow_missing_pkce_metadata)?;
-    let endpoint = plan
-        .metadata
-        .authorization_endpoint
-        .as_deref()
-        .ok_or_else(|| {
-            Error::protocol(
-                &plan.issuer,
-                "the authorization server metadata has no authorization_endpoint",
-            )
-        })?;
+    let endpoint = plan.metadata.authorization_endpoint.as_deref().ok_or_else(|| {
+        Error::protocol(&plan.issuer, "the authorization server metadata has no authorization_endpoint")
+    })?;
     plan.token_endpoint()?;
     let pkce = Pkce::generate()?;
     let state = crate::pkce::random_token(32)?;
@@ -85,12 +78,7 @@ fn prepare(plan: &Plan, redirect_uri: &str, opts: &CodeOptions) -> Result<Prepar
     }
     .url()?;
     crate::browser::check_url(&url)?;
-    Ok(Prepared {
-        url,
-        pkce,
-        state,
-        scope,
-    })
+    Ok(Prepared { url, pkce, state, scope })
 }
 
 fn registered_redirect(plan: &Plan) -> Result<&str> {
@@ -103,19 +91,8 @@ fn registered_redirect(plan: &Plan) -> Result<&str> {
 }
 
 /// The code exchange (RFC 6749 §4.1.3 with the verifier and `resource`).
-fn exchange(
-    s: Session<'_>,
-    plan: &Plan,
-    code: String,
-    verifier: String,
-    redirect_uri: &str,
-    scope: Option<&str>,
-) -> Result<TokenSet> {
-    let grant = Grant::AuthorizationCode {
-        code,
-        code_verifier: verifier,
-        redirect_uri: redirect_uri.to_string(),
-    };
+fn exchange(s: Session<'_>, plan: &Plan, code: String, verifier: String, redirect_uri: &str, scope: Option<&str>) -> Result<TokenSet> {
+    let grant = Grant::AuthorizationCode { code, code_verifier: verifier, redirect_uri: redirect_uri.to_string() };
     let resp = token::request(s.http, plan.endpoint()?, &grant, &plan.resource, None)?;
     plan.token_set(resp, "authorization_code", scope)
 }
@@ -133,10 +110,7 @@ pub fn interactive(s: Session<'_>, plan: &Plan, opts: &CodeOptions) -> Result<To
     }
     let server = CallbackServer::from_listener(bound.listener, bound.redirect_uri)?;
     let p = prepare(plan, &redirect_uri, opts)?;
-    eprintln!(
-        "mcp-authorize: to authorize, open this URL in a browser:\n\n  {}\n",
-        p.url
-    );
+    eprintln!("mcp-authorize: to authorize, open this URL in a browser:\n\n  {}\n", p.url);
     let mut opened = None;
     if opts.open_browser {
         let o = crate::browser::open(&p.url)?;
@@ -145,45 +119,26 @@ pub fn interactive(s: Session<'_>, plan: &Plan, opts: &CodeOptions) -> Result<To
         }
         opened = Some(o);
     }
-    eprintln!(
-        "mcp-authorize: waiting up to {} s for the authorization response on {redirect_uri}",
-        opts.timeout_callback.as_secs()
-    );
+    eprintln!("mcp-authorize: waiting up to {} s for the authorization response on {redirect_uri}", opts.timeout_callback.as_secs());
     let mut tick = || {
         if let Some(warning) = opened.as_mut().and_then(|o| o.poll_failure()) {
             eprintln!("mcp-authorize: {warning}; open the URL above yourself");
         }
     };
     let iss_supported = plan.metadata.authorization_response_iss_parameter_supported;
-    let Prepared {
-        pkce, state, scope, ..
-    } = p;
+    let Prepared { pkce, state, scope, .. } = p;
     server.wait(opts.timeout_callback, &mut tick, |params| {
         let code = validate_response(params, &state, iss_supported, &plan.issuer)?;
-        exchange(
-            s,
-            plan,
-            code,
-            pkce.verifier.clone(),
-            &redirect_uri,
-            scope.as_deref(),
-        )
+        exchange(s, plan, code, pkce.verifier.clone(), &redirect_uri, scope.as_deref())
     })
 }
 
 /// First half of the hand-off: prints nothing itself; returns the authorization URL and
 /// keeps what the second half needs in the store.
-pub fn start_handoff(
-    s: Session<'_>,
-    plan: &Plan,
-    opts: &CodeOptions,
-    document: &Document,
-) -> Result<PendingInfo> {
+pub fn start_handoff(s: Session<'_>, plan: &Plan, opts: &CodeOptions, document: &Document) -> Result<PendingInfo> {
     let redirect_uri = registered_redirect(plan)?.to_string();
     crate::redirect::validate(&Url::parse(&redirect_uri).map_err(|e| {
-        Error::InvalidInput(format!(
-            "registered redirect URI {redirect_uri:?} is not a URL: {e}"
-        ))
+        Error::InvalidInput(format!("registered redirect URI {redirect_uri:?} is not a URL: {e}"))
     })?)?;
     let p = prepare(plan, &redirect_uri, opts)?;
     let now = token::now();
@@ -210,43 +165,24 @@ pub fn start_handoff(
     };
     let key = crate::store::keys::pending(&p.state, s.profile);
     s.store.save(&key, &pending)?;
-    Ok(PendingInfo {
-        authorization_url: p.url.to_string(),
-        store_key: key.to_string(),
-        expires_at: pending.expires_at,
-    })
+    Ok(PendingInfo { authorization_url: p.url.to_string(), store_key: key.to_string(), expires_at: pending.expires_at })
 }
 
 /// Second half: finds the pending authorization by the callback's `state`, spends it
 /// (it is erased whatever happens next: a code is good for one try), validates the
 /// response and exchanges the code. Returns the tokens and the first half's document.
 pub fn finish_handoff(s: Session<'_>, callback_url: &str) -> Result<(TokenSet, Document)> {
-    let url = Url::parse(callback_url.trim()).map_err(|e| {
-        Error::Usage(format!(
-            "--callback-url: not a URL ({e}); paste the whole address from the browser"
-        ))
-    })?;
-    let params =
-        CallbackParams::from_url(&url).map_err(|e| Error::Usage(format!("--callback-url: {e}")))?;
+    let url = Url::parse(callback_url.trim())
+        .map_err(|e| Error::Usage(format!("--callback-url: not a URL ({e}); paste the whole address from the browser")))?;
+    let params = CallbackParams::from_url(&url).map_err(|e| Error::Usage(format!("--callback-url: {e}")))?;
     let state = params
         .state
         .as_deref()
         .filter(|s| !s.is_empty())
-        .ok_or_else(|| {
-            Error::Security(
-                "the callback URL has no state, so it cannot be matched to a pending authorization"
-                    .into(),
-            )
-        })?;
+        .ok_or_else(|| Error::Security("the callback URL has no state, so it cannot be matched to a pending authorization".into()))?;
     // The state arrives from outside: only a plausible one becomes part of a store key.
-    if state.len() > 128
-        || !state
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
-        return Err(Error::Security(
-            "the callback URL's state was not made by mcp-authorize".into(),
-        ));
+    if state.len() > 128 || !state.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        return Err(Error::Security("the callback URL's state was not made by mcp-authorize".into()));
     }
     let key = crate::store::keys::pending(state, s.profile);
     let pending: PendingAuthorization = {
@@ -273,26 +209,14 @@ pub fn finish_handoff(s: Session<'_>, callback_url: &str) -> Result<(TokenSet, D
             pending.redirect_uri
         )));
     }
-    let code = validate_response(
-        &params,
-        &pending.state,
-        pending.iss_parameter_supported,
-        &pending.issuer,
-    )?;
+    let code = validate_response(&params, &pending.state, pending.iss_parameter_supported, &pending.issuer)?;
     let plan = Plan::from_document(&pending.document, s.store, s.profile)?;
     if plan.client.client_id != pending.client_id || plan.issuer != pending.issuer {
         return Err(Error::InvalidInput(
             "the stored client changed since the authorization was started; start again with --print-url".into(),
         ));
     }
-    let set = exchange(
-        s,
-        &plan,
-        code,
-        pending.code_verifier,
-        &pending.redirect_uri,
-        pending.scope.as_deref(),
-    )?;
+    let set = exchange(s, &plan, code, pending.code_verifier, &pending.redirect_uri, pending.scope.as_deref())?;
     Ok((set, pending.document))
 }
 
@@ -313,21 +237,9 @@ mod tests {
     #[test]
     fn callback_url_must_match_the_redirect() {
         let r = "http://127.0.0.1:5000/callback";
-        assert!(same_endpoint(
-            &Url::parse("http://127.0.0.1:5000/callback?code=a").unwrap(),
-            r
-        ));
-        assert!(!same_endpoint(
-            &Url::parse("http://127.0.0.1:5001/callback?code=a").unwrap(),
-            r
-        ));
-        assert!(!same_endpoint(
-            &Url::parse("http://127.0.0.1:5000/other?code=a").unwrap(),
-            r
-        ));
-        assert!(!same_endpoint(
-            &Url::parse("https://127.0.0.1:5000/callback?code=a").unwrap(),
-            r
-        ));
+        assert!(same_endpoint(&Url::parse("http://127.0.0.1:5000/callback?code=a").unwrap(), r));
+        assert!(!same_endpoint(&Url::parse("http://127.0.0.1:5001/callback?code=a").unwrap(), r));
+        assert!(!same_endpoint(&Url::parse("http://127.0.0.1:5000/other?code=a").unwrap(), r));
+        assert!(!same_endpoint(&Url::parse("https://127.0.0.1:5000/callback?code=a").unwrap(), r));
     }
 }

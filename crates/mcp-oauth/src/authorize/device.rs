@@ -40,23 +40,14 @@ impl std::fmt::Debug for DeviceAuthorization {
 
 /// Parses the response, accepting Google's older `verification_url` spelling and numbers
 /// sent as strings.
-pub fn parse_device_authorization(
-    body: &Map<String, Value>,
-    url: &str,
-) -> Result<DeviceAuthorization> {
-    let text = |k: &str| {
-        body.get(k)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .map(String::from)
-    };
+pub fn parse_device_authorization(body: &Map<String, Value>, url: &str) -> Result<DeviceAuthorization> {
+    let text = |k: &str| body.get(k).and_then(Value::as_str).filter(|s| !s.is_empty()).map(String::from);
     let number = |k: &str| match body.get(k) {
         Some(Value::Number(n)) => n.as_u64(),
         Some(Value::String(s)) => s.trim().parse().ok(),
         _ => None,
     };
-    let missing =
-        |k: &str| Error::protocol(url, format!("device authorization response has no {k}"));
+    let missing = |k: &str| Error::protocol(url, format!("device authorization response has no {k}"));
     Ok(DeviceAuthorization {
         device_code: text("device_code").ok_or_else(|| missing("device_code"))?,
         user_code: text("user_code").ok_or_else(|| missing("user_code"))?,
@@ -65,9 +56,7 @@ pub fn parse_device_authorization(
             .ok_or_else(|| missing("verification_uri"))?,
         verification_uri_complete: text("verification_uri_complete"),
         expires_in: number("expires_in").ok_or_else(|| missing("expires_in"))?,
-        interval: number("interval")
-            .filter(|i| *i > 0)
-            .unwrap_or(DEFAULT_INTERVAL),
+        interval: number("interval").filter(|i| *i > 0).unwrap_or(DEFAULT_INTERVAL),
     })
 }
 
@@ -81,15 +70,10 @@ enum Poll {
 fn on_poll_error(e: Error, interval: u64) -> Result<Poll> {
     match e.oauth_error() {
         Some("authorization_pending") => Ok(Poll::Again { interval }),
-        Some("slow_down") => Ok(Poll::Again {
-            interval: interval + SLOW_DOWN_STEP,
-        }),
-        Some("access_denied") => Err(Error::AuthorizationFailed(
-            "the user denied the device authorization".into(),
-        )),
+        Some("slow_down") => Ok(Poll::Again { interval: interval + SLOW_DOWN_STEP }),
+        Some("access_denied") => Err(Error::AuthorizationFailed("the user denied the device authorization".into())),
         Some("expired_token") => Err(Error::AuthorizationFailed(
-            "the device code expired before the user approved it; run mcp-authorize --device again"
-                .into(),
+            "the device code expired before the user approved it; run mcp-authorize --device again".into(),
         )),
         _ => Err(e),
     }
@@ -115,8 +99,7 @@ pub fn device(s: Session<'_>, plan: &Plan, open_browser: bool) -> Result<TokenSe
     let req = Request::post_form(url, form).header("Accept", "application/json");
     let req = crate::client_auth::apply(req, &plan.client, &plan.issuer)?;
     let resp = s.http.send(req)?;
-    let da =
-        parse_device_authorization(&resp.oauth_json("device authorization")?, resp.url.as_str())?;
+    let da = parse_device_authorization(&resp.oauth_json("device authorization")?, resp.url.as_str())?;
 
     eprintln!(
         "mcp-authorize: to authorize, visit {} and enter the code {}",
@@ -126,15 +109,10 @@ pub fn device(s: Session<'_>, plan: &Plan, open_browser: bool) -> Result<TokenSe
         eprintln!("mcp-authorize: or open {complete}");
     }
     if open_browser {
-        let target = da
-            .verification_uri_complete
-            .as_deref()
-            .unwrap_or(&da.verification_uri);
+        let target = da.verification_uri_complete.as_deref().unwrap_or(&da.verification_uri);
         match url::Url::parse(target) {
             Ok(u) => match crate::browser::open_if_browser_set(&u) {
-                Ok(Some(o)) if o.note.is_some() => {
-                    eprintln!("mcp-authorize: {}", o.note.unwrap_or_default())
-                }
+                Ok(Some(o)) if o.note.is_some() => eprintln!("mcp-authorize: {}", o.note.unwrap_or_default()),
                 Ok(_) => {}
                 Err(e) => eprintln!("mcp-authorize: not opening the verification URI: {e}"),
             },
@@ -144,9 +122,7 @@ pub fn device(s: Session<'_>, plan: &Plan, open_browser: bool) -> Result<TokenSe
 
     let deadline = Instant::now() + Duration::from_secs(da.expires_in.min(MAX_WAIT));
     let mut interval = da.interval;
-    let grant = Grant::DeviceCode {
-        device_code: da.device_code.clone(),
-    };
+    let grant = Grant::DeviceCode { device_code: da.device_code.clone() };
     loop {
         let wake = Instant::now() + Duration::from_secs(interval);
         if wake >= deadline {
@@ -174,11 +150,7 @@ mod tests {
     fn oauth(code: &str) -> Error {
         Error::OAuth {
             context: "device_code grant (400)".into(),
-            body: OAuthErrorBody {
-                error: code.into(),
-                error_description: None,
-                error_uri: None,
-            },
+            body: OAuthErrorBody { error: code.into(), error_description: None, error_uri: None },
         }
     }
 
@@ -189,52 +161,18 @@ mod tests {
         assert_eq!(da.verification_uri, "https://x/device");
         assert_eq!(da.expires_in, 600);
         assert_eq!(da.interval, DEFAULT_INTERVAL);
-        assert!(
-            !format!("{da:?}").contains("\"d\""),
-            "Debug hides the device code"
-        );
-        let e = parse_device_authorization(json!({"user_code":"u"}).as_object().unwrap(), "u")
-            .unwrap_err();
+        assert!(!format!("{da:?}").contains("\"d\""), "Debug hides the device code");
+        let e = parse_device_authorization(json!({"user_code":"u"}).as_object().unwrap(), "u").unwrap_err();
         assert_eq!(e.exit_code().code(), 3);
     }
 
     #[test]
     fn poll_errors_follow_rfc8628() {
-        assert_eq!(
-            on_poll_error(oauth("authorization_pending"), 5).unwrap(),
-            Poll::Again { interval: 5 }
-        );
-        assert_eq!(
-            on_poll_error(oauth("slow_down"), 5).unwrap(),
-            Poll::Again { interval: 10 }
-        );
-        assert_eq!(
-            on_poll_error(oauth("access_denied"), 5)
-                .unwrap_err()
-                .exit_code()
-                .code(),
-            8
-        );
-        assert_eq!(
-            on_poll_error(oauth("expired_token"), 5)
-                .unwrap_err()
-                .exit_code()
-                .code(),
-            8
-        );
-        assert_eq!(
-            on_poll_error(oauth("invalid_client"), 5)
-                .unwrap_err()
-                .exit_code()
-                .code(),
-            3
-        );
-        assert_eq!(
-            on_poll_error(Error::network("u", "down"), 5)
-                .unwrap_err()
-                .exit_code()
-                .code(),
-            4
-        );
+        assert_eq!(on_poll_error(oauth("authorization_pending"), 5).unwrap(), Poll::Again { interval: 5 });
+        assert_eq!(on_poll_error(oauth("slow_down"), 5).unwrap(), Poll::Again { interval: 10 });
+        assert_eq!(on_poll_error(oauth("access_denied"), 5).unwrap_err().exit_code().code(), 8);
+        assert_eq!(on_poll_error(oauth("expired_token"), 5).unwrap_err().exit_code().code(), 8);
+        assert_eq!(on_poll_error(oauth("invalid_client"), 5).unwrap_err().exit_code().code(), 3);
+        assert_eq!(on_poll_error(Error::network("u", "down"), 5).unwrap_err().exit_code().code(), 4);
     }
 }

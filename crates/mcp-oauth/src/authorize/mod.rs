@@ -8,9 +8,7 @@
 mod code;
 mod device;
 
-pub use code::{
-    CodeOptions, PENDING_TTL, PendingAuthorization, finish_handoff, interactive, start_handoff,
-};
+pub use code::{CodeOptions, PENDING_TTL, PendingAuthorization, finish_handoff, interactive, start_handoff};
 pub use device::device;
 
 use crate::callback::CallbackParams;
@@ -57,9 +55,7 @@ impl Plan {
             Error::InvalidInput(format!(
                 "no client for {} is stored (key {key}): run mcp-dcr again{}",
                 asv.issuer,
-                profile
-                    .map(|p| format!(" with --profile {p}"))
-                    .unwrap_or_default()
+                profile.map(|p| format!(" with --profile {p}")).unwrap_or_default()
             ))
         })?;
         // MCP 2026-07-28 (SEP-2352): a client is bound to its issuer.
@@ -82,19 +78,12 @@ impl Plan {
 
     pub fn token_endpoint(&self) -> Result<&str> {
         self.metadata.token_endpoint.as_deref().ok_or_else(|| {
-            Error::protocol(
-                &self.issuer,
-                "the authorization server metadata has no token_endpoint",
-            )
+            Error::protocol(&self.issuer, "the authorization server metadata has no token_endpoint")
         })
     }
 
     fn endpoint(&self) -> Result<token::Endpoint<'_>> {
-        Ok(token::Endpoint {
-            token_endpoint: self.token_endpoint()?,
-            issuer: &self.issuer,
-            client: &self.client,
-        })
+        Ok(token::Endpoint { token_endpoint: self.token_endpoint()?, issuer: &self.issuer, client: &self.client })
     }
 
     /// The scope for a user-delegated grant: MCP 2026-07-28 (SEP-2207) lets a client add
@@ -104,12 +93,7 @@ impl Plan {
     }
 
     /// Turns a token response into the stored set.
-    fn token_set(
-        &self,
-        resp: token::TokenResponse,
-        grant: &str,
-        requested_scope: Option<&str>,
-    ) -> Result<TokenSet> {
+    fn token_set(&self, resp: token::TokenResponse, grant: &str, requested_scope: Option<&str>) -> Result<TokenSet> {
         let origin = token::Origin {
             issuer: &self.issuer,
             client_id: &self.client.client_id,
@@ -124,10 +108,7 @@ impl Plan {
 }
 
 /// Adds `offline_access` when the server advertises it and it is not there yet.
-pub fn with_offline_access(
-    scope: Option<&str>,
-    metadata: &AuthorizationServerMetadata,
-) -> Option<String> {
+pub fn with_offline_access(scope: Option<&str>, metadata: &AuthorizationServerMetadata) -> Option<String> {
     let mut scopes: Vec<&str> = scope.unwrap_or("").split_whitespace().collect();
     if metadata.supports_scope("offline_access") && !scopes.contains(&"offline_access") {
         scopes.push("offline_access");
@@ -138,10 +119,7 @@ pub fn with_offline_access(
 /// MCP 2025-11-25+: refuse a server whose metadata does not list S256. Azure AD and
 /// Cognito support PKCE but omit the member; `allow_missing` lets a user proceed with
 /// them (S256 is sent regardless). A list *without* S256 is refused either way.
-pub fn check_pkce_support(
-    metadata: &AuthorizationServerMetadata,
-    allow_missing: bool,
-) -> Result<()> {
+pub fn check_pkce_support(metadata: &AuthorizationServerMetadata, allow_missing: bool) -> Result<()> {
     match &metadata.code_challenge_methods_supported {
         Some(_) if metadata.supports_pkce_s256() => Ok(()),
         Some(methods) => Err(Error::Security(format!(
@@ -159,16 +137,8 @@ pub fn check_pkce_support(
 }
 
 /// Parameters the flow sets itself; `--auth-param` may not replace them.
-const RESERVED_PARAMS: &[&str] = &[
-    "response_type",
-    "client_id",
-    "redirect_uri",
-    "state",
-    "code_challenge",
-    "code_challenge_method",
-    "resource",
-    "scope",
-];
+const RESERVED_PARAMS: &[&str] =
+    &["response_type", "client_id", "redirect_uri", "state", "code_challenge", "code_challenge_method", "resource", "scope"];
 
 /// Parses `--auth-param k=v` values.
 pub fn parse_auth_params(raw: &[String]) -> Result<Vec<(String, String)>> {
@@ -207,8 +177,7 @@ impl AuthorizationRequest<'_> {
     /// The URL to send the user to. The endpoint must be https (or http on loopback): it
     /// is about to be opened in a browser. Its own query parameters are kept.
     pub fn url(&self) -> Result<Url> {
-        let mut url =
-            crate::url_policy::parse("authorization endpoint", self.authorization_endpoint)?;
+        let mut url = crate::url_policy::parse("authorization endpoint", self.authorization_endpoint)?;
         crate::url_policy::require_secure("authorization endpoint", &url)?;
         {
             let mut q = url.query_pairs_mut();
@@ -249,11 +218,7 @@ pub fn check_state(expected: &str, got: Option<&str>) -> Result<()> {
 
 /// RFC 9207 §2.4 as MCP 2026-07-28 tabulates it. The comparison is a simple string
 /// comparison: no normalisation of case, port, trailing slash or percent-encoding.
-pub fn check_iss(
-    iss_supported: Option<bool>,
-    expected_issuer: &str,
-    got: Option<&str>,
-) -> Result<()> {
+pub fn check_iss(iss_supported: Option<bool>, expected_issuer: &str, got: Option<&str>) -> Result<()> {
     match (iss_supported == Some(true), got) {
         (_, Some(iss)) if iss == expected_issuer => Ok(()),
         (_, Some(iss)) => Err(Error::Security(format!(
@@ -288,41 +253,26 @@ pub fn validate_response(
             "access_denied" | "consent_required" | "login_required" | "interaction_required" => {
                 Error::AuthorizationFailed(format!("authorization declined: {body}"))
             }
-            _ => Error::OAuth {
-                context: "authorization".into(),
-                body,
-            },
+            _ => Error::OAuth { context: "authorization".into(), body },
         });
     }
     params
         .code
         .clone()
         .filter(|c| !c.is_empty())
-        .ok_or_else(|| {
-            Error::protocol(
-                expected_issuer,
-                "the authorization response has neither code nor error",
-            )
-        })
+        .ok_or_else(|| Error::protocol(expected_issuer, "the authorization response has neither code nor error"))
 }
 
 /// Tries to refresh the stored token set for this resource and client, and stores the
 /// result. `Ok(None)` means "log in instead": nothing stored, another issuer or client,
 /// no refresh token, a wider scope than a refresh can give, or the server refused the
 /// refresh token. A network or server failure is an error: a new login would not help.
-pub fn silent_refresh(
-    s: Session<'_>,
-    plan: &Plan,
-    wanted_scope: Option<&str>,
-) -> Result<Option<TokenSet>> {
+pub fn silent_refresh(s: Session<'_>, plan: &Plan, wanted_scope: Option<&str>) -> Result<Option<TokenSet>> {
     let key = token::store_key(&plan.server_url, s.profile)?;
     let _guard = s.store.lock(&key)?;
-    let Some(set) = s.store.load::<TokenSet>(&key)? else {
-        return Ok(None);
-    };
-    let same_grantor = set.issuer == plan.issuer
-        && set.client_id == plan.client.client_id
-        && set.resource == plan.resource;
+    let Some(set) = s.store.load::<TokenSet>(&key)? else { return Ok(None) };
+    let same_grantor =
+        set.issuer == plan.issuer && set.client_id == plan.client.client_id && set.resource == plan.resource;
     if !same_grantor || set.refresh_token.is_none() || !covers(&set, wanted_scope) {
         return Ok(None);
     }
@@ -348,19 +298,12 @@ fn covers(set: &TokenSet, wanted: Option<&str>) -> bool {
         .chain(set.requested_scope.as_deref())
         .flat_map(str::split_whitespace)
         .collect();
-    wanted
-        .unwrap_or("")
-        .split_whitespace()
-        .all(|w| have.contains(&w))
+    wanted.unwrap_or("").split_whitespace().all(|w| have.contains(&w))
 }
 
 /// Stores a token set under the server's key, under the key's lock so that a concurrent
 /// `mcp-token` refresh is not lost in between.
-pub fn store_tokens(
-    s: Session<'_>,
-    plan_server_url: &str,
-    set: &TokenSet,
-) -> Result<crate::store::Key> {
+pub fn store_tokens(s: Session<'_>, plan_server_url: &str, set: &TokenSet) -> Result<crate::store::Key> {
     let key = token::store_key(plan_server_url, s.profile)?;
     let _guard = s.store.lock(&key)?;
     s.store.save(&key, set)?;
@@ -377,13 +320,7 @@ pub fn client_credentials(s: Session<'_>, plan: &Plan) -> Result<TokenSet> {
         )));
     }
     let scope = plan.scope.as_deref();
-    let resp = token::request(
-        s.http,
-        plan.endpoint()?,
-        &token::Grant::ClientCredentials,
-        &plan.resource,
-        scope,
-    )?;
+    let resp = token::request(s.http, plan.endpoint()?, &token::Grant::ClientCredentials, &plan.resource, scope)?;
     plan.token_set(resp, "client_credentials", scope)
 }
 
@@ -392,12 +329,7 @@ pub fn client_credentials(s: Session<'_>, plan: &Plan) -> Result<TokenSet> {
 /// token set, else the scope about to be requested.
 pub fn previous_scopes(previous: Option<&TokenSet>, planned: Option<&str>) -> Vec<String> {
     let before: Vec<&str> = match previous {
-        Some(p) => p
-            .requested_scope
-            .as_deref()
-            .into_iter()
-            .chain(p.scope.as_deref())
-            .collect(),
+        Some(p) => p.requested_scope.as_deref().into_iter().chain(p.scope.as_deref()).collect(),
         None => planned.into_iter().collect(),
     };
     crate::scope::split(&before.join(" "))
@@ -409,9 +341,7 @@ mod tests {
 
     fn metadata(extra: serde_json::Value) -> AuthorizationServerMetadata {
         let mut v = serde_json::json!({"issuer": "https://as.example"});
-        v.as_object_mut()
-            .unwrap()
-            .extend(extra.as_object().unwrap().clone());
+        v.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
         serde_json::from_value(v).unwrap()
     }
 
@@ -434,34 +364,19 @@ mod tests {
         };
         let url = req.url().unwrap();
         let q: Vec<(String, String)> = url.query_pairs().into_owned().collect();
-        let get = |k: &str| {
-            q.iter()
-                .filter(|(n, _)| n == k)
-                .map(|(_, v)| v.as_str())
-                .collect::<Vec<_>>()
-        };
+        let get = |k: &str| q.iter().filter(|(n, _)| n == k).map(|(_, v)| v.as_str()).collect::<Vec<_>>();
         assert_eq!(get("tenant"), ["x"], "the endpoint's own query survives");
         assert_eq!(get("response_type"), ["code"]);
         assert_eq!(get("client_id"), ["cid"]);
         assert_eq!(get("redirect_uri"), ["http://127.0.0.1:5000/callback"]);
-        assert_eq!(
-            get("code_challenge"),
-            ["E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"]
-        );
+        assert_eq!(get("code_challenge"), ["E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"]);
         assert_eq!(get("code_challenge_method"), ["S256"]);
         assert_eq!(get("state"), ["st"]);
         assert_eq!(get("resource"), ["https://mcp.example/mcp"]);
         assert_eq!(get("scope"), ["mcp:read offline_access"]);
-        assert_eq!(
-            get("prompt"),
-            ["consent"],
-            "offline_access asks for consent"
-        );
+        assert_eq!(get("prompt"), ["consent"], "offline_access asks for consent");
         assert_eq!(get("access_type"), ["offline"]);
-        assert!(
-            url.as_str().contains("scope=mcp%3Aread+offline_access"),
-            "{url}"
-        );
+        assert!(url.as_str().contains("scope=mcp%3Aread+offline_access"), "{url}");
     }
 
     #[test]
@@ -478,54 +393,22 @@ mod tests {
             extra: &[],
         };
         let url = req.url().unwrap();
-        assert!(
-            !url.query_pairs()
-                .any(|(k, _)| k == "scope" || k == "prompt"),
-            "{url}"
-        );
+        assert!(!url.query_pairs().any(|(k, _)| k == "scope" || k == "prompt"), "{url}");
         req.scope = Some("offline_access");
         req.extra = &extra;
-        let prompts: Vec<String> = req
-            .url()
-            .unwrap()
-            .query_pairs()
-            .filter(|(k, _)| k == "prompt")
-            .map(|(_, v)| v.into_owned())
-            .collect();
+        let prompts: Vec<String> =
+            req.url().unwrap().query_pairs().filter(|(k, _)| k == "prompt").map(|(_, v)| v.into_owned()).collect();
         assert_eq!(prompts, ["login"], "the user's prompt wins");
         req.authorization_endpoint = "http://as.example/auth";
-        assert_eq!(
-            req.url().unwrap_err().exit_code().code(),
-            5,
-            "plain http off loopback is refused"
-        );
+        assert_eq!(req.url().unwrap_err().exit_code().code(), 5, "plain http off loopback is refused");
     }
 
     #[test]
     fn auth_params_are_parsed_and_reserved_names_refused() {
-        let ok = parse_auth_params(&[
-            "access_type=offline".into(),
-            "prompt=consent".into(),
-            "x=a=b".into(),
-        ])
-        .unwrap();
+        let ok = parse_auth_params(&["access_type=offline".into(), "prompt=consent".into(), "x=a=b".into()]).unwrap();
         assert_eq!(ok[2], ("x".to_string(), "a=b".to_string()));
-        for bad in [
-            "novalue",
-            "=v",
-            "state=x",
-            "resource=x",
-            "scope=a",
-            "code_challenge_method=plain",
-        ] {
-            assert_eq!(
-                parse_auth_params(&[bad.into()])
-                    .unwrap_err()
-                    .exit_code()
-                    .code(),
-                2,
-                "{bad}"
-            );
+        for bad in ["novalue", "=v", "state=x", "resource=x", "scope=a", "code_challenge_method=plain"] {
+            assert_eq!(parse_auth_params(&[bad.into()]).unwrap_err().exit_code().code(), 2, "{bad}");
         }
     }
 
@@ -533,66 +416,32 @@ mod tests {
     fn offline_access_only_when_advertised() {
         let with = metadata(serde_json::json!({"scopes_supported": ["openid", "offline_access"]}));
         let without = metadata(serde_json::json!({"scopes_supported": ["openid"]}));
-        assert_eq!(
-            with_offline_access(Some("a b"), &with).as_deref(),
-            Some("a b offline_access")
-        );
-        assert_eq!(
-            with_offline_access(None, &with).as_deref(),
-            Some("offline_access")
-        );
-        assert_eq!(
-            with_offline_access(Some("offline_access a"), &with).as_deref(),
-            Some("offline_access a")
-        );
-        assert_eq!(
-            with_offline_access(Some("a"), &without).as_deref(),
-            Some("a")
-        );
+        assert_eq!(with_offline_access(Some("a b"), &with).as_deref(), Some("a b offline_access"));
+        assert_eq!(with_offline_access(None, &with).as_deref(), Some("offline_access"));
+        assert_eq!(with_offline_access(Some("offline_access a"), &with).as_deref(), Some("offline_access a"));
+        assert_eq!(with_offline_access(Some("a"), &without).as_deref(), Some("a"));
         assert_eq!(with_offline_access(None, &without), None);
     }
 
     #[test]
     fn pkce_support_gate() {
-        let s256 =
-            metadata(serde_json::json!({"code_challenge_methods_supported": ["plain", "S256"]}));
+        let s256 = metadata(serde_json::json!({"code_challenge_methods_supported": ["plain", "S256"]}));
         let plain = metadata(serde_json::json!({"code_challenge_methods_supported": ["plain"]}));
         let missing = metadata(serde_json::json!({}));
         assert!(check_pkce_support(&s256, false).is_ok());
-        assert_eq!(
-            check_pkce_support(&plain, true)
-                .unwrap_err()
-                .exit_code()
-                .code(),
-            5,
-            "override is for absence only"
-        );
+        assert_eq!(check_pkce_support(&plain, true).unwrap_err().exit_code().code(), 5, "override is for absence only");
         let e = check_pkce_support(&missing, false).unwrap_err();
         assert_eq!(e.exit_code().code(), 5);
         let msg = e.to_string();
-        assert!(
-            msg.contains("--allow-missing-pkce-metadata")
-                && msg.contains("Azure AD")
-                && msg.contains("Cognito"),
-            "{msg}"
-        );
+        assert!(msg.contains("--allow-missing-pkce-metadata") && msg.contains("Azure AD") && msg.contains("Cognito"), "{msg}");
         assert!(check_pkce_support(&missing, true).is_ok());
     }
 
     #[test]
     fn state_check() {
         assert!(check_state("abc", Some("abc")).is_ok());
-        assert_eq!(
-            check_state("abc", Some("abd"))
-                .unwrap_err()
-                .exit_code()
-                .code(),
-            5
-        );
-        assert_eq!(
-            check_state("abc", Some("")).unwrap_err().exit_code().code(),
-            5
-        );
+        assert_eq!(check_state("abc", Some("abd")).unwrap_err().exit_code().code(), 5);
+        assert_eq!(check_state("abc", Some("")).unwrap_err().exit_code().code(), 5);
         assert_eq!(check_state("abc", None).unwrap_err().exit_code().code(), 5);
     }
 
@@ -627,16 +476,7 @@ mod tests {
     #[test]
     fn response_validation_order_and_error_mapping() {
         let i = "https://as.example";
-        assert_eq!(
-            validate_response(
-                &params("code=c&state=s&iss=https://as.example"),
-                "s",
-                Some(true),
-                i
-            )
-            .unwrap(),
-            "c"
-        );
+        assert_eq!(validate_response(&params("code=c&state=s&iss=https://as.example"), "s", Some(true), i).unwrap(), "c");
         // A wrong state or iss is refused before the error is even looked at, and the
         // attacker's description is not repeated.
         for q in [
@@ -647,17 +487,11 @@ mod tests {
             assert_eq!(e.exit_code().code(), 5, "{q}");
             assert!(!e.to_string().contains("EVIL"), "{e}");
         }
-        let e = validate_response(
-            &params("error=access_denied&error_description=no+way&state=s"),
-            "s",
-            None,
-            i,
-        )
-        .unwrap_err();
+        let e = validate_response(&params("error=access_denied&error_description=no+way&state=s"), "s", None, i)
+            .unwrap_err();
         assert_eq!(e.exit_code().code(), 8);
         assert!(e.to_string().contains("no way"), "{e}");
-        let e =
-            validate_response(&params("error=invalid_scope&state=s"), "s", None, i).unwrap_err();
+        let e = validate_response(&params("error=invalid_scope&state=s"), "s", None, i).unwrap_err();
         assert_eq!(e.exit_code().code(), 3);
         assert_eq!(e.oauth_error(), Some("invalid_scope"));
         let e = validate_response(&params("code=&state=s"), "s", None, i).unwrap_err();
@@ -696,10 +530,7 @@ mod tests {
         let s = set(Some("mcp:read"), Some("mcp:read offline_access"));
         let prev = previous_scopes(Some(&s), Some("ignored"));
         assert_eq!(prev, ["mcp:read", "offline_access"]);
-        assert_eq!(
-            crate::scope::step_up(&prev, "mcp:write mcp:read").scopes,
-            ["mcp:read", "offline_access", "mcp:write"]
-        );
+        assert_eq!(crate::scope::step_up(&prev, "mcp:write mcp:read").scopes, ["mcp:read", "offline_access", "mcp:write"]);
         assert_eq!(previous_scopes(None, Some("mcp:read")), ["mcp:read"]);
         assert!(previous_scopes(None, None).is_empty());
     }

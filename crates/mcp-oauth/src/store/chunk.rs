@@ -42,18 +42,10 @@ impl Limits {
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Encoded {
     Whole(String),
-    Split {
-        head: String,
-        generation: String,
-        parts: Vec<String>,
-    },
+    Split { head: String, generation: String, parts: Vec<String> },
 }
 
-pub(crate) fn encode(
-    json: String,
-    limits: &Limits,
-    generation: impl FnOnce() -> String,
-) -> Result<Encoded, String> {
+pub(crate) fn encode(json: String, limits: &Limits, generation: impl FnOnce() -> String) -> Result<Encoded, String> {
     if limits.fits(&json) {
         return Ok(Encoded::Whole(json));
     }
@@ -82,25 +74,13 @@ pub(crate) fn encode(
             cut = i + c.len_utf8();
         }
         if cut == 0 {
-            return Err(format!(
-                "a part size of {} bytes is too small",
-                limits.part_size
-            ));
+            return Err(format!("a part size of {} bytes is too small", limits.part_size));
         }
         parts.push(format!("{prefix}{}{PART_END}", &rest[..cut]));
         rest = &rest[cut..];
     }
-    let head = format!(
-        "{MARKER}{}:{generation}:{}:{}",
-        parts.len(),
-        json.len(),
-        checksum(&json)
-    );
-    Ok(Encoded::Split {
-        head,
-        generation,
-        parts,
-    })
+    let head = format!("{MARKER}{}:{generation}:{}:{}", parts.len(), json.len(), checksum(&json));
+    Ok(Encoded::Split { head, generation, parts })
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -118,45 +98,30 @@ pub(crate) struct Manifest {
 }
 
 pub(crate) fn parse_head(secret: String) -> Result<Head, String> {
-    let Some(manifest) = secret.strip_prefix(MARKER) else {
-        return Ok(Head::Whole(secret));
-    };
+    let Some(manifest) = secret.strip_prefix(MARKER) else { return Ok(Head::Whole(secret)) };
     let fields: Vec<&str> = manifest.split(':').collect();
     let [count, generation, len, sha256] = fields.as_slice() else {
         return Err("its manifest is malformed".into());
     };
-    let count: usize = count
-        .parse()
-        .map_err(|_| "its manifest has a bad part count")?;
+    let count: usize = count.parse().map_err(|_| "its manifest has a bad part count")?;
     let len: usize = len.parse().map_err(|_| "its manifest has a bad length")?;
     if !(1..=MAX_PARTS).contains(&count) || generation.is_empty() || sha256.is_empty() {
         return Err("its manifest is malformed".into());
     }
-    Ok(Head::Split(Manifest {
-        generation: generation.to_string(),
-        count,
-        len,
-        sha256: sha256.to_string(),
-    }))
+    Ok(Head::Split(Manifest { generation: generation.to_string(), count, len, sha256: sha256.to_string() }))
 }
 
 /// Reassembles and verifies a split record; `parts[n]` is the secret read for part `n`.
 pub(crate) fn join(manifest: &Manifest, parts: &[String]) -> Result<String, String> {
     if parts.len() != manifest.count {
-        return Err(format!(
-            "expected {} parts, read {}",
-            manifest.count,
-            parts.len()
-        ));
+        return Err(format!("expected {} parts, read {}", manifest.count, parts.len()));
     }
     let mut json = String::with_capacity(manifest.len);
     for (n, part) in parts.iter().enumerate() {
         let prefix = format!("{}:{n}:", manifest.generation);
         let data = part
             .strip_prefix(&prefix)
-            .ok_or_else(|| {
-                format!("part {n} belongs to another save (interrupted or concurrent write?)")
-            })?
+            .ok_or_else(|| format!("part {n} belongs to another save (interrupted or concurrent write?)"))?
             .strip_suffix(PART_END)
             .ok_or_else(|| format!("part {n} is truncated"))?;
         json.push_str(data);
@@ -188,10 +153,7 @@ fn escaped_char_len(c: char) -> usize {
 mod tests {
     use super::*;
 
-    const UNLIMITED: Limits = Limits {
-        part_size: usize::MAX,
-        line_budget: usize::MAX,
-    };
+    const UNLIMITED: Limits = Limits { part_size: usize::MAX, line_budget: usize::MAX };
 
     fn gen_a() -> String {
         "genAAAAA".into()
@@ -218,27 +180,15 @@ mod tests {
 
     #[test]
     fn escaped_len_matches_serde_json() {
-        for s in [
-            "plain",
-            "quote\" back\\ nl\n tab\t ctl\u{1}\u{1f} del\u{7f}",
-            "é🦀",
-            &record(),
-        ] {
-            assert_eq!(
-                escaped_len(s),
-                serde_json::to_string(s).expect("string").len() - 2,
-                "{s:?}"
-            );
+        for s in ["plain", "quote\" back\\ nl\n tab\t ctl\u{1}\u{1f} del\u{7f}", "é🦀", &record()] {
+            assert_eq!(escaped_len(s), serde_json::to_string(s).expect("string").len() - 2, "{s:?}");
         }
     }
 
     #[test]
     fn small_records_are_stored_whole() {
         let json = r#"{"a":1}"#.to_string();
-        assert_eq!(
-            encode(json.clone(), &UNLIMITED, gen_a),
-            Ok(Encoded::Whole(json.clone()))
-        );
+        assert_eq!(encode(json.clone(), &UNLIMITED, gen_a), Ok(Encoded::Whole(json.clone())));
         assert_eq!(parse_head(json.clone()), Ok(Head::Whole(json)));
     }
 
@@ -246,60 +196,23 @@ mod tests {
     fn split_round_trips_within_both_limits() {
         let small = serde_json::json!({"access_token": "é\"🦀 ".repeat(200)}).to_string();
         for (json, limits) in [
-            (
-                record(),
-                Limits {
-                    part_size: 2560,
-                    line_budget: 64_512,
-                },
-            ),
-            (
-                record(),
-                Limits {
-                    part_size: 64_512,
-                    line_budget: 64_512,
-                },
-            ),
-            (
-                record(),
-                Limits {
-                    part_size: 100_000,
-                    line_budget: 5_000,
-                },
-            ),
-            (
-                small,
-                Limits {
-                    part_size: MIN_PART_SIZE,
-                    line_budget: usize::MAX,
-                },
-            ),
+            (record(), Limits { part_size: 2560, line_budget: 64_512 }),
+            (record(), Limits { part_size: 64_512, line_budget: 64_512 }),
+            (record(), Limits { part_size: 100_000, line_budget: 5_000 }),
+            (small, Limits { part_size: MIN_PART_SIZE, line_budget: usize::MAX }),
         ] {
             let (head, parts) = split(&json, limits);
             for p in &parts {
-                assert!(
-                    p.len() <= limits.part_size && escaped_len(p) <= limits.line_budget,
-                    "{limits:?}"
-                );
+                assert!(p.len() <= limits.part_size && escaped_len(p) <= limits.line_budget, "{limits:?}");
             }
-            assert_eq!(
-                join(&manifest(&head), &parts),
-                Ok(json.clone()),
-                "{limits:?}"
-            );
+            assert_eq!(join(&manifest(&head), &parts), Ok(json.clone()), "{limits:?}");
         }
     }
 
     #[test]
     fn corruption_is_detected() {
         let json = record();
-        let (head, parts) = split(
-            &json,
-            Limits {
-                part_size: 2560,
-                line_budget: usize::MAX,
-            },
-        );
+        let (head, parts) = split(&json, Limits { part_size: 2560, line_budget: usize::MAX });
         let m = manifest(&head);
         assert!(parts.len() > 2);
 
@@ -309,37 +222,19 @@ mod tests {
 
         let mut truncated = parts.clone();
         truncated[1].pop();
-        assert!(
-            join(&m, &truncated)
-                .expect_err("an error")
-                .contains("truncated")
-        );
+        assert!(join(&m, &truncated).expect_err("an error").contains("truncated"));
 
         // A part left over from an earlier save with another generation.
-        let (_, other) = split(
-            &json.replace("scope", "scopf"),
-            Limits {
-                part_size: 2560,
-                line_budget: usize::MAX,
-            },
-        );
+        let (_, other) = split(&json.replace("scope", "scopf"), Limits { part_size: 2560, line_budget: usize::MAX });
         let mut stale = parts.clone();
         stale[0] = other[0].replace("genAAAAA", "genBBBBB");
-        assert!(
-            join(&m, &stale)
-                .expect_err("an error")
-                .contains("another save")
-        );
+        assert!(join(&m, &stale).expect_err("an error").contains("another save"));
 
         // Same generation and framing, different content.
         let mut tampered = parts.clone();
         assert!(tampered[1].contains('🦀'));
         tampered[1] = tampered[1].replacen('🦀', "🦆", 1);
-        assert!(
-            join(&m, &tampered)
-                .expect_err("an error")
-                .contains("checksum")
-        );
+        assert!(join(&m, &tampered).expect_err("an error").contains("checksum"));
 
         let mut swapped = parts.clone();
         swapped.swap(0, 1);
@@ -348,12 +243,7 @@ mod tests {
 
     #[test]
     fn malformed_manifests_are_errors() {
-        for bad in [
-            "mcp-oauth-parts:1:",
-            "mcp-oauth-parts:1:0:g:1:x",
-            "mcp-oauth-parts:1:x:g:1:x",
-            "mcp-oauth-parts:1:2:g:1",
-        ] {
+        for bad in ["mcp-oauth-parts:1:", "mcp-oauth-parts:1:0:g:1:x", "mcp-oauth-parts:1:x:g:1:x", "mcp-oauth-parts:1:2:g:1"] {
             assert!(parse_head(bad.to_string()).is_err(), "{bad}");
         }
     }
@@ -361,27 +251,7 @@ mod tests {
     #[test]
     fn too_many_parts_or_tiny_parts_are_refused() {
         let json = "x".repeat(MAX_PARTS * 60);
-        assert!(
-            encode(
-                json,
-                &Limits {
-                    part_size: MIN_PART_SIZE,
-                    line_budget: usize::MAX
-                },
-                gen_a
-            )
-            .is_err()
-        );
-        assert!(
-            encode(
-                "{}".repeat(10),
-                &Limits {
-                    part_size: 12,
-                    line_budget: usize::MAX
-                },
-                gen_a
-            )
-            .is_err()
-        );
+        assert!(encode(json, &Limits { part_size: MIN_PART_SIZE, line_budget: usize::MAX }, gen_a).is_err());
+        assert!(encode("{}".repeat(10), &Limits { part_size: 12, line_budget: usize::MAX }, gen_a).is_err());
     }
 }

@@ -50,13 +50,11 @@ impl Helper {
     /// `Ok(None)` when the helper has no such entry, in either of the protocol's two ways.
     pub fn get(&self, key: &str) -> Result<Option<String>> {
         let reply = self.run("get", key.as_bytes())?;
-        parse_get(reply.status.success(), &reply.stdout, key)
-            .map_err(|why| self.failure("get", &reply, why))
+        parse_get(reply.status.success(), &reply.stdout, key).map_err(|why| self.failure("get", &reply, why))
     }
 
     pub fn store(&self, key: &str, secret: &str) -> Result<()> {
-        let line = serde_json::json!({"ServerURL": key, "Username": USERNAME, "Secret": secret})
-            .to_string();
+        let line = serde_json::json!({"ServerURL": key, "Username": USERNAME, "Secret": secret}).to_string();
         if line.len() > MAX_LINE {
             return Err(Error::Store(format!(
                 "internal limit exceeded: a {}-byte store line for {key} would be refused by {}",
@@ -95,23 +93,14 @@ impl Helper {
 
     fn program(&self) -> Result<PathBuf> {
         let program = self.program_name();
-        let path = self
-            .search_path
-            .clone()
-            .or_else(|| std::env::var_os("PATH"))
-            .unwrap_or_default();
-        find_on_path(&program, &path)
-            .ok_or_else(|| Error::Store(format!("{program} is not installed (not found on PATH)")))
+        let path = self.search_path.clone().or_else(|| std::env::var_os("PATH")).unwrap_or_default();
+        find_on_path(&program, &path).ok_or_else(|| Error::Store(format!("{program} is not installed (not found on PATH)")))
     }
 
     fn run(&self, action: &str, input: &[u8]) -> Result<Reply> {
         let program = self.program()?;
         let mut command = Command::new(&program);
-        command
-            .arg(action)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        command.arg(action).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
         command.envs(self.env.iter().map(|(k, v)| (k, v)));
         let mut child = command
             .spawn()
@@ -141,11 +130,7 @@ impl Helper {
         while open > 0 {
             let left = deadline.saturating_duration_since(Instant::now());
             match rx.recv_timeout(left) {
-                Ok(Drained {
-                    is_stdout: true,
-                    bytes,
-                    overflow: o,
-                }) => (out, overflow) = (bytes, o),
+                Ok(Drained { is_stdout: true, bytes, overflow: o }) => (out, overflow) = (bytes, o),
                 Ok(Drained { bytes, .. }) => err = bytes,
                 Err(_) => break,
             }
@@ -174,11 +159,7 @@ impl Helper {
                 MAX_OUTPUT / 1024
             )));
         }
-        Ok(Reply {
-            status,
-            stdout: out,
-            stderr: err,
-        })
+        Ok(Reply { status, stdout: out, stderr: err })
     }
 
     /// One line: what failed, the exit status, and the helper's own short explanation.
@@ -191,11 +172,7 @@ impl Helper {
             }
         }
         // Some helpers (and shells failing to start them) explain themselves on stderr only.
-        let why = if why.is_empty() {
-            short(String::from_utf8_lossy(&reply.stderr).trim())
-        } else {
-            why
-        };
+        let why = if why.is_empty() { short(String::from_utf8_lossy(&reply.stderr).trim()) } else { why };
         if !why.is_empty() {
             msg.push_str(": ");
             msg.push_str(&why);
@@ -212,12 +189,7 @@ struct Drained {
 
 /// Reads a pipe to its end, keeping at most `cap` bytes (the rest is read and dropped so
 /// the helper never blocks on a full pipe).
-fn drain(
-    mut pipe: impl Read + Send + 'static,
-    cap: usize,
-    tx: mpsc::Sender<Drained>,
-    is_stdout: bool,
-) {
+fn drain(mut pipe: impl Read + Send + 'static, cap: usize, tx: mpsc::Sender<Drained>, is_stdout: bool) {
     std::thread::spawn(move || {
         let mut bytes = Vec::new();
         let mut overflow = false;
@@ -232,40 +204,26 @@ fn drain(
                 }
             }
         }
-        let _ = tx.send(Drained {
-            is_stdout,
-            bytes,
-            overflow,
-        });
+        let _ = tx.send(Drained { is_stdout, bytes, overflow });
     });
 }
 
 fn find_on_path(program: &str, path: &std::ffi::OsStr) -> Option<PathBuf> {
     use std::os::unix::fs::PermissionsExt;
-    std::env::split_paths(path)
-        .filter(|dir| !dir.as_os_str().is_empty())
-        .map(|dir| dir.join(program))
-        .find(|p| {
-            std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-        })
+    std::env::split_paths(path).filter(|dir| !dir.as_os_str().is_empty()).map(|dir| dir.join(program)).find(|p| {
+        std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    })
 }
 
 /// Whether `docker-credential-<name>` is installed (for Docker's default detection).
 pub(crate) fn installed(program: &str, search_path: Option<&std::ffi::OsStr>) -> bool {
-    let path = search_path
-        .map(ToOwned::to_owned)
-        .or_else(|| std::env::var_os("PATH"))
-        .unwrap_or_default();
+    let path = search_path.map(ToOwned::to_owned).or_else(|| std::env::var_os("PATH")).unwrap_or_default();
     find_on_path(program, &path).is_some()
 }
 
 /// The answer to `get`: the secret, `None` for "not found", or why the answer is unusable.
 /// Never quotes stdout of a successful `get`, which may hold a secret.
-pub(crate) fn parse_get(
-    success: bool,
-    stdout: &[u8],
-    key: &str,
-) -> std::result::Result<Option<String>, String> {
+pub(crate) fn parse_get(success: bool, stdout: &[u8], key: &str) -> std::result::Result<Option<String>, String> {
     if !success {
         let text = String::from_utf8_lossy(stdout);
         let text = text.trim();
@@ -275,23 +233,11 @@ pub(crate) fn parse_get(
         }
         return Err(short(text));
     }
-    let garbage = || {
-        format!(
-            "it printed {} bytes that are not a credential (expected ServerURL, Username and Secret)",
-            stdout.len()
-        )
-    };
+    let garbage = || format!("it printed {} bytes that are not a credential (expected ServerURL, Username and Secret)", stdout.len());
     let value: Value = serde_json::from_slice(stdout).map_err(|_| garbage())?;
-    let Value::Object(members) = value else {
-        return Err(garbage());
-    };
+    let Value::Object(members) = value else { return Err(garbage()) };
     // Go's encoding/json matches member names case-insensitively; so do we.
-    let field = |name: &str| {
-        members
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
-    };
+    let field = |name: &str| members.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v);
     let text = |name: &str| match field(name) {
         None | Some(Value::Null) => Ok(""),
         Some(Value::String(s)) => Ok(s.as_str()),
@@ -309,16 +255,9 @@ pub(crate) fn parse_get(
 }
 
 pub(crate) fn parse_list(stdout: &[u8]) -> std::result::Result<BTreeMap<String, String>, String> {
-    let garbage = || {
-        format!(
-            "it printed {} bytes that are not a JSON object of ServerURL to Username",
-            stdout.len()
-        )
-    };
+    let garbage = || format!("it printed {} bytes that are not a JSON object of ServerURL to Username", stdout.len());
     let value: Value = serde_json::from_slice(stdout).map_err(|_| garbage())?;
-    let Value::Object(members) = value else {
-        return Err(garbage());
-    };
+    let Value::Object(members) = value else { return Err(garbage()) };
     members
         .into_iter()
         .map(|(k, v)| match v {
@@ -346,11 +285,7 @@ fn error_text(reply: &Reply) -> String {
 
 /// First line, at most 200 characters: error output can be long and multi-line.
 fn short(text: &str) -> String {
-    let line = text
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("")
-        .trim();
+    let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
     let mut cut: String = line.chars().take(200).collect();
     if cut.len() < line.len() {
         cut.push('…');
@@ -366,57 +301,30 @@ mod tests {
 
     #[test]
     fn get_found() {
-        let out =
-            format!(r#"{{"ServerURL":"{KEY}","Username":"mcp-oauth","Secret":"{{\"a\":1}}"}}"#);
-        assert_eq!(
-            parse_get(true, out.as_bytes(), KEY),
-            Ok(Some(r#"{"a":1}"#.to_string()))
-        );
+        let out = format!(r#"{{"ServerURL":"{KEY}","Username":"mcp-oauth","Secret":"{{\"a\":1}}"}}"#);
+        assert_eq!(parse_get(true, out.as_bytes(), KEY), Ok(Some(r#"{"a":1}"#.to_string())));
         // Member names are case-insensitive in Go, and ServerURL may be missing.
-        assert_eq!(
-            parse_get(true, br#"{"secret":"s","username":"u"}"#, KEY),
-            Ok(Some("s".into()))
-        );
+        assert_eq!(parse_get(true, br#"{"secret":"s","username":"u"}"#, KEY), Ok(Some("s".into())));
     }
 
     #[test]
     fn get_not_found_both_ways() {
-        assert_eq!(
-            parse_get(false, format!("{NOT_FOUND}\n").as_bytes(), KEY),
-            Ok(None)
-        );
+        assert_eq!(parse_get(false, format!("{NOT_FOUND}\n").as_bytes(), KEY), Ok(None));
         let old_pass = format!(r#"{{"ServerURL":"{KEY}","Username":"","Secret":""}}"#);
         assert_eq!(parse_get(true, old_pass.as_bytes(), KEY), Ok(None));
-        assert_eq!(
-            parse_get(false, format!("no usernames for {KEY}\n").as_bytes(), KEY),
-            Ok(None)
-        );
+        assert_eq!(parse_get(false, format!("no usernames for {KEY}\n").as_bytes(), KEY), Ok(None));
     }
 
     #[test]
     fn get_errors() {
-        let err = parse_get(
-            false,
-            b"pass not initialized: exit status 1: Error: password store is empty.\nmore",
-            KEY,
-        );
-        assert_eq!(
-            err,
-            Err("pass not initialized: exit status 1: Error: password store is empty.".into())
-        );
+        let err = parse_get(false, b"pass not initialized: exit status 1: Error: password store is empty.\nmore", KEY);
+        assert_eq!(err, Err("pass not initialized: exit status 1: Error: password store is empty.".into()));
         for garbage in [&b"not json SECRET"[..], b"[1,2]", br#"{"Secret":5}"#, b""] {
             let err = parse_get(true, garbage, KEY).expect_err("an error");
-            assert!(
-                !err.contains("SECRET") && err.contains("not a credential"),
-                "{err}"
-            );
+            assert!(!err.contains("SECRET") && err.contains("not a credential"), "{err}");
         }
         let other = r#"{"ServerURL":"https://other","Username":"u","Secret":"s"}"#;
-        assert!(
-            parse_get(true, other.as_bytes(), KEY)
-                .expect_err("an error")
-                .contains("another entry")
-        );
+        assert!(parse_get(true, other.as_bytes(), KEY).expect_err("an error").contains("another entry"));
     }
 
     #[test]
@@ -430,9 +338,7 @@ mod tests {
 
     #[test]
     fn erase_of_missing_entries() {
-        assert!(is_missing_on_erase(
-            b"credentials not found in native keychain\n"
-        ));
+        assert!(is_missing_on_erase(b"credentials not found in native keychain\n"));
         assert!(is_missing_on_erase(
             b"exit status 1: Error: docker-credential-helpers/aHR0cHM6Ly9ub3Bl is not in the password store.\n"
         ));

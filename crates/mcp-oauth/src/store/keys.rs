@@ -74,9 +74,7 @@ impl Kind {
     }
 
     fn parse(s: &str) -> Option<Kind> {
-        [Kind::Client, Kind::Token, Kind::Pending]
-            .into_iter()
-            .find(|k| k.as_str() == s)
+        [Kind::Client, Kind::Token, Kind::Pending].into_iter().find(|k| k.as_str() == s)
     }
 }
 
@@ -93,21 +91,12 @@ pub fn token(resource: &str, profile: Option<&str>) -> Key {
 
 /// A pending headless authorization, found again by its `state`.
 pub fn pending(state: &str, profile: Option<&str>) -> Key {
-    build(
-        Kind::Pending,
-        &format!("{PENDING_HOST}{HOST_SUFFIX}"),
-        state,
-        profile,
-    )
+    build(Kind::Pending, &format!("{PENDING_HOST}{HOST_SUFFIX}"), state, profile)
 }
 
 fn build(kind: Kind, authority: &str, identifier: &str, profile: Option<&str>) -> Key {
     let id = &b64_sha256(identifier)[..ID_LEN];
-    Key(format!(
-        "https://{authority}/{}/{}/{id}",
-        kind.as_str(),
-        profile_segment(profile)
-    ))
+    Key(format!("https://{authority}/{}/{}/{id}", kind.as_str(), profile_segment(profile)))
 }
 
 /// The key of part `index` of a record saved with generation `gen`.
@@ -117,18 +106,11 @@ pub(crate) fn part(head: &Key, generation: &str, index: usize) -> Key {
 
 /// `<host>.mcp-oauth[:port]` for a URL; identifiers that are not URLs still get a key.
 fn url_host(identifier: &str) -> String {
-    let Ok(url) = url::Url::parse(identifier) else {
-        return format!("invalid{HOST_SUFFIX}");
-    };
+    let Ok(url) = url::Url::parse(identifier) else { return format!("invalid{HOST_SUFFIX}") };
     let host = match url.host() {
         Some(url::Host::Domain(d)) => sanitize_host(d),
         Some(url::Host::Ipv4(a)) => a.to_string(),
-        Some(url::Host::Ipv6(a)) => a
-            .segments()
-            .iter()
-            .map(|s| format!("{s:x}"))
-            .collect::<Vec<_>>()
-            .join("-"),
+        Some(url::Host::Ipv6(a)) => a.segments().iter().map(|s| format!("{s:x}")).collect::<Vec<_>>().join("-"),
         None => "invalid".to_string(),
     };
     match url.port() {
@@ -143,27 +125,16 @@ fn sanitize_host(domain: &str) -> String {
         .chars()
         .map(|c| {
             let c = c.to_ascii_lowercase();
-            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                c
-            } else {
-                '-'
-            }
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '-' }
         })
         .collect();
-    let clean = if clean.is_empty() {
-        "invalid".to_string()
-    } else {
-        clean
-    };
+    let clean = if clean.is_empty() { "invalid".to_string() } else { clean };
     if clean.len() <= MAX_HOST_LEN {
         return clean;
     }
     // The identity is in <id>; the host only needs to be bounded, stable and recognisable.
     let digest = ring::digest::digest(&ring::digest::SHA256, domain.as_bytes());
-    let hex: String = digest.as_ref()[..6]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hex: String = digest.as_ref()[..6].iter().map(|b| format!("{b:02x}")).collect();
     format!("{}-{hex}", &clean[..50])
 }
 
@@ -179,8 +150,7 @@ fn is_plain_profile(p: &str) -> bool {
     (1..=MAX_PROFILE_LEN).contains(&p.len())
         && p != "."
         && p != ".."
-        && p.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-')
+        && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_' || b == b'-')
 }
 
 pub(crate) fn b64_sha256(data: &str) -> String {
@@ -201,11 +171,7 @@ pub(crate) fn parse(key: &str) -> Option<Parsed> {
     let rest = key.strip_prefix("https://")?;
     let (authority, path) = rest.split_once('/')?;
     let host = authority.rsplit_once(':').map_or(authority, |(h, port)| {
-        if port.bytes().all(|b| b.is_ascii_digit()) && !port.is_empty() {
-            h
-        } else {
-            authority
-        }
+        if port.bytes().all(|b| b.is_ascii_digit()) && !port.is_empty() { h } else { authority }
     });
     if !host.ends_with(HOST_SUFFIX) || host.len() == HOST_SUFFIX.len() || key.len() > MAX_KEY_LEN {
         return None;
@@ -214,34 +180,23 @@ pub(crate) fn parse(key: &str) -> Option<Parsed> {
     let (kind, profile, id) = (segments.first()?, segments.get(1)?, segments.get(2)?);
     let kind = Kind::parse(kind)?;
     let profile_ok = is_plain_profile(profile)
-        || profile
-            .strip_prefix('~')
-            .is_some_and(|h| h.len() == 16 && is_b64url(h));
+        || profile.strip_prefix('~').is_some_and(|h| h.len() == 16 && is_b64url(h));
     if !profile_ok || id.len() != ID_LEN || !is_b64url(id) {
         return None;
     }
     let part = match segments.as_slice() {
         [_, _, _] => None,
         [_, _, _, generation, n] if generation.len() == GEN_LEN && is_b64url(generation) => {
-            let n: usize = n
-                .parse()
-                .ok()
-                .filter(|_| !n.starts_with('+') && (n.len() == 1 || !n.starts_with('0')))?;
+            let n: usize = n.parse().ok().filter(|_| !n.starts_with('+') && (n.len() == 1 || !n.starts_with('0')))?;
             Some((generation.to_string(), n))
         }
         _ => return None,
     };
-    Some(Parsed {
-        kind,
-        profile: profile.to_string(),
-        part,
-    })
+    Some(Parsed { kind, profile: profile.to_string(), part })
 }
 
 fn is_b64url(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// `host[:port]` of a key, what Docker's `credHelpers` is indexed by.
@@ -262,60 +217,27 @@ mod tests {
     fn documented_shape() {
         let k = token("https://mcp.example.com/mcp", None);
         let s = k.as_str();
-        assert!(
-            s.starts_with("https://mcp.example.com.mcp-oauth/token/default/"),
-            "{s}"
-        );
+        assert!(s.starts_with("https://mcp.example.com.mcp-oauth/token/default/"), "{s}");
         assert_eq!(s.rsplit('/').next().map(str::len), Some(22));
         let k = client("http://127.0.0.1:3000", Some("work"));
-        assert!(
-            k.as_str()
-                .starts_with("https://127.0.0.1.mcp-oauth:3000/client/work/"),
-            "{k}"
-        );
+        assert!(k.as_str().starts_with("https://127.0.0.1.mcp-oauth:3000/client/work/"), "{k}");
         let k = pending("xyz", None);
-        assert!(
-            k.as_str()
-                .starts_with("https://local.mcp-oauth/pending/default/"),
-            "{k}"
-        );
+        assert!(k.as_str().starts_with("https://local.mcp-oauth/pending/default/"), "{k}");
         let k = token("https://[::1]:8443/mcp", None);
-        assert!(
-            k.as_str()
-                .starts_with("https://0-0-0-0-0-0-0-1.mcp-oauth:8443/token/"),
-            "{k}"
-        );
+        assert!(k.as_str().starts_with("https://0-0-0-0-0-0-0-1.mcp-oauth:8443/token/"), "{k}");
     }
 
     #[test]
     fn stable_and_distinct() {
-        assert_eq!(
-            token("https://a.example/mcp", None),
-            token("https://a.example/mcp", None)
-        );
-        assert_eq!(
-            token("https://a.example/mcp", Some("default")),
-            token("https://a.example/mcp", None)
-        );
-        assert_ne!(
-            token("https://a.example/mcp", None),
-            token("https://a.example/mcp2", None)
-        );
-        assert_ne!(
-            token("https://a.example/mcp", None),
-            token("https://a.example/mcp", Some("p"))
-        );
-        assert_ne!(
-            token("https://a.example", None),
-            client("https://a.example", None)
-        );
+        assert_eq!(token("https://a.example/mcp", None), token("https://a.example/mcp", None));
+        assert_eq!(token("https://a.example/mcp", Some("default")), token("https://a.example/mcp", None));
+        assert_ne!(token("https://a.example/mcp", None), token("https://a.example/mcp2", None));
+        assert_ne!(token("https://a.example/mcp", None), token("https://a.example/mcp", Some("p")));
+        assert_ne!(token("https://a.example", None), client("https://a.example", None));
         // Pinned: a change here orphans every stored credential.
         assert_eq!(
             client("https://as.example", None).as_str(),
-            format!(
-                "https://as.example.mcp-oauth/client/default/{}",
-                &b64_sha256("https://as.example")[..22]
-            )
+            format!("https://as.example.mcp-oauth/client/default/{}", &b64_sha256("https://as.example")[..22])
         );
     }
 
@@ -325,37 +247,18 @@ mod tests {
         let weird = "https://xn--bcher-kva.example:65535/p?q=1#f";
         let hostile_profile = "a/b?c#d".repeat(40);
         let long_profile = "x".repeat(41);
-        let inputs = [
-            long_host.as_str(),
-            weird,
-            "not a url",
-            "",
-            "https://user:pw@h.example/",
-        ];
-        let profiles = [
-            None,
-            Some("work"),
-            Some(hostile_profile.as_str()),
-            Some(".."),
-            Some(long_profile.as_str()),
-        ];
+        let inputs = [long_host.as_str(), weird, "not a url", "", "https://user:pw@h.example/"];
+        let profiles = [None, Some("work"), Some(hostile_profile.as_str()), Some(".."), Some(long_profile.as_str())];
         for input in inputs {
             for profile in profiles {
-                for k in [
-                    client(input, profile),
-                    token(input, profile),
-                    pending(input, profile),
-                ] {
+                for k in [client(input, profile), token(input, profile), pending(input, profile)] {
                     for k in [longest_part(&k), k] {
                         let s = k.as_str();
                         assert!(s.len() <= MAX_KEY_LEN, "{} bytes: {s}", s.len());
                         let u = url::Url::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"));
                         assert_eq!(u.scheme(), "https");
                         assert!(u.query().is_none() && u.fragment().is_none(), "{s}");
-                        assert!(
-                            !s.contains('?') && !s.contains('#') && !s.contains('@'),
-                            "{s}"
-                        );
+                        assert!(!s.contains('?') && !s.contains('#') && !s.contains('@'), "{s}");
                         assert!(parse(s).is_some(), "not recognised as ours: {s}");
                     }
                 }
@@ -363,10 +266,7 @@ mod tests {
         }
         let long = token(&long_host, None);
         assert_eq!(long, token(&long_host, None));
-        assert_ne!(
-            long,
-            token(&format!("https://{}.example/mcp", "a".repeat(251)), None)
-        );
+        assert_ne!(long, token(&format!("https://{}.example/mcp", "a".repeat(251)), None));
     }
 
     #[test]
@@ -375,29 +275,16 @@ mod tests {
         assert!(plain.as_str().contains("/token/ci-1.prod_x/"), "{plain}");
         let hashed = token("https://a.example", Some("with space"));
         let parsed = parse(hashed.as_str()).expect("ours");
-        assert!(
-            parsed.profile.starts_with('~') && parsed.profile.len() == 17,
-            "{parsed:?}"
-        );
+        assert!(parsed.profile.starts_with('~') && parsed.profile.len() == 17, "{parsed:?}");
         assert_ne!(hashed, token("https://a.example", Some("with  space")));
     }
 
     #[test]
     fn parses_ours_and_rejects_foreign() {
         let head = token("https://a.example:8080/mcp", Some("p"));
-        assert_eq!(
-            parse(head.as_str()),
-            Some(Parsed {
-                kind: Kind::Token,
-                profile: "p".into(),
-                part: None
-            })
-        );
+        assert_eq!(parse(head.as_str()), Some(Parsed { kind: Kind::Token, profile: "p".into(), part: None }));
         let p = part(&head, "abcdEFGH", 3);
-        assert_eq!(
-            parse(p.as_str()).and_then(|x| x.part),
-            Some(("abcdEFGH".into(), 3))
-        );
+        assert_eq!(parse(p.as_str()).and_then(|x| x.part), Some(("abcdEFGH".into(), 3)));
         assert_eq!(authority(&head), "a.example.mcp-oauth:8080");
         for foreign in [
             "https://index.docker.io/v1/",

@@ -44,9 +44,7 @@ pub(crate) fn acquire(dir: &Path, key: &str, timeout: Duration) -> Result<KeyLoc
             .truncate(false)
             .mode(0o600)
             .open(&path)
-            .map_err(|e| {
-                Error::Store(format!("cannot open the lock file {}: {e}", path.display()))
-            })?;
+            .map_err(|e| Error::Store(format!("cannot open the lock file {}: {e}", path.display())))?;
         match file.try_lock() {
             Ok(()) if same_file(&file, &path) => return Ok(KeyLock { path, _file: file }),
             // Removed or replaced by the previous holder after we opened it: try the new one.
@@ -85,23 +83,16 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let held = acquire(dir.path(), "https://k", Duration::from_secs(1)).expect("first");
         let started = Instant::now();
-        let err = acquire(dir.path(), "https://k", Duration::from_millis(200))
-            .expect_err("second must wait");
+        let err = acquire(dir.path(), "https://k", Duration::from_millis(200)).expect_err("second must wait");
         assert!(started.elapsed() >= Duration::from_millis(200));
         assert!(err.to_string().contains("stayed locked"), "{err}");
         assert_eq!(err.exit_code(), crate::error::ExitCode::Store);
         // Other keys are independent.
-        let _other =
-            acquire(dir.path(), "https://other", Duration::from_millis(100)).expect("other key");
+        let _other = acquire(dir.path(), "https://other", Duration::from_millis(100)).expect("other key");
         drop(held);
-        let again =
-            acquire(dir.path(), "https://k", Duration::from_millis(100)).expect("after release");
+        let again = acquire(dir.path(), "https://k", Duration::from_millis(100)).expect("after release");
         drop(again);
         drop(_other);
-        assert_eq!(
-            fs::read_dir(dir.path()).expect("dir").count(),
-            0,
-            "lock files are removed"
-        );
+        assert_eq!(fs::read_dir(dir.path()).expect("dir").count(), 0, "lock files are removed");
     }
 }

@@ -79,10 +79,7 @@ impl StoreOptions {
     /// everything else from the environment at [`Store::open`].
     pub fn from_env(helper: Option<String>) -> Self {
         let helper = helper.or_else(|| std::env::var("MCP_OAUTH_CREDENTIAL_HELPER").ok());
-        StoreOptions {
-            helper,
-            ..StoreOptions::default()
-        }
+        StoreOptions { helper, ..StoreOptions::default() }
     }
 }
 
@@ -163,12 +160,7 @@ impl Backend {
     /// Keys of entries written with our username.
     fn list(&self) -> Result<Vec<String>> {
         match self {
-            Backend::Helper(h) => Ok(h
-                .list()?
-                .into_iter()
-                .filter(|(_, u)| u == keys::USERNAME)
-                .map(|(k, _)| k)
-                .collect()),
+            Backend::Helper(h) => Ok(h.list()?.into_iter().filter(|(_, u)| u == keys::USERNAME).map(|(k, _)| k).collect()),
             Backend::File(f) => f.list(),
         }
     }
@@ -195,14 +187,8 @@ pub struct Store {
 impl Store {
     /// Reads Docker's config.json and the environment; runs no helper.
     pub fn open(options: StoreOptions) -> Result<Store> {
-        let home = std::env::var_os("HOME")
-            .filter(|h| !h.is_empty())
-            .map(PathBuf::from);
-        let env_dir = |name: &str| {
-            std::env::var_os(name)
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from)
-        };
+        let home = std::env::var_os("HOME").filter(|h| !h.is_empty()).map(PathBuf::from);
+        let env_dir = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
         let docker_config_dir = options
             .docker_config_dir
             .or_else(|| env_dir("DOCKER_CONFIG"))
@@ -224,10 +210,7 @@ impl Store {
         if let Some(n) = part_size
             && n < chunk::MIN_PART_SIZE
         {
-            return Err(Error::Usage(format!(
-                "a store part size of {n} bytes is too small (at least {})",
-                chunk::MIN_PART_SIZE
-            )));
+            return Err(Error::Usage(format!("a store part size of {n} bytes is too small (at least {})", chunk::MIN_PART_SIZE)));
         }
         let seconds = |name: &str, default: Duration| -> Result<Duration> {
             Ok(env_number(name)?.map_or(default, |s| Duration::from_secs(s as u64)))
@@ -256,9 +239,7 @@ impl Store {
     /// `Ok(None)` when there is no entry.
     pub fn load<T: DeserializeOwned>(&self, key: &Key) -> Result<Option<T>> {
         let backend = self.backend_for(key)?;
-        let Some(json) = self.read(&backend, key)? else {
-            return Ok(None);
-        };
+        let Some(json) = self.read(&backend, key)? else { return Ok(None) };
         serde_json::from_str(&json).map(Some).map_err(|e| {
             // serde's message can quote the data, which may be a secret: position only.
             Error::Store(format!(
@@ -270,8 +251,7 @@ impl Store {
     }
 
     pub fn save<T: Serialize>(&self, key: &Key, value: &T) -> Result<()> {
-        let json = serde_json::to_string(value)
-            .map_err(|e| Error::Internal(format!("cannot serialise the record for {key}: {e}")))?;
+        let json = serde_json::to_string(value).map_err(|e| Error::Internal(format!("cannot serialise the record for {key}: {e}")))?;
         let backend = self.backend_for(key)?;
         let encoded = chunk::encode(json, &self.limits(&backend), random_id)
             .map_err(|why| Error::Store(format!("cannot save {key}: {why}")))?;
@@ -281,11 +261,7 @@ impl Store {
                 backend.store(key, secret)?;
                 Layout::Whole
             }
-            Encoded::Split {
-                head,
-                generation,
-                parts,
-            } => {
+            Encoded::Split { head, generation, parts } => {
                 for (n, part) in parts.iter().enumerate() {
                     if let Err(e) = backend.store(&keys::part(key, generation, n), part) {
                         erase_parts(&backend, key, generation, n);
@@ -297,10 +273,7 @@ impl Store {
                     erase_parts(&backend, key, generation, parts.len());
                     return Err(e);
                 }
-                Layout::Split {
-                    generation: generation.clone(),
-                    count: parts.len(),
-                }
+                Layout::Split { generation: generation.clone(), count: parts.len() }
             }
         };
         if let Layout::Split { generation, count } = previous {
@@ -341,14 +314,10 @@ impl Store {
         for choice in self.resolver.all_backends() {
             let backend = self.backend(&choice)?;
             for raw in backend.list()? {
-                let Some(parsed) = keys::parse(&raw) else {
-                    continue;
-                };
+                let Some(parsed) = keys::parse(&raw) else { continue };
                 let key = Key(raw);
                 // Stale duplicates in a backend no longer used for this key are not ours to show.
-                if parsed.part.is_some()
-                    || self.resolver.resolve(keys::authority(&key)).choice != choice
-                {
+                if parsed.part.is_some() || self.resolver.resolve(keys::authority(&key)).choice != choice {
                     continue;
                 }
                 let (record, error) = match self.read(&backend, &key) {
@@ -359,14 +328,7 @@ impl Store {
                     Ok(None) => continue,
                     Err(e) => (None, Some(e.to_string())),
                 };
-                entries.push(Entry {
-                    kind: parsed.kind,
-                    profile: parsed.profile,
-                    key,
-                    backend: backend.name(),
-                    record,
-                    error,
-                });
+                entries.push(Entry { kind: parsed.kind, profile: parsed.profile, key, backend: backend.name(), record, error });
             }
         }
         entries.sort_by(|a, b| (a.kind, &a.profile, &a.key).cmp(&(b.kind, &b.profile, &b.key)));
@@ -389,8 +351,7 @@ impl Store {
 
     /// The key's record as stored: one `get`, or the head and its parts, verified.
     fn read(&self, backend: &Backend, key: &Key) -> Result<Option<String>> {
-        let corrupt =
-            |why: String| Error::Store(format!("the record under {key} is unusable: {why}"));
+        let corrupt = |why: String| Error::Store(format!("the record under {key} is unusable: {why}"));
         let Some(secret) = backend.get(key)? else {
             self.remember(key, Layout::Absent);
             return Ok(None);
@@ -401,20 +362,12 @@ impl Store {
                 Ok(Some(json))
             }
             Head::Split(manifest) => {
-                self.remember(
-                    key,
-                    Layout::Split {
-                        generation: manifest.generation.clone(),
-                        count: manifest.count,
-                    },
-                );
+                self.remember(key, Layout::Split { generation: manifest.generation.clone(), count: manifest.count });
                 let mut parts = Vec::with_capacity(manifest.count);
                 for n in 0..manifest.count {
                     let part = backend
                         .get(&keys::part(key, &manifest.generation, n))?
-                        .ok_or_else(|| {
-                            corrupt(format!("part {n} of {} is missing", manifest.count))
-                        })?;
+                        .ok_or_else(|| corrupt(format!("part {n} of {} is missing", manifest.count)))?;
                     parts.push(part);
                 }
                 chunk::join(&manifest, &parts).map(Some).map_err(corrupt)
@@ -424,31 +377,20 @@ impl Store {
 
     /// What the entry held before this save or erase: known from an earlier call, else read.
     fn previous_layout(&self, backend: &Backend, key: &Key) -> Result<Layout> {
-        if let Some(layout) = self
-            .layouts
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(key)
-        {
+        if let Some(layout) = self.layouts.lock().unwrap_or_else(|p| p.into_inner()).get(key) {
             return Ok(layout.clone());
         }
         Ok(match backend.get(key)? {
             None => Layout::Absent,
             Some(secret) => match chunk::parse_head(secret) {
-                Ok(Head::Split(m)) => Layout::Split {
-                    generation: m.generation,
-                    count: m.count,
-                },
+                Ok(Head::Split(m)) => Layout::Split { generation: m.generation, count: m.count },
                 _ => Layout::Whole,
             },
         })
     }
 
     fn remember(&self, key: &Key, layout: Layout) {
-        self.layouts
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(key.clone(), layout);
+        self.layouts.lock().unwrap_or_else(|p| p.into_inner()).insert(key.clone(), layout);
     }
 
     fn backend_for(&self, key: &Key) -> Result<Backend> {
@@ -474,20 +416,10 @@ impl Store {
         match backend {
             Backend::Helper(h) => {
                 let line_budget = helper::MAX_LINE - helper::LINE_OVERHEAD;
-                let own = if h.name == "wincred" {
-                    WINCRED_PART_SIZE
-                } else {
-                    line_budget
-                };
-                Limits {
-                    part_size: self.part_size.unwrap_or(own),
-                    line_budget,
-                }
+                let own = if h.name == "wincred" { WINCRED_PART_SIZE } else { line_budget };
+                Limits { part_size: self.part_size.unwrap_or(own), line_budget }
             }
-            Backend::File(_) => Limits {
-                part_size: self.part_size.unwrap_or(usize::MAX),
-                line_budget: usize::MAX,
-            },
+            Backend::File(_) => Limits { part_size: self.part_size.unwrap_or(usize::MAX), line_budget: usize::MAX },
         }
     }
 
@@ -513,11 +445,7 @@ fn env_number(name: &str) -> Result<Option<usize>> {
     match std::env::var(name) {
         Err(_) => Ok(None),
         Ok(v) if v.trim().is_empty() => Ok(None),
-        Ok(v) => v
-            .trim()
-            .parse()
-            .map(Some)
-            .map_err(|_| Error::Usage(format!("{name}={v:?} is not a whole number"))),
+        Ok(v) => v.trim().parse().map(Some).map_err(|_| Error::Usage(format!("{name}={v:?} is not a whole number"))),
     }
 }
 
@@ -545,17 +473,9 @@ pub(crate) fn random_id() -> String {
         // Uniqueness, not secrecy, is what matters here.
         use std::sync::atomic::{AtomicU64, Ordering};
         static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let seed = format!(
-            "{nanos}:{}:{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        );
-        bytes.copy_from_slice(
-            &ring::digest::digest(&ring::digest::SHA256, seed.as_bytes()).as_ref()[..6],
-        );
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        let seed = format!("{nanos}:{}:{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
+        bytes.copy_from_slice(&ring::digest::digest(&ring::digest::SHA256, seed.as_bytes()).as_ref()[..6]);
     }
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
@@ -580,14 +500,8 @@ mod tests {
     fn listing_strips_secrets_recursively() {
         let v = json!({"issuer":"i","access_token":"A","nested":{"refresh_token":"R","scope":"s"},"list":[{"client_secret":"C","x":1}]});
         let shown = without_secrets(v).to_string();
-        assert!(
-            !shown.contains("\"A\"") && !shown.contains("\"R\"") && !shown.contains("\"C\""),
-            "{shown}"
-        );
-        assert!(
-            shown.contains("\"scope\":\"s\"") && shown.contains("\"x\":1"),
-            "{shown}"
-        );
+        assert!(!shown.contains("\"A\"") && !shown.contains("\"R\"") && !shown.contains("\"C\""), "{shown}");
+        assert!(shown.contains("\"scope\":\"s\"") && shown.contains("\"x\":1"), "{shown}");
     }
 
     #[test]
@@ -597,19 +511,13 @@ mod tests {
         let key = keys::token("https://mcp.example/mcp", None);
         let big = json!({"access_token": "x".repeat(1000), "scope": "a"});
         store.save(&key, &big).expect("save split");
-        let files = || {
-            std::fs::read_dir(dir.path().join("config/credentials"))
-                .expect("dir")
-                .count()
-        };
+        let files = || std::fs::read_dir(dir.path().join("config/credentials")).expect("dir").count();
         let split_files = files();
         assert!(split_files > 10, "{split_files}");
         assert_eq!(store.load::<Value>(&key).expect("load"), Some(big.clone()));
         // A fresh store (no remembered layout) must still find and clean the old parts.
         let fresh = file_store(dir.path(), Some(100));
-        fresh
-            .save(&key, &json!({"small": true}))
-            .expect("save whole");
+        fresh.save(&key, &json!({"small": true})).expect("save whole");
         assert_eq!(files(), 1);
         fresh.save(&key, &big).expect("split again");
         fresh.erase(&key).expect("erase");
@@ -622,9 +530,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = file_store(dir.path(), None);
         let key = keys::client("https://as.example", None);
-        store
-            .save(&key, &json!({"n": "SECRET-VALUE"}))
-            .expect("save");
+        store.save(&key, &json!({"n": "SECRET-VALUE"})).expect("save");
         #[derive(serde::Deserialize, Debug)]
         #[allow(dead_code)]
         struct Wants {
@@ -639,9 +545,6 @@ mod tests {
     fn backend_description_names_the_file_store() {
         let dir = tempfile::tempdir().expect("tempdir");
         let d = file_store(dir.path(), None).backend_description();
-        assert!(
-            d.starts_with("file store ") && d.contains("--credential-helper"),
-            "{d}"
-        );
+        assert!(d.starts_with("file store ") && d.contains("--credential-helper"), "{d}");
     }
 }

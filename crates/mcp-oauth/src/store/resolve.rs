@@ -54,10 +54,7 @@ pub(crate) struct DockerConfig {
 impl DockerConfig {
     /// A config that says nothing (no file, or not consulted).
     pub fn empty(path: PathBuf) -> DockerConfig {
-        DockerConfig {
-            path,
-            ..Default::default()
-        }
+        DockerConfig { path, ..Default::default() }
     }
 
     /// A missing file is an empty config; an unreadable or malformed one is an error, since
@@ -66,9 +63,7 @@ impl DockerConfig {
         let path = dir.join("config.json");
         let text = match std::fs::read(&path) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(DockerConfig::empty(path));
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(DockerConfig::empty(path)),
             Err(e) => return Err(Error::Store(format!("cannot read {}: {e}", path.display()))),
         };
         Self::parse(path, &text)
@@ -76,18 +71,13 @@ impl DockerConfig {
 
     fn parse(path: PathBuf, text: &[u8]) -> Result<DockerConfig> {
         let bad = |why: &str| Error::Store(format!("{}: {why}", path.display()));
-        let value: Value =
-            serde_json::from_slice(text).map_err(|e| bad(&format!("not valid JSON ({e})")))?;
-        let Value::Object(top) = value else {
-            return Err(bad("not a JSON object"));
-        };
+        let value: Value = serde_json::from_slice(text).map_err(|e| bad(&format!("not valid JSON ({e})")))?;
+        let Value::Object(top) = value else { return Err(bad("not a JSON object")) };
         // Docker ignores an empty credsStore or credHelpers value, so do we.
         let creds_store = match top.get("credsStore") {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) if s.is_empty() => None,
-            Some(Value::String(s)) => {
-                Some(checked_name(s).map_err(|e| bad(&format!("credsStore: {e}")))?)
-            }
+            Some(Value::String(s)) => Some(checked_name(s).map_err(|e| bad(&format!("credsStore: {e}")))?),
             Some(_) => return Err(bad("credsStore is not a string")),
         };
         let mut cred_helpers = BTreeMap::new();
@@ -99,8 +89,7 @@ impl DockerConfig {
                         return Err(bad(&format!("credHelpers[{host:?}] is not a string")));
                     };
                     if !helper.is_empty() {
-                        let name = checked_name(helper)
-                            .map_err(|e| bad(&format!("credHelpers[{host:?}]: {e}")))?;
+                        let name = checked_name(helper).map_err(|e| bad(&format!("credHelpers[{host:?}]: {e}")))?;
                         cred_helpers.insert(host.clone(), name);
                     }
                 }
@@ -108,12 +97,7 @@ impl DockerConfig {
             Some(_) => return Err(bad("credHelpers is not an object")),
         }
         let has_auths = top.get("auths").is_some_and(|a| !a.is_null());
-        Ok(DockerConfig {
-            path,
-            creds_store,
-            cred_helpers,
-            has_auths,
-        })
+        Ok(DockerConfig { path, creds_store, cred_helpers, has_auths })
     }
 
     /// Docker runs its default detection only for a config that says nothing about
@@ -125,19 +109,10 @@ impl DockerConfig {
 
 /// A helper name becomes part of a program name: no paths, no options.
 pub(crate) fn checked_name(name: &str) -> std::result::Result<String, String> {
-    let ok = name
-        .bytes()
-        .next()
-        .is_some_and(|b| b.is_ascii_alphanumeric())
+    let ok = name.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric())
         && name.len() <= 64
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
-    if ok {
-        Ok(name.to_string())
-    } else {
-        Err(format!("{name:?} is not a credential helper name"))
-    }
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
+    if ok { Ok(name.to_string()) } else { Err(format!("{name:?} is not a credential helper name")) }
 }
 
 #[derive(Debug, Clone)]
@@ -148,11 +123,7 @@ pub(crate) struct Resolver {
 }
 
 impl Resolver {
-    pub fn new(
-        explicit: Option<&str>,
-        config: DockerConfig,
-        search_path: Option<&OsStr>,
-    ) -> Result<Resolver> {
+    pub fn new(explicit: Option<&str>, config: DockerConfig, search_path: Option<&OsStr>) -> Result<Resolver> {
         Self::with_probe(explicit, config, search_path, &DefaultProbe::from_env())
     }
 
@@ -166,53 +137,28 @@ impl Resolver {
             None => None,
             Some(FILE) => Some(Choice::File),
             Some(name) => Some(Choice::Helper(checked_name(name).map_err(|e| {
-                Error::Usage(format!(
-                    "--credential-helper / MCP_OAUTH_CREDENTIAL_HELPER: {e}"
-                ))
+                Error::Usage(format!("--credential-helper / MCP_OAUTH_CREDENTIAL_HELPER: {e}"))
             })?)),
         };
-        let detected = if explicit.is_none() && config.says_nothing() {
-            platform_default(search_path, probe)
-        } else {
-            None
-        };
-        Ok(Resolver {
-            explicit,
-            config,
-            detected,
-        })
+        let detected = if explicit.is_none() && config.says_nothing() { platform_default(search_path, probe) } else { None };
+        Ok(Resolver { explicit, config, detected })
     }
 
     /// The backend for a key whose host (with port, if any) is `authority`.
     pub fn resolve(&self, authority: &str) -> Resolution {
         if let Some(choice) = &self.explicit {
-            return Resolution {
-                choice: choice.clone(),
-                origin: Origin::Explicit,
-            };
+            return Resolution { choice: choice.clone(), origin: Origin::Explicit };
         }
         if let Some(name) = self.config.cred_helpers.get(authority) {
-            return Resolution {
-                choice: Choice::Helper(name.clone()),
-                origin: Origin::CredHelpers(authority.to_string()),
-            };
+            return Resolution { choice: Choice::Helper(name.clone()), origin: Origin::CredHelpers(authority.to_string()) };
         }
         if let Some(name) = &self.config.creds_store {
-            return Resolution {
-                choice: Choice::Helper(name.clone()),
-                origin: Origin::CredsStore,
-            };
+            return Resolution { choice: Choice::Helper(name.clone()), origin: Origin::CredsStore };
         }
         if let Some(name) = &self.detected {
-            return Resolution {
-                choice: Choice::Helper(name.clone()),
-                origin: Origin::PlatformDefault,
-            };
+            return Resolution { choice: Choice::Helper(name.clone()), origin: Origin::PlatformDefault };
         }
-        Resolution {
-            choice: Choice::File,
-            origin: Origin::Fallback,
-        }
+        Resolution { choice: Choice::File, origin: Origin::Fallback }
     }
 
     /// The backend for keys `credHelpers` does not mention.
@@ -240,14 +186,10 @@ impl Resolver {
     pub fn describe(&self, r: &Resolution) -> String {
         let config = self.config.path.display();
         match &r.origin {
-            Origin::Explicit => {
-                "chosen by --credential-helper / MCP_OAUTH_CREDENTIAL_HELPER".to_string()
-            }
+            Origin::Explicit => "chosen by --credential-helper / MCP_OAUTH_CREDENTIAL_HELPER".to_string(),
             Origin::CredHelpers(host) => format!("credHelpers[\"{host}\"] in {config}"),
             Origin::CredsStore => format!("credsStore in {config}"),
-            Origin::PlatformDefault => {
-                "Docker's default credential helper for this platform".to_string()
-            }
+            Origin::PlatformDefault => "Docker's default credential helper for this platform".to_string(),
             Origin::Fallback => format!("no credential helper configured in {config} or installed"),
         }
     }
@@ -270,8 +212,7 @@ impl DefaultProbe {
             .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".password-store")));
         DefaultProbe {
             pass_initialised: store_dir.is_some_and(|d| d.join(".gpg-id").is_file()),
-            dbus_session: std::env::var_os("DBUS_SESSION_BUS_ADDRESS")
-                .is_some_and(|v| !v.is_empty()),
+            dbus_session: std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some_and(|v| !v.is_empty()),
         }
     }
 }
@@ -282,16 +223,8 @@ fn platform_default(search_path: Option<&OsStr>, probe: &DefaultProbe) -> Option
     } else if cfg!(windows) {
         "wincred"
     } else if cfg!(target_os = "linux") {
-        let name = if super::helper::installed("pass", search_path) {
-            "pass"
-        } else {
-            "secretservice"
-        };
-        let usable = if name == "pass" {
-            probe.pass_initialised
-        } else {
-            probe.dbus_session
-        };
+        let name = if super::helper::installed("pass", search_path) { "pass" } else { "secretservice" };
+        let usable = if name == "pass" { probe.pass_initialised } else { probe.dbus_session };
         if !usable {
             return None;
         }
@@ -299,8 +232,7 @@ fn platform_default(search_path: Option<&OsStr>, probe: &DefaultProbe) -> Option
     } else {
         return None;
     };
-    super::helper::installed(&format!("docker-credential-{name}"), search_path)
-        .then(|| name.to_string())
+    super::helper::installed(&format!("docker-credential-{name}"), search_path).then(|| name.to_string())
 }
 
 #[cfg(test)]
@@ -328,16 +260,9 @@ mod tests {
         Choice::Helper(name.into())
     }
 
-    const USABLE: DefaultProbe = DefaultProbe {
-        pass_initialised: true,
-        dbus_session: true,
-    };
+    const USABLE: DefaultProbe = DefaultProbe { pass_initialised: true, dbus_session: true };
 
-    fn resolver(
-        explicit: Option<&str>,
-        cfg: DockerConfig,
-        path: &std::ffi::OsStr,
-    ) -> Result<Resolver> {
+    fn resolver(explicit: Option<&str>, cfg: DockerConfig, path: &std::ffi::OsStr) -> Result<Resolver> {
         Resolver::with_probe(explicit, cfg, Some(path), &USABLE)
     }
 
@@ -345,34 +270,15 @@ mod tests {
     #[cfg(target_os = "linux")]
     fn an_unusable_linux_default_falls_back_to_the_file_store() {
         let (_d, path) = path_with(&["pass", "docker-credential-pass"]);
-        let uninitialised = DefaultProbe {
-            pass_initialised: false,
-            dbus_session: true,
-        };
-        let r = Resolver::with_probe(None, config("{}"), Some(&path), &uninitialised)
-            .expect("resolver");
-        assert_eq!(
-            r.default_resolution(),
-            Resolution {
-                choice: Choice::File,
-                origin: Origin::Fallback
-            }
-        );
+        let uninitialised = DefaultProbe { pass_initialised: false, dbus_session: true };
+        let r = Resolver::with_probe(None, config("{}"), Some(&path), &uninitialised).expect("resolver");
+        assert_eq!(r.default_resolution(), Resolution { choice: Choice::File, origin: Origin::Fallback });
         let (_d, path) = path_with(&["docker-credential-secretservice"]);
-        let headless = DefaultProbe {
-            pass_initialised: true,
-            dbus_session: false,
-        };
+        let headless = DefaultProbe { pass_initialised: true, dbus_session: false };
         let r = Resolver::with_probe(None, config("{}"), Some(&path), &headless).expect("resolver");
         assert_eq!(r.default_resolution().choice, Choice::File);
         // Asked for by name, pass is used whatever its state: the user gets its error.
-        let r = Resolver::with_probe(
-            None,
-            config(r#"{"credsStore":"pass"}"#),
-            Some(&path),
-            &uninitialised,
-        )
-        .expect("resolver");
+        let r = Resolver::with_probe(None, config(r#"{"credsStore":"pass"}"#), Some(&path), &uninitialised).expect("resolver");
         assert_eq!(r.default_resolution().choice, helper("pass"));
     }
 
@@ -381,73 +287,31 @@ mod tests {
         let (_d, path) = path_with(&["pass", "docker-credential-pass"]);
         let cfg = r#"{"credsStore":"desktop","credHelpers":{"a.example.mcp-oauth":"osxkeychain","b.mcp-oauth:8080":"x"}}"#;
         let r = resolver(None, config(cfg), &path).expect("resolver");
-        assert_eq!(
-            r.resolve("a.example.mcp-oauth"),
-            Resolution {
-                choice: helper("osxkeychain"),
-                origin: Origin::CredHelpers("a.example.mcp-oauth".into())
-            }
-        );
+        assert_eq!(r.resolve("a.example.mcp-oauth"), Resolution { choice: helper("osxkeychain"), origin: Origin::CredHelpers("a.example.mcp-oauth".into()) });
         assert_eq!(r.resolve("b.mcp-oauth:8080").choice, helper("x"));
         assert_eq!(r.resolve("b.mcp-oauth").choice, helper("desktop"));
         assert_eq!(r.resolve("other.mcp-oauth").origin, Origin::CredsStore);
-        assert_eq!(
-            r.all_backends(),
-            vec![helper("desktop"), helper("osxkeychain"), helper("x")]
-        );
+        assert_eq!(r.all_backends(), vec![helper("desktop"), helper("osxkeychain"), helper("x")]);
 
         let explicit = resolver(Some("file"), config(cfg), &path).expect("resolver");
-        assert_eq!(
-            explicit.resolve("a.example.mcp-oauth"),
-            Resolution {
-                choice: Choice::File,
-                origin: Origin::Explicit
-            }
-        );
+        assert_eq!(explicit.resolve("a.example.mcp-oauth"), Resolution { choice: Choice::File, origin: Origin::Explicit });
         let explicit = resolver(Some("secretservice"), config(cfg), &path).expect("resolver");
-        assert_eq!(
-            explicit.resolve("a.example.mcp-oauth").choice,
-            helper("secretservice")
-        );
+        assert_eq!(explicit.resolve("a.example.mcp-oauth").choice, helper("secretservice"));
         assert_eq!(explicit.all_backends(), vec![helper("secretservice")]);
     }
 
     #[test]
     fn default_detection_only_for_a_silent_config() {
-        let (_d, path) = path_with(&[
-            "pass",
-            "docker-credential-pass",
-            "docker-credential-secretservice",
-        ]);
+        let (_d, path) = path_with(&["pass", "docker-credential-pass", "docker-credential-secretservice"]);
         let r = resolver(None, config("{}"), &path).expect("resolver");
-        let expected = if cfg!(target_os = "linux") {
-            Some(helper("pass"))
-        } else {
-            None
-        };
+        let expected = if cfg!(target_os = "linux") { Some(helper("pass")) } else { None };
         if let Some(e) = expected {
-            assert_eq!(
-                r.default_resolution(),
-                Resolution {
-                    choice: e,
-                    origin: Origin::PlatformDefault
-                }
-            );
+            assert_eq!(r.default_resolution(), Resolution { choice: e, origin: Origin::PlatformDefault });
         }
         // An auths section (Docker's own file store) or any credHelpers turns detection off.
-        for cfg in [
-            r#"{"auths":{}}"#,
-            r#"{"credHelpers":{"registry.example":"pass"}}"#,
-        ] {
+        for cfg in [r#"{"auths":{}}"#, r#"{"credHelpers":{"registry.example":"pass"}}"#] {
             let r = resolver(None, config(cfg), &path).expect("resolver");
-            assert_eq!(
-                r.default_resolution(),
-                Resolution {
-                    choice: Choice::File,
-                    origin: Origin::Fallback
-                },
-                "{cfg}"
-            );
+            assert_eq!(r.default_resolution(), Resolution { choice: Choice::File, origin: Origin::Fallback }, "{cfg}");
         }
         // An empty credsStore counts as none.
         let r = resolver(None, config(r#"{"credsStore":""}"#), &path).expect("resolver");
@@ -466,28 +330,13 @@ mod tests {
         assert_eq!(r.default_resolution().choice, Choice::File);
         let (_d, path) = path_with(&[]);
         let r = resolver(None, config("{}"), &path).expect("resolver");
-        assert_eq!(
-            r.default_resolution(),
-            Resolution {
-                choice: Choice::File,
-                origin: Origin::Fallback
-            }
-        );
+        assert_eq!(r.default_resolution(), Resolution { choice: Choice::File, origin: Origin::Fallback });
     }
 
     #[test]
     fn bad_configs_and_names_are_errors() {
-        for bad in [
-            "nope",
-            "[]",
-            r#"{"credsStore":1}"#,
-            r#"{"credsStore":"../../bin/sh"}"#,
-            r#"{"credHelpers":{"h":"-x"}}"#,
-        ] {
-            assert!(
-                DockerConfig::parse(PathBuf::from("c"), bad.as_bytes()).is_err(),
-                "{bad}"
-            );
+        for bad in ["nope", "[]", r#"{"credsStore":1}"#, r#"{"credsStore":"../../bin/sh"}"#, r#"{"credHelpers":{"h":"-x"}}"#] {
+            assert!(DockerConfig::parse(PathBuf::from("c"), bad.as_bytes()).is_err(), "{bad}");
         }
         let err = Resolver::new(Some("a/b"), config("{}"), None).expect_err("bad name");
         assert_eq!(err.exit_code(), crate::error::ExitCode::Usage);

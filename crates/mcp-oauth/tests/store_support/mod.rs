@@ -27,21 +27,14 @@ pub struct Env {
 impl Env {
     /// No helper installed but the test scripts: the store falls back to files.
     pub fn isolated() -> Env {
-        let dir = tempfile::Builder::new()
-            .prefix("mcp-store-")
-            .tempdir()
-            .expect("tempdir");
+        let dir = tempfile::Builder::new().prefix("mcp-store-").tempdir().expect("tempdir");
         let bin = dir.path().join("bin");
         std::fs::create_dir_all(&bin).expect("bin dir");
         let helpers = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/helpers");
-        for entry in std::fs::read_dir(&helpers)
-            .expect("tests/helpers")
-            .flatten()
-        {
+        for entry in std::fs::read_dir(&helpers).expect("tests/helpers").flatten() {
             let target = bin.join(entry.file_name());
             std::fs::copy(entry.path(), &target).expect("copy helper script");
-            std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o755))
-                .expect("chmod");
+            std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o755)).expect("chmod");
         }
         let docker_config = dir.path().join("docker");
         std::fs::create_dir_all(&docker_config).expect("docker config dir");
@@ -68,16 +61,13 @@ impl Env {
     }
 
     pub fn docker_config_json(&self, config: &Value) {
-        std::fs::write(self.docker_config.join("config.json"), config.to_string())
-            .expect("write config.json");
+        std::fs::write(self.docker_config.join("config.json"), config.to_string()).expect("write config.json");
     }
 
     pub fn search_path(&self) -> OsString {
         let mut dirs = vec![self.bin.clone()];
         if self.system_path {
-            dirs.extend(std::env::split_paths(
-                &std::env::var_os("PATH").unwrap_or_default(),
-            ));
+            dirs.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
         }
         std::env::join_paths(dirs).expect("PATH")
     }
@@ -126,22 +116,15 @@ impl Env {
     /// The environment a worker process needs to open the same store with `from_env`.
     pub fn worker_command(&self, test: &str, mode: &str) -> std::process::Command {
         let mut cmd = std::process::Command::new(std::env::current_exe().expect("test executable"));
-        cmd.args([
-            "--exact",
-            test,
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-            "--quiet",
-        ])
-        .env("STORE_WORKER", mode)
-        .env("DOCKER_CONFIG", &self.docker_config)
-        .env("XDG_CONFIG_HOME", self.dir.path().join("xdg"))
-        .env("HOME", self.dir.path().join("home"))
-        .env("PATH", self.search_path())
-        .envs(self.helper_env())
-        .env_remove("MCP_OAUTH_CREDENTIAL_HELPER")
-        .env_remove("MCP_OAUTH_STORE_PART_SIZE");
+        cmd.args(["--exact", test, "--ignored", "--nocapture", "--test-threads=1", "--quiet"])
+            .env("STORE_WORKER", mode)
+            .env("DOCKER_CONFIG", &self.docker_config)
+            .env("XDG_CONFIG_HOME", self.dir.path().join("xdg"))
+            .env("HOME", self.dir.path().join("home"))
+            .env("PATH", self.search_path())
+            .envs(self.helper_env())
+            .env_remove("MCP_OAUTH_CREDENTIAL_HELPER")
+            .env_remove("MCP_OAUTH_STORE_PART_SIZE");
         cmd
     }
 }
