@@ -29,23 +29,11 @@ pub fn render_all() -> anyhow::Result<Vec<(PathBuf, Vec<u8>)>> {
     let names: Vec<String> = tools().iter().map(|c| c.get_name().to_string()).collect();
     for cmd in tools() {
         let name = cmd.get_name().to_string();
-        out.push((
-            PathBuf::from(format!("man/{name}.1")),
-            man_page(cmd.clone(), &names)?,
-        ));
+        out.push((PathBuf::from(format!("man/{name}.1")), man_page(cmd.clone(), &names)?));
         for (shell, file) in [
-            (
-                clap_complete::Shell::Bash,
-                format!("man/completions/{name}.bash"),
-            ),
-            (
-                clap_complete::Shell::Zsh,
-                format!("man/completions/_{name}"),
-            ),
-            (
-                clap_complete::Shell::Fish,
-                format!("man/completions/{name}.fish"),
-            ),
+            (clap_complete::Shell::Bash, format!("man/completions/{name}.bash")),
+            (clap_complete::Shell::Zsh, format!("man/completions/_{name}")),
+            (clap_complete::Shell::Fish, format!("man/completions/{name}.fish")),
         ] {
             let mut buf = Vec::new();
             clap_complete::generate(shell, &mut cmd.clone(), name.clone(), &mut buf);
@@ -59,16 +47,10 @@ fn man_page(cmd: clap::Command, all: &[String]) -> anyhow::Result<Vec<u8>> {
     let name = cmd.get_name().to_string();
     // The after_help text holds EXAMPLES, EXIT STATUS and ENVIRONMENT blocks; in the man
     // page each becomes a section of its own instead of clap_mangen's single "EXTRA".
-    let after = cmd
-        .get_after_help()
-        .map(|s| s.to_string())
-        .unwrap_or_default();
+    let after = cmd.get_after_help().map(|s| s.to_string()).unwrap_or_default();
     // The release only: the commit in --version would make every commit's pages stale.
     let man = clap_mangen::Man::new(
-        cmd.clone()
-            .version(env!("CARGO_PKG_VERSION"))
-            .after_help(None::<&str>)
-            .after_long_help(None::<&str>),
+        cmd.clone().version(env!("CARGO_PKG_VERSION")).after_help(None::<&str>).after_long_help(None::<&str>),
     )
     .date("")
     .source(format!("mcp-oauth {}", env!("CARGO_PKG_VERSION")))
@@ -84,15 +66,8 @@ fn man_page(cmd: clap::Command, all: &[String]) -> anyhow::Result<Vec<u8>> {
         text += &section(heading.trim(), body);
     }
     text += &section("FILES", FILES);
-    let see: Vec<String> = all
-        .iter()
-        .filter(|n| **n != name)
-        .map(|n| format!("{n}(1)"))
-        .collect();
-    text += &format!(
-        ".SH \"SEE ALSO\"\n{}, docker-credential-pass(1)\n",
-        see.join(", ")
-    );
+    let see: Vec<String> = all.iter().filter(|n| **n != name).map(|n| format!("{n}(1)")).collect();
+    text += &format!(".SH \"SEE ALSO\"\n{}, docker-credential-pass(1)\n", see.join(", "));
     Ok(text.into_bytes())
 }
 
@@ -117,30 +92,16 @@ fn with_synopsis(page: &str, cmd: &clap::Command) -> anyhow::Result<String> {
                     .chain(long.map(|l| format!("\\fB\\-\\-{}\\fR", roman(l))))
                     .collect();
                 let names = names.join("|");
-                if takes_value {
-                    format!("{names} \\fI{}\\fR", roman(&value))
-                } else {
-                    names
-                }
+                if takes_value { format!("{names} \\fI{}\\fR", roman(&value)) } else { names }
             }
         };
         let repeated = matches!(arg.get_action(), clap::ArgAction::Append);
         let item = if repeated { format!("{item}...") } else { item };
-        line += &if arg.is_required_set() {
-            format!(" {item}")
-        } else {
-            format!(" [{item}]")
-        };
+        line += &if arg.is_required_set() { format!(" {item}") } else { format!(" [{item}]") };
     }
     line += " [\\fB\\-h\\fR|\\fB\\-\\-help\\fR] [\\fB\\-V\\fR|\\fB\\-\\-version\\fR]";
-    let start = page
-        .find(".SH SYNOPSIS\n")
-        .context("clap_mangen page without SYNOPSIS")?
-        + ".SH SYNOPSIS\n".len();
-    let end = start
-        + page[start..]
-            .find('\n')
-            .context("SYNOPSIS without a line")?;
+    let start = page.find(".SH SYNOPSIS\n").context("clap_mangen page without SYNOPSIS")? + ".SH SYNOPSIS\n".len();
+    let end = start + page[start..].find('\n').context("SYNOPSIS without a line")?;
     Ok(format!("{}{line}{}", &page[..start], &page[end..]))
 }
 
@@ -160,10 +121,7 @@ fn section(heading: &str, body: &str) -> String {
 }
 
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("xtask lives in the repository")
-        .to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("xtask lives in the repository").to_path_buf()
 }
 
 /// The paths whose committed content differs from what the code renders.
@@ -180,30 +138,20 @@ pub fn stale_files() -> anyhow::Result<Vec<PathBuf>> {
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .as_slice()
-    {
+    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         ["man"] => {
             let root = repo_root();
             for (path, content) in render_all()? {
                 let full = root.join(&path);
                 std::fs::create_dir_all(full.parent().expect("has a parent"))?;
-                std::fs::write(&full, content)
-                    .with_context(|| format!("writing {}", full.display()))?;
+                std::fs::write(&full, content).with_context(|| format!("writing {}", full.display()))?;
                 println!("wrote {}", path.display());
             }
             Ok(())
         }
         ["man", "--check"] => {
             let stale = stale_files()?;
-            if stale.is_empty() {
-                Ok(())
-            } else {
-                bail!("stale generated files (run `cargo xtask man`): {:?}", stale)
-            }
+            if stale.is_empty() { Ok(()) } else { bail!("stale generated files (run `cargo xtask man`): {:?}", stale) }
         }
         _ => bail!("usage: cargo xtask man [--check]"),
     }
@@ -214,10 +162,7 @@ mod tests {
     #[test]
     fn man_pages_and_completions_are_up_to_date() {
         let stale = super::stale_files().unwrap();
-        assert!(
-            stale.is_empty(),
-            "run `cargo xtask man` and commit: stale {stale:?}"
-        );
+        assert!(stale.is_empty(), "run `cargo xtask man` and commit: stale {stale:?}");
     }
 
     /// clap's own consistency checks (conflicting names, bad defaults) for all five tools.
@@ -240,12 +185,7 @@ mod tests {
         for cmd in super::tools() {
             let version = cmd.render_long_version();
             assert!(
-                version.starts_with(&format!(
-                    "{} {} ({}",
-                    cmd.get_name(),
-                    env!("CARGO_PKG_VERSION"),
-                    head.trim()
-                )),
+                version.starts_with(&format!("{} {} ({}", cmd.get_name(), env!("CARGO_PKG_VERSION"), head.trim())),
                 "{version}"
             );
             assert!(version.contains("\ntls: "), "{version}");
@@ -268,8 +208,7 @@ mod tests {
                 let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
                     continue;
                 };
-                let module =
-                    path.extension().is_some_and(|e| e == "rs") || path.join("mod.rs").is_file();
+                let module = path.extension().is_some_and(|e| e == "rs") || path.join("mod.rs").is_file();
                 if module && stem != "main" {
                     assert!(
                         main.lines().any(|l| l.trim() == format!("mod {stem};")),
@@ -287,19 +226,14 @@ mod tests {
         for (path, content) in super::render_all().unwrap() {
             if path.extension().is_some_and(|e| e == "1") {
                 let text = String::from_utf8(content).unwrap();
-                let synopsis = text
-                    .split(".SH SYNOPSIS\n")
-                    .nth(1)
-                    .and_then(|t| t.lines().next())
-                    .unwrap();
+                let synopsis = text.split(".SH SYNOPSIS\n").nth(1).and_then(|t| t.lines().next()).unwrap();
                 assert!(
                     synopsis.contains("\\fB\\-\\-timeout\\fR \\fISECONDS\\fR"),
                     "{path:?}: SYNOPSIS lacks value names: {synopsis}"
                 );
                 for s in ["EXAMPLES", "EXIT STATUS", "ENVIRONMENT", "FILES", "OPTIONS"] {
                     assert!(
-                        text.contains(&format!(".SH \"{s}\""))
-                            || text.contains(&format!(".SH {s}")),
+                        text.contains(&format!(".SH \"{s}\"")) || text.contains(&format!(".SH {s}")),
                         "{path:?} lacks {s}"
                     );
                 }

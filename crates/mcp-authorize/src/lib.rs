@@ -155,7 +155,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         };
         match refreshed {
             Some(set) => {
-                eprintln!("mcp-authorize: refreshed the stored token; no new authorization needed (--force starts one)");
+                eprintln!(
+                    "mcp-authorize: refreshed the stored token; no new authorization needed (--force starts one)"
+                );
                 (set, true)
             }
             None if cli.device => (authorize::device(s, &plan, !cli.no_browser)?, false),
@@ -235,8 +237,13 @@ fn read_pasted_url() -> anyhow::Result<String> {
 fn discover_and_register(ctx: &Context, url: &url::Url, opts: &DiscoverOptions) -> anyhow::Result<Document> {
     let mut doc = mcp_oauth::discovery::discover(&ctx.http, url, opts)?;
     let store = ctx.store()?;
-    let outcome =
-        mcp_oauth::registration::obtain(&ctx.http, store, &doc, ctx.profile(), &mcp_oauth::registration::Options::default())?;
+    let outcome = mcp_oauth::registration::obtain(
+        &ctx.http,
+        store,
+        &doc,
+        ctx.profile(),
+        &mcp_oauth::registration::Options::default(),
+    )?;
     for w in &outcome.warnings {
         eprintln!("mcp-authorize: {w}");
     }
@@ -250,7 +257,8 @@ mod tests {
 
     #[test]
     fn step_up_takes_the_challenged_scope() {
-        let s = step_up_scope_of(r#"Bearer error="insufficient_scope", scope="mcp:write", resource_metadata="x""#).unwrap();
+        let s =
+            step_up_scope_of(r#"Bearer error="insufficient_scope", scope="mcp:write", resource_metadata="x""#).unwrap();
         assert_eq!(s, "mcp:write");
         assert!(step_up_scope_of(r#"Bearer error="invalid_token""#).is_err());
         assert!(step_up_scope_of(r#"Bearer error="insufficient_scope""#).is_err());

@@ -198,7 +198,8 @@ fn headless_hand_off_in_two_steps() {
 
     // The "other machine": the stand-in writes the address it ends at instead of loading it.
     let file = w.sandbox.path().join("callback-url");
-    let browser = w.sandbox.command(browser_command()).arg(&url).env("MCP_TEST_BROWSER_CALLBACK_FILE", &file).status().unwrap();
+    let browser =
+        w.sandbox.command(browser_command()).arg(&url).env("MCP_TEST_BROWSER_CALLBACK_FILE", &file).status().unwrap();
     assert!(browser.success());
     let callback = std::fs::read_to_string(&file).unwrap().trim().to_string();
 
@@ -307,8 +308,8 @@ fn client_credentials_with_a_secret() {
 fn ec_key(dir: &Path) -> (String, Value) {
     use base64::Engine as _;
     let rng = ring::rand::SystemRandom::new();
-    let pkcs8 = ring::signature::EcdsaKeyPair::generate_pkcs8(&ring::signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
-        .unwrap();
+    let pkcs8 =
+        ring::signature::EcdsaKeyPair::generate_pkcs8(&ring::signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
     let b64 = base64::engine::general_purpose::STANDARD.encode(pkcs8.as_ref());
     let lines: Vec<&str> = b64.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).unwrap()).collect();
     let pem = format!("-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n", lines.join("\n"));
@@ -406,7 +407,10 @@ fn a_url_argument_runs_discovery_and_registration_first() {
 
 #[test]
 fn discover_dcr_authorize_work_as_a_shell_pipeline_with_tokens_in_pass() {
-    assert!(mcp_testkit::pass::PassStore::available(), "pass, gpg and docker-credential-pass are installed by scripts/setup");
+    assert!(
+        mcp_testkit::pass::PassStore::available(),
+        "pass, gpg and docker-credential-pass are installed by scripts/setup"
+    );
     let w = World::new(Options::default());
     // config.json says credsStore "pass": no --credential-helper anywhere below.
     let pass = mcp_testkit::pass::PassStore::for_sandbox(&w.sandbox);

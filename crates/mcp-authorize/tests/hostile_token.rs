@@ -96,10 +96,17 @@ fn broken_answers_are_one_line_exit_3_and_store_nothing() {
 
 #[test]
 fn an_oauth_error_shows_the_servers_description() {
-    let case = Case::new(Reply::json(401, &json!({"error": "invalid_client", "error_description": "client authentication failed"})));
+    let case = Case::new(Reply::json(
+        401,
+        &json!({"error": "invalid_client", "error_description": "client authentication failed"}),
+    ));
     let out = case.machine_login();
     assert_eq!(out.code, Some(3), "{out}");
-    assert!(out.stderr.contains("invalid_client") && out.stderr.contains("client authentication failed"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("invalid_client") && out.stderr.contains("client authentication failed"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]

@@ -116,7 +116,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let ctx = Context::new(cli.common.clone());
     // Flags first: a bad flag must not cost a discovery round trip or a read of stdin.
     let redirect_uri = redirect::from_flags(cli.redirect_uri.as_deref(), cli.port)?;
-    let client_metadata_url = cli.client_metadata_url.as_deref().map(registration::metadata_document_url).transpose()?;
+    let client_metadata_url =
+        cli.client_metadata_url.as_deref().map(registration::metadata_document_url).transpose()?;
     let private_key_file = cli.private_key_file.as_deref().map(private_key).transpose()?;
     if cli.url.is_none() && (cli.discovery.is_manual() || cli.discovery.authorization_server.is_some()) {
         return Err(Error::Usage(
@@ -173,7 +174,8 @@ fn private_key(path: &str) -> anyhow::Result<String> {
 /// of explicitness; `None` for a public client.
 fn client_secret(cli: &Cli) -> anyhow::Result<Option<String>> {
     if let Some(path) = &cli.client_secret_file {
-        let file = std::fs::File::open(path).map_err(|e| Error::Usage(format!("cannot open the client secret file {path}: {e}")))?;
+        let file = std::fs::File::open(path)
+            .map_err(|e| Error::Usage(format!("cannot open the client secret file {path}: {e}")))?;
         return first_line(file, &format!("the client secret file {path}")).map(Some);
     }
     if cli.client_secret_stdin {
@@ -214,7 +216,10 @@ mod tests {
     fn secret_flags_need_a_client_id_and_stdin_needs_the_url() {
         assert!(Cli::try_parse_from(["mcp-dcr", "--client-secret-file", "f", "http://127.0.0.1:1/mcp"]).is_err());
         assert!(Cli::try_parse_from(["mcp-dcr", "--client-id", "c", "--client-secret-stdin"]).is_err());
-        assert!(Cli::try_parse_from(["mcp-dcr", "--client-id", "c", "--client-secret-stdin", "http://127.0.0.1:1/mcp"]).is_ok());
+        assert!(
+            Cli::try_parse_from(["mcp-dcr", "--client-id", "c", "--client-secret-stdin", "http://127.0.0.1:1/mcp"])
+                .is_ok()
+        );
         assert!(Cli::try_parse_from(["mcp-dcr", "--port", "0"]).is_err());
         assert!(Cli::try_parse_from(["mcp-dcr", "--port", "1", "--redirect-uri", "http://127.0.0.1:2/cb"]).is_err());
         assert!(Cli::try_parse_from(["mcp-dcr", "--auth-method", "client_secret_jwt"]).is_err());

@@ -199,7 +199,15 @@ fn a_pre_registered_client_with_its_secret_from_a_file_replaces_a_stored_one() {
     let out = dcr(
         &sandbox,
         servers,
-        &["--client-id", &id, "--client-secret-file", file.to_str().expect("utf-8"), "--redirect-uri", &redirect, "--trace"],
+        &[
+            "--client-id",
+            &id,
+            "--client-secret-file",
+            file.to_str().expect("utf-8"),
+            "--redirect-uri",
+            &redirect,
+            "--trace",
+        ],
     );
     let doc = ok(&out);
     let c = client(&doc);
@@ -232,7 +240,13 @@ fn no_registration_endpoint_names_the_flags_and_the_env_secret_works() {
     let out = dcr(&sandbox, servers, &[]);
     assert_eq!(out.code, Some(2), "{}", out.stderr);
     assert_eq!(out.stderr.lines().count(), 1, "one line: {}", out.stderr);
-    for flag in ["no registration_endpoint", "--client-id", "--client-secret-file", "--client-secret-stdin", "MCP_OAUTH_CLIENT_SECRET"] {
+    for flag in [
+        "no registration_endpoint",
+        "--client-id",
+        "--client-secret-file",
+        "--client-secret-stdin",
+        "MCP_OAUTH_CLIENT_SECRET",
+    ] {
         assert!(out.stderr.contains(flag), "{flag}: {}", out.stderr);
     }
     assert!(out.stdout.is_empty());
@@ -378,7 +392,8 @@ fn the_secret_can_come_on_stdin_when_the_url_is_an_argument() {
     let sandbox = Sandbox::new();
     let redirect = mcp_oauth::redirect::loopback(mcp_oauth::redirect::free_port().expect("port")).to_string();
     let (id, secret) = pre_registered(servers, &redirect);
-    let base = ["--credential-helper", "file", "--client-id", &id, "--client-secret-stdin", "--redirect-uri", &redirect];
+    let base =
+        ["--credential-helper", "file", "--client-id", &id, "--client-secret-stdin", "--redirect-uri", &redirect];
     let mut args = base.to_vec();
     args.push(&servers.mcp_url);
     let out = sandbox.run("mcp-dcr", &args, Some(&format!("{secret}\n")));

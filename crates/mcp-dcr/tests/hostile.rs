@@ -128,8 +128,12 @@ fn an_expired_secret_is_replaced_by_a_new_registration() {
     assert!(first.success(), "{}", first.stderr);
 
     // The secret dies within the safety margin, so the next run registers again.
-    mock.on("POST", "/register", registered(json!({"client_id": "fresh", "client_secret": "s2",
-        "client_secret_expires_at": 0, "token_endpoint_auth_method": "client_secret_basic"})));
+    mock.on(
+        "POST",
+        "/register",
+        registered(json!({"client_id": "fresh", "client_secret": "s2",
+        "client_secret_expires_at": 0, "token_endpoint_auth_method": "client_secret_basic"})),
+    );
     let second = run(&sandbox, &mock, &[]);
     assert!(second.success(), "{}", second.stderr);
     assert_eq!(second.json()["client"]["client_id"], "fresh");

@@ -141,7 +141,8 @@ fn open_with_system(url: &Url) -> Opened {
 /// WSL opens Windows' browser without an X display.
 fn is_wsl() -> bool {
     std::env::var_os("WSL_DISTRO_NAME").is_some()
-        || std::fs::read_to_string("/proc/sys/kernel/osrelease").is_ok_and(|r| r.to_ascii_lowercase().contains("microsoft"))
+        || std::fs::read_to_string("/proc/sys/kernel/osrelease")
+            .is_ok_and(|r| r.to_ascii_lowercase().contains("microsoft"))
 }
 
 fn has_display() -> bool {
@@ -154,7 +155,9 @@ mod tests {
 
     #[test]
     fn only_https_or_loopback_http_is_opened() {
-        for ok in ["https://as.example/authorize?x=1", "http://127.0.0.1:8080/a", "http://localhost/a", "http://[::1]:1/a"] {
+        for ok in
+            ["https://as.example/authorize?x=1", "http://127.0.0.1:8080/a", "http://localhost/a", "http://[::1]:1/a"]
+        {
             assert!(check_url(&Url::parse(ok).unwrap()).is_ok(), "{ok}");
         }
         for bad in [

@@ -157,11 +157,7 @@ impl CallbackServer {
                 }
                 Err(e) => return Err(Error::io("waiting for the callback", e)),
             };
-            let host = req
-                .headers()
-                .iter()
-                .find(|h| h.field.equiv("Host"))
-                .map(|h| h.value.as_str().to_string());
+            let host = req.headers().iter().find(|h| h.field.equiv("Host")).map(|h| h.value.as_str().to_string());
             match route(req.method().as_str(), req.url(), host.as_deref(), &path) {
                 Route::Reject { status, reason } => {
                     let _ = req.respond(page(status, "Not the authorization response", &reason));
@@ -169,7 +165,9 @@ impl CallbackServer {
                 Route::Callback(params) => {
                     let outcome = handle(&params);
                     let response = match &outcome {
-                        Ok(_) => page(200, "Authorization complete", "You can close this window and return to the terminal."),
+                        Ok(_) => {
+                            page(200, "Authorization complete", "You can close this window and return to the terminal.")
+                        }
                         Err(e) => page(400, "Authorization failed", &format!("{e}. Details are in the terminal.")),
                     };
                     let _ = req.respond(response);
@@ -315,13 +313,15 @@ mod tests {
         let client = std::thread::spawn(move || {
             let stray = get(addr, "GET /favicon.ico HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
             let garbage = get(addr, "\x00\x01 nonsense\r\n\r\n");
-            let evil = get(addr, "GET /callback?code=x&state=s HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n");
-            let cb = get(addr, "GET /callback?code=the-code&state=s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+            let evil =
+                get(addr, "GET /callback?code=x&state=s HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n");
+            let cb = get(
+                addr,
+                "GET /callback?code=the-code&state=s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
+            );
             (stray, garbage, evil, cb)
         });
-        let got = server
-            .wait(Duration::from_secs(10), &mut || {}, |p| Ok(p.code.clone().unwrap_or_default()))
-            .unwrap();
+        let got = server.wait(Duration::from_secs(10), &mut || {}, |p| Ok(p.code.clone().unwrap_or_default())).unwrap();
         assert_eq!(got, "the-code");
         let (stray, garbage, evil, cb) = client.join().unwrap();
         assert!(stray.starts_with("HTTP/1.1 404"), "{stray}");

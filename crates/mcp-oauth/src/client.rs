@@ -41,10 +41,11 @@ impl fmt::Display for AuthMethod {
 impl FromStr for AuthMethod {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        AuthMethod::ALL
-            .into_iter()
-            .find(|m| m.as_str() == s)
-            .ok_or_else(|| format!("unknown authentication method {s:?} (none, client_secret_basic, client_secret_post, private_key_jwt)"))
+        AuthMethod::ALL.into_iter().find(|m| m.as_str() == s).ok_or_else(|| {
+            format!(
+                "unknown authentication method {s:?} (none, client_secret_basic, client_secret_post, private_key_jwt)"
+            )
+        })
     }
 }
 

@@ -33,8 +33,13 @@ pub fn apply(mut req: Request, client: &ClientRecord, audience: &str) -> Result<
                     client.client_id
                 ))
             })?;
-            let assertion =
-                crate::jwt::client_assertion(key, client.key_id.as_deref(), &client.client_id, audience, crate::token::now())?;
+            let assertion = crate::jwt::client_assertion(
+                key,
+                client.key_id.as_deref(),
+                &client.client_id,
+                audience,
+                crate::token::now(),
+            )?;
             form.push(("client_assertion_type".into(), JWT_BEARER.into()));
             form.push(("client_assertion".into(), assertion));
         }

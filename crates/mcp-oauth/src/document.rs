@@ -238,7 +238,8 @@ impl Document {
         let stdin = std::io::stdin();
         if stdin.is_terminal() {
             return Err(Error::Usage(
-                "no MCP server URL given, and stdin is a terminal: give a URL, or pipe in the previous step's output".into(),
+                "no MCP server URL given, and stdin is a terminal: give a URL, or pipe in the previous step's output"
+                    .into(),
             ));
         }
         let mut text = String::new();

@@ -102,8 +102,7 @@ impl Response {
 
     /// The media type without parameters, lowercased.
     pub fn media_type(&self) -> Option<String> {
-        self.header("content-type")
-            .map(|ct| ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        self.header("content-type").map(|ct| ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
     }
 
     pub fn is_json_type(&self) -> bool {
@@ -114,10 +113,9 @@ impl Response {
     pub fn json_object(&self) -> Result<serde_json::Map<String, Value>> {
         match serde_json::from_slice::<Value>(&self.body) {
             Ok(Value::Object(map)) => Ok(map),
-            Ok(other) => Err(Error::protocol(
-                self.url.as_str(),
-                format!("expected a JSON object, got {}", json_kind(&other)),
-            )),
+            Ok(other) => {
+                Err(Error::protocol(self.url.as_str(), format!("expected a JSON object, got {}", json_kind(&other))))
+            }
             Err(_) => Err(Error::protocol(
                 self.url.as_str(),
                 format!(
@@ -138,7 +136,11 @@ impl Response {
         let v: Value = serde_json::from_slice(&self.body).ok()?;
         let error = v.get("error")?.as_str()?.to_string();
         let text = |k: &str| v.get(k).and_then(Value::as_str).map(String::from);
-        Some(crate::error::OAuthErrorBody { error, error_description: text("error_description"), error_uri: text("error_uri") })
+        Some(crate::error::OAuthErrorBody {
+            error,
+            error_description: text("error_description"),
+            error_uri: text("error_uri"),
+        })
     }
 
     /// The JSON object of a successful OAuth endpoint answer (any 2xx, since registration
@@ -330,7 +332,11 @@ impl Http {
         } else if let Ok(v) = serde_json::from_slice::<Value>(&r.body) {
             out += &indent("<   ", &self.show_json(&v));
         } else {
-            out += &format!("<   ({} bytes of {})\n", r.body.len(), r.media_type().unwrap_or_else(|| "unknown type".into()));
+            out += &format!(
+                "<   ({} bytes of {})\n",
+                r.body.len(),
+                r.media_type().unwrap_or_else(|| "unknown type".into())
+            );
         }
         emit(&out);
     }

@@ -28,7 +28,8 @@ impl SigningKey {
 /// Reads a PEM private key: PKCS#8 (RSA or EC P-256) or PKCS#1 RSA.
 fn load_key(path: &str) -> Result<SigningKey> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(format!("reading the private key {path}"), e))?;
-    let (label, der) = pem_block(&text).ok_or_else(|| Error::InvalidInput(format!("{path}: no PEM private key found")))?;
+    let (label, der) =
+        pem_block(&text).ok_or_else(|| Error::InvalidInput(format!("{path}: no PEM private key found")))?;
     let bad = |e: &dyn std::fmt::Display| Error::InvalidInput(format!("{path}: unusable {label}: {e}"));
     match label.as_str() {
         "PRIVATE KEY" => {
@@ -80,7 +81,13 @@ pub fn public_jwk(path: &str, kid: Option<&str>) -> Result<Value> {
 
 /// An RFC 7523 §2.2 client assertion: `iss` = `sub` = client id, `aud` = the issuer
 /// (what the MCP client-credentials extension recommends), short-lived, unique `jti`.
-pub fn client_assertion(key_file: &str, kid: Option<&str>, client_id: &str, audience: &str, now: u64) -> Result<String> {
+pub fn client_assertion(
+    key_file: &str,
+    kid: Option<&str>,
+    client_id: &str,
+    audience: &str,
+    now: u64,
+) -> Result<String> {
     let key = load_key(key_file)?;
     let rng = SystemRandom::new();
     let mut jti = [0u8; 16];
@@ -93,7 +100,8 @@ pub fn client_assertion(key_file: &str, kid: Option<&str>, client_id: &str, audi
         "iss": client_id, "sub": client_id, "aud": audience,
         "iat": now, "exp": now + ASSERTION_LIFETIME, "jti": URL_SAFE_NO_PAD.encode(jti),
     });
-    let signing_input = format!("{}.{}", URL_SAFE_NO_PAD.encode(header.to_string()), URL_SAFE_NO_PAD.encode(claims.to_string()));
+    let signing_input =
+        format!("{}.{}", URL_SAFE_NO_PAD.encode(header.to_string()), URL_SAFE_NO_PAD.encode(claims.to_string()));
     let sig = match &key {
         SigningKey::Rsa(k) => {
             let mut sig = vec![0u8; k.public().modulus_len()];
@@ -136,7 +144,8 @@ mod tests {
     fn ec_key_file() -> tempfile::NamedTempFile {
         let rng = SystemRandom::new();
         let pkcs8 = EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
-        let pem = format!("-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n", STANDARD.encode(pkcs8.as_ref()));
+        let pem =
+            format!("-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n", STANDARD.encode(pkcs8.as_ref()));
         let f = tempfile::NamedTempFile::new().unwrap();
         std::fs::write(f.path(), pem).unwrap();
         f
@@ -178,7 +187,8 @@ mod tests {
     fn opaque_tokens_are_not_jwts() {
         assert!(decode_unverified("opaque-token-value").is_none());
         assert!(decode_unverified("a.b.c").is_none());
-        let jwt = format!("{}.{}.sig", URL_SAFE_NO_PAD.encode(r#"{"alg":"none"}"#), URL_SAFE_NO_PAD.encode(r#"{"sub":"u"}"#));
+        let jwt =
+            format!("{}.{}.sig", URL_SAFE_NO_PAD.encode(r#"{"alg":"none"}"#), URL_SAFE_NO_PAD.encode(r#"{"sub":"u"}"#));
         assert_eq!(decode_unverified(&jwt).unwrap().1["sub"], "u");
     }
 }

@@ -42,8 +42,8 @@ pub fn from_flags(redirect_uri: Option<&str>, port: Option<u16>) -> Result<Optio
     match (redirect_uri, port) {
         (Some(_), Some(_)) => Err(Error::Usage("give --redirect-uri or --port, not both".into())),
         (Some(s), None) => {
-            let url = Url::parse(s.trim())
-                .map_err(|e| Error::Usage(format!("redirect URI {s:?} is not a URL: {e}")))?;
+            let url =
+                Url::parse(s.trim()).map_err(|e| Error::Usage(format!("redirect URI {s:?} is not a URL: {e}")))?;
             validate(&url)?;
             Ok(Some(url))
         }
@@ -142,7 +142,8 @@ fn bind_ip(uri: &Url) -> IpAddr {
 fn busy_port_error(uri: &Url, port: u16, source: ClientSource) -> Error {
     let way_out = match source {
         ClientSource::PreRegistered => {
-            "or use another redirect URI registered with the provider: mcp-dcr --client-id ID --redirect-uri URI".to_string()
+            "or use another redirect URI registered with the provider: mcp-dcr --client-id ID --redirect-uri URI"
+                .to_string()
         }
         _ => {
             let suggestion = free_port().map(|p| p.to_string()).unwrap_or_else(|_| "PORT".into());

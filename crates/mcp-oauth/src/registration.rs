@@ -192,7 +192,9 @@ pub fn metadata_document_url(s: &str) -> Result<Url> {
         return Err(Error::Usage(format!("client metadata URL {url} must be an https:// URL (it is the client_id)")));
     }
     if url.path() == "/" || url.path().is_empty() {
-        return Err(Error::Usage(format!("client metadata URL {url} must have a path, like https://app.example/client.json")));
+        return Err(Error::Usage(format!(
+            "client metadata URL {url} must have a path, like https://app.example/client.json"
+        )));
     }
     if url.fragment().is_some() {
         return Err(Error::Usage(format!("client metadata URL {url} must not have a fragment")));
@@ -231,7 +233,9 @@ pub fn metadata_document_redirect(doc: &Map<String, Value>, url: &Url, wanted: O
             Ok(w.clone())
         } else {
             let shown: Vec<&str> = listed.iter().map(Url::as_str).collect();
-            Err(Error::Usage(format!("the client metadata document {url} does not list the redirect URI {w}; it lists {shown:?}")))
+            Err(Error::Usage(format!(
+                "the client metadata document {url} does not list the redirect URI {w}; it lists {shown:?}"
+            )))
         };
     }
     let pick = listed.iter().find(|u| crate::redirect::is_loopback_http(u)).or(listed.first()).cloned();
@@ -264,7 +268,11 @@ pub fn plan(opts: &Options, metadata: &AuthorizationServerMetadata, warnings: &m
             Ok(Plan::Dynamic(url))
         }
         None => {
-            let cimd_hint = if cimd { ", or --client-metadata-url URL (the server supports Client ID Metadata Documents)" } else { "" };
+            let cimd_hint = if cimd {
+                ", or --client-metadata-url URL (the server supports Client ID Metadata Documents)"
+            } else {
+                ""
+            };
             Err(Error::Usage(format!(
                 "{} offers no dynamic client registration (no registration_endpoint) and no client was given: \
                  register one with the provider and pass --client-id ID, with --client-secret-file FILE, \
@@ -365,7 +373,10 @@ fn check_credentials(method: AuthMethod, creds: &Credentials) -> Result<()> {
 /// client: nothing to keep secret on a user's machine). When the server lists its methods
 /// and `none` is not among them, ask for a secret instead; when it lists nothing, ask and
 /// let the server's answer decide (many omit the list yet register public clients).
-pub fn dynamic_auth_method(requested: Option<AuthMethod>, metadata: &AuthorizationServerMetadata) -> Result<AuthMethod> {
+pub fn dynamic_auth_method(
+    requested: Option<AuthMethod>,
+    metadata: &AuthorizationServerMetadata,
+) -> Result<AuthMethod> {
     let explicit = metadata.token_endpoint_auth_methods_supported.as_ref();
     let lists = |m: AuthMethod| explicit.is_none_or(|l| l.iter().any(|s| s == m.as_str()));
     match requested {
@@ -376,16 +387,17 @@ pub fn dynamic_auth_method(requested: Option<AuthMethod>, metadata: &Authorizati
             listed(metadata)
         ))),
         None if lists(AuthMethod::None) => Ok(AuthMethod::None),
-        None => [AuthMethod::ClientSecretBasic, AuthMethod::ClientSecretPost].into_iter().find(|m| lists(*m)).ok_or_else(
-            || {
+        None => [AuthMethod::ClientSecretBasic, AuthMethod::ClientSecretPost]
+            .into_iter()
+            .find(|m| lists(*m))
+            .ok_or_else(|| {
                 Error::Usage(format!(
                     "{} accepts none of none, client_secret_basic, client_secret_post (it lists {}): \
                      register with --auth-method private_key_jwt --private-key-file FILE",
                     metadata.issuer,
                     listed(metadata)
                 ))
-            },
-        ),
+            }),
     }
 }
 
@@ -497,8 +509,7 @@ pub fn validate_response(
     // gets the same https-or-loopback rule as every other endpoint.
     let management = match (resp.registration_client_uri, resp.registration_access_token) {
         (Some(uri), Some(token)) => {
-            let url = crate::url_policy::parse("registration_client_uri", &uri)
-                .map_err(|e| bad(e.to_string()))?;
+            let url = crate::url_policy::parse("registration_client_uri", &uri).map_err(|e| bad(e.to_string()))?;
             crate::url_policy::require_secure("registration_client_uri", &url)?;
             Some((uri, token))
         }
@@ -529,7 +540,10 @@ pub fn register(http: &Http, endpoint: &Url, req: &RegistrationRequest) -> Resul
     let resp = http.send(Request::post_json(endpoint.clone(), body).header("Accept", "application/json"))?;
     let map = resp.oauth_json("client registration")?;
     if !matches!(resp.status, 200 | 201) {
-        return Err(Error::protocol(endpoint.as_str(), format!("client registration: unexpected HTTP {}", resp.status)));
+        return Err(Error::protocol(
+            endpoint.as_str(),
+            format!("client registration: unexpected HTTP {}", resp.status),
+        ));
     }
     serde_json::from_value(Value::Object(map))
         .map_err(|e| Error::protocol(endpoint.as_str(), format!("registration response is malformed: {e}")))
@@ -584,7 +598,8 @@ pub fn obtain(http: &Http, store: &Store, doc: &Document, profile: Option<&str>,
                 None => AuthMethod::None,
             };
             check_credentials(method, &opts.credentials)?;
-            let record = configured(issuer, url.to_string(), method, ClientSource::MetadataDocument, &redirect, opts, now);
+            let record =
+                configured(issuer, url.to_string(), method, ClientSource::MetadataDocument, &redirect, opts, now);
             (record, Action::Configured)
         }
         Plan::Dynamic(endpoint) => {
@@ -602,7 +617,8 @@ pub fn obtain(http: &Http, store: &Store, doc: &Document, profile: Option<&str>,
             // that match exactly, and a stale one is handled by redirect::bind_callback.
             let redirect = match (&opts.redirect_uri, stored.as_ref().filter(|s| s.issuer == issuer)) {
                 (Some(u), _) => u.clone(),
-                (None, Some(s)) if s.source == ClientSource::Dynamic => match s.redirect_uri.as_deref().map(Url::parse) {
+                (None, Some(s)) if s.source == ClientSource::Dynamic => match s.redirect_uri.as_deref().map(Url::parse)
+                {
                     Some(Ok(u)) => u,
                     _ => crate::redirect::default_uri()?,
                 },
@@ -722,9 +738,16 @@ mod tests {
     fn a_method_the_server_does_not_list_is_refused_naming_the_list() {
         let e = choose_auth_method(Some(AuthMethod::ClientSecretPost), &secret(), &metadata(None)).unwrap_err();
         assert_eq!(e.exit_code().code(), 2);
-        assert!(e.to_string().contains("does not accept client_secret_post at its token endpoint; it lists client_secret_basic"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("does not accept client_secret_post at its token endpoint; it lists client_secret_basic"),
+            "{e}"
+        );
         let e = choose_auth_method(None, &Credentials::default(), &metadata(None)).unwrap_err();
-        assert!(e.to_string().contains("does not accept public clients") && e.to_string().contains("--client-secret-file"), "{e}");
+        assert!(
+            e.to_string().contains("does not accept public clients") && e.to_string().contains("--client-secret-file"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -749,7 +772,10 @@ mod tests {
     #[test]
     fn dynamic_registration_asks_for_a_public_client_by_default() {
         assert_eq!(dynamic_auth_method(None, &metadata(None)).unwrap(), AuthMethod::None);
-        assert_eq!(dynamic_auth_method(None, &metadata(Some(&["none", "client_secret_basic"]))).unwrap(), AuthMethod::None);
+        assert_eq!(
+            dynamic_auth_method(None, &metadata(Some(&["none", "client_secret_basic"]))).unwrap(),
+            AuthMethod::None
+        );
         assert_eq!(
             dynamic_auth_method(None, &metadata(Some(&["client_secret_post", "client_secret_basic"]))).unwrap(),
             AuthMethod::ClientSecretBasic
@@ -866,9 +892,11 @@ mod tests {
         assert!(unusable_reason(&expired, ISSUER, &opts, now).is_some(), "about to expire counts as expired");
 
         // mcp-remote PR #292: another redirect means another registration.
-        let same = Options { redirect_uri: Some(Url::parse("http://127.0.0.1:4711/callback").unwrap()), ..Options::default() };
+        let same =
+            Options { redirect_uri: Some(Url::parse("http://127.0.0.1:4711/callback").unwrap()), ..Options::default() };
         assert_eq!(unusable_reason(&record(), ISSUER, &same, now), None);
-        let other = Options { redirect_uri: Some(Url::parse("http://127.0.0.1:5000/callback").unwrap()), ..Options::default() };
+        let other =
+            Options { redirect_uri: Some(Url::parse("http://127.0.0.1:5000/callback").unwrap()), ..Options::default() };
         assert!(unusable_reason(&record(), ISSUER, &other, now).unwrap().contains("redirect URI"));
 
         let method = Options { auth_method: Some(AuthMethod::ClientSecretBasic), ..Options::default() };
@@ -920,8 +948,11 @@ mod tests {
             (json!({"client_id": "c", "token_endpoint_auth_method": "client_secret_post"}), "no client_secret"),
             (json!({"client_id": "c", "token_endpoint_auth_method": "tls_client_auth"}), "does not implement"),
             (json!({"client_id": "c", "token_endpoint_auth_method": "private_key_jwt"}), "no key"),
-            (json!({"client_id": "c", "client_secret": "s", "client_secret_expires_at": 999,
-                    "token_endpoint_auth_method": "client_secret_basic"}), "expired already"),
+            (
+                json!({"client_id": "c", "client_secret": "s", "client_secret_expires_at": 999,
+                    "token_endpoint_auth_method": "client_secret_basic"}),
+                "expired already",
+            ),
             (json!({"client_id": "c", "redirect_uris": ["http://127.0.0.1:1/other"]}), "instead of"),
         ];
         for (v, needle) in cases {
@@ -942,8 +973,11 @@ mod tests {
 
     #[test]
     fn a_public_client_keeps_no_stray_secret() {
-        let r = validate(json!({"client_id": "c", "client_secret": "unused", "token_endpoint_auth_method": "none"}), AuthMethod::None)
-            .unwrap();
+        let r = validate(
+            json!({"client_id": "c", "client_secret": "unused", "token_endpoint_auth_method": "none"}),
+            AuthMethod::None,
+        )
+        .unwrap();
         assert_eq!(r.client_secret, None);
         assert_eq!(r.registration_client_uri, None);
     }
@@ -956,11 +990,15 @@ mod tests {
         let cimd = metadata_document_url("https://app.example/client.json").unwrap();
         let mut w = Vec::new();
 
-        let opts = Options { client_id: Some("pre".into()), client_metadata_url: Some(cimd.clone()), ..Options::default() };
+        let opts =
+            Options { client_id: Some("pre".into()), client_metadata_url: Some(cimd.clone()), ..Options::default() };
         assert_eq!(plan(&opts, &m, &mut w).unwrap(), Plan::PreRegistered("pre".into()));
         let opts = Options { client_metadata_url: Some(cimd.clone()), ..Options::default() };
         assert_eq!(plan(&opts, &m, &mut w).unwrap(), Plan::MetadataDocument(cimd.clone()));
-        assert_eq!(plan(&Options::default(), &m, &mut w).unwrap(), Plan::Dynamic(Url::parse("https://as.example/reg").unwrap()));
+        assert_eq!(
+            plan(&Options::default(), &m, &mut w).unwrap(),
+            Plan::Dynamic(Url::parse("https://as.example/reg").unwrap())
+        );
         assert!(w.is_empty());
 
         m.client_id_metadata_document_supported = None;
@@ -995,7 +1033,8 @@ mod tests {
         let e = metadata_document_redirect(&good, &url, Some(&unlisted)).unwrap_err();
         assert!(e.to_string().contains("does not list"), "{e}");
 
-        let other = doc(json!({"client_id": "https://evil.example/c.json", "redirect_uris": ["http://127.0.0.1:1/cb"]}));
+        let other =
+            doc(json!({"client_id": "https://evil.example/c.json", "redirect_uris": ["http://127.0.0.1:1/cb"]}));
         assert!(metadata_document_redirect(&other, &url, None).unwrap_err().to_string().contains("not its own URL"));
         let none = doc(json!({"client_id": "https://app.example/client.json"}));
         assert!(metadata_document_redirect(&none, &url, None).unwrap_err().to_string().contains("no redirect_uris"));
@@ -1004,7 +1043,13 @@ mod tests {
     #[test]
     fn metadata_document_urls_are_https_with_a_path() {
         assert!(metadata_document_url("https://app.example/client.json").is_ok());
-        for bad in ["http://app.example/client.json", "https://app.example", "https://app.example/", "nope", "https://a.example/c#f"] {
+        for bad in [
+            "http://app.example/client.json",
+            "https://app.example",
+            "https://app.example/",
+            "nope",
+            "https://a.example/c#f",
+        ] {
             assert_eq!(metadata_document_url(bad).unwrap_err().exit_code().code(), 2, "{bad}");
         }
     }
@@ -1016,6 +1061,9 @@ mod tests {
         assert_eq!(client_info(&r, "k", false).client_secret, None);
         let shown = client_info(&r, "k", true);
         assert_eq!(shown.client_secret.as_deref(), Some("s"));
-        assert_eq!((shown.client_id.as_str(), shown.store_key.as_str(), shown.source), ("abc", "k", ClientSource::Dynamic));
+        assert_eq!(
+            (shown.client_id.as_str(), shown.store_key.as_str(), shown.source),
+            ("abc", "k", ClientSource::Dynamic)
+        );
     }
 }

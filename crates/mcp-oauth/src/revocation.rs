@@ -26,7 +26,8 @@ impl Hint {
 pub fn revoke(http: &Http, endpoint: &str, issuer: &str, client: &ClientRecord, token: &str, hint: Hint) -> Result<()> {
     let url = crate::url_policy::parse("revocation endpoint", endpoint)?;
     crate::url_policy::require_secure("revocation endpoint", &url)?;
-    let form = vec![("token".to_string(), token.to_string()), ("token_type_hint".to_string(), hint.as_str().to_string())];
+    let form =
+        vec![("token".to_string(), token.to_string()), ("token_type_hint".to_string(), hint.as_str().to_string())];
     let req = crate::client_auth::apply(Request::post_form(url, form), client, issuer)?;
     let resp = http.send(req)?;
     // A 200 has an empty body, so only a failure goes through the shared error reading.

@@ -16,11 +16,19 @@ use serde_json::{Map, Value};
 /// One token-endpoint grant.
 #[derive(Debug, Clone)]
 pub enum Grant {
-    AuthorizationCode { code: String, code_verifier: String, redirect_uri: String },
-    RefreshToken { refresh_token: String },
+    AuthorizationCode {
+        code: String,
+        code_verifier: String,
+        redirect_uri: String,
+    },
+    RefreshToken {
+        refresh_token: String,
+    },
     ClientCredentials,
     /// RFC 8628 §3.4.
-    DeviceCode { device_code: String },
+    DeviceCode {
+        device_code: String,
+    },
 }
 
 impl Grant {
@@ -146,8 +154,8 @@ pub fn request(
 /// AD), omit `token_type`, or send `scope` as an array. None of that should stop a user.
 pub fn parse_response(body: &Map<String, Value>, url: &str) -> Result<TokenResponse> {
     let text = |k: &str| body.get(k).and_then(Value::as_str).filter(|s| !s.is_empty()).map(String::from);
-    let access_token = text("access_token")
-        .ok_or_else(|| Error::protocol(url, "token response has no access_token"))?;
+    let access_token =
+        text("access_token").ok_or_else(|| Error::protocol(url, "token response has no access_token"))?;
     let expires_in = match body.get("expires_in") {
         None | Some(Value::Null) => None,
         Some(Value::Number(n)) => n.as_u64().or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64)),

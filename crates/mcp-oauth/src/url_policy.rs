@@ -46,11 +46,7 @@ pub fn canonical_resource(url: &Url) -> String {
     let mut u = url.clone();
     u.set_fragment(None);
     let s = u.to_string();
-    if u.path() == "/" && u.query().is_none() {
-        s.trim_end_matches('/').to_string()
-    } else {
-        s
-    }
+    if u.path() == "/" && u.query().is_none() { s.trim_end_matches('/').to_string() } else { s }
 }
 
 /// The origin (`scheme://host[:port]`) of a URL, as a string without a trailing slash.

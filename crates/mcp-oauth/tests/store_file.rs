@@ -2,11 +2,11 @@
 //! separate processes where the behaviour is per process (the one-time warning, env vars),
 //! and concurrent read-modify-write from several processes and threads.
 
+use crate::store_support::{Env, awkward_record, increment};
 use mcp_oauth::store::{Store, StoreOptions, keys};
 use serde_json::{Value, json};
 use std::os::unix::fs::PermissionsExt;
 use std::process::{Output, Stdio};
-use crate::store_support::{Env, awkward_record, increment};
 
 // The full test path: this file is a module of the store test binary (tests/main.rs).
 const WORKER: &str = "store_file::worker";
@@ -43,7 +43,11 @@ fn worker() {
 }
 
 fn worker_lines(out: &Output) -> Vec<String> {
-    String::from_utf8_lossy(&out.stdout).lines().filter_map(|l| l.strip_prefix("WORKER: ")).map(str::to_string).collect()
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.strip_prefix("WORKER: "))
+        .map(str::to_string)
+        .collect()
 }
 
 #[test]
@@ -54,7 +58,14 @@ fn falls_back_to_private_files_and_says_so_once() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{lines:?} {stderr}");
     let dir = env.dir.path().join("xdg/mcp-oauth/credentials");
-    assert_eq!(lines[0], format!("backend file store {} (no credential helper configured in {} or installed)", dir.display(), env.docker_config.join("config.json").display()));
+    assert_eq!(
+        lines[0],
+        format!(
+            "backend file store {} (no credential helper configured in {} or installed)",
+            dir.display(),
+            env.docker_config.join("config.json").display()
+        )
+    );
     assert_eq!(&lines[1..], ["round trip true", "round trip true"]);
     let warnings: Vec<&str> = stderr.lines().filter(|l| l.contains("unencrypted")).collect();
     assert_eq!(warnings.len(), 1, "{stderr}");
@@ -77,17 +88,30 @@ fn environment_variable_and_docker_config_choose_the_backend() {
     let mut cmd = env.worker_command(WORKER, "save-twice");
     let out = cmd.env("MCP_OAUTH_CREDENTIAL_HELPER", "fail").output().expect("run worker");
     let lines = worker_lines(&out);
-    assert_eq!(lines[0], "backend docker-credential-fail (chosen by --credential-helper / MCP_OAUTH_CREDENTIAL_HELPER)");
+    assert_eq!(
+        lines[0],
+        "backend docker-credential-fail (chosen by --credential-helper / MCP_OAUTH_CREDENTIAL_HELPER)"
+    );
     assert!(lines[1].starts_with("error 6 credential store: docker-credential-fail get failed"), "{lines:?}");
 
     // Explicit "file" wins too, and then there is no warning: it was asked for.
-    let out = env.worker_command(WORKER, "save-twice").env("MCP_OAUTH_CREDENTIAL_HELPER", "file").output().expect("run");
+    let out =
+        env.worker_command(WORKER, "save-twice").env("MCP_OAUTH_CREDENTIAL_HELPER", "file").output().expect("run");
     assert_eq!(&worker_lines(&out)[1..], ["round trip true", "round trip true"]);
     assert!(!String::from_utf8_lossy(&out.stderr).contains("unencrypted"));
 
     // Without the variable, config.json's credsStore is used.
     let out = env.worker_command(WORKER, "save-twice").output().expect("run");
-    assert_eq!(worker_lines(&out), ["backend docker-credential-wincred (credsStore in ".to_string() + &env.docker_config.join("config.json").display().to_string() + ")", "round trip true".into(), "round trip true".into()]);
+    assert_eq!(
+        worker_lines(&out),
+        [
+            "backend docker-credential-wincred (credsStore in ".to_string()
+                + &env.docker_config.join("config.json").display().to_string()
+                + ")",
+            "round trip true".into(),
+            "round trip true".into()
+        ]
+    );
 
     // A malformed config.json is an error, not a silent fallback to plain files.
     std::fs::write(env.docker_config.join("config.json"), "{\"credsStore\":").expect("write");
@@ -95,9 +119,11 @@ fn environment_variable_and_docker_config_choose_the_backend() {
     assert!(worker_lines(&out)[0].starts_with("error 6 credential store: "), "{:?}", worker_lines(&out));
 
     // An explicit choice does not read config.json at all; a bad name is a usage error.
-    let out = env.worker_command(WORKER, "save-twice").env("MCP_OAUTH_CREDENTIAL_HELPER", "file").output().expect("run");
+    let out =
+        env.worker_command(WORKER, "save-twice").env("MCP_OAUTH_CREDENTIAL_HELPER", "file").output().expect("run");
     assert_eq!(&worker_lines(&out)[1..], ["round trip true", "round trip true"]);
-    let out = env.worker_command(WORKER, "save-twice").env("MCP_OAUTH_CREDENTIAL_HELPER", "../bin/sh").output().expect("run");
+    let out =
+        env.worker_command(WORKER, "save-twice").env("MCP_OAUTH_CREDENTIAL_HELPER", "../bin/sh").output().expect("run");
     assert!(worker_lines(&out)[0].starts_with("error 2 "), "{:?}", worker_lines(&out));
 }
 

@@ -2,11 +2,11 @@
 //! against a wincred stand-in with Windows' 2,560-byte secret limit: every failure is a
 //! one-line `Error::Store` (exit code 6), and nothing stored before is lost or half-written.
 
+use crate::store_support::{Env, awkward_record};
 use mcp_oauth::ExitCode;
 use mcp_oauth::store::{Store, keys};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-use crate::store_support::{Env, awkward_record};
 
 fn store_with(env: &Env, helper: &str) -> Store {
     Store::open(env.options(Some(helper))).expect("open")
@@ -31,7 +31,10 @@ fn missing_helper() {
     env.docker_config_json(&json!({"credsStore": "nonexistent"}));
     let store = env.open();
     let key = keys::token("https://mcp.example/mcp", None);
-    assert_store_error(&store.save(&key, &json!({"access_token": "secret-value"})).expect_err("save"), "docker-credential-nonexistent is not installed");
+    assert_store_error(
+        &store.save(&key, &json!({"access_token": "secret-value"})).expect_err("save"),
+        "docker-credential-nonexistent is not installed",
+    );
     assert_store_error(&store.load::<Value>(&key).expect_err("load"), "not installed");
     assert_store_error(&store.erase(&key).expect_err("erase"), "not installed");
     assert_no_file_store(&env);
@@ -43,7 +46,10 @@ fn failing_helper_reports_its_message() {
     let store = store_with(&env, "fail");
     let key = keys::token("https://mcp.example/mcp", None);
     let err = store.load::<Value>(&key).expect_err("load");
-    assert_store_error(&err, "docker-credential-fail get failed (exit status 1): backend unavailable: permission denied");
+    assert_store_error(
+        &err,
+        "docker-credential-fail get failed (exit status 1): backend unavailable: permission denied",
+    );
     assert_store_error(&store.save(&key, &json!({"access_token": "secret-value"})).expect_err("save"), "exit status 1");
     assert_store_error(&store.erase(&key).expect_err("erase"), "erase failed");
     assert_no_file_store(&env);
@@ -116,7 +122,8 @@ fn interrupted_split_save_keeps_the_previous_value() {
     let mut v1 = awkward_record("v1");
     v1["id_token"] = json!("a".repeat(6000));
     env.open().save(&key, &v1).expect("save v1");
-    let stores_so_far: usize = std::fs::read_to_string(env.wincred_dir.join("stores.count")).expect("count").trim().parse().expect("n");
+    let stores_so_far: usize =
+        std::fs::read_to_string(env.wincred_dir.join("stores.count")).expect("count").trim().parse().expect("n");
 
     let mut v2 = v1.clone();
     v2["id_token"] = json!("b".repeat(6000));
@@ -126,7 +133,11 @@ fn interrupted_split_save_keeps_the_previous_value() {
         let err = env.open().save(&key, &v2).expect_err("save v2 dies midway");
         assert_store_error(&err, "simulated crash");
         env.extra_env.clear();
-        assert_eq!(env.open().load::<Value>(&key).expect("load"), Some(v1.clone()), "after crashing at store {crash_after}");
+        assert_eq!(
+            env.open().load::<Value>(&key).expect("load"),
+            Some(v1.clone()),
+            "after crashing at store {crash_after}"
+        );
     }
     env.open().save(&key, &v2).expect("save v2");
     assert_eq!(env.open().load::<Value>(&key).expect("load"), Some(v2));
@@ -152,8 +163,13 @@ fn partial_reads_are_detected() {
         files.sort();
         files
     };
-    let read = |p: &std::path::Path| -> Value { serde_json::from_str(&std::fs::read_to_string(p).expect("read")).expect("json") };
-    let part = entry_files().into_iter().find(|p| read(p)["ServerURL"].as_str().is_some_and(|u| u.ends_with("/1"))).expect("part 1");
+    let read = |p: &std::path::Path| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(p).expect("read")).expect("json")
+    };
+    let part = entry_files()
+        .into_iter()
+        .find(|p| read(p)["ServerURL"].as_str().is_some_and(|u| u.ends_with("/1")))
+        .expect("part 1");
     let original = std::fs::read(&part).expect("read part");
 
     // Altered content, same framing.

@@ -1,18 +1,22 @@
 //! The store against a real docker-credential-pass (Debian's 0.6.4 on the test machines)
 //! with a throwaway gpg key, reached through Docker's config.json like a user would.
 
+use crate::store_support::{Env, awkward_record, increment};
 use mcp_oauth::store::{Kind, Store, keys};
 use serde_json::{Value, json};
 use std::io::Write;
 use std::process::Stdio;
-use crate::store_support::{Env, awkward_record, increment};
 
 #[test]
 fn round_trip_is_exact_and_costs_one_get() {
     let env = Env::with_pass();
     let key = keys::token("https://mcp.example/mcp", None);
     let store = env.open();
-    assert!(store.backend_description().starts_with("docker-credential-logpass (credsStore in "), "{}", store.backend_description());
+    assert!(
+        store.backend_description().starts_with("docker-credential-logpass (credsStore in "),
+        "{}",
+        store.backend_description()
+    );
 
     let record = awkward_record("one");
     store.save(&key, &record).expect("save");
@@ -86,7 +90,8 @@ fn listing_shows_ours_without_secrets_and_skips_foreign_entries() {
         ("https://index.docker.io/v1/", "someone"),
         ("https://elsewhere.example/token/default/AAAAAAAAAAAAAAAAAAAAAA", "mcp-oauth"),
     ] {
-        let mut child = pass.command("docker-credential-pass").arg("store").stdin(Stdio::piped()).spawn().expect("spawn");
+        let mut child =
+            pass.command("docker-credential-pass").arg("store").stdin(Stdio::piped()).spawn().expect("spawn");
         let line = json!({"ServerURL": url, "Username": user, "Secret": "foreign-secret"}).to_string();
         child.stdin.take().expect("stdin").write_all(line.as_bytes()).expect("write");
         assert!(child.wait().expect("wait").success());
@@ -94,9 +99,14 @@ fn listing_shows_ours_without_secrets_and_skips_foreign_entries() {
     let store = env.open();
     store.save(&keys::token("https://mcp.example/mcp", None), &awkward_record("t")).expect("token");
     store
-        .save(&keys::client("https://as.example", Some("work")), &json!({"client_id": "c1", "client_secret": "cs", "issuer": "https://as.example"}))
+        .save(
+            &keys::client("https://as.example", Some("work")),
+            &json!({"client_id": "c1", "client_secret": "cs", "issuer": "https://as.example"}),
+        )
         .expect("client");
-    store.save(&keys::pending("state-1", None), &json!({"code_verifier": "v", "state": "state-1", "expires_at": 5})).expect("pending");
+    store
+        .save(&keys::pending("state-1", None), &json!({"code_verifier": "v", "state": "state-1", "expires_at": 5}))
+        .expect("pending");
 
     let entries = store.list_entries().expect("list");
     let summary: Vec<(Kind, &str)> = entries.iter().map(|e| (e.kind, e.profile.as_str())).collect();

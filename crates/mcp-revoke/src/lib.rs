@@ -135,6 +135,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Ok(ExitCode::Success)
     } else {
         // Scripts must be able to tell "gone everywhere" from "gone here only".
-        Err(Error::Partial(format!("erased locally, but not everything was revoked at the server ({} warning(s))", warnings.len())).into())
+        Err(Error::Partial(format!(
+            "erased locally, but not everything was revoked at the server ({} warning(s))",
+            warnings.len()
+        ))
+        .into())
     }
 }

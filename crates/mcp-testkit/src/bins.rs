@@ -146,11 +146,7 @@ pub fn target_profile_dir() -> PathBuf {
 /// packages need `cargo test --workspace` or a prior `cargo build`).
 pub fn bin_path(name: &str) -> PathBuf {
     let path = target_profile_dir().join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        path.is_file(),
-        "{} is not built; run `cargo build -p {name}` or `cargo test --workspace`",
-        path.display()
-    );
+    assert!(path.is_file(), "{} is not built; run `cargo build -p {name}` or `cargo test --workspace`", path.display());
     path
 }
 
@@ -293,8 +289,11 @@ mod tests {
         for line in &env {
             let name = line.split('=').next().unwrap_or_default();
             assert!(!name.starts_with("MCP_OAUTH_"), "{line}");
-            assert!(!["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "BROWSER", "DISPLAY"]
-                .contains(&name), "{line}");
+            assert!(
+                !["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "BROWSER", "DISPLAY"]
+                    .contains(&name),
+                "{line}"
+            );
         }
     }
 

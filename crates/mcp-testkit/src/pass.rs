@@ -61,7 +61,11 @@ impl PassStore {
             std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("create {}: {e}", dir.display()));
             set_private(dir);
         }
-        let store = PassStore { _dir: None, gnupghome: gnupghome.to_path_buf(), password_store_dir: password_store_dir.to_path_buf() };
+        let store = PassStore {
+            _dir: None,
+            gnupghome: gnupghome.to_path_buf(),
+            password_store_dir: password_store_dir.to_path_buf(),
+        };
         let params = gnupghome.join("key-params");
         std::fs::write(&params, KEY_PARAMS).expect("write gpg key parameters");
         store.run_ok(store.command("gpg").args(["--batch", "--quiet", "--gen-key"]).arg(&params));
@@ -121,12 +125,7 @@ impl PassStore {
 
     fn run_ok(&self, command: &mut Command) -> Output {
         let out = command.output().unwrap_or_else(|e| panic!("run {command:?}: {e}"));
-        assert!(
-            out.status.success(),
-            "{command:?} failed: {}\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "{command:?} failed: {}\n{}", out.status, String::from_utf8_lossy(&out.stderr));
         out
     }
 }
@@ -140,7 +139,8 @@ impl Default for PassStore {
 impl Drop for PassStore {
     fn drop(&mut self) {
         // Only the agent of this GNUPGHOME: gpgconf finds it through the environment.
-        let _ = self.command("gpgconf").args(["--kill", "gpg-agent"]).stdout(Stdio::null()).stderr(Stdio::null()).status();
+        let _ =
+            self.command("gpgconf").args(["--kill", "gpg-agent"]).stdout(Stdio::null()).stderr(Stdio::null()).status();
     }
 }
 

@@ -286,7 +286,8 @@ impl TestServers {
                 field("rs_client_secret")?,
             ])
         })();
-        let [issuer, as_origin, rs_origin, mcp_url, introspection_endpoint, rs_client_id, rs_client_secret] = match urls {
+        let [issuer, as_origin, rs_origin, mcp_url, introspection_endpoint, rs_client_id, rs_client_secret] = match urls
+        {
             Ok(urls) => urls,
             Err(message) => {
                 let _ = child.kill();
@@ -356,7 +357,8 @@ impl TestServers {
     /// `mcp:read`.
     pub fn call_mcp(&self, token: Option<&str>, method: &str) -> Response {
         let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": {}});
-        let mut request = Request::post(&self.mcp_url).json(&body).header("Accept", "application/json, text/event-stream");
+        let mut request =
+            Request::post(&self.mcp_url).json(&body).header("Accept", "application/json, text/event-stream");
         if let Some(token) = token {
             request = request.header("Authorization", &format!("Bearer {token}"));
         }
@@ -543,7 +545,9 @@ fn answer_callback(mut stream: TcpStream) -> Option<String> {
         }
     }
     let target = request_line.split(' ').nth(1)?.to_string();
-    let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n");
+    let _ = stream.write_all(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n",
+    );
     Some(target)
 }
 
@@ -601,11 +605,7 @@ pub fn fixtures_dir() -> PathBuf {
 /// The workspace root (two levels above this crate's manifest).
 pub fn repo_root() -> PathBuf {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest
-        .parent()
-        .and_then(|crates| crates.parent())
-        .map(PathBuf::from)
-        .unwrap_or(manifest)
+    manifest.parent().and_then(|crates| crates.parent()).map(PathBuf::from).unwrap_or(manifest)
 }
 
 /// The executable `$BROWSER` stand-in (`tests/fixtures/browser URL`). Its behaviour is switched
@@ -725,19 +725,15 @@ impl Response {
         let head = std::str::from_utf8(&raw[..split]).map_err(|_| bad("headers not UTF-8"))?;
         let mut lines = head.split("\r\n");
         let status_line = lines.next().unwrap_or_default();
-        let status = status_line
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| bad("bad status line"))?;
+        let status =
+            status_line.split(' ').nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| bad("bad status line"))?;
         let headers: Vec<(String, String)> = lines
             .filter_map(|line| line.split_once(':'))
             .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_string()))
             .collect();
         let mut body = raw[split + 4..].to_vec();
-        let chunked = headers
-            .iter()
-            .any(|(n, v)| n == "transfer-encoding" && v.to_ascii_lowercase().contains("chunked"));
+        let chunked =
+            headers.iter().any(|(n, v)| n == "transfer-encoding" && v.to_ascii_lowercase().contains("chunked"));
         if chunked {
             body = dechunk(&body).ok_or_else(|| bad("bad chunked body"))?;
         }
@@ -862,7 +858,8 @@ mod tests {
 
     #[test]
     fn base64_matches_rfc4648_vectors() {
-        let vectors = [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE=")];
+        let vectors =
+            [("", ""), ("f", "Zg=="), ("fo", "Zm8="), ("foo", "Zm9v"), ("foob", "Zm9vYg=="), ("fooba", "Zm9vYmE=")];
         for (plain, encoded) in vectors {
             assert_eq!(base64(plain.as_bytes()), encoded, "{plain:?}");
         }
@@ -892,12 +889,16 @@ mod tests {
 
     #[test]
     fn responses_parse_with_and_without_chunking() {
-        let plain = Response::parse(b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer x=\"y\"\r\nContent-Length: 2\r\n\r\n{}")
-            .expect("parse");
+        let plain = Response::parse(
+            b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer x=\"y\"\r\nContent-Length: 2\r\n\r\n{}",
+        )
+        .expect("parse");
         assert_eq!(plain.status, 401);
         assert_eq!(plain.www_authenticate(), Some("Bearer x=\"y\""));
-        let chunked =
-            Response::parse(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n{\"a\"\r\n4\r\n:12}\r\n0\r\n\r\n").expect("parse");
+        let chunked = Response::parse(
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n{\"a\"\r\n4\r\n:12}\r\n0\r\n\r\n",
+        )
+        .expect("parse");
         assert_eq!(chunked.json(), json!({"a": 12}));
         assert!(Response::parse(b"garbage").is_err());
     }
@@ -905,9 +906,6 @@ mod tests {
     #[test]
     fn options_become_server_flags() {
         let args = Options::default().variant(Variant::Tenant).variant(Variant::OidcOnly).access_ttl(2).args();
-        assert_eq!(
-            args,
-            ["--variant", "tenant", "--variant", "oidc-only", "--access-ttl", "2", "--delay-ms", "0"]
-        );
+        assert_eq!(args, ["--variant", "tenant", "--variant", "oidc-only", "--access-ttl", "2", "--delay-ms", "0"]);
     }
 }

@@ -8,7 +8,8 @@ use serde_json::{Value, json};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 fn client_credentials(servers: &TestServers, request: Request, extra: &[(&str, &str)]) -> Response {
-    let mut form = vec![("grant_type", "client_credentials"), ("scope", "mcp:read"), ("resource", servers.mcp_url.as_str())];
+    let mut form =
+        vec![("grant_type", "client_credentials"), ("scope", "mcp:read"), ("resource", servers.mcp_url.as_str())];
     form.extend_from_slice(extra);
     request.form(&form).send().expect("POST token")
 }
@@ -53,7 +54,9 @@ fn registration_management_reads_updates_and_deletes() {
     update["client_name"] = json!("renamed");
     if let Some(fields) = update.as_object_mut() {
         // RFC 7592 §2.2: these are not client metadata and must not be sent back.
-        for field in ["registration_access_token", "registration_client_uri", "client_id_issued_at", "client_secret_expires_at"] {
+        for field in
+            ["registration_access_token", "registration_client_uri", "client_id_issued_at", "client_secret_expires_at"]
+        {
             fields.remove(field);
         }
     }
@@ -136,7 +139,11 @@ fn private_key_jwt_with_a_registered_jwks() {
     let id = str_of(&client, "client_id");
     let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
     let assertion = |aud: &str| {
-        es256_jwt(&key, "k1", &json!({"iss": id, "sub": id, "aud": aud, "jti": random_token(), "iat": now, "exp": now + 60}))
+        es256_jwt(
+            &key,
+            "k1",
+            &json!({"iss": id, "sub": id, "aud": aud, "jti": random_token(), "iat": now, "exp": now + 60}),
+        )
     };
     let assertion_type = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
     for audience in [servers.issuer.clone(), token_endpoint(&servers)] {
@@ -164,7 +171,11 @@ fn revoking_the_refresh_token_revokes_its_access_tokens() {
     let refresh = tokens.refresh_token.expect("refresh token");
     assert!(servers.introspect(&tokens.access_token));
     let revoked = Request::post(&format!("{}/token/revocation", servers.issuer))
-        .form(&[("token", &refresh), ("token_type_hint", "refresh_token"), ("client_id", str_of(&tokens.client, "client_id"))])
+        .form(&[
+            ("token", &refresh),
+            ("token_type_hint", "refresh_token"),
+            ("client_id", str_of(&tokens.client, "client_id")),
+        ])
         .send()
         .expect("POST revocation");
     assert_eq!(revoked.status, 200, "{revoked}");

@@ -414,7 +414,14 @@ fn servers_exit_when_their_stdin_closes() {
 }
 
 /// Code exchange for a flow driven by hand in the tests below.
-fn redeem(servers: &TestServers, client_id: &str, code: &str, redirect_uri: &str, verifier: &str, resource: Option<&str>) -> serde_json::Value {
+fn redeem(
+    servers: &TestServers,
+    client_id: &str,
+    code: &str,
+    redirect_uri: &str,
+    verifier: &str,
+    resource: Option<&str>,
+) -> serde_json::Value {
     let mut form = vec![
         ("grant_type", "authorization_code"),
         ("code", code),
@@ -501,14 +508,7 @@ fn pkce_is_enforced_and_a_token_without_resource_is_refused_by_the_mcp_server() 
     );
     let callback = run_browser(&no_resource, &[], || catcher.wait(Duration::from_secs(30))).expect("callback");
     let code = param(&callback, "code").expect("code");
-    let tokens = redeem(
-        &servers,
-        client_id,
-        &code,
-        &catcher.redirect_uri(),
-        &verifier,
-        None,
-    );
+    let tokens = redeem(&servers, client_id, &code, &catcher.redirect_uri(), &verifier, None);
     let response = servers.call_mcp(tokens["access_token"].as_str(), "initialize");
     assert_eq!(response.status, 401, "{response}");
     assert!(response.www_authenticate().is_some_and(|h| h.contains("invalid_token")), "{response}");

@@ -94,7 +94,8 @@ fn render(set: &TokenSet, format: Format, env_var: &str, pretty: bool) -> anyhow
         Format::Headers => json!({"Authorization": authorization(set)}).to_string(),
         Format::Env => {
             anyhow::ensure!(
-                !env_var.is_empty() && env_var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                !env_var.is_empty()
+                    && env_var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
                     && !env_var.starts_with(|c: char| c.is_ascii_digit()),
                 mcp_oauth::Error::Usage(format!("--env-var {env_var:?} is not a shell variable name"))
             );
@@ -151,7 +152,9 @@ fn summary(e: &mcp_oauth::store::Entry) -> Value {
     let mut row = json!({"kind": e.kind.as_str(), "profile": e.profile, "key": e.key});
     let wanted: &[&str] = match e.kind {
         mcp_oauth::store::keys::Kind::Token => &["resource", "issuer", "client_id", "expires_at", "scope", "grant"],
-        mcp_oauth::store::keys::Kind::Client => &["issuer", "client_id", "auth_method", "source", "redirect_uri", "client_secret_expires_at"],
+        mcp_oauth::store::keys::Kind::Client => {
+            &["issuer", "client_id", "auth_method", "source", "redirect_uri", "client_secret_expires_at"]
+        }
         mcp_oauth::store::keys::Kind::Pending => &["issuer", "client_id", "resource", "expires_at"],
     };
     for k in wanted {

@@ -12,10 +12,7 @@ const EXAMPLE_URL: &str = "https://mcp.example.com/mcp";
 fn recipe(name: &str) -> String {
     let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
     let marker = format!("<!-- recipe: {name} -->\n");
-    let after = &readme[readme
-        .find(&marker)
-        .unwrap_or_else(|| panic!("README has no recipe {name}"))
-        + marker.len()..];
+    let after = &readme[readme.find(&marker).unwrap_or_else(|| panic!("README has no recipe {name}")) + marker.len()..];
     let body = &after[after.find('\n').unwrap() + 1..];
     body[..body.find("```").unwrap()].to_string()
 }
@@ -28,14 +25,9 @@ struct World {
 impl World {
     /// Logged in with the file store, as a user would be before configuring a client.
     fn logged_in() -> World {
-        let w = World {
-            servers: TestServers::start(Options::default()),
-            sandbox: Sandbox::new(),
-        };
+        let w = World { servers: TestServers::start(Options::default()), sandbox: Sandbox::new() };
         let mut login = w.sandbox.cmd("mcp-authorize");
-        login
-            .args(["--credential-helper", "file", &w.servers.mcp_url])
-            .env("BROWSER", browser_command());
+        login.args(["--credential-helper", "file", &w.servers.mcp_url]).env("BROWSER", browser_command());
         let out = run(login, None, Duration::from_secs(60));
         assert!(out.success(), "{out}");
         w
@@ -45,23 +37,16 @@ impl World {
     fn shell(&self, script: &str) -> Output {
         let script = script.replace(EXAMPLE_URL, &self.servers.mcp_url);
         let tools = bin_path("mcp-token").parent().unwrap().to_path_buf();
-        let path = format!(
-            "{}:{}",
-            tools.display(),
-            std::env::var("PATH").unwrap_or_default()
-        );
+        let path = format!("{}:{}", tools.display(), std::env::var("PATH").unwrap_or_default());
         let mut cmd = self.sandbox.command("sh");
-        cmd.args(["-c", &script])
-            .env("PATH", path)
-            .env("MCP_OAUTH_CREDENTIAL_HELPER", "file");
+        cmd.args(["-c", &script]).env("PATH", path).env("MCP_OAUTH_CREDENTIAL_HELPER", "file");
         run(cmd, None, Duration::from_secs(60))
     }
 
     fn tools_list_with(&self, headers: &serde_json::Map<String, Value>) -> u16 {
         let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/list"});
-        let mut request = Request::post(&self.servers.mcp_url)
-            .json(&body)
-            .header("Accept", "application/json, text/event-stream");
+        let mut request =
+            Request::post(&self.servers.mcp_url).json(&body).header("Accept", "application/json, text/event-stream");
         for (name, value) in headers {
             request = request.header(name, value.as_str().unwrap());
         }
@@ -89,22 +74,10 @@ fn claude_code_headers_helper_prints_headers_the_server_accepts() {
     assert_eq!(out.stdout.lines().count(), 1, "one line: {out}");
     let headers: Value = serde_json::from_str(&out.stdout).unwrap();
     let headers = headers.as_object().expect("a JSON object of headers");
-    assert!(
-        headers.values().all(Value::is_string),
-        "header values are strings: {headers:?}"
-    );
-    assert!(
-        headers["Authorization"]
-            .as_str()
-            .unwrap()
-            .starts_with("Bearer ")
-    );
+    assert!(headers.values().all(Value::is_string), "header values are strings: {headers:?}");
+    assert!(headers["Authorization"].as_str().unwrap().starts_with("Bearer "));
     assert_eq!(w.tools_list_with(headers), 200);
-    assert_eq!(
-        w.tools_list_with(&serde_json::Map::new()),
-        401,
-        "and the server does check"
-    );
+    assert_eq!(w.tools_list_with(&serde_json::Map::new()), 401, "and the server does check");
 }
 
 #[test]

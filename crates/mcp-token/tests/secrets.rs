@@ -44,10 +44,9 @@ fn a_traced_full_flow_leaks_no_secret() {
     stderr += &out.stderr;
     assert!(stderr.contains("> POST") && stderr.contains("token"), "the trace shows the exchanges: {stderr}");
 
-    for args in [
-        vec!["--trace", "--min-valid", "100000", url.as_str()],
-        vec!["--trace", "--format", "json", url.as_str()],
-    ] {
+    for args in
+        [vec!["--trace", "--min-valid", "100000", url.as_str()], vec!["--trace", "--format", "json", url.as_str()]]
+    {
         let mut cmd = sandbox.cmd("mcp-token");
         cmd.args(store).args(&args);
         let out = run(cmd, None, Duration::from_secs(60));
@@ -89,7 +88,8 @@ fn a_traced_full_flow_leaks_no_secret() {
     // Every secret-bearing field in the trace shows a redaction marker instead.
     assert!(stderr.matches("[redacted").count() >= 6, "the trace shows where secrets were: {stderr}");
     for line in stderr.lines() {
-        for field in ["code=", "code_verifier=", "refresh_token=", "\"access_token\":", "\"refresh_token\":", "token="] {
+        for field in ["code=", "code_verifier=", "refresh_token=", "\"access_token\":", "\"refresh_token\":", "token="]
+        {
             if line.contains(field) && !line.contains("token_type") && !line.contains("grant_type") {
                 assert!(line.contains("[redacted"), "unredacted {field} in the trace: {line}");
             }

@@ -15,7 +15,11 @@ struct World {
 
 impl World {
     fn new(options: Options, store: &[&str]) -> World {
-        World { servers: TestServers::start(options), sandbox: Sandbox::new(), store: store.iter().map(|s| s.to_string()).collect() }
+        World {
+            servers: TestServers::start(options),
+            sandbox: Sandbox::new(),
+            store: store.iter().map(|s| s.to_string()).collect(),
+        }
     }
 
     fn run(&self, bin: &str, args: &[&str]) -> Output {
@@ -203,7 +207,10 @@ fn list_shows_entries_and_never_secrets() {
 
 #[test]
 fn with_a_real_pass_store() {
-    assert!(mcp_testkit::pass::PassStore::available(), "pass, gpg and docker-credential-pass are installed by scripts/setup");
+    assert!(
+        mcp_testkit::pass::PassStore::available(),
+        "pass, gpg and docker-credential-pass are installed by scripts/setup"
+    );
     let w = World::new(Options::default(), &["--credential-helper", "pass"]);
     let _pass = mcp_testkit::pass::PassStore::for_sandbox(&w.sandbox);
     w.login();

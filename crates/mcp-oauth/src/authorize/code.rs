@@ -91,7 +91,14 @@ fn registered_redirect(plan: &Plan) -> Result<&str> {
 }
 
 /// The code exchange (RFC 6749 §4.1.3 with the verifier and `resource`).
-fn exchange(s: Session<'_>, plan: &Plan, code: String, verifier: String, redirect_uri: &str, scope: Option<&str>) -> Result<TokenSet> {
+fn exchange(
+    s: Session<'_>,
+    plan: &Plan,
+    code: String,
+    verifier: String,
+    redirect_uri: &str,
+    scope: Option<&str>,
+) -> Result<TokenSet> {
     let grant = Grant::AuthorizationCode { code, code_verifier: verifier, redirect_uri: redirect_uri.to_string() };
     let resp = token::request(s.http, plan.endpoint()?, &grant, &plan.resource, None)?;
     plan.token_set(resp, "authorization_code", scope)
@@ -119,7 +126,10 @@ pub fn interactive(s: Session<'_>, plan: &Plan, opts: &CodeOptions) -> Result<To
         }
         opened = Some(o);
     }
-    eprintln!("mcp-authorize: waiting up to {} s for the authorization response on {redirect_uri}", opts.timeout_callback.as_secs());
+    eprintln!(
+        "mcp-authorize: waiting up to {} s for the authorization response on {redirect_uri}",
+        opts.timeout_callback.as_secs()
+    );
     let mut tick = || {
         if let Some(warning) = opened.as_mut().and_then(|o| o.poll_failure()) {
             eprintln!("mcp-authorize: {warning}; open the URL above yourself");
@@ -137,9 +147,10 @@ pub fn interactive(s: Session<'_>, plan: &Plan, opts: &CodeOptions) -> Result<To
 /// keeps what the second half needs in the store.
 pub fn start_handoff(s: Session<'_>, plan: &Plan, opts: &CodeOptions, document: &Document) -> Result<PendingInfo> {
     let redirect_uri = registered_redirect(plan)?.to_string();
-    crate::redirect::validate(&Url::parse(&redirect_uri).map_err(|e| {
-        Error::InvalidInput(format!("registered redirect URI {redirect_uri:?} is not a URL: {e}"))
-    })?)?;
+    crate::redirect::validate(
+        &Url::parse(&redirect_uri)
+            .map_err(|e| Error::InvalidInput(format!("registered redirect URI {redirect_uri:?} is not a URL: {e}")))?,
+    )?;
     let p = prepare(plan, &redirect_uri, opts)?;
     let now = token::now();
     let mut document = document.clone();
@@ -172,14 +183,13 @@ pub fn start_handoff(s: Session<'_>, plan: &Plan, opts: &CodeOptions, document: 
 /// (it is erased whatever happens next: a code is good for one try), validates the
 /// response and exchanges the code. Returns the tokens and the first half's document.
 pub fn finish_handoff(s: Session<'_>, callback_url: &str) -> Result<(TokenSet, Document)> {
-    let url = Url::parse(callback_url.trim())
-        .map_err(|e| Error::Usage(format!("--callback-url: not a URL ({e}); paste the whole address from the browser")))?;
+    let url = Url::parse(callback_url.trim()).map_err(|e| {
+        Error::Usage(format!("--callback-url: not a URL ({e}); paste the whole address from the browser"))
+    })?;
     let params = CallbackParams::from_url(&url).map_err(|e| Error::Usage(format!("--callback-url: {e}")))?;
-    let state = params
-        .state
-        .as_deref()
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| Error::Security("the callback URL has no state, so it cannot be matched to a pending authorization".into()))?;
+    let state = params.state.as_deref().filter(|s| !s.is_empty()).ok_or_else(|| {
+        Error::Security("the callback URL has no state, so it cannot be matched to a pending authorization".into())
+    })?;
     // The state arrives from outside: only a plausible one becomes part of a store key.
     if state.len() > 128 || !state.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
         return Err(Error::Security("the callback URL's state was not made by mcp-authorize".into()));

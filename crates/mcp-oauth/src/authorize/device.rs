@@ -101,10 +101,7 @@ pub fn device(s: Session<'_>, plan: &Plan, open_browser: bool) -> Result<TokenSe
     let resp = s.http.send(req)?;
     let da = parse_device_authorization(&resp.oauth_json("device authorization")?, resp.url.as_str())?;
 
-    eprintln!(
-        "mcp-authorize: to authorize, visit {} and enter the code {}",
-        da.verification_uri, da.user_code
-    );
+    eprintln!("mcp-authorize: to authorize, visit {} and enter the code {}", da.verification_uri, da.user_code);
     if let Some(complete) = &da.verification_uri_complete {
         eprintln!("mcp-authorize: or open {complete}");
     }
@@ -156,7 +153,8 @@ mod tests {
 
     #[test]
     fn parses_the_response_leniently() {
-        let body = json!({"device_code":"d","user_code":"U-1","verification_url":"https://x/device","expires_in":"600"});
+        let body =
+            json!({"device_code":"d","user_code":"U-1","verification_url":"https://x/device","expires_in":"600"});
         let da = parse_device_authorization(body.as_object().unwrap(), "u").unwrap();
         assert_eq!(da.verification_uri, "https://x/device");
         assert_eq!(da.expires_in, 600);

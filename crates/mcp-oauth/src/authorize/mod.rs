@@ -77,9 +77,10 @@ impl Plan {
     }
 
     pub fn token_endpoint(&self) -> Result<&str> {
-        self.metadata.token_endpoint.as_deref().ok_or_else(|| {
-            Error::protocol(&self.issuer, "the authorization server metadata has no token_endpoint")
-        })
+        self.metadata
+            .token_endpoint
+            .as_deref()
+            .ok_or_else(|| Error::protocol(&self.issuer, "the authorization server metadata has no token_endpoint"))
     }
 
     fn endpoint(&self) -> Result<token::Endpoint<'_>> {
@@ -137,8 +138,16 @@ pub fn check_pkce_support(metadata: &AuthorizationServerMetadata, allow_missing:
 }
 
 /// Parameters the flow sets itself; `--auth-param` may not replace them.
-const RESERVED_PARAMS: &[&str] =
-    &["response_type", "client_id", "redirect_uri", "state", "code_challenge", "code_challenge_method", "resource", "scope"];
+const RESERVED_PARAMS: &[&str] = &[
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "state",
+    "code_challenge",
+    "code_challenge_method",
+    "resource",
+    "scope",
+];
 
 /// Parses `--auth-param k=v` values.
 pub fn parse_auth_params(raw: &[String]) -> Result<Vec<(String, String)>> {
@@ -433,7 +442,10 @@ mod tests {
         let e = check_pkce_support(&missing, false).unwrap_err();
         assert_eq!(e.exit_code().code(), 5);
         let msg = e.to_string();
-        assert!(msg.contains("--allow-missing-pkce-metadata") && msg.contains("Azure AD") && msg.contains("Cognito"), "{msg}");
+        assert!(
+            msg.contains("--allow-missing-pkce-metadata") && msg.contains("Azure AD") && msg.contains("Cognito"),
+            "{msg}"
+        );
         assert!(check_pkce_support(&missing, true).is_ok());
     }
 
@@ -476,7 +488,10 @@ mod tests {
     #[test]
     fn response_validation_order_and_error_mapping() {
         let i = "https://as.example";
-        assert_eq!(validate_response(&params("code=c&state=s&iss=https://as.example"), "s", Some(true), i).unwrap(), "c");
+        assert_eq!(
+            validate_response(&params("code=c&state=s&iss=https://as.example"), "s", Some(true), i).unwrap(),
+            "c"
+        );
         // A wrong state or iss is refused before the error is even looked at, and the
         // attacker's description is not repeated.
         for q in [
@@ -530,7 +545,10 @@ mod tests {
         let s = set(Some("mcp:read"), Some("mcp:read offline_access"));
         let prev = previous_scopes(Some(&s), Some("ignored"));
         assert_eq!(prev, ["mcp:read", "offline_access"]);
-        assert_eq!(crate::scope::step_up(&prev, "mcp:write mcp:read").scopes, ["mcp:read", "offline_access", "mcp:write"]);
+        assert_eq!(
+            crate::scope::step_up(&prev, "mcp:write mcp:read").scopes,
+            ["mcp:read", "offline_access", "mcp:write"]
+        );
         assert_eq!(previous_scopes(None, Some("mcp:read")), ["mcp:read"]);
         assert!(previous_scopes(None, None).is_empty());
     }

@@ -243,7 +243,9 @@ mod tests {
 
     #[test]
     fn malformed_manifests_are_errors() {
-        for bad in ["mcp-oauth-parts:1:", "mcp-oauth-parts:1:0:g:1:x", "mcp-oauth-parts:1:x:g:1:x", "mcp-oauth-parts:1:2:g:1"] {
+        for bad in
+            ["mcp-oauth-parts:1:", "mcp-oauth-parts:1:0:g:1:x", "mcp-oauth-parts:1:x:g:1:x", "mcp-oauth-parts:1:2:g:1"]
+        {
             assert!(parse_head(bad.to_string()).is_err(), "{bad}");
         }
     }

@@ -94,7 +94,8 @@ impl Helper {
     fn program(&self) -> Result<PathBuf> {
         let program = self.program_name();
         let path = self.search_path.clone().or_else(|| std::env::var_os("PATH")).unwrap_or_default();
-        find_on_path(&program, &path).ok_or_else(|| Error::Store(format!("{program} is not installed (not found on PATH)")))
+        find_on_path(&program, &path)
+            .ok_or_else(|| Error::Store(format!("{program} is not installed (not found on PATH)")))
     }
 
     fn run(&self, action: &str, input: &[u8]) -> Result<Reply> {
@@ -102,9 +103,7 @@ impl Helper {
         let mut command = Command::new(&program);
         command.arg(action).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
         command.envs(self.env.iter().map(|(k, v)| (k, v)));
-        let mut child = command
-            .spawn()
-            .map_err(|e| Error::Store(format!("cannot run {}: {e}", program.display())))?;
+        let mut child = command.spawn().map_err(|e| Error::Store(format!("cannot run {}: {e}", program.display())))?;
 
         // Each pipe on its own thread: a helper that does not read its input, or that
         // fills stderr before stdout, must not block us past the deadline.
@@ -210,9 +209,10 @@ fn drain(mut pipe: impl Read + Send + 'static, cap: usize, tx: mpsc::Sender<Drai
 
 fn find_on_path(program: &str, path: &std::ffi::OsStr) -> Option<PathBuf> {
     use std::os::unix::fs::PermissionsExt;
-    std::env::split_paths(path).filter(|dir| !dir.as_os_str().is_empty()).map(|dir| dir.join(program)).find(|p| {
-        std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-    })
+    std::env::split_paths(path)
+        .filter(|dir| !dir.as_os_str().is_empty())
+        .map(|dir| dir.join(program))
+        .find(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0))
 }
 
 /// Whether `docker-credential-<name>` is installed (for Docker's default detection).
@@ -233,7 +233,9 @@ pub(crate) fn parse_get(success: bool, stdout: &[u8], key: &str) -> std::result:
         }
         return Err(short(text));
     }
-    let garbage = || format!("it printed {} bytes that are not a credential (expected ServerURL, Username and Secret)", stdout.len());
+    let garbage = || {
+        format!("it printed {} bytes that are not a credential (expected ServerURL, Username and Secret)", stdout.len())
+    };
     let value: Value = serde_json::from_slice(stdout).map_err(|_| garbage())?;
     let Value::Object(members) = value else { return Err(garbage()) };
     // Go's encoding/json matches member names case-insensitively; so do we.

@@ -179,8 +179,8 @@ pub(crate) fn parse(key: &str) -> Option<Parsed> {
     let segments: Vec<&str> = path.split('/').collect();
     let (kind, profile, id) = (segments.first()?, segments.get(1)?, segments.get(2)?);
     let kind = Kind::parse(kind)?;
-    let profile_ok = is_plain_profile(profile)
-        || profile.strip_prefix('~').is_some_and(|h| h.len() == 16 && is_b64url(h));
+    let profile_ok =
+        is_plain_profile(profile) || profile.strip_prefix('~').is_some_and(|h| h.len() == 16 && is_b64url(h));
     if !profile_ok || id.len() != ID_LEN || !is_b64url(id) {
         return None;
     }

@@ -160,7 +160,9 @@ impl Backend {
     /// Keys of entries written with our username.
     fn list(&self) -> Result<Vec<String>> {
         match self {
-            Backend::Helper(h) => Ok(h.list()?.into_iter().filter(|(_, u)| u == keys::USERNAME).map(|(k, _)| k).collect()),
+            Backend::Helper(h) => {
+                Ok(h.list()?.into_iter().filter(|(_, u)| u == keys::USERNAME).map(|(k, _)| k).collect())
+            }
             Backend::File(f) => f.list(),
         }
     }
@@ -210,7 +212,10 @@ impl Store {
         if let Some(n) = part_size
             && n < chunk::MIN_PART_SIZE
         {
-            return Err(Error::Usage(format!("a store part size of {n} bytes is too small (at least {})", chunk::MIN_PART_SIZE)));
+            return Err(Error::Usage(format!(
+                "a store part size of {n} bytes is too small (at least {})",
+                chunk::MIN_PART_SIZE
+            )));
         }
         let seconds = |name: &str, default: Duration| -> Result<Duration> {
             Ok(env_number(name)?.map_or(default, |s| Duration::from_secs(s as u64)))
@@ -251,7 +256,8 @@ impl Store {
     }
 
     pub fn save<T: Serialize>(&self, key: &Key, value: &T) -> Result<()> {
-        let json = serde_json::to_string(value).map_err(|e| Error::Internal(format!("cannot serialise the record for {key}: {e}")))?;
+        let json = serde_json::to_string(value)
+            .map_err(|e| Error::Internal(format!("cannot serialise the record for {key}: {e}")))?;
         let backend = self.backend_for(key)?;
         let encoded = chunk::encode(json, &self.limits(&backend), random_id)
             .map_err(|why| Error::Store(format!("cannot save {key}: {why}")))?;
@@ -328,7 +334,14 @@ impl Store {
                     Ok(None) => continue,
                     Err(e) => (None, Some(e.to_string())),
                 };
-                entries.push(Entry { kind: parsed.kind, profile: parsed.profile, key, backend: backend.name(), record, error });
+                entries.push(Entry {
+                    kind: parsed.kind,
+                    profile: parsed.profile,
+                    key,
+                    backend: backend.name(),
+                    record,
+                    error,
+                });
             }
         }
         entries.sort_by(|a, b| (a.kind, &a.profile, &a.key).cmp(&(b.kind, &b.profile, &b.key)));
@@ -424,9 +437,7 @@ impl Store {
     }
 
     fn config_dir(&self) -> Result<&PathBuf> {
-        self.config_dir
-            .as_ref()
-            .ok_or_else(|| Error::Store("no home directory: set HOME or XDG_CONFIG_HOME".into()))
+        self.config_dir.as_ref().ok_or_else(|| Error::Store("no home directory: set HOME or XDG_CONFIG_HOME".into()))
     }
 
     fn file_dir(&self) -> Result<PathBuf> {

@@ -136,11 +136,13 @@ impl Resolver {
         let explicit = match explicit {
             None => None,
             Some(FILE) => Some(Choice::File),
-            Some(name) => Some(Choice::Helper(checked_name(name).map_err(|e| {
-                Error::Usage(format!("--credential-helper / MCP_OAUTH_CREDENTIAL_HELPER: {e}"))
-            })?)),
+            Some(name) => Some(Choice::Helper(
+                checked_name(name)
+                    .map_err(|e| Error::Usage(format!("--credential-helper / MCP_OAUTH_CREDENTIAL_HELPER: {e}")))?,
+            )),
         };
-        let detected = if explicit.is_none() && config.says_nothing() { platform_default(search_path, probe) } else { None };
+        let detected =
+            if explicit.is_none() && config.says_nothing() { platform_default(search_path, probe) } else { None };
         Ok(Resolver { explicit, config, detected })
     }
 
@@ -150,7 +152,10 @@ impl Resolver {
             return Resolution { choice: choice.clone(), origin: Origin::Explicit };
         }
         if let Some(name) = self.config.cred_helpers.get(authority) {
-            return Resolution { choice: Choice::Helper(name.clone()), origin: Origin::CredHelpers(authority.to_string()) };
+            return Resolution {
+                choice: Choice::Helper(name.clone()),
+                origin: Origin::CredHelpers(authority.to_string()),
+            };
         }
         if let Some(name) = &self.config.creds_store {
             return Resolution { choice: Choice::Helper(name.clone()), origin: Origin::CredsStore };
@@ -278,23 +283,31 @@ mod tests {
         let r = Resolver::with_probe(None, config("{}"), Some(&path), &headless).expect("resolver");
         assert_eq!(r.default_resolution().choice, Choice::File);
         // Asked for by name, pass is used whatever its state: the user gets its error.
-        let r = Resolver::with_probe(None, config(r#"{"credsStore":"pass"}"#), Some(&path), &uninitialised).expect("resolver");
+        let r = Resolver::with_probe(None, config(r#"{"credsStore":"pass"}"#), Some(&path), &uninitialised)
+            .expect("resolver");
         assert_eq!(r.default_resolution().choice, helper("pass"));
     }
 
     #[test]
     fn order_explicit_then_cred_helpers_then_creds_store() {
         let (_d, path) = path_with(&["pass", "docker-credential-pass"]);
-        let cfg = r#"{"credsStore":"desktop","credHelpers":{"a.example.mcp-oauth":"osxkeychain","b.mcp-oauth:8080":"x"}}"#;
+        let cfg =
+            r#"{"credsStore":"desktop","credHelpers":{"a.example.mcp-oauth":"osxkeychain","b.mcp-oauth:8080":"x"}}"#;
         let r = resolver(None, config(cfg), &path).expect("resolver");
-        assert_eq!(r.resolve("a.example.mcp-oauth"), Resolution { choice: helper("osxkeychain"), origin: Origin::CredHelpers("a.example.mcp-oauth".into()) });
+        assert_eq!(
+            r.resolve("a.example.mcp-oauth"),
+            Resolution { choice: helper("osxkeychain"), origin: Origin::CredHelpers("a.example.mcp-oauth".into()) }
+        );
         assert_eq!(r.resolve("b.mcp-oauth:8080").choice, helper("x"));
         assert_eq!(r.resolve("b.mcp-oauth").choice, helper("desktop"));
         assert_eq!(r.resolve("other.mcp-oauth").origin, Origin::CredsStore);
         assert_eq!(r.all_backends(), vec![helper("desktop"), helper("osxkeychain"), helper("x")]);
 
         let explicit = resolver(Some("file"), config(cfg), &path).expect("resolver");
-        assert_eq!(explicit.resolve("a.example.mcp-oauth"), Resolution { choice: Choice::File, origin: Origin::Explicit });
+        assert_eq!(
+            explicit.resolve("a.example.mcp-oauth"),
+            Resolution { choice: Choice::File, origin: Origin::Explicit }
+        );
         let explicit = resolver(Some("secretservice"), config(cfg), &path).expect("resolver");
         assert_eq!(explicit.resolve("a.example.mcp-oauth").choice, helper("secretservice"));
         assert_eq!(explicit.all_backends(), vec![helper("secretservice")]);
@@ -335,7 +348,9 @@ mod tests {
 
     #[test]
     fn bad_configs_and_names_are_errors() {
-        for bad in ["nope", "[]", r#"{"credsStore":1}"#, r#"{"credsStore":"../../bin/sh"}"#, r#"{"credHelpers":{"h":"-x"}}"#] {
+        for bad in
+            ["nope", "[]", r#"{"credsStore":1}"#, r#"{"credsStore":"../../bin/sh"}"#, r#"{"credHelpers":{"h":"-x"}}"#]
+        {
             assert!(DockerConfig::parse(PathBuf::from("c"), bad.as_bytes()).is_err(), "{bad}");
         }
         let err = Resolver::new(Some("a/b"), config("{}"), None).expect_err("bad name");
