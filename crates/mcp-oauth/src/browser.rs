@@ -109,7 +109,9 @@ fn open_with_browser_var(spec: &str, url: &Url) -> Opened {
         let mut cmd = Command::new(&argv[0]);
         cmd.args(&argv[1..]).stdin(Stdio::null()).stdout(stdout_for_child());
         match cmd.spawn() {
-            Ok(child) => return Opened { note: None, child: Some((argv[0].clone(), child)) },
+            Ok(child) => {
+                return Opened { note: None, child: Some((argv[0].clone(), child)) };
+            }
             Err(e) => errors.push(format!("{}: {e}", argv[0])),
         }
     }

@@ -102,7 +102,9 @@ pub fn route(method: &str, target: &str, host: Option<&str>, expected_path: &str
 }
 
 fn host_is_loopback(host: &str) -> bool {
-    let Ok(u) = Url::parse(&format!("http://{host}/")) else { return false };
+    let Ok(u) = Url::parse(&format!("http://{host}/")) else {
+        return false;
+    };
     crate::url_policy::is_loopback(&u)
 }
 
@@ -287,7 +289,9 @@ mod tests {
 
     #[test]
     fn refuses_a_listener_off_loopback() {
-        let Ok(listener) = TcpListener::bind((Ipv4Addr::UNSPECIFIED, 0)) else { return };
+        let Ok(listener) = TcpListener::bind((Ipv4Addr::UNSPECIFIED, 0)) else {
+            return;
+        };
         let e = CallbackServer::from_listener(listener, Url::parse("http://127.0.0.1:1/cb").unwrap()).err().unwrap();
         assert_eq!(e.exit_code().code(), 5);
     }
@@ -295,7 +299,9 @@ mod tests {
     fn get(addr: SocketAddr, raw: &str) -> String {
         // Empty on any failure: flooders may outlive the server, and the assertions on
         // the answers that matter catch a real failure.
-        let Ok(mut s) = TcpStream::connect(addr) else { return String::new() };
+        let Ok(mut s) = TcpStream::connect(addr) else {
+            return String::new();
+        };
         let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
         if s.write_all(raw.as_bytes()).is_err() {
             return String::new();

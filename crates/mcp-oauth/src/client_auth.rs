@@ -14,7 +14,9 @@ const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer
 pub fn apply(mut req: Request, client: &ClientRecord, audience: &str) -> Result<Request> {
     let form = match &mut req.body {
         crate::http::Body::Form(f) => f,
-        _ => return Err(Error::Internal("client authentication needs a form request".into())),
+        _ => {
+            return Err(Error::Internal("client authentication needs a form request".into()));
+        }
     };
     match client.auth_method {
         AuthMethod::None => form.push(("client_id".into(), client.client_id.clone())),

@@ -567,7 +567,9 @@ pub fn obtain(http: &Http, store: &Store, doc: &Document, profile: Option<&str>,
         && let Some(s) = &stored
     {
         match unusable_reason(s, issuer, opts, now) {
-            None => return Ok(Outcome { record: s.clone(), key, action: Action::Reused, warnings }),
+            None => {
+                return Ok(Outcome { record: s.clone(), key, action: Action::Reused, warnings });
+            }
             // --force is the user's own wish; every other reason is news to them.
             Some(_) if opts.force => {}
             Some(reason) => warnings.push(format!("not reusing the stored client {}: {reason}", s.client_id)),
@@ -617,11 +619,12 @@ pub fn obtain(http: &Http, store: &Store, doc: &Document, profile: Option<&str>,
             // that match exactly, and a stale one is handled by redirect::bind_callback.
             let redirect = match (&opts.redirect_uri, stored.as_ref().filter(|s| s.issuer == issuer)) {
                 (Some(u), _) => u.clone(),
-                (None, Some(s)) if s.source == ClientSource::Dynamic => match s.redirect_uri.as_deref().map(Url::parse)
-                {
-                    Some(Ok(u)) => u,
-                    _ => crate::redirect::default_uri()?,
-                },
+                (None, Some(s)) if s.source == ClientSource::Dynamic => {
+                    match s.redirect_uri.as_deref().map(Url::parse) {
+                        Some(Ok(u)) => u,
+                        _ => crate::redirect::default_uri()?,
+                    }
+                }
                 _ => crate::redirect::default_uri()?,
             };
             let mut req = RegistrationRequest::new(&redirect, method, &opts.client_name, registration_scope(doc));

@@ -8,7 +8,9 @@ pub fn parse(what: &str, s: &str) -> Result<Url> {
     let url = Url::parse(s.trim()).map_err(|e| Error::Usage(format!("{what} {s:?} is not a URL: {e}")))?;
     match url.scheme() {
         "http" | "https" => {}
-        other => return Err(Error::Usage(format!("{what} {s:?}: unsupported scheme {other:?}, need https"))),
+        other => {
+            return Err(Error::Usage(format!("{what} {s:?}: unsupported scheme {other:?}, need https")));
+        }
     }
     if url.host().is_none() {
         return Err(Error::Usage(format!("{what} {s:?} has no host")));

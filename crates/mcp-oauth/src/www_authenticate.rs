@@ -144,7 +144,9 @@ impl Parser<'_> {
         if i == self.pos {
             return false;
         }
-        let Some(mut j) = self.equals_after(i) else { return false };
+        let Some(mut j) = self.equals_after(i) else {
+            return false;
+        };
         // `abc==` or `abc=` at the end of an element is token68 padding, not a parameter.
         while matches!(self.at(j), Some(b' ' | b'\t')) {
             j += 1;

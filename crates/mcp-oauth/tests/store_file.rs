@@ -15,7 +15,9 @@ const WORKER: &str = "store_file::worker";
 #[test]
 #[ignore = "run by the other tests as a separate process"]
 fn worker() {
-    let Ok(mode) = std::env::var("STORE_WORKER") else { return };
+    let Ok(mode) = std::env::var("STORE_WORKER") else {
+        return;
+    };
     let report = |line: String| println!("WORKER: {line}");
     let store = match Store::open(StoreOptions::from_env(None)) {
         Ok(s) => s,

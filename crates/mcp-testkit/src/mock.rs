@@ -215,8 +215,12 @@ impl Drop for Mock {
 fn serve(stream: TcpStream, shared: &Shared) {
     let _ = stream.set_read_timeout(Some(READ_TIMEOUT));
     let _ = stream.set_write_timeout(Some(READ_TIMEOUT));
-    let Ok(read_half) = stream.try_clone() else { return };
-    let Some(request) = read_request(BufReader::new(read_half)) else { return };
+    let Ok(read_half) = stream.try_clone() else {
+        return;
+    };
+    let Some(request) = read_request(BufReader::new(read_half)) else {
+        return;
+    };
     let reply = {
         let routes = lock(&shared.routes);
         routes

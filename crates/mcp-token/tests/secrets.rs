@@ -8,7 +8,9 @@ use std::path::Path;
 use std::time::Duration;
 
 fn files_under(dir: &Path, skip: &Path, out: &mut Vec<std::path::PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in rd.flatten() {
         let p = e.path();
         if p.starts_with(skip) {

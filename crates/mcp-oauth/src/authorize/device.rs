@@ -109,7 +109,9 @@ pub fn device(s: Session<'_>, plan: &Plan, open_browser: bool) -> Result<TokenSe
         let target = da.verification_uri_complete.as_deref().unwrap_or(&da.verification_uri);
         match url::Url::parse(target) {
             Ok(u) => match crate::browser::open_if_browser_set(&u) {
-                Ok(Some(o)) if o.note.is_some() => eprintln!("mcp-authorize: {}", o.note.unwrap_or_default()),
+                Ok(Some(o)) if o.note.is_some() => {
+                    eprintln!("mcp-authorize: {}", o.note.unwrap_or_default())
+                }
                 Ok(_) => {}
                 Err(e) => eprintln!("mcp-authorize: not opening the verification URI: {e}"),
             },

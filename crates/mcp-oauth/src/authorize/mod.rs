@@ -279,7 +279,9 @@ pub fn validate_response(
 pub fn silent_refresh(s: Session<'_>, plan: &Plan, wanted_scope: Option<&str>) -> Result<Option<TokenSet>> {
     let key = token::store_key(&plan.server_url, s.profile)?;
     let _guard = s.store.lock(&key)?;
-    let Some(set) = s.store.load::<TokenSet>(&key)? else { return Ok(None) };
+    let Some(set) = s.store.load::<TokenSet>(&key)? else {
+        return Ok(None);
+    };
     let same_grantor =
         set.issuer == plan.issuer && set.client_id == plan.client.client_id && set.resource == plan.resource;
     if !same_grantor || set.refresh_token.is_none() || !covers(&set, wanted_scope) {

@@ -98,7 +98,9 @@ pub(crate) struct Manifest {
 }
 
 pub(crate) fn parse_head(secret: String) -> Result<Head, String> {
-    let Some(manifest) = secret.strip_prefix(MARKER) else { return Ok(Head::Whole(secret)) };
+    let Some(manifest) = secret.strip_prefix(MARKER) else {
+        return Ok(Head::Whole(secret));
+    };
     let fields: Vec<&str> = manifest.split(':').collect();
     let [count, generation, len, sha256] = fields.as_slice() else {
         return Err("its manifest is malformed".into());

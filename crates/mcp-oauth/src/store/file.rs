@@ -79,7 +79,9 @@ impl FileStore {
         let entries = match fs::read_dir(&self.dir) {
             Ok(e) => e,
             Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(Error::Store(format!("cannot list {}: {e}", self.dir.display()))),
+            Err(e) => {
+                return Err(Error::Store(format!("cannot list {}: {e}", self.dir.display())));
+            }
         };
         let mut keys = Vec::new();
         for entry in entries.flatten() {

@@ -237,7 +237,9 @@ pub(crate) fn parse_get(success: bool, stdout: &[u8], key: &str) -> std::result:
         format!("it printed {} bytes that are not a credential (expected ServerURL, Username and Secret)", stdout.len())
     };
     let value: Value = serde_json::from_slice(stdout).map_err(|_| garbage())?;
-    let Value::Object(members) = value else { return Err(garbage()) };
+    let Value::Object(members) = value else {
+        return Err(garbage());
+    };
     // Go's encoding/json matches member names case-insensitively; so do we.
     let field = |name: &str| members.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v);
     let text = |name: &str| match field(name) {
@@ -259,7 +261,9 @@ pub(crate) fn parse_get(success: bool, stdout: &[u8], key: &str) -> std::result:
 pub(crate) fn parse_list(stdout: &[u8]) -> std::result::Result<BTreeMap<String, String>, String> {
     let garbage = || format!("it printed {} bytes that are not a JSON object of ServerURL to Username", stdout.len());
     let value: Value = serde_json::from_slice(stdout).map_err(|_| garbage())?;
-    let Value::Object(members) = value else { return Err(garbage()) };
+    let Value::Object(members) = value else {
+        return Err(garbage());
+    };
     members
         .into_iter()
         .map(|(k, v)| match v {

@@ -106,7 +106,9 @@ pub(crate) fn part(head: &Key, generation: &str, index: usize) -> Key {
 
 /// `<host>.mcp-oauth[:port]` for a URL; identifiers that are not URLs still get a key.
 fn url_host(identifier: &str) -> String {
-    let Ok(url) = url::Url::parse(identifier) else { return format!("invalid{HOST_SUFFIX}") };
+    let Ok(url) = url::Url::parse(identifier) else {
+        return format!("invalid{HOST_SUFFIX}");
+    };
     let host = match url.host() {
         Some(url::Host::Domain(d)) => sanitize_host(d),
         Some(url::Host::Ipv4(a)) => a.to_string(),

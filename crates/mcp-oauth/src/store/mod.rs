@@ -244,7 +244,9 @@ impl Store {
     /// `Ok(None)` when there is no entry.
     pub fn load<T: DeserializeOwned>(&self, key: &Key) -> Result<Option<T>> {
         let backend = self.backend_for(key)?;
-        let Some(json) = self.read(&backend, key)? else { return Ok(None) };
+        let Some(json) = self.read(&backend, key)? else {
+            return Ok(None);
+        };
         serde_json::from_str(&json).map(Some).map_err(|e| {
             // serde's message can quote the data, which may be a secret: position only.
             Error::Store(format!(
@@ -320,7 +322,9 @@ impl Store {
         for choice in self.resolver.all_backends() {
             let backend = self.backend(&choice)?;
             for raw in backend.list()? {
-                let Some(parsed) = keys::parse(&raw) else { continue };
+                let Some(parsed) = keys::parse(&raw) else {
+                    continue;
+                };
                 let key = Key(raw);
                 // Stale duplicates in a backend no longer used for this key are not ours to show.
                 if parsed.part.is_some() || self.resolver.resolve(keys::authority(&key)).choice != choice {

@@ -63,7 +63,9 @@ impl DockerConfig {
         let path = dir.join("config.json");
         let text = match std::fs::read(&path) {
             Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(DockerConfig::empty(path)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(DockerConfig::empty(path));
+            }
             Err(e) => return Err(Error::Store(format!("cannot read {}: {e}", path.display()))),
         };
         Self::parse(path, &text)
@@ -72,7 +74,9 @@ impl DockerConfig {
     fn parse(path: PathBuf, text: &[u8]) -> Result<DockerConfig> {
         let bad = |why: &str| Error::Store(format!("{}: {why}", path.display()));
         let value: Value = serde_json::from_slice(text).map_err(|e| bad(&format!("not valid JSON ({e})")))?;
-        let Value::Object(top) = value else { return Err(bad("not a JSON object")) };
+        let Value::Object(top) = value else {
+            return Err(bad("not a JSON object"));
+        };
         // Docker ignores an empty credsStore or credHelpers value, so do we.
         let creds_store = match top.get("credsStore") {
             None | Some(Value::Null) => None,
