@@ -36,7 +36,7 @@ impl Grant {
         match self {
             Grant::AuthorizationCode { .. } => "authorization_code",
             Grant::RefreshToken { .. } => "refresh_token",
-            Grant::ClientCredentials => "client_credentials",
+            Grant::ClientCredentials => CLIENT_CREDENTIALS_GRANT,
             Grant::DeviceCode { .. } => "device_code",
         }
     }
@@ -132,7 +132,7 @@ pub fn request(
             put("grant_type", "refresh_token");
             put("refresh_token", refresh_token);
         }
-        Grant::ClientCredentials => put("grant_type", "client_credentials"),
+        Grant::ClientCredentials => put("grant_type", CLIENT_CREDENTIALS_GRANT),
         Grant::DeviceCode { device_code } => {
             put("grant_type", DEVICE_CODE_GRANT);
             put("device_code", device_code);
@@ -249,11 +249,22 @@ pub enum Freshness {
     Refreshed,
 }
 
-/// The command that gets a new token, for "login required" messages.
-fn login_hint(resource: &str, profile: Option<&str>) -> String {
-    match profile {
-        Some(p) => format!("run: mcp-authorize --profile {p} {resource}"),
-        None => format!("run: mcp-authorize {resource}"),
+/// `Grant::ClientCredentials` by name, as stored in [`TokenSet::grant`].
+pub const CLIENT_CREDENTIALS_GRANT: &str = "client_credentials";
+
+/// The command that gets a new token, for "login required" messages: a machine client
+/// needs `--client-credentials`, since a plain `mcp-authorize` would open a browser.
+/// `grant` is `None` when nothing stored tells which kind of client it is.
+fn login_hint(resource: &str, profile: Option<&str>, grant: Option<&str>) -> String {
+    let profile = profile.map(|p| format!(" --profile {p}")).unwrap_or_default();
+    match grant {
+        Some(CLIENT_CREDENTIALS_GRANT) => {
+            format!("run: mcp-authorize{profile} --client-credentials {resource}")
+        }
+        Some(_) => format!("run: mcp-authorize{profile} {resource}"),
+        None => format!(
+            "run: mcp-authorize{profile} {resource} (or mcp-authorize{profile} --client-credentials {resource} for a machine-to-machine client)"
+        ),
     }
 }
 
@@ -274,7 +285,7 @@ pub fn fresh(
 ) -> Result<(TokenSet, Freshness)> {
     let key = store_key(server_url, profile)?;
     let missing =
-        || Error::LoginRequired(format!("no token stored for {server_url}; {}", login_hint(server_url, profile)));
+        || Error::LoginRequired(format!("no token stored for {server_url}; {}", login_hint(server_url, profile, None)));
     let set: TokenSet = store.load(&key)?.ok_or_else(missing)?;
     if set.valid_for(min_valid, now()) {
         return Ok((set, Freshness::Cached));
@@ -289,21 +300,35 @@ pub fn fresh(
     Ok((refreshed, Freshness::Refreshed))
 }
 
-/// One refresh of a stored set (RFC 6749 §6, with `resource`). The caller holds the lock.
+/// Whether a token-endpoint error means the stored grant is dead (not a server failure).
+fn refused(error: Option<&str>, client_credentials: bool) -> bool {
+    match error {
+        Some("invalid_grant") => true,
+        Some("invalid_client" | "unauthorized_client") => client_credentials,
+        _ => false,
+    }
+}
+
+/// One renewal of a stored set, under the caller's lock: RFC 6749 §6 refresh (with
+/// `resource`), or for a client-credentials set the client-credentials grant again with
+/// the stored secret or key (RFC 6749 §4.4.3: such sets rarely carry a refresh token, and
+/// the grant needs no user, so no login should be asked for).
 pub fn refresh(http: &Http, store: &crate::store::Store, set: &TokenSet, profile: Option<&str>) -> Result<TokenSet> {
-    let expired = || {
-        Error::LoginRequired(format!(
+    let hint = || login_hint(&set.resource, profile, Some(&set.grant));
+    let client_credentials = set.grant == CLIENT_CREDENTIALS_GRANT;
+    let refresh_token = set.refresh_token.as_deref();
+    if refresh_token.is_none() && !client_credentials {
+        return Err(Error::LoginRequired(format!(
             "the token for {} has expired and there is no refresh token; {}",
             set.resource,
-            login_hint(&set.resource, profile)
-        ))
-    };
-    let refresh_token = set.refresh_token.as_deref().ok_or_else(expired)?;
+            hint()
+        )));
+    }
     let client: ClientRecord = store.load(&crate::store::keys::client(&set.issuer, profile))?.ok_or_else(|| {
         Error::LoginRequired(format!(
-            "the client registration for {} is gone, so the token cannot be refreshed; {}",
+            "the client registration for {} is gone, so the token cannot be renewed; {}",
             set.issuer,
-            login_hint(&set.resource, profile)
+            hint()
         ))
     })?;
     if client.client_id != set.client_id || client.issuer != set.issuer {
@@ -312,18 +337,21 @@ pub fn refresh(http: &Http, store: &crate::store::Store, set: &TokenSet, profile
             set.client_id,
             set.issuer,
             client.client_id,
-            login_hint(&set.resource, profile)
+            hint()
         )));
     }
     let endpoint = Endpoint { token_endpoint: &set.token_endpoint, issuer: &set.issuer, client: &client };
-    let grant = Grant::RefreshToken { refresh_token: refresh_token.to_string() };
-    let resp = match request(http, endpoint, &grant, &set.resource, None) {
+    let (grant, scope) = match refresh_token {
+        Some(rt) if !client_credentials => (Grant::RefreshToken { refresh_token: rt.to_string() }, None),
+        _ => (Grant::ClientCredentials, set.requested_scope.as_deref()),
+    };
+    let resp = match request(http, endpoint, &grant, &set.resource, scope) {
         Ok(r) => r,
-        Err(e) if matches!(e.oauth_error(), Some("invalid_grant")) => {
-            return Err(Error::LoginRequired(format!(
-                "the server refused the refresh token ({e}); {}",
-                login_hint(&set.resource, profile)
-            )));
+        // invalid_grant: the refresh token is dead; for a machine client, invalid_client:
+        // its stored secret or key no longer works. New credentials or a login are the answer.
+        Err(e) if refused(e.oauth_error(), client_credentials) => {
+            let what = if client_credentials { "the client credentials" } else { "the refresh token" };
+            return Err(Error::LoginRequired(format!("the server refused {what} ({e}); {}", hint())));
         }
         Err(e) => return Err(e),
     };
@@ -333,10 +361,10 @@ pub fn refresh(http: &Http, store: &crate::store::Store, set: &TokenSet, profile
         resource: &set.resource,
         token_endpoint: &set.token_endpoint,
         revocation_endpoint: set.revocation_endpoint.as_deref(),
-        grant: "refresh_token",
+        grant: grant.name(),
         requested_scope: set.requested_scope.as_deref(),
     };
-    let mut new = TokenSet::new(resp, &origin, Some(refresh_token), now());
+    let mut new = TokenSet::new(resp, &origin, refresh_token, now());
     // A refresh returns the same scope when it says nothing (RFC 6749 §5.1).
     if new.scope == new.requested_scope && set.scope.is_some() {
         new.scope = set.scope.clone();
@@ -363,6 +391,19 @@ mod tests {
         assert_eq!(r.token_type, "DPoP", "case and value kept as sent");
         assert_eq!(r.expires_in, Some(59));
         assert_eq!(r.extra["x"], 1);
+    }
+
+    #[test]
+    fn hints_name_the_command_for_the_kind_of_client() {
+        let url = "https://mcp.example/mcp";
+        assert_eq!(login_hint(url, None, Some("authorization_code")), format!("run: mcp-authorize {url}"));
+        assert_eq!(
+            login_hint(url, Some("ci"), Some(CLIENT_CREDENTIALS_GRANT)),
+            format!("run: mcp-authorize --profile ci --client-credentials {url}")
+        );
+        assert!(login_hint(url, None, None).contains("--client-credentials"));
+        assert!(refused(Some("invalid_client"), true) && !refused(Some("invalid_client"), false));
+        assert!(refused(Some("invalid_grant"), false) && !refused(Some("server_error"), true));
     }
 
     #[test]

@@ -36,7 +36,7 @@ pub enum Format {
     name = "mcp-token",
     version = mcp_oauth::cli::VERSION,
     about = "Print a valid access token for an MCP server, refreshing it when needed",
-    long_about = "Print a valid access token for an MCP server, refreshing it when needed.\n\nWhile the stored token is valid for longer than --min-valid seconds this makes no network request at all and reads the credential store once. Otherwise it refreshes with the stored refresh token (sending the RFC 8707 resource), stores the new tokens, and prints the new access token. Exit code 7 means a login is needed (no token, or the refresh was refused): run mcp-authorize.",
+    long_about = "Print a valid access token for an MCP server, refreshing it when needed.\n\nWhile the stored token is valid for longer than --min-valid seconds this makes no network request at all and reads the credential store once. Otherwise it refreshes with the stored refresh token (sending the RFC 8707 resource), stores the new tokens, and prints the new access token. A token from the client-credentials grant (mcp-authorize --client-credentials) is renewed by that grant again, with the client secret or private key stored by mcp-dcr, so CI jobs keep working after the first token expires. Exit code 7 means a login is needed (no token, or the refresh or the client credentials were refused); the message names the command to run.",
     after_help = mcp_oauth::cli::after_help(EXAMPLES)
 )]
 pub struct Cli {

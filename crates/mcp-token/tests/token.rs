@@ -220,3 +220,54 @@ fn with_a_real_pass_store() {
     let out = w.run("mcp-revoke", &["--client", &w.servers.mcp_url]);
     assert!(out.success(), "{out}");
 }
+
+/// The README's CI recipe, past the first token's lifetime: a client-credentials token is
+/// renewed by the client-credentials grant with the stored secret, never by a browser login.
+#[test]
+fn a_client_credentials_token_is_renewed_with_the_stored_secret() {
+    let secret = "a-long-enough-client-secret-for-the-test-server-0123456789";
+    let client = serde_json::json!({
+        "client_id": "ci-bot",
+        "client_secret": secret,
+        "token_endpoint_auth_method": "client_secret_basic",
+        "grant_types": ["client_credentials"],
+        "response_types": [],
+        "redirect_uris": [],
+    });
+    let w = World::new(Options::default().access_ttl(120).client(client), &file_store());
+    let url = w.servers.mcp_url.as_str();
+    let with_secret = |bin: &str, args: &[&str], secret: &str| {
+        let mut cmd = w.sandbox.cmd(bin);
+        cmd.args(&w.store).args(args).env("MCP_OAUTH_CLIENT_SECRET", secret);
+        run(cmd, None, Duration::from_secs(60))
+    };
+    let dcr = with_secret("mcp-dcr", &["--client-id", "ci-bot", "--auth-method", "client_secret_basic", url], secret);
+    assert!(dcr.success(), "{dcr}");
+    let login = w.run("mcp-authorize", &["--client-credentials", url]);
+    assert!(login.success(), "{login}");
+    let first = w.token(&[]).stdout.trim().to_string();
+
+    // Valid for ~120 s: asking for 1000 s forces a renewal.
+    let out = w.token(&["--min-valid", "1000", "--trace"]);
+    assert!(out.success(), "renewed without a login: {out}");
+    assert!(out.stderr.contains("grant_type=client_credentials"), "{}", out.stderr);
+    assert!(out.stderr.contains("resource="), "RFC 8707 resource on renewal: {}", out.stderr);
+    assert!(!out.stderr.contains(secret), "the secret never reaches stderr");
+    let second = out.stdout.trim().to_string();
+    assert_ne!(first, second);
+    assert!(w.accepted(&second));
+    let json = w.token(&["--format", "json"]).json();
+    assert_eq!(json["access_token"], second.as_str(), "the renewed token is stored");
+
+    // A secret the server no longer accepts: a login is needed, and the hint is the
+    // client-credentials command, not a browser flow.
+    let dcr =
+        with_secret("mcp-dcr", &["--client-id", "ci-bot", "--auth-method", "client_secret_basic", url], "rotated-away");
+    assert!(dcr.success(), "{dcr}");
+    let refused = w.token(&["--min-valid", "1000"]);
+    assert_eq!(refused.code, Some(7), "{refused}");
+    assert_eq!(refused.stderr.lines().count(), 1, "{refused}");
+    assert!(refused.stderr.contains(&format!("mcp-authorize --client-credentials {url}")), "{refused}");
+    assert!(!refused.stderr.contains("rotated-away"), "{refused}");
+    assert_eq!(w.token(&[]).stdout.trim(), second, "the stored token is kept");
+}

@@ -332,7 +332,7 @@ pub fn client_credentials(s: Session<'_>, plan: &Plan) -> Result<TokenSet> {
     }
     let scope = plan.scope.as_deref();
     let resp = token::request(s.http, plan.endpoint()?, &token::Grant::ClientCredentials, &plan.resource, scope)?;
-    plan.token_set(resp, "client_credentials", scope)
+    plan.token_set(resp, token::CLIENT_CREDENTIALS_GRANT, scope)
 }
 
 /// What a step-up adds the challenged scopes to (MCP 2026-07-28, SEP-2350, through
