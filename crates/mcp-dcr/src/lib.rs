@@ -56,8 +56,10 @@ pub struct Cli {
     pub client_secret_stdin: bool,
 
     /// Token-endpoint authentication: how the pre-registered client was registered, or
-    /// what to ask for in dynamic registration [default: from the credentials given and
-    /// what the server lists; a public client (none) for dynamic registration]
+    /// what to ask for in dynamic registration; used even when the server's metadata does
+    /// not list it (with a warning), since many lists are incomplete [default: from the
+    /// credentials given and what the server lists; a public client (none) for dynamic
+    /// registration]
     #[arg(long, value_name = "METHOD", value_parser = parse_auth_method)]
     pub auth_method: Option<AuthMethod>,
 

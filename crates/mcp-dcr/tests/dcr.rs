@@ -424,3 +424,48 @@ fn bad_input_is_a_usage_error() {
     assert_eq!(out.code, Some(2));
     assert!(out.stderr.contains("https"), "{}", out.stderr);
 }
+
+/// Incomplete metadata (only `none` listed, as mock OIDC servers do) must not refuse a
+/// pre-registered client's explicit --auth-method: it is used with a warning, and works.
+#[test]
+fn an_explicit_auth_method_the_metadata_omits_is_honoured_with_a_warning() {
+    let secret = "a-long-enough-client-secret-for-the-test-server-0123456789";
+    let registered = json!({
+        "client_id": "ci-bot",
+        "client_secret": secret,
+        "token_endpoint_auth_method": "client_secret_basic",
+        "grant_types": ["client_credentials"],
+        "response_types": [],
+        "redirect_uris": [],
+    });
+    let servers = TestServers::start(Options::default().variant(Variant::AuthMethodsNone).client(registered));
+    assert_eq!(servers.metadata()["token_endpoint_auth_methods_supported"], json!(["none"]));
+    let sandbox = Sandbox::new();
+    let url = servers.mcp_url.as_str();
+    let run = |bin: &str, args: &[&str]| {
+        let mut cmd = sandbox.cmd(bin);
+        cmd.args(["--credential-helper", "file"]).args(args).env("MCP_OAUTH_CLIENT_SECRET", secret);
+        mcp_testkit::bins::run(cmd, None, std::time::Duration::from_secs(60))
+    };
+    let out = run("mcp-dcr", &["--client-id", "ci-bot", "--auth-method", "client_secret_basic", url]);
+    let doc = ok(&out);
+    assert_eq!(client(&doc)["auth_method"], "client_secret_basic");
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(
+        out.stderr.starts_with("mcp-dcr: warning: ") && out.stderr.contains("does not list client_secret_basic"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains(secret));
+    // The server accepts it: the client-credentials grant works with it.
+    let out = run("mcp-authorize", &["--client-credentials", url]);
+    assert!(out.success(), "{out}");
+    let token = run("mcp-token", &[url]);
+    assert_eq!(servers.call_mcp(Some(token.stdout.trim()), "initialize").status, 200);
+
+    // What the user did not ask for is still refused: a secret without --auth-method
+    // picks among the listed methods, and only `none` is listed.
+    let out = run("mcp-dcr", &["--force", "--client-id", "ci-bot", url]);
+    assert_eq!(out.code, Some(2), "{out}");
+    assert!(out.stderr.contains("it lists none"), "{out}");
+}

@@ -287,14 +287,27 @@ fn listed(metadata: &AuthorizationServerMetadata) -> String {
     metadata.auth_methods().join(", ")
 }
 
+/// An explicit `--auth-method` the metadata does not list is used anyway: many servers'
+/// lists are incomplete (mock OIDC servers list only `none` yet accept client secrets), and
+/// the user knows how the client was registered. The server's answer will tell if not.
+fn unlisted(method: AuthMethod, metadata: &AuthorizationServerMetadata) -> String {
+    format!(
+        "{} does not list {method} in token_endpoint_auth_methods_supported (it lists {}); using it because --auth-method asks for it",
+        metadata.issuer,
+        listed(metadata)
+    )
+}
+
 /// The token-endpoint authentication of a pre-registered client, from the flags and the
 /// server's `token_endpoint_auth_methods_supported` (RFC 8414: `client_secret_basic` when
 /// absent). Without `--auth-method`: a key means `private_key_jwt`, a secret prefers
-/// basic over post, nothing means a public client (`none`).
+/// basic over post, nothing means a public client (`none`). An explicit method the server
+/// does not list is honoured, with a warning.
 pub fn choose_auth_method(
     requested: Option<AuthMethod>,
     creds: &Credentials,
     metadata: &AuthorizationServerMetadata,
+    warnings: &mut Vec<String>,
 ) -> Result<AuthMethod> {
     let supported = metadata.auth_methods();
     let lists = |m: AuthMethod| supported.iter().any(|s| s == m.as_str());
@@ -303,11 +316,7 @@ pub fn choose_auth_method(
     let method = match requested {
         Some(m) => {
             if !lists(m) {
-                return Err(Error::Usage(format!(
-                    "{} does not accept {m} at its token endpoint; it lists {}",
-                    metadata.issuer,
-                    listed(metadata)
-                )));
+                warnings.push(unlisted(m, metadata));
             }
             m
         }
@@ -372,20 +381,22 @@ fn check_credentials(method: AuthMethod, creds: &Credentials) -> Result<()> {
 /// The method to ask for in dynamic registration: `--auth-method`, else `none` (a public
 /// client: nothing to keep secret on a user's machine). When the server lists its methods
 /// and `none` is not among them, ask for a secret instead; when it lists nothing, ask and
-/// let the server's answer decide (many omit the list yet register public clients).
+/// let the server's answer decide (many omit the list yet register public clients). An
+/// explicit `--auth-method` is asked for even when unlisted, with a warning.
 pub fn dynamic_auth_method(
     requested: Option<AuthMethod>,
     metadata: &AuthorizationServerMetadata,
+    warnings: &mut Vec<String>,
 ) -> Result<AuthMethod> {
     let explicit = metadata.token_endpoint_auth_methods_supported.as_ref();
     let lists = |m: AuthMethod| explicit.is_none_or(|l| l.iter().any(|s| s == m.as_str()));
     match requested {
-        Some(m) if lists(m) => Ok(m),
-        Some(m) => Err(Error::Usage(format!(
-            "{} does not accept {m} at its token endpoint; it lists {}",
-            metadata.issuer,
-            listed(metadata)
-        ))),
+        Some(m) => {
+            if !lists(m) {
+                warnings.push(unlisted(m, metadata));
+            }
+            Ok(m)
+        }
         None if lists(AuthMethod::None) => Ok(AuthMethod::None),
         None => [AuthMethod::ClientSecretBasic, AuthMethod::ClientSecretPost]
             .into_iter()
@@ -579,7 +590,7 @@ pub fn obtain(http: &Http, store: &Store, doc: &Document, profile: Option<&str>,
     let plan = plan(opts, &asv.metadata, &mut warnings)?;
     let (record, action) = match plan {
         Plan::PreRegistered(client_id) => {
-            let auth_method = choose_auth_method(opts.auth_method, &opts.credentials, &asv.metadata)?;
+            let auth_method = choose_auth_method(opts.auth_method, &opts.credentials, &asv.metadata, &mut warnings)?;
             // Keep the redirect of the same client stored before: it is what the provider knows.
             let kept = stored
                 .as_ref()
@@ -605,7 +616,7 @@ pub fn obtain(http: &Http, store: &Store, doc: &Document, profile: Option<&str>,
             (record, Action::Configured)
         }
         Plan::Dynamic(endpoint) => {
-            let method = dynamic_auth_method(opts.wanted_auth_method(), &asv.metadata)?;
+            let method = dynamic_auth_method(opts.wanted_auth_method(), &asv.metadata, &mut warnings)?;
             // Unlike a pre-registered client's, a secret is the server's to issue here.
             let has_key = opts.credentials.private_key_file.is_some();
             if (method == AuthMethod::PrivateKeyJwt) != has_key {
@@ -725,28 +736,52 @@ mod tests {
         Credentials { private_key_file: Some("/k.pem".into()), ..Credentials::default() }
     }
 
+    fn choose(
+        requested: Option<AuthMethod>,
+        creds: &Credentials,
+        m: &AuthorizationServerMetadata,
+    ) -> Result<AuthMethod> {
+        choose_auth_method(requested, creds, m, &mut Vec::new())
+    }
+
+    fn dynamic(requested: Option<AuthMethod>, m: &AuthorizationServerMetadata) -> Result<AuthMethod> {
+        dynamic_auth_method(requested, m, &mut Vec::new())
+    }
+
     #[test]
     fn secrets_prefer_basic_then_post() {
         let all = metadata(Some(&["none", "client_secret_post", "client_secret_basic"]));
-        assert_eq!(choose_auth_method(None, &secret(), &all).unwrap(), AuthMethod::ClientSecretBasic);
+        assert_eq!(choose(None, &secret(), &all).unwrap(), AuthMethod::ClientSecretBasic);
         let post = metadata(Some(&["none", "client_secret_post"]));
-        assert_eq!(choose_auth_method(None, &secret(), &post).unwrap(), AuthMethod::ClientSecretPost);
+        assert_eq!(choose(None, &secret(), &post).unwrap(), AuthMethod::ClientSecretPost);
         // RFC 8414: no list means client_secret_basic only.
-        assert_eq!(choose_auth_method(None, &secret(), &metadata(None)).unwrap(), AuthMethod::ClientSecretBasic);
-        let e = choose_auth_method(None, &secret(), &metadata(Some(&["none", "private_key_jwt"]))).unwrap_err();
+        assert_eq!(choose(None, &secret(), &metadata(None)).unwrap(), AuthMethod::ClientSecretBasic);
+        let e = choose(None, &secret(), &metadata(Some(&["none", "private_key_jwt"]))).unwrap_err();
         assert!(e.to_string().contains("it lists none, private_key_jwt"), "{e}");
     }
 
     #[test]
-    fn a_method_the_server_does_not_list_is_refused_naming_the_list() {
-        let e = choose_auth_method(Some(AuthMethod::ClientSecretPost), &secret(), &metadata(None)).unwrap_err();
-        assert_eq!(e.exit_code().code(), 2);
+    fn an_explicit_method_the_server_does_not_list_is_used_with_a_warning() {
+        let mut warnings = Vec::new();
+        let none_only = metadata(Some(&["none"]));
+        let m = choose_auth_method(Some(AuthMethod::ClientSecretBasic), &secret(), &none_only, &mut warnings).unwrap();
+        assert_eq!(m, AuthMethod::ClientSecretBasic);
+        assert_eq!(warnings.len(), 1);
         assert!(
-            e.to_string()
-                .contains("does not accept client_secret_post at its token endpoint; it lists client_secret_basic"),
-            "{e}"
+            warnings[0].contains("does not list client_secret_basic") && warnings[0].contains("it lists none"),
+            "{warnings:?}"
         );
-        let e = choose_auth_method(None, &Credentials::default(), &metadata(None)).unwrap_err();
+        let m = dynamic_auth_method(Some(AuthMethod::ClientSecretPost), &none_only, &mut warnings).unwrap();
+        assert_eq!(m, AuthMethod::ClientSecretPost);
+        assert_eq!(warnings.len(), 2);
+        // Listed: no warning.
+        choose_auth_method(Some(AuthMethod::None), &Credentials::default(), &none_only, &mut warnings).unwrap();
+        assert_eq!(warnings.len(), 2);
+    }
+
+    #[test]
+    fn a_method_the_user_did_not_ask_for_is_refused_naming_the_list() {
+        let e = choose(None, &Credentials::default(), &metadata(None)).unwrap_err();
         assert!(
             e.to_string().contains("does not accept public clients") && e.to_string().contains("--client-secret-file"),
             "{e}"
@@ -756,39 +791,32 @@ mod tests {
     #[test]
     fn keys_mean_private_key_jwt_and_nothing_means_public() {
         let m = metadata(Some(&["none", "client_secret_basic", "private_key_jwt"]));
-        assert_eq!(choose_auth_method(None, &key(), &m).unwrap(), AuthMethod::PrivateKeyJwt);
-        assert_eq!(choose_auth_method(None, &Credentials::default(), &m).unwrap(), AuthMethod::None);
-        assert!(choose_auth_method(None, &key(), &metadata(Some(&["none"]))).is_err());
+        assert_eq!(choose(None, &key(), &m).unwrap(), AuthMethod::PrivateKeyJwt);
+        assert_eq!(choose(None, &Credentials::default(), &m).unwrap(), AuthMethod::None);
+        assert!(choose(None, &key(), &metadata(Some(&["none"]))).is_err());
     }
 
     #[test]
     fn credentials_must_fit_the_method() {
         let m = metadata(Some(&["none", "client_secret_basic", "client_secret_post", "private_key_jwt"]));
-        let e = choose_auth_method(Some(AuthMethod::ClientSecretBasic), &Credentials::default(), &m).unwrap_err();
+        let e = choose(Some(AuthMethod::ClientSecretBasic), &Credentials::default(), &m).unwrap_err();
         assert!(e.to_string().contains("needs a client secret"), "{e}");
-        let e = choose_auth_method(Some(AuthMethod::PrivateKeyJwt), &secret(), &m).unwrap_err();
+        let e = choose(Some(AuthMethod::PrivateKeyJwt), &secret(), &m).unwrap_err();
         assert!(e.to_string().contains("--private-key-file"), "{e}");
-        let e = choose_auth_method(Some(AuthMethod::None), &secret(), &m).unwrap_err();
+        let e = choose(Some(AuthMethod::None), &secret(), &m).unwrap_err();
         assert!(e.to_string().contains("secret was given"), "{e}");
     }
 
     #[test]
     fn dynamic_registration_asks_for_a_public_client_by_default() {
-        assert_eq!(dynamic_auth_method(None, &metadata(None)).unwrap(), AuthMethod::None);
+        assert_eq!(dynamic(None, &metadata(None)).unwrap(), AuthMethod::None);
+        assert_eq!(dynamic(None, &metadata(Some(&["none", "client_secret_basic"]))).unwrap(), AuthMethod::None);
         assert_eq!(
-            dynamic_auth_method(None, &metadata(Some(&["none", "client_secret_basic"]))).unwrap(),
-            AuthMethod::None
-        );
-        assert_eq!(
-            dynamic_auth_method(None, &metadata(Some(&["client_secret_post", "client_secret_basic"]))).unwrap(),
+            dynamic(None, &metadata(Some(&["client_secret_post", "client_secret_basic"]))).unwrap(),
             AuthMethod::ClientSecretBasic
         );
-        assert!(dynamic_auth_method(None, &metadata(Some(&["private_key_jwt"]))).is_err());
-        assert!(dynamic_auth_method(Some(AuthMethod::ClientSecretPost), &metadata(Some(&["none"]))).is_err());
-        assert_eq!(
-            dynamic_auth_method(Some(AuthMethod::ClientSecretPost), &metadata(None)).unwrap(),
-            AuthMethod::ClientSecretPost
-        );
+        assert!(dynamic(None, &metadata(Some(&["private_key_jwt"]))).is_err());
+        assert_eq!(dynamic(Some(AuthMethod::ClientSecretPost), &metadata(None)).unwrap(), AuthMethod::ClientSecretPost);
     }
 
     #[test]

@@ -47,10 +47,21 @@ pub enum Variant {
     NoDcr,
     /// Every authorization (and device) interaction ends with `access_denied`.
     Deny,
+    /// MCP 2026-07-28: `initialize` is answered without a token; other requests without one
+    /// get a 401 whose `scope` is what that request needs (`mcp:read` for `tools/list`).
+    LateChallenge,
+    /// The 401 to a request without credentials carries `error="invalid_token"` (as the
+    /// Python MCP SDK's does), which RFC 6750 §3.1 says to omit.
+    InvalidTokenChallenge,
+    /// The metadata lists only `none` in `token_endpoint_auth_methods_supported`; the token
+    /// endpoint still accepts every method (like mock OIDC servers with incomplete metadata).
+    AuthMethodsNone,
+    /// The metadata lists only `client_secret_basic` for the revocation endpoint.
+    ConfidentialRevocation,
 }
 
 impl Variant {
-    pub const ALL: [Variant; 10] = [
+    pub const ALL: [Variant; 14] = [
         Variant::NoResourceMetadata,
         Variant::RootPrm,
         Variant::Tenant,
@@ -61,6 +72,10 @@ impl Variant {
         Variant::NoPkceMetadata,
         Variant::NoDcr,
         Variant::Deny,
+        Variant::LateChallenge,
+        Variant::InvalidTokenChallenge,
+        Variant::AuthMethodsNone,
+        Variant::ConfidentialRevocation,
     ];
 
     /// The name `servers.mjs --variant` takes.
@@ -76,6 +91,10 @@ impl Variant {
             Variant::NoPkceMetadata => "no-pkce-metadata",
             Variant::NoDcr => "no-dcr",
             Variant::Deny => "deny",
+            Variant::LateChallenge => "late-challenge",
+            Variant::InvalidTokenChallenge => "invalid-token-challenge",
+            Variant::AuthMethodsNone => "auth-methods-none",
+            Variant::ConfidentialRevocation => "confidential-revocation",
         }
     }
 }
