@@ -4,6 +4,7 @@ complete -c mcp-authorize -l auth-param -d 'Extra authorization request paramete
 complete -c mcp-authorize -l callback-url -d 'Headless, step 2: the URL the browser was sent back to ("-" reads it from stdin)' -r
 complete -c mcp-authorize -l step-up -d 'Step-up: the WWW-Authenticate value of a 403 insufficient_scope answer; requests the union of the stored token\'s scopes and the challenged ones, with a new authorization' -r
 complete -c mcp-authorize -l authorization-server -d 'Use this authorization server, one of those the resource metadata lists [default: the first]' -r
+complete -c mcp-authorize -l challenge -d 'The WWW-Authenticate value of a 401 your client got on a later request: a 2026-07-28 server may answer initialize without a token and challenge only tools/list or tools/call. Its scope and resource_metadata take precedence over the probe\'s (a 403 insufficient_scope is mcp-authorize --step-up instead)' -r
 complete -c mcp-authorize -l as-metadata -d 'Skip discovery: read the authorization-server metadata (RFC 8414 JSON) from FILE; the endpoint flags override its members' -r -F
 complete -c mcp-authorize -l issuer -d 'Skip discovery: the authorization server\'s issuer identifier [default: the origin of the authorization (else token) endpoint]' -r
 complete -c mcp-authorize -l authorization-endpoint -d 'Skip discovery: the authorization endpoint' -r

@@ -8,6 +8,7 @@ complete -c mcp-dcr -l client-name -d 'client_name sent in dynamic registration 
 complete -c mcp-dcr -l redirect-uri -d 'The redirect URI to register: http:// on a loopback address (what mcp-authorize can listen on) or https:// [default: http://127.0.0.1:PORT/callback on a free port]' -r
 complete -c mcp-dcr -l port -d 'Register http://127.0.0.1:PORT/callback' -r
 complete -c mcp-dcr -l authorization-server -d 'Use this authorization server, one of those the resource metadata lists [default: the first]' -r
+complete -c mcp-dcr -l challenge -d 'The WWW-Authenticate value of a 401 your client got on a later request: a 2026-07-28 server may answer initialize without a token and challenge only tools/list or tools/call. Its scope and resource_metadata take precedence over the probe\'s (a 403 insufficient_scope is mcp-authorize --step-up instead)' -r
 complete -c mcp-dcr -l as-metadata -d 'Skip discovery: read the authorization-server metadata (RFC 8414 JSON) from FILE; the endpoint flags override its members' -r -F
 complete -c mcp-dcr -l issuer -d 'Skip discovery: the authorization server\'s issuer identifier [default: the origin of the authorization (else token) endpoint]' -r
 complete -c mcp-dcr -l authorization-endpoint -d 'Skip discovery: the authorization endpoint' -r

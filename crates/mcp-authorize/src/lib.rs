@@ -20,6 +20,7 @@ const EXAMPLES: &str = r#"  mcp-discover https://mcp.example.com/mcp | mcp-dcr |
   mcp-authorize --device https://mcp.example.com/mcp
   mcp-dcr --client-id ID --client-secret-file F URL | mcp-authorize --client-credentials
   mcp-authorize --step-up 'Bearer error="insufficient_scope", scope="mcp:write"' URL
+  mcp-authorize --challenge 'Bearer scope="files:read", resource_metadata="..."' URL   # a late 401
   mcp-authorize --auth-param access_type=offline --auth-param prompt=consent URL"#;
 
 #[derive(Debug, Parser)]
@@ -99,9 +100,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         return finish_handoff(&ctx, callback);
     }
     let mut doc = match Input::resolve(cli.url.as_deref())? {
-        Input::Document(_) if discover_opts.manual.is_some() || discover_opts.authorization_server.is_some() => {
+        Input::Document(_) if cli.discover.needs_discovery() => {
             return Err(Error::Usage(
-                "the discovery flags (--authorization-server, --as-metadata, --issuer, the endpoint flags) need the MCP server URL; a piped document was already discovered".into(),
+                "the discovery flags (--authorization-server, --challenge, --as-metadata, --issuer, the endpoint flags) need the MCP server URL; a piped document was already discovered".into(),
             )
             .into());
         }

@@ -437,3 +437,27 @@ fn discover_dcr_authorize_work_as_a_shell_pipeline_with_tokens_in_pass() {
     assert!(token.success(), "{token}");
     assert_eq!(w.servers.call_mcp(Some(token.stdout.trim()), "initialize").status, 200);
 }
+
+/// A server that challenges late (initialize answered without a token, tools/list 401):
+/// `mcp-authorize --challenge` asks for the challenged scope, and the token then works for
+/// the request that was challenged.
+#[test]
+fn a_late_challenge_decides_what_the_first_authorization_asks_for() {
+    let w = World::new(Options::default().variant(Variant::LateChallenge));
+    let late = w.servers.call_mcp(None, "tools/list");
+    assert_eq!(late.status, 401, "{late}");
+    let challenge = late.www_authenticate().expect("a challenge").to_string();
+    let b = browser();
+    let out = w.authorize(&["--challenge", &challenge, &w.servers.mcp_url], None, &[("BROWSER", &b)]);
+    assert!(out.success(), "{out}");
+    let doc = out.json();
+    assert_eq!(doc["scope"]["source"], "challenge", "{doc}");
+    let token = w.stored_token();
+    let granted = w.servers.introspection(&token)["scope"].as_str().unwrap_or_default().to_string();
+    assert!(granted.split(' ').any(|s| s == "mcp:read"), "{granted}");
+    assert!(
+        !granted.split(' ').any(|s| s == "mcp:write"),
+        "only the challenged scope, not scopes_supported: {granted}"
+    );
+    assert_eq!(w.servers.call_mcp(Some(&token), "tools/list").status, 200);
+}

@@ -121,7 +121,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let client_metadata_url =
         cli.client_metadata_url.as_deref().map(registration::metadata_document_url).transpose()?;
     let private_key_file = cli.private_key_file.as_deref().map(private_key).transpose()?;
-    if cli.url.is_none() && (cli.discovery.is_manual() || cli.discovery.authorization_server.is_some()) {
+    if cli.url.is_none() && cli.discovery.needs_discovery() {
         return Err(Error::Usage(
             "the discovery flags need the MCP server URL argument; the document on stdin is already discovered".into(),
         )

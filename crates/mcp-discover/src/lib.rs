@@ -11,6 +11,7 @@ const EXAMPLES: &str = r#"  mcp-discover https://mcp.example.com/mcp
   mcp-discover https://mcp.example.com/mcp | mcp-dcr | mcp-authorize
   mcp-discover --check https://mcp.example.com/mcp     # list every deviation from the specs
   mcp-discover --authorization-server https://login.example.com https://mcp.example.com/mcp
+  mcp-discover --challenge "$WWW_AUTHENTICATE_OF_THE_401" https://mcp.example.com/mcp   # challenged late
   mcp-discover --issuer https://accounts.google.com \
       --authorization-endpoint https://accounts.google.com/o/oauth2/v2/auth \
       --token-endpoint https://oauth2.googleapis.com/token https://mcp.example.com/mcp
@@ -22,7 +23,7 @@ const EXAMPLES: &str = r#"  mcp-discover https://mcp.example.com/mcp
     version = mcp_oauth::cli::VERSION,
     about = "Find how an MCP server wants clients to authorize: resource metadata and authorization-server metadata",
     long_about = "Find how an MCP server wants clients to authorize, and write the pipeline document that mcp-dcr and mcp-authorize continue.\n\n\
-Sends an MCP initialize without a token and reads the 401's WWW-Authenticate challenge; fetches the RFC 9728 protected-resource metadata (from the challenge, else the well-known URLs) and checks that it names this server; fetches the chosen authorization server's RFC 8414 or OpenID Connect metadata in the order the MCP specification mandates and checks that its issuer is exactly the one listed. Servers without resource metadata get the MCP 2025-03-26 rules (the server's origin is the authorization server). Providers without any discovery can be described with the endpoint flags or --as-metadata.\n\n\
+Sends an MCP initialize without a token and reads the 401's WWW-Authenticate challenge; fetches the RFC 9728 protected-resource metadata (from the challenge, else the well-known URLs) and checks that it names this server; fetches the chosen authorization server's RFC 8414 or OpenID Connect metadata in the order the MCP specification mandates and checks that its issuer is exactly the one listed. A server that answers initialize without a token may challenge a later request (tools/list, tools/call) instead: give that 401's WWW-Authenticate value with --challenge, and its scope and resource_metadata take precedence over the probe's. Servers that send a 401 but have no resource metadata get the MCP 2025-03-26 rules (the server's origin is the authorization server); a server with neither a 401 nor resource metadata does not ask for authorization (exit 11), and a URL that is not an MCP endpoint, on a server whose metadata names another resource, gets that resource suggested (exit 2). Providers without any discovery can be described with the endpoint flags or --as-metadata.\n\n\
 Redirects are never followed, every endpoint must be HTTPS (http is accepted on loopback addresses only), and a server error (5xx, 429) stops discovery instead of switching to other rules.",
     after_help = mcp_oauth::cli::after_help(EXAMPLES)
 )]

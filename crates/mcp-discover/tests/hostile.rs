@@ -356,7 +356,7 @@ fn legacy_server_without_any_metadata_gets_the_default_endpoints() {
 fn a_server_that_needs_no_token_is_reported() {
     let mock = Mock::start();
     mock.on("POST", "/mcp", Reply::json(200, &json!({"jsonrpc": "2.0", "id": 1, "result": {}})));
-    assert_one_line_error(&discover(&[&mock.url("/mcp")]), 3, "does not ask for authorization");
+    assert_one_line_error(&discover(&[&mock.url("/mcp")]), 11, "does not ask for authorization");
 }
 
 #[test]
@@ -510,4 +510,48 @@ fn the_document_on_stdin_names_the_server() {
     assert_eq!(doc["profile"], "work");
     assert_eq!(doc["scope"], json!({"scopes": ["files:write"], "source": "user"}));
     assert_one_line_error(&discover_stdin(&[], Some("")), 2, "no input document");
+}
+
+/// Plain web servers (no 401, no metadata) do not ask for authorization: exit 11, and the
+/// MCP 2025-03-26 defaults are not invented for them. 501 is not a failing server.
+#[test]
+fn plain_web_servers_do_not_ask_for_authorization() {
+    for status in [405, 404, 501] {
+        let mock = Mock::start();
+        mock.on("POST", "/mcp", Reply::html(status, "<h1>nope</h1>"));
+        let out = discover(&[&mock.url("/mcp")]);
+        assert_one_line_error(&out, 11, "does not ask for authorization");
+        assert!(out.stderr.starts_with(&format!("mcp-discover: {} does not ask", mock.url("/mcp"))), "{out}");
+        assert!(out.stderr.contains(&format!("HTTP {status}")), "{out}");
+        assert_eq!(mock.hits(AS_PATH), 0, "no legacy fallback without a 401");
+    }
+}
+
+/// `--challenge`: the caller's 401 wins over the probe's for scope and resource_metadata.
+#[test]
+fn a_given_challenge_takes_precedence_over_the_probes() {
+    let mock = good_server();
+    mock.on(
+        "POST",
+        "/mcp",
+        Reply::json(401, &json!({})).header(
+            "WWW-Authenticate",
+            &format!(r#"Bearer resource_metadata="{}", scope="probe:scope""#, mock.url("/prm-of-the-probe")),
+        ),
+    );
+    let given = challenge(&mock).replace("files:read", "files:write");
+    let out = discover(&["--challenge", &given, &mock.url("/mcp")]);
+    assert!(out.success(), "{out}");
+    let doc = out.json();
+    assert_eq!(doc["scope"], json!({"scopes": ["files:write"], "source": "challenge"}));
+    assert_eq!(doc["discovery"]["resource_metadata_url"], mock.url(PRM_PATH));
+    assert_eq!(mock.hits("/prm-of-the-probe"), 0);
+
+    // Checked before any request: not Bearer, or a 403's step-up challenge.
+    let quiet = Mock::start();
+    let bad = discover(&["--challenge", "Basic realm=x", &quiet.url("/mcp")]);
+    assert_one_line_error(&bad, 2, "not a Bearer challenge");
+    let step_up = discover(&["--challenge", r#"Bearer error="insufficient_scope", scope="x""#, &quiet.url("/mcp")]);
+    assert_one_line_error(&step_up, 2, "--step-up");
+    assert!(quiet.requests().is_empty());
 }

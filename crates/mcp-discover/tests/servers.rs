@@ -209,3 +209,56 @@ fn the_pipeline_document_on_stdin_is_rediscovered() {
     assert_eq!(doc["authorization_server"]["issuer"], servers.issuer);
     assert_eq!(doc["scope"], serde_json::json!({"scopes": ["mcp:read", "mcp:write"], "source": "user"}));
 }
+
+/// A path of the resource server that is no MCP endpoint: 404, no metadata, no 401. The
+/// 2025-03-26 fallback used to invent `/authorize`, `/token` and `/register` on it.
+#[test]
+fn a_url_that_asks_for_no_token_gets_exit_11_not_invented_endpoints() {
+    let servers = start(&[]);
+    let url = format!("{}/not-mcp", servers.rs_origin);
+    let out = discover(&[&url], None);
+    assert_eq!(out.code, Some(11), "{out}");
+    assert!(out.stdout.is_empty(), "{out}");
+    assert_eq!(out.stderr.lines().count(), 1, "{out}");
+    assert!(out.stderr.starts_with(&format!("mcp-discover: {url} does not ask for authorization")), "{out}");
+    assert!(out.stderr.contains("HTTP 404"), "{out}");
+}
+
+/// The root metadata names the real endpoint: the error says so and suggests it.
+#[test]
+fn a_wrong_path_gets_the_mcp_endpoint_suggested() {
+    let servers = start(&[Variant::RootPrm]);
+    let url = format!("{}/not-mcp", servers.rs_origin);
+    let out = discover(&[&url], None);
+    assert_eq!(out.code, Some(2), "{out}");
+    assert!(out.stdout.is_empty(), "{out}");
+    assert_eq!(out.stderr.lines().count(), 1, "{out}");
+    assert!(out.stderr.contains(&format!("did you mean {}?", servers.mcp_url)), "{out}");
+    assert!(out.stderr.contains("HTTP 404"), "{out}");
+}
+
+/// MCP 2026-07-28: initialize is answered without a token, tools/list is challenged with
+/// the scope it needs. The challenge the client received decides the scope (Scope
+/// Selection Strategy), not the resource metadata's scopes_supported.
+#[test]
+fn a_late_challenge_given_with_challenge_decides_the_scope() {
+    let servers = start(&[Variant::LateChallenge]);
+    assert_eq!(servers.call_mcp(None, "initialize").status, 200);
+    let late = servers.call_mcp(None, "tools/list");
+    assert_eq!(late.status, 401);
+    let challenge = late.www_authenticate().expect("a challenge").to_string();
+    assert!(challenge.contains(r#"scope="mcp:read""#), "{challenge}");
+
+    let plain = discover(&[&servers.mcp_url], None);
+    assert!(plain.success(), "{plain}");
+    assert_eq!(plain.json()["scope"]["source"], "resource_metadata", "the probe alone sees no challenge");
+
+    let out = discover(&["--challenge", &challenge, &servers.mcp_url], None);
+    assert!(out.success(), "{out}");
+    let doc = out.json();
+    assert_eq!(doc["scope"], serde_json::json!({"scopes": ["mcp:read"], "source": "challenge"}));
+    assert_eq!(doc["discovery"]["probe_status"], 200);
+    assert_eq!(doc["discovery"]["challenge"]["params"]["scope"], "mcp:read");
+    assert_eq!(doc["discovery"]["resource_metadata_url"], servers.prm_url.clone().unwrap());
+    assert_eq!(doc["authorization_server"]["issuer"], servers.issuer);
+}

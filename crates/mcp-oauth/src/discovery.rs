@@ -60,6 +60,9 @@ pub struct DiscoverOptions {
     pub profile: Option<String>,
     /// Authorization-server metadata configured by hand: no discovery at all.
     pub manual: Option<AuthorizationServerMetadata>,
+    /// A `Bearer` challenge the caller received on a later request (`--challenge`): its
+    /// `scope` and `resource_metadata` take precedence over the probe's.
+    pub challenge: Option<Challenge>,
 }
 
 /// The discovery flags, for every tool that accepts a server URL (`#[command(flatten)]`).
@@ -69,6 +72,13 @@ pub struct DiscoverArgs {
     /// Use this authorization server, one of those the resource metadata lists [default: the first]
     #[arg(long, value_name = "URL")]
     pub authorization_server: Option<String>,
+
+    /// The WWW-Authenticate value of a 401 your client got on a later request: a 2026-07-28
+    /// server may answer initialize without a token and challenge only tools/list or
+    /// tools/call. Its scope and resource_metadata take precedence over the probe's (a 403
+    /// insufficient_scope is mcp-authorize --step-up instead)
+    #[arg(long, value_name = "CHALLENGE")]
+    pub challenge: Option<String>,
 
     /// Skip discovery: read the authorization-server metadata (RFC 8414 JSON) from FILE;
     /// the endpoint flags override its members
@@ -123,7 +133,14 @@ impl DiscoverArgs {
             scope: scope.map(String::from),
             profile: profile.map(String::from),
             manual: self.manual_metadata()?,
+            challenge: self.challenge.as_deref().map(given_challenge).transpose()?,
         })
+    }
+
+    /// Flags that shape a discovery, so a tool given an already discovered document on
+    /// stdin refuses them instead of ignoring them.
+    pub fn needs_discovery(&self) -> bool {
+        self.is_manual() || self.authorization_server.is_some() || self.challenge.is_some()
     }
 
     fn endpoint_flags(&self) -> [(&'static str, &Option<String>); 6] {
@@ -199,6 +216,24 @@ impl DiscoverArgs {
     }
 }
 
+/// `--challenge VALUE`: a 401's `Bearer` challenge, checked before any request.
+fn given_challenge(value: &str) -> Result<Challenge> {
+    let challenges = www_authenticate::parse(value);
+    let bearer = www_authenticate::bearer(&challenges).cloned().ok_or_else(|| {
+        Error::Usage("--challenge: not a Bearer challenge (give the WWW-Authenticate value of the 401 answer)".into())
+    })?;
+    if bearer.error() == Some("insufficient_scope") {
+        return Err(Error::Usage(
+            "--challenge: an insufficient_scope challenge (a 403) asks for more scope: use mcp-authorize --step-up"
+                .into(),
+        ));
+    }
+    if let Some(u) = bearer.resource_metadata() {
+        url_policy::parse("--challenge resource_metadata", u)?;
+    }
+    Ok(bearer)
+}
+
 fn read_metadata_file(path: &std::path::Path) -> Result<AuthorizationServerMetadata> {
     let shown = path.display();
     let file = std::fs::File::open(path).map_err(|e| Error::Usage(format!("--as-metadata {shown}: {e}")))?;
@@ -258,7 +293,7 @@ fn manual_into(doc: &mut Document, metadata: AuthorizationServerMetadata, opts: 
         resource_metadata_url: None,
         resource_metadata: None,
     });
-    doc.scope = Some(scope::initial(None, None, opts.scope.as_deref()));
+    doc.scope = Some(scope::initial(opts.challenge.as_ref(), None, opts.scope.as_deref()));
     doc.authorization_server = Some(authorization_server(metadata, Vec::new(), None));
     Ok(())
 }
@@ -456,7 +491,8 @@ impl Run<'_> {
                 handle.join().unwrap_or_else(|_| Err(Error::Internal("a discovery request thread panicked".into())));
             (probe, speculative)
         });
-        let challenge = self.read_probe(probe?)?;
+        let probed = self.read_probe(probe?)?;
+        let challenge = self.with_given_challenge(probed);
         let mut cached = Some((well_known[0].clone(), speculative));
         let mut fetch = |http: &Http, url: &Url| match cached.take_if(|(u, _)| u == url) {
             Some((_, r)) => r,
@@ -515,23 +551,58 @@ impl Run<'_> {
                     format!("no usable protected-resource metadata: {}", tried.join("; ")),
                 ))
             }
-            None if self
-                .doc
-                .discovery
-                .as_ref()
-                .and_then(|d| d.probe_status)
-                .is_some_and(|s| (200..300).contains(&s)) =>
-            {
-                Err(Error::protocol(
-                    self.server.as_str(),
-                    format!(
-                        "answered without a token and publishes no protected-resource metadata ({}): it does not ask for authorization",
-                        tried.join("; ")
-                    ),
-                ))
-            }
+            // MCP 2025-03-26's rules are for servers that asked for a token: without a 401
+            // the origin's defaults would be invented for a server that wants none.
+            None if !self.challenged() => Err(self.not_protected(&tried)),
             None => self.legacy(challenge),
         }
+    }
+
+    /// The probe's challenge with the caller's `--challenge` laid over it: the latter came
+    /// from the request the client actually needs, so its `scope` and `resource_metadata`
+    /// win (MCP Scope Selection Strategy), and it is what the document records.
+    fn with_given_challenge(&mut self, probed: Option<Challenge>) -> Option<Challenge> {
+        let Some(given) = self.opts.challenge.clone() else {
+            return probed;
+        };
+        let mut merged = probed.unwrap_or_else(|| given.clone());
+        merged.params.extend(given.params);
+        if let Some(d) = self.doc.discovery.as_mut() {
+            d.challenge = Some(merged.clone());
+        }
+        Some(merged)
+    }
+
+    fn probe_status(&self) -> Option<u16> {
+        self.doc.discovery.as_ref().and_then(|d| d.probe_status)
+    }
+
+    /// Whether the server asked for a token: the probe got a 401, or the caller got one.
+    fn challenged(&self) -> bool {
+        self.probe_status() == Some(401) || self.opts.challenge.is_some()
+    }
+
+    fn not_protected(&self, tried: &[String]) -> Error {
+        let status = self.probe_status().map(|s| format!("HTTP {s}")).unwrap_or_else(|| "no status".into());
+        Error::NotProtected(format!(
+            "{} does not ask for authorization: it answered {status} to an MCP initialize without a token, with no 401 challenge, and publishes no protected-resource metadata ({})",
+            self.server,
+            tried.join("; ")
+        ))
+    }
+
+    /// A server that did not challenge this URL, whose metadata describes another resource
+    /// on the same origin: the user most likely typed the wrong path.
+    fn wrong_path(&self, url: &Url, resource: &str) -> Option<Error> {
+        let status = self.probe_status().filter(|s| !self.challenged() && !(200..300).contains(s))?;
+        let named = Url::parse(resource).ok()?;
+        if url_policy::origin(&named) != url_policy::origin(self.server) {
+            return None;
+        }
+        Some(Error::Usage(format!(
+            "{} is not an MCP endpoint that asks for authorization (HTTP {status} to initialize), and the protected-resource metadata at {url} is for {resource}: did you mean {resource}?",
+            self.server
+        )))
     }
 
     /// An MCP `initialize` without a token: the 401 says where the metadata is and which
@@ -598,7 +669,8 @@ impl Run<'_> {
                     ),
                 ));
             }
-            s if s == 429 || s >= 500 => return Err(server_failure(&r)),
+            // 501: a plain web server saying it has no such method, not a failing server.
+            s if s == 429 || (s >= 500 && s != 501) => return Err(server_failure(&r)),
             s => self.finding(
                 Severity::Warning,
                 rule::PROBE,
@@ -665,7 +737,7 @@ impl Run<'_> {
                 prm.resource, exact[0]
             );
             self.finding(Severity::Error, rule::PRM_RESOURCE, message.clone());
-            return Err(Error::Security(message));
+            return Err(self.wrong_path(url, &prm.resource).unwrap_or(Error::Security(message)));
         }
         Ok(Some((url.clone(), prm)))
     }

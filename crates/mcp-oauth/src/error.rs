@@ -32,6 +32,8 @@ pub enum ExitCode {
     Partial = 9,
     /// `mcp-discover --check` found at least one spec error.
     CheckFailed = 10,
+    /// The server does not ask for authorization: no 401 challenge and no resource metadata.
+    NotProtected = 11,
 }
 
 impl ExitCode {
@@ -53,7 +55,8 @@ EXIT STATUS:
   7   login required: no stored token, or the refresh was refused
   8   authorization declined, or no callback before the timeout
   9   partly done: erased locally, but revocation at the server failed
-  10  --check found spec errors";
+  10  --check found spec errors
+  11  the server does not ask for authorization (no 401 challenge, no resource metadata)";
 
 /// An OAuth error response (RFC 6749 §5.2, RFC 7591 §3.2.2, RFC 8628 §3.5).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -108,6 +111,9 @@ pub enum Error {
     #[error("{0}")]
     CheckFailed(String),
 
+    #[error("{0}")]
+    NotProtected(String),
+
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -131,6 +137,7 @@ impl Error {
             Error::AuthorizationFailed(_) => ExitCode::AuthorizationFailed,
             Error::Partial(_) => ExitCode::Partial,
             Error::CheckFailed(_) => ExitCode::CheckFailed,
+            Error::NotProtected(_) => ExitCode::NotProtected,
             Error::Io { .. } | Error::Internal(_) => ExitCode::Internal,
         }
     }
@@ -164,7 +171,7 @@ mod tests {
 
     #[test]
     fn every_code_is_in_the_help_table() {
-        for code in 0..=10u8 {
+        for code in 0..=11u8 {
             assert!(
                 EXIT_CODES_HELP.lines().any(|l| l.trim_start().starts_with(&format!("{code} "))),
                 "exit code {code} is not documented"
@@ -177,5 +184,7 @@ mod tests {
         assert_eq!(Error::LoginRequired(String::new()).exit_code().code(), 7);
         assert_eq!(Error::network("u", "m").exit_code().code(), 4);
         assert_eq!(Error::Security(String::new()).exit_code().code(), 5);
+        assert_eq!(Error::CheckFailed(String::new()).exit_code().code(), 10);
+        assert_eq!(Error::NotProtected(String::new()).exit_code().code(), 11);
     }
 }
