@@ -262,3 +262,29 @@ fn a_late_challenge_given_with_challenge_decides_the_scope() {
     assert_eq!(doc["discovery"]["resource_metadata_url"], servers.prm_url.clone().unwrap());
     assert_eq!(doc["authorization_server"]["issuer"], servers.issuer);
 }
+
+const NEW_RULES: [&str; 3] = ["RFC 6750 §3.1", "RFC 7009 §2.1", "RFC 6749 §4.4"];
+
+/// What the Python SDK and mock OIDC servers get wrong, each with its reference; warnings,
+/// since each still works with a lenient client.
+#[test]
+fn check_names_the_challenge_revocation_and_grant_deviations() {
+    let servers = start(&[Variant::InvalidTokenChallenge, Variant::AuthMethodsNone, Variant::ConfidentialRevocation]);
+    let out = discover(&["--check", &servers.mcp_url], None);
+    assert!(out.success(), "warnings only: {out}");
+    for (reference, needle) in NEW_RULES.iter().zip(["invalid_token", "none (public clients)", "client_credentials"]) {
+        let line = out.stderr.lines().find(|l| l.contains(reference)).unwrap_or_else(|| panic!("{reference}: {out}"));
+        assert!(line.starts_with("mcp-discover: warning: ") && line.contains(needle), "{line}");
+    }
+}
+
+/// The well-behaved oidc-provider fixture gets none of these.
+#[test]
+fn check_raises_no_false_alarm_on_the_fixture() {
+    let servers = start(&[]);
+    let out = discover(&["--check", &servers.mcp_url], None);
+    assert!(out.success(), "{out}");
+    for reference in NEW_RULES {
+        assert!(!out.stderr.contains(reference), "{reference}: {out}");
+    }
+}

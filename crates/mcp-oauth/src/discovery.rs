@@ -48,6 +48,9 @@ mod rule {
     pub const HTTPS: &str = "MCP 2026-07-28 security considerations (HTTPS)";
     pub const REDIRECT: &str = "RFC 8414 §3, RFC 9728 §3 (no redirects for metadata)";
     pub const LEGACY: &str = "MCP 2025-03-26 authorization (fallbacks)";
+    pub const NO_CREDENTIALS: &str = "RFC 6750 §3.1";
+    pub const REVOCATION_AUTH: &str = "RFC 7009 §2.1, RFC 8414 §2";
+    pub const GRANT_AUTH: &str = "RFC 6749 §4.4, RFC 8414 §2";
 }
 
 /// What shapes a discovery besides the server URL.
@@ -654,6 +657,13 @@ impl Run<'_> {
                         "the 401 challenge has no resource_metadata: clients must guess the well-known URLs",
                     );
                 }
+                if bearer.as_ref().is_some_and(|b| b.error() == Some("invalid_token")) {
+                    self.finding(
+                        Severity::Warning,
+                        rule::NO_CREDENTIALS,
+                        "the 401 to a request without credentials says error=\"invalid_token\": no error code should be sent then, and clients take it for a rejected token",
+                    );
+                }
             }
             s if (200..300).contains(&s) => self.finding(
                 Severity::Warning,
@@ -938,6 +948,19 @@ pub fn metadata_findings(m: &AuthorizationServerMetadata) -> Vec<(Severity, &'st
             ),
         ));
     }
+    out.extend(revocation_findings(m));
+    // RFC 6749 §4.4: only confidential clients may use the client-credentials grant.
+    if m.supports_grant(crate::token::CLIENT_CREDENTIALS_GRANT)
+        && m.token_endpoint_auth_methods_supported.as_ref().is_some_and(|l| l.iter().all(|x| x == "none"))
+    {
+        out.push((
+            Severity::Warning,
+            rule::GRANT_AUTH,
+            format!(
+                "{issuer} advertises the client_credentials grant but lists only none in token_endpoint_auth_methods_supported: no client could authenticate for it"
+            ),
+        ));
+    }
     if m.registration_endpoint.is_some() {
         let hint = if m.client_id_metadata_document_supported == Some(true) {
             ""
@@ -951,6 +974,34 @@ pub fn metadata_findings(m: &AuthorizationServerMetadata) -> Vec<(Severity, &'st
         ));
     }
     out
+}
+
+/// RFC 7009 §2.1: a client revokes with the authentication it uses at the token endpoint,
+/// and public clients must be able to revoke their tokens too. Compared only when the
+/// server lists its revocation methods (RFC 8414's default for an omitted list would flag
+/// nearly every server).
+fn revocation_findings(m: &AuthorizationServerMetadata) -> Option<(Severity, &'static str, String)> {
+    m.revocation_endpoint.as_ref()?;
+    let revocation = m.revocation_endpoint_auth_methods_supported.as_ref()?;
+    let excluded: Vec<String> = m
+        .auth_methods()
+        .into_iter()
+        .filter(|t| !revocation.contains(t))
+        .map(|t| if t == "none" { "none (public clients)".into() } else { t })
+        .collect();
+    if excluded.is_empty() {
+        return None;
+    }
+    Some((
+        Severity::Warning,
+        rule::REVOCATION_AUTH,
+        format!(
+            "{}'s revocation endpoint does not accept {}, which its token endpoint does (revocation_endpoint_auth_methods_supported: {}): those clients cannot revoke their tokens",
+            m.issuer,
+            excluded.join(", "),
+            revocation.join(", ")
+        ),
+    ))
 }
 
 #[cfg(test)]
@@ -1040,6 +1091,34 @@ mod tests {
         assert_eq!(registration_options(&m), [RegistrationOption::PreRegistered, RegistrationOption::Dynamic]);
         m.code_challenge_methods_supported = Some(vec!["plain".into()]);
         assert!(metadata_findings(&m).iter().any(|(_, _, msg)| msg.contains("S256")));
+    }
+
+    #[test]
+    fn revocation_and_grant_rules() {
+        let mut m = good_metadata();
+        m.revocation_endpoint = Some("https://as.example/revoke".into());
+        m.token_endpoint_auth_methods_supported = Some(vec!["none".into(), "client_secret_post".into()]);
+        assert_eq!(metadata_findings(&m), [], "no revocation list: nothing to compare");
+        m.revocation_endpoint_auth_methods_supported = Some(vec!["client_secret_post".into(), "none".into()]);
+        assert_eq!(metadata_findings(&m), []);
+        m.revocation_endpoint_auth_methods_supported = Some(vec!["client_secret_basic".into()]);
+        let f = metadata_findings(&m);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].1, rule::REVOCATION_AUTH);
+        assert!(f[0].2.contains("none (public clients), client_secret_post"), "{f:?}");
+
+        let mut m = good_metadata();
+        m.grant_types_supported = Some(vec!["authorization_code".into(), "client_credentials".into()]);
+        m.token_endpoint_auth_methods_supported = Some(vec!["none".into()]);
+        let f = metadata_findings(&m);
+        assert!(
+            f.iter().any(|(s, r, msg)| *s == Severity::Warning
+                && *r == rule::GRANT_AUTH
+                && msg.contains("client_credentials")),
+            "{f:?}"
+        );
+        m.token_endpoint_auth_methods_supported = None; // RFC 8414 default: client_secret_basic
+        assert_eq!(metadata_findings(&m), []);
     }
 
     #[test]
