@@ -74,7 +74,8 @@ pub struct Cli {
 
     /// Use the Client ID Metadata Document at this https URL (with a path) as the
     /// client_id, when the server supports them; the redirect URI is the document's first
-    /// loopback one, or --redirect-uri if the document lists it
+    /// loopback one, or --redirect-uri / --port, which the document must list if it can be
+    /// read (with either given, a document that cannot be fetched is only a warning)
     #[arg(long, value_name = "URL")]
     pub client_metadata_url: Option<String>,
 

@@ -469,3 +469,44 @@ fn an_explicit_auth_method_the_metadata_omits_is_honoured_with_a_warning() {
     assert_eq!(out.code, Some(2), "{out}");
     assert!(out.stderr.contains("it lists none"), "{out}");
 }
+
+/// Client ID Metadata Documents: with --port (or --redirect-uri) the document's URL is the
+/// client_id, and a document that cannot be fetched is a warning, not a failure.
+#[test]
+fn a_metadata_document_client_with_a_port_needs_no_fetch() {
+    let servers = shared();
+    let sandbox = Sandbox::new();
+    let mut metadata = servers.metadata();
+    metadata["client_id_metadata_document_supported"] = json!(true);
+    let file = sandbox.path().join("as.json");
+    std::fs::write(&file, metadata.to_string()).unwrap();
+    // https on a closed loopback port: the fetch fails at once.
+    let cimd = "https://127.0.0.1:1/oauth/client.json";
+    let args = |extra: &[&'static str]| {
+        let mut a =
+            vec!["--credential-helper", "file", "--as-metadata", file.to_str().unwrap(), "--client-metadata-url", cimd];
+        a.extend_from_slice(extra);
+        a.push(&servers.mcp_url);
+        a.into_iter().map(String::from).collect::<Vec<String>>()
+    };
+    let run = |a: Vec<String>| {
+        let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+        sandbox.run("mcp-dcr", &refs, None)
+    };
+
+    let out = run(args(&["--port", "8765"]));
+    let doc = ok(&out);
+    assert_eq!(client(&doc)["client_id"], cimd);
+    assert_eq!(client(&doc)["source"], "metadata_document");
+    assert_eq!(client(&doc)["redirect_uri"], "http://127.0.0.1:8765/callback");
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(out.stderr.starts_with("mcp-dcr: warning: could not check the client metadata document"), "{}", out.stderr);
+
+    // Without a redirect URI the document is the only source of one: still required.
+    let out = run(args(&["--force"]));
+    assert_eq!(out.code, Some(4), "{out}");
+    assert_eq!(out.stderr.lines().count(), 1, "{out}");
+    assert!(out.stdout.is_empty(), "{out}");
+    let list = sandbox.run("mcp-token", &["--credential-helper", "file", "--list"], None).json();
+    assert!(list.as_array().unwrap().iter().any(|r| r["client_id"] == cimd), "the stored client is kept: {list}");
+}

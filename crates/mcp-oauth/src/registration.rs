@@ -214,6 +214,31 @@ pub fn fetch_metadata_document(http: &Http, url: &Url, wanted: Option<&Url>) -> 
     metadata_document_redirect(&resp.json_object()?, url, wanted)
 }
 
+/// The redirect URI of a metadata-document client. With one given (`--redirect-uri`,
+/// `--port`) the document's URL is all the client needs: the document is still read to
+/// catch a redirect it does not list, but a fetch that fails (not served yet, served only
+/// to the authorization server, unreachable from here) is only a warning.
+fn metadata_document_redirect_uri(
+    http: &Http,
+    url: &Url,
+    wanted: Option<&Url>,
+    warnings: &mut Vec<String>,
+) -> Result<Url> {
+    let Some(wanted) = wanted else {
+        return fetch_metadata_document(http, url, None);
+    };
+    match fetch_metadata_document(http, url, Some(wanted)) {
+        Ok(redirect) => Ok(redirect),
+        Err(e @ Error::Usage(_)) => Err(e),
+        Err(e) => {
+            warnings.push(format!(
+                "could not check the client metadata document ({e}); using {url} as the client_id with {wanted}"
+            ));
+            Ok(wanted.clone())
+        }
+    }
+}
+
 /// The checks of [`fetch_metadata_document`] on the parsed document.
 pub fn metadata_document_redirect(doc: &Map<String, Value>, url: &Url, wanted: Option<&Url>) -> Result<Url> {
     let bad = |msg: String| Error::protocol(url.as_str(), format!("client metadata document: {msg}"));
@@ -605,7 +630,7 @@ pub fn obtain(http: &Http, store: &Store, doc: &Document, profile: Option<&str>,
             (record, Action::Configured)
         }
         Plan::MetadataDocument(url) => {
-            let redirect = fetch_metadata_document(http, &url, opts.redirect_uri.as_ref())?;
+            let redirect = metadata_document_redirect_uri(http, &url, opts.redirect_uri.as_ref(), &mut warnings)?;
             let method = match &opts.credentials.private_key_file {
                 Some(_) => AuthMethod::PrivateKeyJwt,
                 None => AuthMethod::None,
