@@ -430,14 +430,7 @@ fn bad_input_is_a_usage_error() {
 #[test]
 fn an_explicit_auth_method_the_metadata_omits_is_honoured_with_a_warning() {
     let secret = "a-long-enough-client-secret-for-the-test-server-0123456789";
-    let registered = json!({
-        "client_id": "ci-bot",
-        "client_secret": secret,
-        "token_endpoint_auth_method": "client_secret_basic",
-        "grant_types": ["client_credentials"],
-        "response_types": [],
-        "redirect_uris": [],
-    });
+    let registered = mcp_testkit::servers::machine_client("ci-bot", secret);
     let servers = TestServers::start(Options::default().variant(Variant::AuthMethodsNone).client(registered));
     assert_eq!(servers.metadata()["token_endpoint_auth_methods_supported"], json!(["none"]));
     let sandbox = Sandbox::new();

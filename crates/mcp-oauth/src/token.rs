@@ -261,6 +261,7 @@ fn login_hint(resource: &str, profile: Option<&str>, grant: Option<&str>) -> Str
         Some(CLIENT_CREDENTIALS_GRANT) => {
             format!("run: mcp-authorize{profile} --client-credentials {resource}")
         }
+        Some("device_code") => format!("run: mcp-authorize{profile} --device {resource}"),
         Some(_) => format!("run: mcp-authorize{profile} {resource}"),
         None => format!(
             "run: mcp-authorize{profile} {resource} (or mcp-authorize{profile} --client-credentials {resource} for a machine-to-machine client)"

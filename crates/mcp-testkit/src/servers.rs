@@ -196,6 +196,19 @@ impl Options {
     }
 }
 
+/// A machine-to-machine client for [`Options::client`]: confidential, `client_secret_basic`,
+/// the client-credentials grant only.
+pub fn machine_client(client_id: &str, client_secret: &str) -> Value {
+    json!({
+        "client_id": client_id,
+        "client_secret": client_secret,
+        "token_endpoint_auth_method": "client_secret_basic",
+        "grant_types": ["client_credentials"],
+        "response_types": [],
+        "redirect_uris": [],
+    })
+}
+
 /// A running pair of servers; both stop when this is dropped (and by themselves when the test
 /// process dies, because their stdin closes).
 pub struct TestServers {

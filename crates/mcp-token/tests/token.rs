@@ -226,14 +226,7 @@ fn with_a_real_pass_store() {
 #[test]
 fn a_client_credentials_token_is_renewed_with_the_stored_secret() {
     let secret = "a-long-enough-client-secret-for-the-test-server-0123456789";
-    let client = serde_json::json!({
-        "client_id": "ci-bot",
-        "client_secret": secret,
-        "token_endpoint_auth_method": "client_secret_basic",
-        "grant_types": ["client_credentials"],
-        "response_types": [],
-        "redirect_uris": [],
-    });
+    let client = mcp_testkit::servers::machine_client("ci-bot", secret);
     let w = World::new(Options::default().access_ttl(120).client(client), &file_store());
     let url = w.servers.mcp_url.as_str();
     let with_secret = |bin: &str, args: &[&str], secret: &str| {
