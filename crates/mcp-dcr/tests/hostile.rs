@@ -145,16 +145,22 @@ fn an_expired_secret_is_replaced_by_a_new_registration() {
 }
 
 #[test]
-fn a_method_the_server_does_not_list_is_refused_before_any_request() {
+fn a_method_the_server_does_not_list_is_used_with_a_warning_and_no_request() {
     let mock = Mock::start();
     let sandbox = Sandbox::new();
     let doc = document(&mock, Some(&["client_secret_basic"]));
-    let out = sandbox.run(
-        "mcp-dcr",
-        &["--credential-helper", "file", "--client-id", "c", "--auth-method", "client_secret_post"],
-        Some(&doc),
+    let mut cmd = sandbox.cmd("mcp-dcr");
+    cmd.args(["--credential-helper", "file", "--client-id", "c", "--auth-method", "client_secret_post"])
+        .env("MCP_OAUTH_CLIENT_SECRET", "s3cret-value");
+    let out = mcp_testkit::bins::run(cmd, Some(doc.as_bytes()), std::time::Duration::from_secs(60));
+    assert!(out.success(), "{out}");
+    assert_eq!(out.json()["client"]["auth_method"], "client_secret_post");
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("does not list client_secret_post") && out.stderr.contains("it lists client_secret_basic"),
+        "{}",
+        out.stderr
     );
-    assert_eq!(out.code, Some(2), "{}", out.stderr);
-    assert!(out.stderr.contains("it lists client_secret_basic"), "{}", out.stderr);
+    assert!(!out.stderr.contains("s3cret-value"));
     assert!(mock.requests().is_empty());
 }
