@@ -12,11 +12,8 @@ const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer
 /// Adds the client's credentials to a form POST. `audience` is the issuer, used as the
 /// `aud` of a `private_key_jwt` assertion.
 pub fn apply(mut req: Request, client: &ClientRecord, audience: &str) -> Result<Request> {
-    let form = match &mut req.body {
-        crate::http::Body::Form(f) => f,
-        _ => {
-            return Err(Error::Internal("client authentication needs a form request".into()));
-        }
+    let crate::http::Body::Form(form) = &mut req.body else {
+        return Err(Error::Internal("client authentication needs a form request".into()));
     };
     match client.auth_method {
         AuthMethod::None => form.push(("client_id".into(), client.client_id.clone())),
@@ -25,6 +22,10 @@ pub fn apply(mut req: Request, client: &ClientRecord, audience: &str) -> Result<
             form.push(("client_secret".into(), secret(client)?.to_string()));
         }
         AuthMethod::ClientSecretBasic => {
+            // RFC 6749 §2.3.1 lets the identifier ride in the body as well, and servers built on
+            // the official Python MCP SDK answer `invalid_client: Missing client_id` without it.
+            // The secret stays in the header only: one authentication method per request.
+            form.push(("client_id".into(), client.client_id.clone()));
             let value = basic_credentials(&client.client_id, secret(client)?);
             req = req.header("Authorization", value);
         }
@@ -116,7 +117,11 @@ mod tests {
         assert!(form_of(&r).contains(&("client_secret".into(), "s".into())));
 
         let r = apply(req(), &client(AuthMethod::ClientSecretBasic, Some("s")), "a").unwrap();
-        assert!(form_of(&r).is_empty(), "basic keeps credentials out of the body");
+        assert_eq!(
+            form_of(&r),
+            vec![("client_id".to_string(), "my id".to_string())],
+            "basic sends the id in the body too (the Python SDK requires it), never the secret"
+        );
         assert!(r.headers[0].1.starts_with("Basic "));
     }
 
