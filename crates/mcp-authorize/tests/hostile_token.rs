@@ -11,15 +11,21 @@ struct Case {
     mock: Mock,
     sandbox: Sandbox,
     url: String,
+    /// The server's `token_endpoint_auth_methods_supported`, comma-separated.
+    methods: &'static str,
 }
 
 impl Case {
     /// A pre-registered confidential client for a server configured by hand, whose token
     /// endpoint answers with `reply`.
     fn new(reply: Reply) -> Case {
+        Case::listing("client_secret_basic", reply)
+    }
+
+    fn listing(methods: &'static str, reply: Reply) -> Case {
         let mock = Mock::start();
         mock.on("POST", "/token", reply);
-        let case = Case { url: mock.url("/mcp"), mock, sandbox: Sandbox::new() };
+        let case = Case { url: mock.url("/mcp"), mock, sandbox: Sandbox::new(), methods };
         let out = case.run("mcp-dcr", &["--client-id", "ci-bot", "--auth-method", "client_secret_basic"]);
         assert!(out.success(), "mcp-dcr: {out}");
         case
@@ -32,7 +38,7 @@ impl Case {
             .args(["--issuer", &origin])
             .args(["--authorization-endpoint", &format!("{origin}/authorize")])
             .args(["--token-endpoint", &format!("{origin}/token")])
-            .args(["--token-endpoint-auth-methods-supported", "client_secret_basic"])
+            .args(["--token-endpoint-auth-methods-supported", self.methods])
             .args(args)
             .arg(&self.url)
             .env("MCP_OAUTH_CLIENT_SECRET", "s3cret-value");
@@ -107,6 +113,23 @@ fn an_oauth_error_shows_the_servers_description() {
         "{}",
         out.stderr
     );
+}
+
+#[test]
+fn invalid_client_for_one_listed_method_names_the_other_and_the_command() {
+    // What servers on mcp 2.3.0 answered to client_secret_basic without client_id in the body.
+    let refusal = json!({"error": "invalid_client", "error_description": "Missing client_id"});
+    let case = Case::listing("client_secret_basic,client_secret_post", Reply::json(401, &refusal));
+    let out = case.machine_login();
+    assert_eq!(out.code, Some(3), "{out}");
+    assert_eq!(out.stderr.trim().lines().count(), 1, "one line: {}", out.stderr);
+    let fix = format!("run: mcp-dcr --client-id ci-bot --auth-method client_secret_post {}", case.url);
+    assert!(out.stderr.contains("Missing client_id") && out.stderr.contains(&fix), "{}", out.stderr);
+
+    // Only one method listed: nothing to switch to, so no advice.
+    let alone = Case::new(Reply::json(401, &refusal)).machine_login();
+    assert_eq!(alone.code, Some(3), "{alone}");
+    assert!(!alone.stderr.contains("--auth-method"), "{}", alone.stderr);
 }
 
 #[test]

@@ -123,6 +123,10 @@ pub enum Error {
 
     #[error("{0}")]
     Internal(String),
+
+    /// Another error with what to do about it; same exit code as the error itself.
+    #[error("{error}; {hint}")]
+    Hinted { error: Box<Error>, hint: String },
 }
 
 impl Error {
@@ -139,6 +143,7 @@ impl Error {
             Error::CheckFailed(_) => ExitCode::CheckFailed,
             Error::NotProtected(_) => ExitCode::NotProtected,
             Error::Io { .. } | Error::Internal(_) => ExitCode::Internal,
+            Error::Hinted { error, .. } => error.exit_code(),
         }
     }
 
@@ -154,10 +159,16 @@ impl Error {
         Error::Io { context: context.into(), source }
     }
 
+    /// This error followed by what the user can do about it.
+    pub fn with_hint(self, hint: impl Into<String>) -> Self {
+        Error::Hinted { error: Box::new(self), hint: hint.into() }
+    }
+
     /// The OAuth `error` code, when the server sent one.
     pub fn oauth_error(&self) -> Option<&str> {
         match self {
             Error::OAuth { body, .. } => Some(&body.error),
+            Error::Hinted { error, .. } => error.oauth_error(),
             _ => None,
         }
     }
@@ -186,5 +197,14 @@ mod tests {
         assert_eq!(Error::Security(String::new()).exit_code().code(), 5);
         assert_eq!(Error::CheckFailed(String::new()).exit_code().code(), 10);
         assert_eq!(Error::NotProtected(String::new()).exit_code().code(), 11);
+    }
+
+    #[test]
+    fn a_hint_keeps_the_code_and_the_oauth_error() {
+        let body = OAuthErrorBody { error: "invalid_client".into(), error_description: None, error_uri: None };
+        let hinted = Error::OAuth { context: "token request (401)".into(), body }.with_hint("run: x");
+        assert_eq!(hinted.exit_code(), ExitCode::Protocol);
+        assert_eq!(hinted.oauth_error(), Some("invalid_client"));
+        assert_eq!(hinted.to_string(), "token request (401): the server said invalid_client; run: x");
     }
 }

@@ -11,6 +11,8 @@
 //! itself.
 
 pub mod bins;
+pub mod interop;
 pub mod mock;
 pub mod pass;
+pub mod ready;
 pub mod servers;

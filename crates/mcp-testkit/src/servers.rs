@@ -9,13 +9,13 @@
 //! assert_eq!(unauthenticated.status, 401);
 //! ```
 
+use crate::ready::ReadyProcess;
 use serde_json::{Value, json};
 use std::fmt;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// How long a server start may take before the test fails (node start + RSA key generation is
@@ -231,9 +231,7 @@ pub struct TestServers {
     pub ready: Value,
     /// Time from spawning node to the ready line.
     pub startup: Duration,
-    child: Child,
-    stdin: Option<ChildStdin>,
-    log: tempfile::NamedTempFile,
+    process: ReadyProcess,
 }
 
 impl TestServers {
@@ -253,95 +251,32 @@ impl TestServers {
                 dir.display()
             ));
         }
-        let log = tempfile::Builder::new()
-            .prefix("mcp-test-servers-")
-            .suffix(".log")
-            .tempfile()
-            .map_err(|e| format!("temporary log file: {e}"))?;
-        let stderr = log.reopen().map_err(|e| format!("temporary log file: {e}"))?;
-        let began = Instant::now();
         let mut command = Command::new(node_binary());
-        command
-            .arg(dir.join("servers.mjs"))
-            .args(options.args())
-            .current_dir(&dir)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(stderr);
-        for var in PROXY_VARS {
-            command.env_remove(var);
-        }
-        let mut child = command.spawn().map_err(|e| format!("cannot run node ({}): {e}", node_binary()))?;
-        let stdin = child.stdin.take();
-        let stdout = child.stdout.take().ok_or("no stdout pipe")?;
-
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            // Only the first line matters; the thread then drains stdout until node exits so a
-            // stray write can never block the server.
-            let mut lines = BufReader::new(stdout).lines();
-            let _ = tx.send(lines.next());
-            for _ in lines {}
-        });
-        let line = match rx.recv_timeout(START_TIMEOUT) {
-            Ok(Some(Ok(line))) => line,
-            Ok(_) => {
-                let _ = child.wait();
-                return Err(format!("node exited before it was ready; its stderr:\n{}", read_log(&log)));
-            }
-            Err(_) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!("no ready line within {START_TIMEOUT:?}; stderr:\n{}", read_log(&log)));
-            }
-        };
-        let startup = began.elapsed();
-        let ready: Value = match serde_json::from_str(&line) {
-            Ok(value) => value,
-            Err(e) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(format!("ready line is not JSON ({e}): {line}"));
-            }
-        };
-        let field = |name: &str| -> Result<String, String> {
-            ready[name].as_str().map(str::to_string).ok_or_else(|| format!("ready line lacks {name}: {line}"))
-        };
-        let urls = (|| {
-            Ok::<_, String>([
-                field("issuer")?,
-                field("as_origin")?,
-                field("rs_origin")?,
-                field("mcp_url")?,
-                field("introspection_endpoint")?,
-                field("rs_client_id")?,
-                field("rs_client_secret")?,
-            ])
-        })();
-        let [issuer, as_origin, rs_origin, mcp_url, introspection_endpoint, rs_client_id, rs_client_secret] = match urls
-        {
-            Ok(urls) => urls,
-            Err(message) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                return Err(message);
-            }
-        };
+        command.arg(dir.join("servers.mjs")).args(options.args()).current_dir(&dir);
+        let process = ReadyProcess::spawn(command, "node servers.mjs", START_TIMEOUT)?;
+        let [issuer, as_origin, rs_origin, mcp_url, introspection_endpoint, rs_client_id, rs_client_secret] = [
+            "issuer",
+            "as_origin",
+            "rs_origin",
+            "mcp_url",
+            "introspection_endpoint",
+            "rs_client_id",
+            "rs_client_secret",
+        ]
+        .map(|name| process.field(name));
         Ok(TestServers {
-            issuer,
-            as_origin,
-            rs_origin,
-            mcp_url,
-            prm_url: ready["prm_url"].as_str().map(str::to_string),
-            introspection_endpoint,
-            rs_client_id,
-            rs_client_secret,
+            issuer: issuer?,
+            as_origin: as_origin?,
+            rs_origin: rs_origin?,
+            mcp_url: mcp_url?,
+            prm_url: process.ready["prm_url"].as_str().map(str::to_string),
+            introspection_endpoint: introspection_endpoint?,
+            rs_client_id: rs_client_id?,
+            rs_client_secret: rs_client_secret?,
             variants: options.variants.clone(),
-            ready,
-            startup,
-            child,
-            stdin,
-            log,
+            ready: process.ready.clone(),
+            startup: process.startup,
+            process,
         })
     }
 
@@ -425,7 +360,7 @@ impl TestServers {
 
     /// What node wrote on stderr so far (oidc-provider warnings, request failures).
     pub fn server_log(&self) -> String {
-        read_log(&self.log)
+        self.process.log()
     }
 
     /// Path of the `$BROWSER` stand-in.
@@ -434,7 +369,7 @@ impl TestServers {
     }
 
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.process.id()
     }
 }
 
@@ -602,15 +537,6 @@ pub fn base64url(data: &[u8]) -> String {
     base64(data).trim_end_matches('=').replace('+', "-").replace('/', "_")
 }
 
-impl Drop for TestServers {
-    fn drop(&mut self) {
-        // Closing stdin asks node to exit; the kill makes sure of it without waiting.
-        drop(self.stdin.take());
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 impl fmt::Debug for TestServers {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TestServers")
@@ -619,10 +545,6 @@ impl fmt::Debug for TestServers {
             .field("variants", &self.variants)
             .finish_non_exhaustive()
     }
-}
-
-fn read_log(log: &tempfile::NamedTempFile) -> String {
-    std::fs::read_to_string(log.path()).unwrap_or_default()
 }
 
 /// Proxy variables a child process must not see: every test talks to loopback only.
@@ -716,11 +638,12 @@ impl Request {
             None => (rest, "/"),
         };
         let path = path.split('#').next().unwrap_or("/");
-        let address = authority
-            .to_socket_addrs()?
-            .find(|a| a.ip().is_loopback())
-            .ok_or_else(|| invalid("not a loopback address"))?;
-        let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(5))?;
+        // `localhost` may name ::1 and 127.0.0.1; a server listening on one of them is found.
+        let mut refused = invalid("not a loopback address");
+        let stream = authority.to_socket_addrs()?.filter(|a| a.ip().is_loopback()).find_map(|address| {
+            TcpStream::connect_timeout(&address, Duration::from_secs(5)).map_err(|e| refused = e).ok()
+        });
+        let mut stream = stream.ok_or(refused)?;
         stream.set_read_timeout(Some(IO_TIMEOUT))?;
         stream.set_write_timeout(Some(IO_TIMEOUT))?;
         let mut head = format!("{} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n", self.method);

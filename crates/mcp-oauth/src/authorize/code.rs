@@ -100,7 +100,7 @@ fn exchange(
     scope: Option<&str>,
 ) -> Result<TokenSet> {
     let grant = Grant::AuthorizationCode { code, code_verifier: verifier, redirect_uri: redirect_uri.to_string() };
-    let resp = token::request(s.http, plan.endpoint()?, &grant, &plan.resource, None)?;
+    let resp = plan.request_token(s.http, &grant, None)?;
     plan.token_set(resp, "authorization_code", scope)
 }
 

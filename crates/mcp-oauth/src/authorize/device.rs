@@ -5,7 +5,7 @@
 use super::{Plan, Session};
 use crate::error::{Error, Result};
 use crate::http::Request;
-use crate::token::{self, Grant, TokenSet};
+use crate::token::{Grant, TokenSet};
 use serde_json::{Map, Value};
 use std::time::{Duration, Instant};
 
@@ -131,7 +131,7 @@ pub fn device(s: Session<'_>, plan: &Plan, open_browser: bool) -> Result<TokenSe
             )));
         }
         std::thread::sleep(wake - Instant::now());
-        match token::request(s.http, plan.endpoint()?, &grant, &plan.resource, None) {
+        match plan.request_token(s.http, &grant, None) {
             Ok(resp) => return plan.token_set(resp, "device_code", scope.as_deref()),
             Err(e) => match on_poll_error(e, interval)? {
                 Poll::Again { interval: next } => interval = next,

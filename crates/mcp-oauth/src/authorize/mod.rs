@@ -87,6 +87,41 @@ impl Plan {
         Ok(token::Endpoint { token_endpoint: self.token_endpoint()?, issuer: &self.issuer, client: &self.client })
     }
 
+    /// One grant at the token endpoint as this plan's client. A refusal of the client's
+    /// authentication that another listed method would avoid says how to switch to it.
+    fn request_token(&self, http: &Http, grant: &token::Grant, scope: Option<&str>) -> Result<token::TokenResponse> {
+        token::request(http, self.endpoint()?, grant, &self.resource, scope).map_err(|e| self.explain_refusal(e))
+    }
+
+    /// RFC 6749 §5.2 `invalid_client` for a secret sent one way (header or body) from a server
+    /// that lists the other way: servers differ in which they really accept (mcp 2.3.0 wants
+    /// the id in the body, the TypeScript SDK the secret there), and re-registering fixes it.
+    fn explain_refusal(&self, e: Error) -> Error {
+        use crate::client::{AuthMethod, ClientSource};
+        if e.oauth_error() != Some("invalid_client") {
+            return e;
+        }
+        let other = match self.client.auth_method {
+            AuthMethod::ClientSecretBasic => AuthMethod::ClientSecretPost,
+            AuthMethod::ClientSecretPost => AuthMethod::ClientSecretBasic,
+            _ => return e,
+        };
+        if !self.metadata.auth_methods().iter().any(|m| m == other.as_str()) {
+            return e;
+        }
+        let profile = self.profile.as_deref().map(|p| format!(" --profile {p}")).unwrap_or_default();
+        let (how, secret) = match self.client.source {
+            ClientSource::PreRegistered => {
+                (format!("--client-id {}", self.client.client_id), " (with the same secret)")
+            }
+            _ => ("--force".to_string(), ""),
+        };
+        e.with_hint(format!(
+            "the server also accepts {other}: run: mcp-dcr {how} --auth-method {other}{profile} {}{secret}",
+            self.server_url
+        ))
+    }
+
     /// The scope for a user-delegated grant: MCP 2026-07-28 (SEP-2207) lets a client add
     /// `offline_access` when the authorization server lists it, to get a refresh token.
     pub fn user_scope(&self) -> Option<String> {
@@ -331,7 +366,7 @@ pub fn client_credentials(s: Session<'_>, plan: &Plan) -> Result<TokenSet> {
         )));
     }
     let scope = plan.scope.as_deref();
-    let resp = token::request(s.http, plan.endpoint()?, &token::Grant::ClientCredentials, &plan.resource, scope)?;
+    let resp = plan.request_token(s.http, &token::Grant::ClientCredentials, scope)?;
     plan.token_set(resp, token::CLIENT_CREDENTIALS_GRANT, scope)
 }
 
