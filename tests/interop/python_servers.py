@@ -1,14 +1,18 @@
 """Third-party MCP servers built on the Python SDKs, for the mcp-oauth interoperability tests.
 
-    python_servers.py sdk       the official SDK (PyPI `mcp`): an authorization server made of
-                                mcp.server.auth's routes with a login form (as the SDK's
-                                simple-auth example does), and a separate MCPServer resource
-                                server on its own port that accepts that AS's tokens
-    python_servers.py fastmcp   FastMCP with its InMemoryOAuthProvider: the MCP server is its
-                                own authorization server (auto-approving, no login page)
+    python_servers.py sdk         the official SDK (PyPI `mcp`): an authorization server made of
+                                  mcp.server.auth's routes with a login form (as the SDK's
+                                  simple-auth example does), and a separate MCPServer resource
+                                  server on its own port that accepts that AS's tokens
+    python_servers.py sdk-legacy  the same SDK's older shape: the MCP server is its own
+                                  authorization server (MCPServer with auth_server_provider), with
+                                  the same login form, and publishes no protected-resource
+                                  metadata (an MCP 2025-03-26 server)
+    python_servers.py fastmcp     FastMCP with its InMemoryOAuthProvider: the MCP server is its
+                                  own authorization server (auto-approving, no login page)
 
-Both listen on 127.0.0.1 on ports the kernel picks, print one JSON line with their URLs on
-stdout (nothing else goes to stdout), and exit when stdin closes or after --max-lifetime
+Each listens on 127.0.0.1 on ports the kernel picks, prints one JSON line with its URLs on
+stdout (nothing else goes to stdout), and exits when stdin closes or after --max-lifetime
 seconds. The provider code is ours and deliberately plain: what is under test is how the
 SDKs' own HTTP layers (metadata, registration, client authentication, token and revocation
 handlers, bearer middleware) treat our client.
@@ -31,6 +35,7 @@ from pydantic import AnyHttpUrl
 LOGIN_USER = "demo_user"
 LOGIN_PASSWORD = "demo_password"
 SCOPE = "user"
+BROWSER_FILL = f"username={LOGIN_USER}&password={LOGIN_PASSWORD}"
 
 
 def listening_socket():
@@ -54,7 +59,9 @@ def tool_server(server):
 # The official SDK: authorization server with a login page, separate resource server.
 
 
-def sdk_apps():
+def sdk_login(as_url):
+    """Our provider for the SDK's authorization-server routes (in-memory clients, codes and
+    tokens, refresh tokens rotated), and the login page its authorize() sends the user to."""
     from mcp.server.auth.provider import (
         AccessToken,
         AuthorizationCode,
@@ -63,21 +70,11 @@ def sdk_apps():
         TokenError,
         construct_redirect_uri,
     )
-    from mcp.server.auth.routes import create_auth_routes
-    from mcp.server.auth.settings import AuthSettings, ClientRegistrationOptions, RevocationOptions
-    from mcp.server.mcpserver import MCPServer
     from mcp.shared.auth import OAuthToken
-    from starlette.applications import Starlette
     from starlette.responses import HTMLResponse, RedirectResponse
     from starlette.routing import Route
 
-    as_sock, as_url = listening_socket()
-    rs_sock, rs_url = listening_socket()
-    mcp_url = f"{rs_url}/mcp"
-
     class Provider:
-        """In-memory clients, codes and tokens; authorize() sends the user to /login."""
-
         def __init__(self):
             self.clients, self.pending, self.codes, self.access, self.refresh = {}, {}, {}, {}, {}
 
@@ -164,16 +161,35 @@ def sdk_apps():
             return HTMLResponse(f"<p>login failed: {html.escape(str(e))}</p>", status_code=400)
         return RedirectResponse(target, status_code=302)
 
+    routes = [Route("/login", login_page, methods=["GET"]), Route("/login/callback", login_callback, methods=["POST"])]
+    return provider, routes
+
+
+def sdk_options():
+    from mcp.server.auth.settings import ClientRegistrationOptions, RevocationOptions
+
+    registration = ClientRegistrationOptions(enabled=True, valid_scopes=[SCOPE], default_scopes=[SCOPE])
+    return registration, RevocationOptions(enabled=True)
+
+
+def sdk_apps():
+    from mcp.server.auth.routes import create_auth_routes
+    from mcp.server.auth.settings import AuthSettings
+    from mcp.server.mcpserver import MCPServer
+    from starlette.applications import Starlette
+
+    as_sock, as_url = listening_socket()
+    rs_sock, rs_url = listening_socket()
+    mcp_url = f"{rs_url}/mcp"
+    provider, login_routes = sdk_login(as_url)
+    registration, revocation = sdk_options()
     auth_routes = create_auth_routes(
         provider=provider,
         issuer_url=AnyHttpUrl(as_url),
-        client_registration_options=ClientRegistrationOptions(enabled=True, valid_scopes=[SCOPE], default_scopes=[SCOPE]),
-        revocation_options=RevocationOptions(enabled=True),
+        client_registration_options=registration,
+        revocation_options=revocation,
     )
-    as_app = Starlette(
-        routes=[*auth_routes, Route("/login", login_page, methods=["GET"]),
-                Route("/login/callback", login_callback, methods=["POST"])]
-    )
+    as_app = Starlette(routes=[*auth_routes, *login_routes])
 
     class Verifier:
         # The resource server asks the authorization server's token table directly: both run
@@ -194,12 +210,33 @@ def sdk_apps():
         )
     )
     rs_app = resource_server.streamable_http_app()
-    ready = {
-        "mcp_url": mcp_url,
-        "issuer": as_url,
-        "browser_fill": f"username={LOGIN_USER}&password={LOGIN_PASSWORD}",
-    }
+    ready = {"mcp_url": mcp_url, "issuer": as_url, "browser_fill": BROWSER_FILL}
     return [(as_app, as_sock), (rs_app, rs_sock)], ready
+
+
+def sdk_legacy_apps():
+    from mcp.server.auth.settings import AuthSettings
+    from mcp.server.mcpserver import MCPServer
+
+    sock, base = listening_socket()
+    provider, login_routes = sdk_login(base)
+    registration, revocation = sdk_options()
+    server = tool_server(
+        MCPServer(
+            "mcp-oauth interop (python sdk, legacy)",
+            auth_server_provider=provider,
+            auth=AuthSettings(
+                issuer_url=AnyHttpUrl(base),
+                resource_server_url=None,
+                required_scopes=[SCOPE],
+                client_registration_options=registration,
+                revocation_options=revocation,
+            ),
+        )
+    )
+    app = server.streamable_http_app()
+    app.router.routes.extend(login_routes)
+    return [(app, sock)], {"mcp_url": f"{base}/mcp", "issuer": base, "browser_fill": BROWSER_FILL}
 
 
 # --------------------------------------------------------------------------------------------
@@ -254,13 +291,14 @@ async def serve(apps, ready, max_lifetime):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("kind", choices=["sdk", "fastmcp"])
+    kinds = {"sdk": sdk_apps, "sdk-legacy": sdk_legacy_apps, "fastmcp": fastmcp_apps}
+    parser.add_argument("kind", choices=kinds)
     parser.add_argument("--max-lifetime", type=float, default=600, help="seconds before exiting by itself")
     args = parser.parse_args()
     # The SDKs' deprecation notices go to stderr, never into the ready line.
     warnings.simplefilter("ignore")
     stop_when_stdin_closes()
-    apps, ready = sdk_apps() if args.kind == "sdk" else fastmcp_apps()
+    apps, ready = kinds[args.kind]()
     asyncio.run(serve(apps, ready, args.max_lifetime))
 
 

@@ -11,8 +11,10 @@ use mcp_testkit::servers::browser_command;
 use serde_json::Value;
 use std::time::Duration;
 
-/// How each server treats the steps after login.
+/// How each server behaves where servers differ.
 struct Expect {
+    /// `discovery.source` of mcp-discover's document.
+    discovery: &'static str,
     /// It issues refresh tokens.
     refresh: bool,
     revocation: Revocation,
@@ -28,10 +30,13 @@ enum Revocation {
 }
 
 fn expect(kind: Kind) -> Expect {
-    match kind {
-        Kind::PythonSdk | Kind::FastMcp => Expect { refresh: true, revocation: Revocation::WantsSecretInBody },
-        Kind::TypeScriptSdk => Expect { refresh: false, revocation: Revocation::NoEndpoint },
-    }
+    let (discovery, refresh, revocation) = match kind {
+        Kind::PythonSdk | Kind::FastMcp => ("resource_metadata", true, Revocation::WantsSecretInBody),
+        // No protected-resource metadata: the MCP server's origin is the AS (MCP 2025-03-26).
+        Kind::PythonSdkLegacy => ("legacy", true, Revocation::WantsSecretInBody),
+        Kind::TypeScriptSdk => ("resource_metadata", false, Revocation::NoEndpoint),
+    };
+    Expect { discovery, refresh, revocation }
 }
 
 /// One user's machine: a sandbox whose credential store is a real `pass`, and a server.
@@ -115,7 +120,7 @@ fn discovery_and_check_are_clean(kind: Kind) {
     assert!(out.success(), "{out}");
     let doc = out.json();
     assert!(doc["authorization_server"]["issuer"].is_string(), "{doc}");
-    assert_eq!(doc["discovery"]["source"], "resource_metadata", "{doc}");
+    assert_eq!(doc["discovery"]["source"], expect(kind).discovery, "{doc}");
 
     let check = m.tool("mcp-discover", &["--check", m.url()]);
     assert!(check.success(), "{}: --check: {check}", kind.name());
@@ -189,6 +194,16 @@ fn python_sdk_login_use_refresh_revoke() {
 #[test]
 fn python_sdk_revokes_for_client_secret_post() {
     revocation_works_with_client_secret_post(Kind::PythonSdk);
+}
+
+#[test]
+fn python_sdk_legacy_discovery_and_check() {
+    discovery_and_check_are_clean(Kind::PythonSdkLegacy);
+}
+
+#[test]
+fn python_sdk_legacy_login_use_refresh_revoke() {
+    login_use_refresh_revoke(Kind::PythonSdkLegacy);
 }
 
 #[test]

@@ -30,6 +30,9 @@ pub enum Kind {
     /// PyPI `mcp`: `mcp.server.auth` routes as a separate authorization server with a login
     /// form, and an `MCPServer` resource server.
     PythonSdk,
+    /// PyPI `mcp`, the older shape: `MCPServer` with `auth_server_provider` is its own AS (same
+    /// login form) and publishes no protected-resource metadata (an MCP 2025-03-26 server).
+    PythonSdkLegacy,
     /// PyPI `fastmcp` with `InMemoryOAuthProvider`: the MCP server is its own AS.
     FastMcp,
     /// npm `@modelcontextprotocol/sdk`: `examples/server/simpleStreamableHttp.js --oauth`.
@@ -37,11 +40,12 @@ pub enum Kind {
 }
 
 impl Kind {
-    pub const ALL: [Kind; 3] = [Kind::PythonSdk, Kind::FastMcp, Kind::TypeScriptSdk];
+    pub const ALL: [Kind; 4] = [Kind::PythonSdk, Kind::PythonSdkLegacy, Kind::FastMcp, Kind::TypeScriptSdk];
 
     pub fn name(self) -> &'static str {
         match self {
             Kind::PythonSdk => "python-sdk",
+            Kind::PythonSdkLegacy => "python-sdk-legacy",
             Kind::FastMcp => "fastmcp",
             Kind::TypeScriptSdk => "typescript-sdk",
         }
@@ -51,13 +55,17 @@ impl Kind {
         let dir = interop_dir();
         let missing = |what: PathBuf| format!("{} is missing: run scripts/setup", what.display());
         match self {
-            Kind::PythonSdk | Kind::FastMcp => {
+            Kind::PythonSdk | Kind::PythonSdkLegacy | Kind::FastMcp => {
                 let python = venv_dir().join("bin/python");
                 if !python.is_file() {
                     return Err(missing(python));
                 }
                 let mut command = Command::new(python);
-                command.arg(dir.join("python_servers.py")).arg(if self == Kind::PythonSdk { "sdk" } else { "fastmcp" });
+                command.arg(dir.join("python_servers.py")).arg(match self {
+                    Kind::PythonSdk => "sdk",
+                    Kind::PythonSdkLegacy => "sdk-legacy",
+                    _ => "fastmcp",
+                });
                 command.args(["--max-lifetime", &MAX_LIFETIME_SECS.to_string()]).current_dir(&dir);
                 // Bytecode caches would be written into the venv by a test run: harmless, but
                 // unasked for.
@@ -97,7 +105,10 @@ impl InteropServer {
     }
 
     pub fn try_start(kind: Kind) -> Result<InteropServer, String> {
-        let process = ReadyProcess::spawn(kind.command()?, kind.name(), START_TIMEOUT)?;
+        // The TypeScript example takes its ports as numbers picked free just before; another
+        // process can take one in between, so a failed start is tried once more.
+        let process = ReadyProcess::spawn(kind.command()?, kind.name(), START_TIMEOUT)
+            .or_else(|_| ReadyProcess::spawn(kind.command()?, kind.name(), START_TIMEOUT))?;
         Ok(InteropServer {
             kind,
             mcp_url: process.field("mcp_url")?,
@@ -110,8 +121,8 @@ impl InteropServer {
     /// One instance per kind for the whole test binary, started on first use. It is never
     /// dropped: it exits when the test process does (its stdin closes) or after its lifetime.
     pub fn shared(kind: Kind) -> &'static InteropServer {
-        static SHARED: [OnceLock<Result<InteropServer, String>>; 3] =
-            [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+        static SHARED: [OnceLock<Result<InteropServer, String>>; Kind::ALL.len()] =
+            [const { OnceLock::new() }; Kind::ALL.len()];
         let slot = &SHARED[Kind::ALL.iter().position(|k| *k == kind).unwrap_or(0)];
         match slot.get_or_init(|| InteropServer::try_start(kind)) {
             Ok(server) => server,
