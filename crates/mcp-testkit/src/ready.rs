@@ -89,3 +89,42 @@ impl Drop for ReadyProcess {
         let _ = self.child.wait();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sh(script: &str) -> Result<ReadyProcess, String> {
+        let mut command = Command::new("/bin/sh");
+        command.args(["-c", script]);
+        ReadyProcess::spawn(command, "sh", Duration::from_secs(10))
+    }
+
+    #[test]
+    fn the_ready_line_is_parsed_and_drop_stops_the_server() {
+        let process = sh(r#"echo '{"mcp_url":"http://127.0.0.1:1/mcp"}'; echo stderr-line >&2; cat"#).expect("ready");
+        assert_eq!(process.field("mcp_url").as_deref(), Ok("http://127.0.0.1:1/mcp"));
+        assert!(process.field("issuer").unwrap_err().contains("lacks issuer"));
+        let pid = process.id();
+        drop(process);
+        assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists(), "the server was reaped");
+    }
+
+    #[test]
+    fn a_server_that_fails_is_reported_with_its_stderr() {
+        let early = sh("echo 'address in use' >&2; exit 1").err().expect("exit before ready");
+        assert!(early.contains("exited before it was ready") && early.contains("address in use"), "{early}");
+        let garbage = sh("echo 'listening on port 3000'; cat").err().expect("not JSON");
+        assert!(garbage.contains("not a JSON object"), "{garbage}");
+    }
+
+    #[test]
+    fn a_silent_server_times_out() {
+        let mut command = Command::new("/bin/sh");
+        command.args(["-c", "cat"]);
+        let began = Instant::now();
+        let silent = ReadyProcess::spawn(command, "sh", Duration::from_millis(300)).err().expect("timeout");
+        assert!(silent.contains("no ready line"), "{silent}");
+        assert!(began.elapsed() < Duration::from_secs(5));
+    }
+}
