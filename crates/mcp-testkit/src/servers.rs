@@ -654,8 +654,12 @@ impl Request {
             head.push_str(&format!("{name}: {value}\r\n"));
         }
         head.push_str(&format!("Content-Length: {}\r\n\r\n", self.body.len()));
-        stream.write_all(head.as_bytes())?;
-        stream.write_all(&self.body)?;
+        // One write: a server that answers from the headers alone (a 401 before reading the body)
+        // and closes would otherwise meet the body on a closed socket, and its RST can destroy
+        // the answer before it is read (seen with uvicorn under load).
+        let mut message = head.into_bytes();
+        message.extend_from_slice(&self.body);
+        stream.write_all(&message)?;
         let mut raw = Vec::new();
         stream.take(MAX_RESPONSE as u64 + 1).read_to_end(&mut raw)?;
         if raw.len() > MAX_RESPONSE {
