@@ -15,6 +15,9 @@ use std::time::Duration;
 struct Expect {
     /// `discovery.source` of mcp-discover's document.
     discovery: &'static str,
+    /// What mcp-dcr registers by default: the Python servers list only the two secret methods
+    /// (so these tests cover HTTP Basic), the TypeScript one also `none`.
+    auth_method: &'static str,
     /// It issues refresh tokens.
     refresh: bool,
     revocation: Revocation,
@@ -30,13 +33,14 @@ enum Revocation {
 }
 
 fn expect(kind: Kind) -> Expect {
-    let (discovery, refresh, revocation) = match kind {
-        Kind::PythonSdk | Kind::FastMcp => ("resource_metadata", true, Revocation::WantsSecretInBody),
+    let basic = "client_secret_basic";
+    let (discovery, auth_method, refresh, revocation) = match kind {
+        Kind::PythonSdk | Kind::FastMcp => ("resource_metadata", basic, true, Revocation::WantsSecretInBody),
         // No protected-resource metadata: the MCP server's origin is the AS (MCP 2025-03-26).
-        Kind::PythonSdkLegacy => ("legacy", true, Revocation::WantsSecretInBody),
-        Kind::TypeScriptSdk => ("resource_metadata", false, Revocation::NoEndpoint),
+        Kind::PythonSdkLegacy => ("legacy", basic, true, Revocation::WantsSecretInBody),
+        Kind::TypeScriptSdk => ("resource_metadata", "none", false, Revocation::NoEndpoint),
     };
-    Expect { discovery, refresh, revocation }
+    Expect { discovery, auth_method, refresh, revocation }
 }
 
 /// One user's machine: a sandbox whose credential store is a real `pass`, and a server.
@@ -137,6 +141,7 @@ fn login_use_refresh_revoke(kind: Kind) {
     let doc = m.login("");
     assert_eq!(doc["token"]["grant"], "authorization_code", "{doc}");
     assert_eq!(doc["client"]["source"], "dynamic", "{doc}");
+    assert_eq!(doc["client"]["auth_method"], expect.auth_method, "{doc}");
     let token = m.token(&[]);
     assert!(token.success(), "{token}");
     let token = token.stdout.trim().to_string();
