@@ -186,52 +186,27 @@ fn revocation_works_with_client_secret_post(kind: Kind) {
     assert_eq!(refused.status, 401, "{refused}");
 }
 
-#[test]
-fn python_sdk_discovery_and_check() {
-    discovery_and_check_are_clean(Kind::PythonSdk);
+/// One `#[test]` per server and journey, so a failure names both.
+macro_rules! tests {
+    ($($name:ident: $journey:ident($kind:ident);)*) => {
+        $(
+            #[test]
+            fn $name() {
+                $journey(Kind::$kind);
+            }
+        )*
+    };
 }
 
-#[test]
-fn python_sdk_login_use_refresh_revoke() {
-    login_use_refresh_revoke(Kind::PythonSdk);
-}
-
-#[test]
-fn python_sdk_revokes_for_client_secret_post() {
-    revocation_works_with_client_secret_post(Kind::PythonSdk);
-}
-
-#[test]
-fn python_sdk_legacy_discovery_and_check() {
-    discovery_and_check_are_clean(Kind::PythonSdkLegacy);
-}
-
-#[test]
-fn python_sdk_legacy_login_use_refresh_revoke() {
-    login_use_refresh_revoke(Kind::PythonSdkLegacy);
-}
-
-#[test]
-fn fastmcp_discovery_and_check() {
-    discovery_and_check_are_clean(Kind::FastMcp);
-}
-
-#[test]
-fn fastmcp_login_use_refresh_revoke() {
-    login_use_refresh_revoke(Kind::FastMcp);
-}
-
-#[test]
-fn fastmcp_revokes_for_client_secret_post() {
-    revocation_works_with_client_secret_post(Kind::FastMcp);
-}
-
-#[test]
-fn typescript_sdk_discovery_and_check() {
-    discovery_and_check_are_clean(Kind::TypeScriptSdk);
-}
-
-#[test]
-fn typescript_sdk_login_use_refresh_revoke() {
-    login_use_refresh_revoke(Kind::TypeScriptSdk);
+tests! {
+    python_sdk_discovery_and_check: discovery_and_check_are_clean(PythonSdk);
+    python_sdk_login_use_refresh_revoke: login_use_refresh_revoke(PythonSdk);
+    python_sdk_revokes_for_client_secret_post: revocation_works_with_client_secret_post(PythonSdk);
+    python_sdk_legacy_discovery_and_check: discovery_and_check_are_clean(PythonSdkLegacy);
+    python_sdk_legacy_login_use_refresh_revoke: login_use_refresh_revoke(PythonSdkLegacy);
+    fastmcp_discovery_and_check: discovery_and_check_are_clean(FastMcp);
+    fastmcp_login_use_refresh_revoke: login_use_refresh_revoke(FastMcp);
+    fastmcp_revokes_for_client_secret_post: revocation_works_with_client_secret_post(FastMcp);
+    typescript_sdk_discovery_and_check: discovery_and_check_are_clean(TypeScriptSdk);
+    typescript_sdk_login_use_refresh_revoke: login_use_refresh_revoke(TypeScriptSdk);
 }
