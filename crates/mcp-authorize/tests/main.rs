@@ -6,3 +6,4 @@
 
 mod authorize;
 mod hostile_token;
+mod interop;
