@@ -131,7 +131,7 @@ pub fn exit_code_of(err: &(dyn std::error::Error + 'static)) -> ExitCode {
 pub fn after_help(examples: &str) -> String {
     format!(
         "EXAMPLES:\n{examples}\n\n{}\n\nENVIRONMENT:\n  MCP_OAUTH_PROFILE, MCP_OAUTH_CREDENTIAL_HELPER, MCP_OAUTH_TIMEOUT (as the flags);\n  DOCKER_CONFIG (where config.json picks the credential helper); HTTPS_PROXY, NO_PROXY;\n  SSL_CERT_FILE (extra CA certificates); BROWSER (the command that opens URLs)",
-        crate::error::EXIT_CODES_HELP
+        crate::error::exit_codes_help()
     )
 }
 

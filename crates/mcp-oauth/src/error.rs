@@ -2,7 +2,7 @@
 //!
 //! Scripts branch on these codes ("needs a login" vs "network down"), so a code, once
 //! published, never changes meaning. The table is in the README and in every man page
-//! (see [`EXIT_CODES_HELP`]).
+//! (all generated from [`ExitCode::meaning`]).
 
 use std::fmt;
 
@@ -37,26 +37,57 @@ pub enum ExitCode {
 }
 
 impl ExitCode {
+    pub const ALL: [ExitCode; 12] = [
+        ExitCode::Success,
+        ExitCode::Internal,
+        ExitCode::Usage,
+        ExitCode::Protocol,
+        ExitCode::Network,
+        ExitCode::Security,
+        ExitCode::Store,
+        ExitCode::LoginRequired,
+        ExitCode::AuthorizationFailed,
+        ExitCode::Partial,
+        ExitCode::CheckFailed,
+        ExitCode::NotProtected,
+    ];
+
     pub fn code(self) -> u8 {
         self as u8
+    }
+
+    /// The one line a user reads in `--help`, the man pages and the README (all generated
+    /// from this, so the three never disagree).
+    pub fn meaning(self) -> &'static str {
+        match self {
+            ExitCode::Success => "success",
+            ExitCode::Internal => "internal error",
+            ExitCode::Usage => "usage error: bad flags, not a URL, bad input document",
+            ExitCode::Protocol => "protocol error: the server answered with an error or off-spec",
+            ExitCode::Network => "network error: unreachable, TLS failure, timeout",
+            ExitCode::Security => {
+                "refused for safety: non-HTTPS endpoint, issuer/iss/state/resource mismatch, no PKCE S256"
+            }
+            ExitCode::Store => "credential store error",
+            ExitCode::LoginRequired => "login required: no stored token, or the refresh was refused",
+            ExitCode::AuthorizationFailed => "authorization declined, or no callback before the timeout",
+            ExitCode::Partial => "partly done: erased locally, but revocation at the server failed",
+            ExitCode::CheckFailed => "--check found spec errors",
+            ExitCode::NotProtected => {
+                "the server does not ask for authorization (no 401 challenge, no resource metadata)"
+            }
+        }
     }
 }
 
 /// The exit-code table as it appears in `--help` and the man pages.
-pub const EXIT_CODES_HELP: &str = "\
-EXIT STATUS:
-  0   success
-  1   internal error
-  2   usage error: bad flags, not a URL, bad input document
-  3   protocol error: the server answered with an error or off-spec
-  4   network error: unreachable, TLS failure, timeout
-  5   refused for safety: non-HTTPS endpoint, issuer/iss/state/resource mismatch, no PKCE S256
-  6   credential store error
-  7   login required: no stored token, or the refresh was refused
-  8   authorization declined, or no callback before the timeout
-  9   partly done: erased locally, but revocation at the server failed
-  10  --check found spec errors
-  11  the server does not ask for authorization (no 401 challenge, no resource metadata)";
+pub fn exit_codes_help() -> String {
+    let mut text = String::from("EXIT STATUS:");
+    for code in ExitCode::ALL {
+        text += &format!("\n  {:<3} {}", code.code(), code.meaning());
+    }
+    text
+}
 
 /// An OAuth error response (RFC 6749 §5.2, RFC 7591 §3.2.2, RFC 8628 §3.5).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -181,12 +212,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_code_is_in_the_help_table() {
-        for code in 0..=11u8 {
-            assert!(
-                EXIT_CODES_HELP.lines().any(|l| l.trim_start().starts_with(&format!("{code} "))),
-                "exit code {code} is not documented"
-            );
+    fn every_code_is_in_the_help_table_once_in_order() {
+        let help = exit_codes_help();
+        let codes: Vec<u8> =
+            help.lines().skip(1).map(|l| l.split_whitespace().next().unwrap().parse().unwrap()).collect();
+        assert_eq!(codes, (0..=11).collect::<Vec<u8>>(), "{help}");
+        for (i, code) in ExitCode::ALL.iter().enumerate() {
+            assert_eq!(code.code() as usize, i, "ALL is in code order");
         }
     }
 
