@@ -131,14 +131,20 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
     if cli.print_url {
         let pending = authorize::start_handoff(s, &plan, &opts, &doc)?;
-        eprintln!(
-            "mcp-authorize: open this URL in a browser on any machine:\n\n  {}\n\n\
-             then, within {} minutes, copy the address the browser ends up at (it may fail to load) and run\n  \
-             mcp-authorize{} --callback-url 'THAT_ADDRESS'",
-            pending.authorization_url,
-            authorize::PENDING_TTL / 60,
-            profile.as_deref().map(|p| format!(" --profile {p}")).unwrap_or_default()
-        );
+        mcp_oauth::term::lines([
+            "mcp-authorize: open this URL in a browser on any machine:",
+            "",
+            &format!("  {}", pending.authorization_url),
+            "",
+            &format!(
+                "then, within {} minutes, copy the address the browser ends up at (it may fail to load) and run",
+                authorize::PENDING_TTL / 60
+            ),
+            &format!(
+                "  mcp-authorize{} --callback-url 'THAT_ADDRESS'",
+                profile.as_deref().map(|p| format!(" --profile {p}")).unwrap_or_default()
+            ),
+        ]);
         doc.token = None;
         doc.pending = Some(pending);
         doc.write_stdout(ctx.pretty())?;
@@ -156,7 +162,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         };
         match refreshed {
             Some(set) => {
-                eprintln!(
+                mcp_oauth::say!(
                     "mcp-authorize: refreshed the stored token; no new authorization needed (--force starts one)"
                 );
                 (set, true)
@@ -218,7 +224,8 @@ fn finish_handoff(ctx: &Context, callback: &str) -> anyhow::Result<ExitCode> {
 fn read_pasted_url() -> anyhow::Result<String> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        eprint!("Paste the address the browser ended up at, then press Enter:\n> ");
+        mcp_oauth::term::line("Paste the address the browser ended up at, then press Enter:");
+        mcp_oauth::term::prompt("> ");
     }
     let mut line = String::new();
     // A callback URL is a few hundred bytes; a huge line is not one.
@@ -246,7 +253,7 @@ fn discover_and_register(ctx: &Context, url: &url::Url, opts: &DiscoverOptions) 
         &mcp_oauth::registration::Options::default(),
     )?;
     for w in &outcome.warnings {
-        eprintln!("mcp-authorize: {w}");
+        mcp_oauth::say!("mcp-authorize: {w}");
     }
     doc.client = Some(mcp_oauth::registration::client_info(&outcome.record, outcome.key.as_str(), ctx.reveal()));
     Ok(doc)

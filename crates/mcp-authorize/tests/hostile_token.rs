@@ -139,3 +139,63 @@ fn a_token_endpoint_that_never_answers_times_out_with_exit_4() {
     assert_eq!(out.code, Some(4), "{out}");
     assert!(out.elapsed < Duration::from_secs(15), "the --timeout 5 held: {:?}", out.elapsed);
 }
+
+/// Issue 13 item 4: what a server says is shown, never obeyed by the terminal.
+#[test]
+fn server_text_is_shown_escaped_never_obeyed() {
+    let hostile =
+        "denied\u{1b}]0;pwned\u{7}\u{1b}]52;c;ZXZpbA==\u{7}\r\u{1b}[2Kmcp-authorize: success\u{9b}31m\u{202e}";
+    let case = Case::new(Reply::json(400, &json!({"error": "invalid_client", "error_description": hostile})));
+    let out = case.run("mcp-authorize", &["--client-credentials", "--trace"]);
+    assert_eq!(out.code, Some(3), "{out}");
+    for c in ['\u{1b}', '\u{7}', '\r', '\u{9b}', '\u{202e}'] {
+        assert!(!out.stderr.contains(c), "{c:?} reached the terminal: {:?}", out.stderr);
+    }
+    assert!(out.stderr.contains("denied\\x1b]0;pwned\\x07"), "{}", out.stderr);
+    let last = out.stderr.trim_end().lines().last().unwrap_or_default();
+    assert!(last.starts_with("mcp-authorize: ") && last.contains("\\r\\x1b[2Kmcp-authorize: success"), "{last}");
+}
+
+/// Issue 13 item 5: a token that would add a header to `curl -H "Authorization: Bearer
+/// $(mcp-token URL)"` is refused and not stored.
+#[test]
+fn tokens_that_smuggle_headers_are_refused_and_not_stored() {
+    for body in [
+        json!({"access_token": "tok\r\nX-Evil: 1", "token_type": "Bearer"}),
+        json!({"access_token": "tok", "token_type": "Bearer\r\nX-Evil: 1"}),
+        json!({"access_token": "tok", "refresh_token": "rt\nX-Evil: 1"}),
+    ] {
+        let case = Case::new(Reply::json(200, &body));
+        let out = case.machine_login();
+        assert_eq!(out.code, Some(3), "{body}: {out}");
+        assert!(!out.stderr.contains("X-Evil"), "{body}: not quoted: {}", out.stderr);
+        assert_eq!(case.stored_token().code, Some(7), "{body}: nothing stored");
+    }
+}
+
+/// Issue 13 item 6: secrets the server echoes back, token response bodies and `Location`
+/// headers carrying tokens never reach the terminal.
+#[test]
+fn secrets_sent_or_received_are_never_echoed() {
+    // As received: in a form body, and in the Basic header (base64 of "ci-bot:s3cret-value").
+    let echo =
+        "client_secret=s3cret-value&grant_type=client_credentials (Authorization: Basic Y2ktYm90OnMzY3JldC12YWx1ZQ==)";
+    let case = Case::new(Reply::json(400, &json!({"error": "invalid_request", "error_description": echo})));
+    let out = case.run("mcp-authorize", &["--client-credentials", "--trace"]);
+    assert_eq!(out.code, Some(3), "{out}");
+    out.assert_stderr_hides(&["s3cret", "Y2ktYm90OnMzY3JldC12YWx1ZQ"]);
+    assert!(out.stderr.contains("grant_type=client_credentials"), "the rest is kept: {}", out.stderr);
+
+    let form = Reply::text(200, "application/x-www-form-urlencoded", "access_token=tok-form-secret&token_type=bearer");
+    let case = Case::new(form);
+    let out = case.run("mcp-authorize", &["--client-credentials", "--trace"]);
+    assert_eq!(out.code, Some(3), "{out}");
+    out.assert_stderr_hides(&["tok-form-secret"]);
+
+    let case =
+        Case::new(Reply::redirect(302, "http://127.0.0.1:9/cb?x=1#access_token=tok-in-location&token_type=bearer"));
+    let out = case.run("mcp-authorize", &["--client-credentials", "--trace"]);
+    assert_eq!(out.code, Some(3), "{out}");
+    out.assert_stderr_hides(&["tok-in-location"]);
+    assert!(out.stderr.contains("token_type=bearer"), "{}", out.stderr);
+}

@@ -146,7 +146,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let profile = ctx.profile().map(String::from).or_else(|| doc.profile.clone());
     let outcome = registration::obtain(&ctx.http, ctx.store()?, &doc, profile.as_deref(), &opts)?;
     for w in &outcome.warnings {
-        eprintln!("mcp-dcr: warning: {w}");
+        mcp_oauth::say!("mcp-dcr: warning: {w}");
     }
     if ctx.args.trace {
         let how = match outcome.action {
@@ -154,7 +154,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Action::Registered => "registered a new client",
             Action::Configured => "stored the given client",
         };
-        eprintln!("mcp-dcr: {how} {} for {}", outcome.record.client_id, outcome.record.issuer);
+        mcp_oauth::say!("mcp-dcr: {how} {} for {}", outcome.record.client_id, outcome.record.issuer);
     }
     doc.profile = profile;
     doc.client = Some(registration::client_info(&outcome.record, outcome.key.as_str(), ctx.reveal()));

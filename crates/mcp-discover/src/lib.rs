@@ -80,7 +80,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             doc.add_finding(Severity::Error, "discovery stopped here", message);
         }
     }
-    eprint!("{}", check_report(&doc));
+    mcp_oauth::term::lines(check_report(&doc).lines());
     doc.write_stdout(ctx.pretty())?;
     Ok(if has_errors(&doc) { ExitCode::CheckFailed } else { ExitCode::Success })
 }

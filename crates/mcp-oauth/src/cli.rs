@@ -60,6 +60,7 @@ pub struct Context {
 
 impl Context {
     pub fn new(args: CommonArgs) -> Self {
+        crate::redact::reveal(args.reveal_secrets);
         let http = Http::new(HttpOptions {
             timeout: Duration::from_secs(args.timeout.max(1)),
             trace: args.trace,
@@ -107,12 +108,13 @@ impl Input {
     }
 }
 
-/// Prints `tool: message` on one line and returns the documented exit code. Walks the
-/// error chain so that context added at the binary's edge keeps the library's code.
+/// Prints `tool: message` on one line (through [`crate::term`]: a server's words in it are
+/// shown, never obeyed) and returns the documented exit code. Walks the error chain so
+/// that context added at the binary's edge keeps the library's code.
 pub fn report(tool: &str, err: &(dyn std::error::Error + 'static)) -> std::process::ExitCode {
     let code = exit_code_of(err);
     let msg = crate::http::error_chain(err).replace('\n', " ");
-    eprintln!("{tool}: {msg}");
+    crate::say!("{tool}: {msg}");
     std::process::ExitCode::from(code.code())
 }
 

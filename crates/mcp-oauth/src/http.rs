@@ -9,7 +9,7 @@
 use crate::error::{Error, Result};
 use crate::redact;
 use serde_json::Value;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 use url::Url;
@@ -49,28 +49,92 @@ pub struct Request {
     pub url: Url,
     pub headers: Vec<(String, String)>,
     pub body: Body,
+    /// The answer carries secrets (a token response): its body is never quoted in a message.
+    pub secret_answer: bool,
 }
 
 impl Request {
     pub fn get(url: Url) -> Self {
-        Request { method: reqwest::Method::GET, url, headers: Vec::new(), body: Body::Empty }
+        Request { method: reqwest::Method::GET, url, headers: Vec::new(), body: Body::Empty, secret_answer: false }
     }
 
     pub fn post_form(url: Url, form: Vec<(String, String)>) -> Self {
-        Request { method: reqwest::Method::POST, url, headers: Vec::new(), body: Body::Form(form) }
+        Request {
+            method: reqwest::Method::POST,
+            url,
+            headers: Vec::new(),
+            body: Body::Form(form),
+            secret_answer: false,
+        }
     }
 
     pub fn post_json(url: Url, json: Value) -> Self {
-        Request { method: reqwest::Method::POST, url, headers: Vec::new(), body: Body::Json(json) }
+        Request {
+            method: reqwest::Method::POST,
+            url,
+            headers: Vec::new(),
+            body: Body::Json(json),
+            secret_answer: false,
+        }
     }
 
     pub fn delete(url: Url) -> Self {
-        Request { method: reqwest::Method::DELETE, url, headers: Vec::new(), body: Body::Empty }
+        Request { method: reqwest::Method::DELETE, url, headers: Vec::new(), body: Body::Empty, secret_answer: false }
     }
 
     pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
         self.headers.push((name.to_string(), value.into()));
         self
+    }
+
+    /// Marks a request whose successful answer holds secrets (see [`Request::secret_answer`]).
+    pub fn secret_answer(mut self) -> Self {
+        self.secret_answer = true;
+        self
+    }
+
+    /// Every secret this request sends: form fields, JSON members, credential headers
+    /// (a Basic header's password decoded too), for [`redact::remember`].
+    fn secrets(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (n, v) in &self.headers {
+            if redact::is_secret_header(n) {
+                let credential = v.split_once(' ').map_or(v.as_str(), |(_, c)| c.trim());
+                out.push(credential.to_string());
+                out.extend(basic_password(credential));
+            }
+        }
+        match &self.body {
+            Body::Empty => {}
+            Body::Form(f) => out.extend(f.iter().filter(|(k, _)| redact::is_secret_field(k)).map(|(_, v)| v.clone())),
+            Body::Json(v) => secret_members(v, &mut out),
+        }
+        out
+    }
+}
+
+/// The password of `Basic base64(id:password)`, form-decoded (RFC 6749 §2.3.1).
+fn basic_password(credential: &str) -> Option<String> {
+    use base64::Engine as _;
+    let raw = base64::engine::general_purpose::STANDARD.decode(credential).ok()?;
+    let text = String::from_utf8(raw).ok()?;
+    let (_, password) = text.split_once(':')?;
+    Some(url::form_urlencoded::parse(format!("p={password}").as_bytes()).next()?.1.into_owned())
+}
+
+/// The values of secret members, at any depth.
+fn secret_members(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(map) => {
+            for (k, v) in map {
+                match v {
+                    Value::String(s) if redact::is_secret_field(k) => out.push(s.clone()),
+                    other => secret_members(other, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| secret_members(i, out)),
+        _ => {}
     }
 }
 
@@ -81,6 +145,8 @@ pub struct Response {
     /// Names lowercased; repeated headers kept in order.
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// False for answers that carry secrets: the body is then described, never quoted.
+    pub quotable: bool,
 }
 
 impl Response {
@@ -122,7 +188,7 @@ impl Response {
                     "expected JSON, got {} ({} bytes{})",
                     self.media_type().unwrap_or_else(|| "no content type".into()),
                     self.body.len(),
-                    snippet(&self.body)
+                    self.snippet()
                 ),
             )),
         }
@@ -156,14 +222,14 @@ impl Response {
                 format!(
                     "{context}: answered {} redirecting to {}; credentials are never sent after a redirect",
                     self.status,
-                    self.header("location").unwrap_or("nowhere")
+                    self.header("location").map_or_else(|| "nowhere".into(), |l| redact::location(&self.url, l))
                 ),
             ));
         }
         if !self.is_success() {
             return Err(Error::protocol(
                 self.url.as_str(),
-                format!("{context}: HTTP {}{}", self.status, snippet(&self.body)),
+                format!("{context}: HTTP {}{}", self.status, self.snippet()),
             ));
         }
         self.json_object()
@@ -181,7 +247,14 @@ fn json_kind(v: &Value) -> &'static str {
     }
 }
 
-/// The start of a non-JSON body, on one line, for error messages ("<html>...").
+impl Response {
+    /// The start of a non-JSON body, on one line, for error messages ("<html>..."); nothing
+    /// for an answer that carries secrets (a form-encoded token response holds the token).
+    fn snippet(&self) -> String {
+        if self.quotable { snippet(&self.body) } else { String::new() }
+    }
+}
+
 fn snippet(body: &[u8]) -> String {
     let text: String = String::from_utf8_lossy(&body[..body.len().min(60)])
         .chars()
@@ -224,6 +297,9 @@ impl Http {
 
     pub fn send(&self, req: Request) -> Result<Response> {
         let client = self.client()?;
+        for secret in req.secrets() {
+            redact::remember(&secret);
+        }
         if self.options.trace {
             self.trace_request(&req);
         }
@@ -281,7 +357,14 @@ impl Http {
         if body.len() > max {
             return Err(Error::protocol(req.url.as_str(), format!("response body is over the {max}-byte limit")));
         }
-        let response = Response { url: req.url, status, headers, body };
+        // What the server hands us is as secret as what we send it: a later message quoting
+        // a token from this answer must not show it either.
+        if let Ok(v) = serde_json::from_slice::<Value>(&body) {
+            let mut received = Vec::new();
+            secret_members(&v, &mut received);
+            received.iter().for_each(|s| redact::remember(s));
+        }
+        let response = Response { url: req.url, status, headers, body, quotable: !req.secret_answer };
         if self.options.trace {
             self.trace_response(&response);
         }
@@ -300,53 +383,59 @@ impl Http {
     }
 
     fn trace_request(&self, req: &Request) {
-        let mut out = format!("> {} {}\n", req.method, self.show_url(&req.url));
+        let mut out = vec![format!("> {} {}", req.method, self.show_url(&req.url))];
         for (n, v) in &req.headers {
-            out += &format!(">   {n}: {}\n", self.show_header(n, v));
+            out.push(format!(">   {n}: {}", self.show_header(&req.url, n, v)));
         }
         match &req.body {
             Body::Empty => {}
-            Body::Json(v) => out += &indent(">   ", &self.show_json(v)),
+            Body::Json(v) => out.extend(indent(">   ", &self.show_json(v))),
             Body::Form(f) => {
                 let shown: Vec<(String, String)> = if self.options.reveal {
                     f.clone()
                 } else {
                     redact::pairs(f.iter().map(|(k, v)| (k.as_str(), v.as_str())))
                 };
-                for (k, v) in shown {
-                    out += &format!(">   {k}={v}\n");
-                }
+                out.extend(shown.into_iter().map(|(k, v)| format!(">   {k}={v}")));
             }
         }
-        emit(&out);
+        crate::term::lines(out.iter().map(String::as_str));
     }
 
     fn trace_response(&self, r: &Response) {
-        let mut out = format!("< {} {}\n", r.status, self.show_url(&r.url));
+        let mut out = vec![format!("< {} {}", r.status, self.show_url(&r.url))];
         for (n, v) in &r.headers {
             if TRACED_HEADERS.contains(&n.as_str()) {
-                out += &format!("<   {n}: {}\n", self.show_header(n, v));
+                out.push(format!("<   {n}: {}", self.show_header(&r.url, n, v)));
             }
         }
         if r.body.is_empty() {
         } else if let Ok(v) = serde_json::from_slice::<Value>(&r.body) {
-            out += &indent("<   ", &self.show_json(&v));
+            out.extend(indent("<   ", &self.show_json(&v)));
         } else {
-            out += &format!(
-                "<   ({} bytes of {})\n",
+            out.push(format!(
+                "<   ({} bytes of {})",
                 r.body.len(),
                 r.media_type().unwrap_or_else(|| "unknown type".into())
-            );
+            ));
         }
-        emit(&out);
+        crate::term::lines(out.iter().map(String::as_str));
     }
 
     fn show_url(&self, u: &Url) -> String {
         if self.options.reveal { u.to_string() } else { redact::url(u) }
     }
 
-    fn show_header(&self, n: &str, v: &str) -> String {
-        if self.options.reveal { v.to_string() } else { redact::header_value(n, v) }
+    /// Credential headers are hidden, and a `Location` is redacted like a URL: a server
+    /// may redirect with a token in it.
+    fn show_header(&self, base: &Url, n: &str, v: &str) -> String {
+        if self.options.reveal {
+            v.to_string()
+        } else if n.eq_ignore_ascii_case("location") || n.eq_ignore_ascii_case("content-location") {
+            redact::location(base, v)
+        } else {
+            redact::header_value(n, v)
+        }
     }
 
     fn show_json(&self, v: &Value) -> String {
@@ -367,14 +456,8 @@ const TRACED_HEADERS: &[&str] = &[
     "dpop-nonce",
 ];
 
-fn indent(prefix: &str, text: &str) -> String {
-    text.lines().map(|l| format!("{prefix}{l}\n")).collect()
-}
-
-/// One write per message so concurrent discovery probes do not interleave lines.
-fn emit(text: &str) {
-    let mut err = std::io::stderr().lock();
-    let _ = err.write_all(text.as_bytes());
+fn indent(prefix: &str, text: &str) -> Vec<String> {
+    text.lines().map(|l| format!("{prefix}{l}")).collect()
 }
 
 /// "a: b: c" from an error and its sources, without repeating text that a wrapper already
@@ -410,6 +493,7 @@ mod tests {
             status: 200,
             headers: vec![("content-type".into(), ct.into())],
             body: body.as_bytes().to_vec(),
+            quotable: true,
         }
     }
 

@@ -20,6 +20,7 @@ pub mod registration;
 pub mod revocation;
 pub mod scope;
 pub mod store;
+pub mod term;
 pub mod token;
 pub mod url_policy;
 pub mod www_authenticate;

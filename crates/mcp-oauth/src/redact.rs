@@ -4,6 +4,9 @@
 //! everywhere at once.
 
 use serde_json::Value;
+use std::borrow::Cow;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// JSON members and form fields whose values are secrets.
 const SECRET_FIELDS: &[&str] = &[
@@ -67,16 +70,41 @@ pub fn pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<(St
         .collect()
 }
 
-/// A URL with the values of secret query parameters hidden (callback URLs carry `code`).
+/// A URL with the values of secret parameters hidden, in the query (callback URLs carry
+/// `code`) and in the fragment (where implicit-grant style answers put `access_token`).
+/// The password of a URL is hidden too.
 pub fn url(u: &url::Url) -> String {
-    if u.query().is_none() || !u.query_pairs().any(|(k, _)| is_secret_field(&k)) {
-        return u.to_string();
-    }
     let mut out = u.clone();
-    let redacted: Vec<(String, String)> =
-        pairs(u.query_pairs().collect::<Vec<_>>().iter().map(|(k, v)| (k.as_ref(), v.as_ref())));
-    out.query_pairs_mut().clear().extend_pairs(redacted);
+    if out.password().is_some() {
+        let _ = out.set_password(Some(REDACTED));
+    }
+    if let Some(r) = u.query().and_then(form_text) {
+        out.set_query(Some(&r));
+    }
+    if let Some(r) = u.fragment().and_then(form_text) {
+        out.set_fragment(Some(&r));
+    }
     out.to_string()
+}
+
+/// A form-encoded string with its secret values hidden, or `None` when it has none.
+fn form_text(text: &str) -> Option<String> {
+    let parsed: Vec<(Cow<'_, str>, Cow<'_, str>)> = url::form_urlencoded::parse(text.as_bytes()).collect();
+    if !parsed.iter().any(|(k, _)| is_secret_field(k)) {
+        return None;
+    }
+    let redacted = pairs(parsed.iter().map(|(k, v)| (k.as_ref(), v.as_ref())));
+    Some(url::form_urlencoded::Serializer::new(String::new()).extend_pairs(redacted).finish())
+}
+
+/// A `Location` (absolute or relative to `base`) redacted like [`url`]; a value that is
+/// no URL at all is hidden whole when it looks like it carries a secret parameter.
+pub fn location(base: &url::Url, value: &str) -> String {
+    match base.join(value) {
+        Ok(u) => url(&u),
+        Err(_) if SECRET_FIELDS.iter().any(|f| value.to_ascii_lowercase().contains(&format!("{f}="))) => marker(value),
+        Err(_) => value.to_string(),
+    }
 }
 
 /// `Authorization: Bearer abc...` becomes `Bearer [redacted 43 bytes]`: the scheme is
@@ -91,6 +119,55 @@ pub fn header_value(name: &str, value: &str) -> String {
         }
         _ => marker(value),
     }
+}
+
+/// Secrets this process has sent or received. A server can quote them back (an
+/// `error_description` echoing the request body, a `Location` carrying a token), and what it
+/// says is printed: [`scrub`] takes them out of every line [`crate::term`] writes, whatever
+/// the path that produced it.
+static SEEN: Mutex<Vec<String>> = Mutex::new(Vec::new());
+static REVEAL: AtomicBool = AtomicBool::new(false);
+
+/// Shorter values are no secret worth the name, and hiding every occurrence of, say,
+/// `"abc"` would mangle ordinary words in messages.
+const MIN_SCRUBBED_LEN: usize = 8;
+
+/// `--reveal-secrets`: the user asked to see them, so [`scrub`] leaves text alone.
+pub fn reveal(on: bool) {
+    REVEAL.store(on, Ordering::Relaxed);
+}
+
+/// Remembers a secret, with the encodings a server may quote it in (form and percent
+/// encoding, as it went out in a body or a query).
+pub fn remember(secret: &str) {
+    if secret.len() < MIN_SCRUBBED_LEN {
+        return;
+    }
+    let form: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+    let percent = form.replace('+', "%20");
+    let mut seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+    for v in [secret.to_string(), form, percent] {
+        if !seen.contains(&v) {
+            seen.push(v);
+        }
+    }
+    // Longest first, so that a secret containing another is hidden whole.
+    seen.sort_by_key(|s| std::cmp::Reverse(s.len()));
+}
+
+/// `text` with every remembered secret replaced by a marker (unless revealing).
+pub fn scrub(text: &str) -> Cow<'_, str> {
+    if REVEAL.load(Ordering::Relaxed) {
+        return Cow::Borrowed(text);
+    }
+    let seen = SEEN.lock().unwrap_or_else(|e| e.into_inner());
+    let mut out = Cow::Borrowed(text);
+    for s in seen.iter() {
+        if out.contains(s.as_str()) {
+            out = Cow::Owned(out.replace(s.as_str(), &marker(s)));
+        }
+    }
+    out
 }
 
 fn marker(secret: &str) -> String {
@@ -118,6 +195,28 @@ mod tests {
         let shown = url(&u);
         assert!(!shown.contains("SECRET"), "{shown}");
         assert!(shown.contains("state=s"));
+    }
+
+    #[test]
+    fn hides_tokens_in_fragments_and_passwords() {
+        let u = url::Url::parse("https://u:hunter22@app.example/cb#access_token=SECRET&token_type=Bearer").unwrap();
+        let shown = url(&u);
+        assert!(!shown.contains("SECRET") && !shown.contains("hunter22"), "{shown}");
+        assert!(shown.contains("token_type=Bearer"), "{shown}");
+        let base = url::Url::parse("http://127.0.0.1:1/token").unwrap();
+        let shown = location(&base, "/x?access_token=SECRET");
+        assert!(!shown.contains("SECRET") && shown.starts_with("http://127.0.0.1:1/x?"), "{shown}");
+    }
+
+    #[test]
+    fn remembered_secrets_are_scrubbed_in_every_encoding() {
+        remember("sec/ret value+1");
+        let said = "bad request: client_secret=sec%2Fret+value%2B1 (was sec/ret value+1, sec%2Fret%20value%2B1)";
+        let shown = scrub(said);
+        assert!(!shown.contains("sec/ret") && !shown.contains("sec%2Fret"), "{shown}");
+        assert!(shown.starts_with("bad request: client_secret=[redacted"), "{shown}");
+        remember("short");
+        assert_eq!(scrub("a short word"), "a short word");
     }
 
     #[test]

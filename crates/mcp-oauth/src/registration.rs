@@ -573,7 +573,8 @@ pub fn validate_response(
 /// `error_description` (e.g. `invalid_redirect_uri`).
 pub fn register(http: &Http, endpoint: &Url, req: &RegistrationRequest) -> Result<RegistrationResponse> {
     let body = serde_json::to_value(req).map_err(|e| Error::Internal(format!("encoding the registration: {e}")))?;
-    let resp = http.send(Request::post_json(endpoint.clone(), body).header("Accept", "application/json"))?;
+    let resp =
+        http.send(Request::post_json(endpoint.clone(), body).header("Accept", "application/json").secret_answer())?;
     let map = resp.oauth_json("client registration")?;
     if !matches!(resp.status, 200 | 201) {
         return Err(Error::protocol(

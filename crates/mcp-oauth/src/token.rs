@@ -143,7 +143,7 @@ pub fn request(
     if let Some(scope) = scope.filter(|s| !s.is_empty()) {
         put("scope", scope);
     }
-    let req = crate::http::Request::post_form(url, form).header("Accept", "application/json");
+    let req = crate::http::Request::post_form(url, form).header("Accept", "application/json").secret_answer();
     let req = crate::client_auth::apply(req, endpoint.client, endpoint.issuer)?;
     let resp = http.send(req)?;
     let context = format!("{} grant", grant.name());
@@ -170,16 +170,57 @@ pub fn parse_response(body: &Map<String, Value>, url: &str) -> Result<TokenRespo
         }
         _ => None,
     };
+    let token_type = text("token_type").unwrap_or_else(|| "Bearer".into());
+    let refresh_token = text("refresh_token");
+    check_header_safe(&access_token, &token_type, refresh_token.as_deref()).map_err(|why| Error::protocol(url, why))?;
     const KNOWN: [&str; 6] = ["access_token", "token_type", "expires_in", "refresh_token", "scope", "id_token"];
     Ok(TokenResponse {
         access_token,
-        token_type: text("token_type").unwrap_or_else(|| "Bearer".into()),
+        token_type,
         expires_in,
-        refresh_token: text("refresh_token"),
+        refresh_token,
         scope,
         id_token: text("id_token"),
         extra: body.iter().filter(|(k, _)| !KNOWN.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect(),
     })
+}
+
+/// Tokens end up in headers (`curl -H "Authorization: Bearer $(mcp-token URL)"`), so one
+/// holding a CR/LF would let a server add headers of its choosing to the user's requests.
+/// The syntax the specs give them keeps every such byte out: RFC 6750 §2.1 `b64token` for
+/// the access token, RFC 9110 §5.6.2 `token` for its type, and no controls or spaces in a
+/// refresh token (RFC 6749 Appendix A.17: VSCHAR). The values are never quoted back.
+pub fn check_header_safe(
+    access_token: &str,
+    token_type: &str,
+    refresh_token: Option<&str>,
+) -> std::result::Result<(), String> {
+    if !is_b64token(access_token) {
+        return Err(format!(
+            "token response: the access_token ({} bytes) is not an RFC 6750 b64token (letters, digits, -._~+/ and trailing =); refused, nothing stored",
+            access_token.len()
+        ));
+    }
+    if !is_http_token(token_type) {
+        return Err("token response: the token_type is not an RFC 9110 token; refused, nothing stored".into());
+    }
+    if refresh_token.is_some_and(|r| !r.bytes().all(|b| (0x21..=0x7e).contains(&b))) {
+        return Err(
+            "token response: the refresh_token holds spaces, controls or non-ASCII characters (RFC 6749 A.17); refused, nothing stored".into(),
+        );
+    }
+    Ok(())
+}
+
+/// RFC 6750 §2.1: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
+pub fn is_b64token(s: &str) -> bool {
+    let body = s.trim_end_matches('=');
+    !body.is_empty() && body.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
+}
+
+/// RFC 9110 §5.6.2 `token`: one or more `tchar`.
+pub fn is_http_token(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// Where a token set came from, beyond the response itself.
@@ -405,6 +446,25 @@ mod tests {
         assert!(login_hint(url, None, None).contains("--client-credentials"));
         assert!(refused(Some("invalid_client"), true) && !refused(Some("invalid_client"), false));
         assert!(refused(Some("invalid_grant"), false) && !refused(Some("server_error"), true));
+    }
+
+    #[test]
+    fn tokens_that_could_smuggle_headers_are_refused() {
+        for bad in [
+            json!({"access_token":"at\r\nX-Evil: 1"}),
+            json!({"access_token":"a b"}),
+            json!({"access_token":"=="}),
+            json!({"access_token":"at","token_type":"Bearer\r\nX-Evil: 1"}),
+            json!({"access_token":"at","token_type":"Bear er"}),
+            json!({"access_token":"at","refresh_token":"rt\nx"}),
+            json!({"access_token":"at","refresh_token":"rt\u{1b}]0;x"}),
+        ] {
+            let e = parse(bad.clone()).unwrap_err();
+            assert_eq!(e.exit_code().code(), 3, "{bad}");
+            assert!(!e.to_string().contains("Evil"), "the value is not quoted: {e}");
+        }
+        let ok = parse(json!({"access_token":"eyJ.a-b_c~d+e/f==","token_type":"DPoP","refresh_token":"r!t#1"}));
+        assert!(ok.is_ok());
     }
 
     #[test]

@@ -116,10 +116,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 
     for w in &warnings {
-        eprintln!("mcp-revoke: warning: {w}");
+        mcp_oauth::say!("mcp-revoke: warning: {w}");
     }
     if erased.is_empty() {
-        eprintln!("mcp-revoke: nothing stored for {server_url}");
+        mcp_oauth::say!("mcp-revoke: nothing stored for {server_url}");
     }
     let report = json!({
         "server_url": server_url,

@@ -79,7 +79,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Freshness::Cached => "stored token is still valid: no request made",
             Freshness::Refreshed => "token refreshed and stored",
         };
-        eprintln!("mcp-token: {how}");
+        mcp_oauth::say!("mcp-token: {how}");
     }
     let out = render(&set, cli.format, &cli.env_var, ctx.pretty())?;
     write_stdout_line(&out)?;

@@ -111,28 +111,28 @@ pub fn interactive(s: Session<'_>, plan: &Plan, opts: &CodeOptions) -> Result<To
     let bound = crate::redirect::bind_callback(registered, plan.client.source)?;
     let redirect_uri = bound.redirect_uri.to_string();
     if bound.redirect_uri.as_str() != registered {
-        eprintln!(
+        crate::say!(
             "mcp-authorize: the registered port is busy; listening on {redirect_uri} instead (RFC 8252 §7.3 loopback port)"
         );
     }
     let server = CallbackServer::from_listener(bound.listener, bound.redirect_uri)?;
     let p = prepare(plan, &redirect_uri, opts)?;
-    eprintln!("mcp-authorize: to authorize, open this URL in a browser:\n\n  {}\n", p.url);
+    crate::term::lines(["mcp-authorize: to authorize, open this URL in a browser:", "", &format!("  {}", p.url), ""]);
     let mut opened = None;
     if opts.open_browser {
         let o = crate::browser::open(&p.url)?;
         if let Some(note) = &o.note {
-            eprintln!("mcp-authorize: {note}; open the URL above yourself");
+            crate::say!("mcp-authorize: {note}; open the URL above yourself");
         }
         opened = Some(o);
     }
-    eprintln!(
+    crate::say!(
         "mcp-authorize: waiting up to {} s for the authorization response on {redirect_uri}",
         opts.timeout_callback.as_secs()
     );
     let mut tick = || {
         if let Some(warning) = opened.as_mut().and_then(|o| o.poll_failure()) {
-            eprintln!("mcp-authorize: {warning}; open the URL above yourself");
+            crate::say!("mcp-authorize: {warning}; open the URL above yourself");
         }
     };
     let iss_supported = plan.metadata.authorization_response_iss_parameter_supported;

@@ -96,26 +96,28 @@ pub fn device(s: Session<'_>, plan: &Plan, open_browser: bool) -> Result<TokenSe
     if let Some(scope) = &scope {
         form.push(("scope".to_string(), scope.clone()));
     }
-    let req = Request::post_form(url, form).header("Accept", "application/json");
+    let req = Request::post_form(url, form).header("Accept", "application/json").secret_answer();
     let req = crate::client_auth::apply(req, &plan.client, &plan.issuer)?;
     let resp = s.http.send(req)?;
     let da = parse_device_authorization(&resp.oauth_json("device authorization")?, resp.url.as_str())?;
 
-    eprintln!("mcp-authorize: to authorize, visit {} and enter the code {}", da.verification_uri, da.user_code);
+    crate::say!("mcp-authorize: to authorize, visit {} and enter the code {}", da.verification_uri, da.user_code);
     if let Some(complete) = &da.verification_uri_complete {
-        eprintln!("mcp-authorize: or open {complete}");
+        crate::say!("mcp-authorize: or open {complete}");
     }
     if open_browser {
         let target = da.verification_uri_complete.as_deref().unwrap_or(&da.verification_uri);
         match url::Url::parse(target) {
             Ok(u) => match crate::browser::open_if_browser_set(&u) {
                 Ok(Some(o)) if o.note.is_some() => {
-                    eprintln!("mcp-authorize: {}", o.note.unwrap_or_default())
+                    crate::say!("mcp-authorize: {}", o.note.unwrap_or_default())
                 }
                 Ok(_) => {}
-                Err(e) => eprintln!("mcp-authorize: not opening the verification URI: {e}"),
+                Err(e) => crate::say!("mcp-authorize: not opening the verification URI: {e}"),
             },
-            Err(_) => eprintln!("mcp-authorize: the verification URI is not a URL; not opening it"),
+            Err(_) => {
+                crate::say!("mcp-authorize: the verification URI is not a URL; not opening it")
+            }
         }
     }
 

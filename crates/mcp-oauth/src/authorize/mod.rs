@@ -328,7 +328,7 @@ pub fn silent_refresh(s: Session<'_>, plan: &Plan, wanted_scope: Option<&str>) -
             Ok(Some(new))
         }
         Err(Error::LoginRequired(why)) => {
-            eprintln!("mcp-authorize: {why}; starting a new authorization");
+            crate::say!("mcp-authorize: {why}; starting a new authorization");
             Ok(None)
         }
         Err(e) => Err(e),

@@ -44,7 +44,7 @@ impl FileStore {
 
     pub fn store(&self, key: &str, secret: &str) -> Result<()> {
         if self.warn && !WARNED.swap(true, Ordering::Relaxed) {
-            eprintln!(
+            crate::say!(
                 "warning: no credential helper configured; credentials are stored unencrypted in {}",
                 self.dir.display()
             );
