@@ -199,3 +199,71 @@ fn secrets_sent_or_received_are_never_echoed() {
     out.assert_stderr_hides(&["tok-in-location"]);
     assert!(out.stderr.contains("token_type=bearer"), "{}", out.stderr);
 }
+
+const U64_MAX: &str = "18446744073709551615";
+
+/// Issue 13 item 7: absurd durations are a usage error (flags, variables) or a protocol
+/// error (a server's), never an overflow panic.
+#[test]
+fn absurd_durations_are_refused_not_a_crash() {
+    let case = Case::new(Reply::json(200, &json!({"access_token": "tok-123"})));
+    let out = case.run("mcp-authorize", &["--client-credentials", "--timeout", U64_MAX]);
+    assert_eq!(out.code, Some(2), "--timeout: {out}");
+    for var in ["MCP_OAUTH_TIMEOUT", "MCP_OAUTH_LOCK_TIMEOUT", "MCP_OAUTH_HELPER_TIMEOUT"] {
+        let mut cmd = case.sandbox.cmd("mcp-authorize");
+        cmd.args(["--credential-helper", "file", "--client-credentials", &case.url]).env(var, U64_MAX);
+        let out = run(cmd, None, Duration::from_secs(30));
+        assert_eq!(out.code, Some(2), "{var}: {out}");
+        assert!(out.stderr.contains(var) || out.stderr.contains("--timeout"), "{var}: names it: {}", out.stderr);
+    }
+
+    let device = json!({"device_code": "dev-code-1234", "user_code": "AB-12", "verification_uri": "https://as.example/device",
+                        "expires_in": 600, "interval": u64::MAX});
+    case.mock.on("POST", "/device", Reply::json(200, &device));
+    let endpoint = format!("{}/device", case.mock.origin());
+    let out = case.run("mcp-authorize", &["--device", "--device-authorization-endpoint", &endpoint]);
+    assert_eq!(out.code, Some(3), "device interval: {out}");
+}
+
+/// Issue 13 item 7: a crash must not write the tokens in memory to a core file.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_tools_run_without_core_dumps() {
+    use std::io::Write as _;
+    let sandbox = Sandbox::new();
+    // With no URL it waits for its document on stdin: alive long enough to look at.
+    // Started with core dumps allowed, as on a machine where they are.
+    let mut child = sandbox
+        .command("sh")
+        .arg("-c")
+        .arg(r#"ulimit -S -c 4096 && exec "$0""#)
+        .arg(mcp_testkit::bins::bin_path("mcp-authorize"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn mcp-authorize");
+    let limits_path = format!("/proc/{}/limits", child.id());
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let limit = loop {
+        let exe = std::fs::read_link(format!("/proc/{}/exe", child.id())).unwrap_or_default();
+        if !exe.to_string_lossy().contains("mcp-authorize") && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+            continue;
+        }
+        let limits = std::fs::read_to_string(&limits_path).unwrap_or_default();
+        let core = limits.lines().find(|l| l.starts_with("Max core file size")).map(str::to_string);
+        // Right after exec the limit is still the shell's; the tool lowers it first thing.
+        if core.as_deref().is_some_and(|l| l.split_whitespace().nth(4) == Some("0"))
+            || std::time::Instant::now() > deadline
+        {
+            break core;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let _ = child.stdin.take().map(|mut s| s.write_all(b"{}"));
+    let _ = child.kill();
+    let _ = child.wait();
+    let limit = limit.expect("a core limit line");
+    assert_eq!(limit.split_whitespace().nth(4), Some("0"), "soft core limit: {limit}");
+}

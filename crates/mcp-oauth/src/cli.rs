@@ -47,8 +47,30 @@ pub struct CommonArgs {
     pub reveal_secrets: bool,
 
     /// Timeout for each HTTP request, in seconds
-    #[arg(long, global = true, env = "MCP_OAUTH_TIMEOUT", value_name = "SECONDS", default_value_t = 30)]
+    #[arg(long, global = true, env = "MCP_OAUTH_TIMEOUT", value_name = "SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(0..=MAX_SECONDS))]
     pub timeout: u64,
+}
+
+/// The longest wait any flag or variable may ask for (a day). Deadlines are `now +
+/// duration`, which a number like 2^64-1 overflows: a panic, and a core dump with tokens in it.
+pub const MAX_SECONDS: u64 = 86_400;
+
+/// Our memory holds tokens and client secrets: no crash may write it to a core file. On
+/// Linux the process is also made non-dumpable, which stops core dumps piped to a
+/// collector (that may ignore RLIMIT_CORE) and other processes of the user attaching to
+/// read it. Best effort: failing to harden is no reason not to run.
+pub fn forbid_core_dumps() {
+    #[cfg(unix)]
+    {
+        use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+        let maximum = getrlimit(Resource::Core).maximum;
+        let _ = setrlimit(Resource::Core, Rlimit { current: Some(0), maximum });
+    }
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        let _ = rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable);
+    }
 }
 
 /// The environment a tool runs in: its HTTP client and (opened on first use) its store.
@@ -145,6 +167,7 @@ macro_rules! tool_main {
         fn main() -> std::process::ExitCode {
             use clap::Parser as _;
             let name = env!("CARGO_BIN_NAME");
+            $crate::cli::forbid_core_dumps();
             match $krate::run($krate::Cli::parse()) {
                 Ok(code) => std::process::ExitCode::from(code.code()),
                 Err(err) => $crate::cli::report(name, err.as_ref()),

@@ -56,7 +56,17 @@ pub fn parse_device_authorization(body: &Map<String, Value>, url: &str) -> Resul
             .ok_or_else(|| missing("verification_uri"))?,
         verification_uri_complete: text("verification_uri_complete"),
         expires_in: number("expires_in").ok_or_else(|| missing("expires_in"))?,
-        interval: number("interval").filter(|i| *i > 0).unwrap_or(DEFAULT_INTERVAL),
+        interval: match number("interval") {
+            None | Some(0) => DEFAULT_INTERVAL,
+            // A deadline is `now + interval`: 2^64-1 seconds would overflow it.
+            Some(i) if i > MAX_WAIT => {
+                return Err(Error::protocol(
+                    url,
+                    format!("device authorization response asks to poll every {i} s (at most {MAX_WAIT})"),
+                ));
+            }
+            Some(i) => i,
+        },
     })
 }
 
@@ -70,7 +80,7 @@ enum Poll {
 fn on_poll_error(e: Error, interval: u64) -> Result<Poll> {
     match e.oauth_error() {
         Some("authorization_pending") => Ok(Poll::Again { interval }),
-        Some("slow_down") => Ok(Poll::Again { interval: interval + SLOW_DOWN_STEP }),
+        Some("slow_down") => Ok(Poll::Again { interval: (interval + SLOW_DOWN_STEP).min(MAX_WAIT) }),
         Some("access_denied") => Err(Error::AuthorizationFailed("the user denied the device authorization".into())),
         Some("expired_token") => Err(Error::AuthorizationFailed(
             "the device code expired before the user approved it; run mcp-authorize --device again".into(),
@@ -165,6 +175,9 @@ mod tests {
         assert_eq!(da.interval, DEFAULT_INTERVAL);
         assert!(!format!("{da:?}").contains("\"d\""), "Debug hides the device code");
         let e = parse_device_authorization(json!({"user_code":"u"}).as_object().unwrap(), "u").unwrap_err();
+        assert_eq!(e.exit_code().code(), 3);
+        let absurd = json!({"device_code":"d","user_code":"U","verification_uri":"https://x/d","expires_in":600,"interval":u64::MAX});
+        let e = parse_device_authorization(absurd.as_object().unwrap(), "u").unwrap_err();
         assert_eq!(e.exit_code().code(), 3);
     }
 

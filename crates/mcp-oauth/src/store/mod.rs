@@ -218,7 +218,13 @@ impl Store {
             )));
         }
         let seconds = |name: &str, default: Duration| -> Result<Duration> {
-            Ok(env_number(name)?.map_or(default, |s| Duration::from_secs(s as u64)))
+            match env_number(name)? {
+                None => Ok(default),
+                Some(s) if s as u64 <= crate::cli::MAX_SECONDS => Ok(Duration::from_secs(s as u64)),
+                Some(s) => {
+                    Err(Error::Usage(format!("{name}={s} is over the limit of {} seconds", crate::cli::MAX_SECONDS)))
+                }
+            }
         };
         let helper_timeout = match options.helper_timeout {
             Some(t) => t,
