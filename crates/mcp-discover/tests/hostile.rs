@@ -555,3 +555,22 @@ fn a_given_challenge_takes_precedence_over_the_probes() {
     assert_one_line_error(&step_up, 2, "--step-up");
     assert!(quiet.requests().is_empty());
 }
+
+/// Issue 13 item 13: a password in the URL would be sent as Basic auth and printed.
+#[test]
+fn credentials_in_the_url_are_refused_unshown() {
+    let mock = good_server();
+    let url = mock.url("/mcp").replacen("http://", "http://user:hunter22@", 1);
+    let out = discover(&[&url, "--trace"]);
+    assert_one_line_error(&out, 2, "user name or password");
+    assert!(!out.stderr.contains("hunter22"), "{out}");
+    assert!(mock.requests().is_empty(), "nothing was sent");
+}
+
+/// Issue 13 item 12: `*.localhost` may be resolved by the network's DNS, so it is no
+/// loopback host for plain http.
+#[test]
+fn a_localhost_subdomain_is_not_loopback() {
+    let out = discover(&["http://evil.localhost:9/mcp"]);
+    assert_one_line_error(&out, 5, "not HTTPS");
+}

@@ -287,6 +287,9 @@ impl Http {
             reqwest::blocking::Client::builder()
                 .user_agent(USER_AGENT)
                 .redirect(reqwest::redirect::Policy::none())
+                // RFC 6761 §6.3: localhost is loopback, whatever a resolver or hosts file says
+                // (plain http is allowed to it on that understanding).
+                .resolve_to_addrs("localhost", &LOCALHOST)
                 .timeout(self.options.timeout)
                 .connect_timeout(self.options.timeout.min(Duration::from_secs(10)))
                 .build()
@@ -443,6 +446,13 @@ impl Http {
         serde_json::to_string_pretty(&v).unwrap_or_default()
     }
 }
+
+/// Where `localhost` goes: IPv4 first, as most development servers listen there. The port is
+/// the URL's (reqwest ignores the one given here).
+const LOCALHOST: [std::net::SocketAddr; 2] = [
+    std::net::SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 0),
+    std::net::SocketAddr::new(std::net::IpAddr::V6(std::net::Ipv6Addr::LOCALHOST), 0),
+];
 
 /// Response headers that matter when debugging OAuth; the rest is noise.
 const TRACED_HEADERS: &[&str] = &[

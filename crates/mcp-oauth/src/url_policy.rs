@@ -15,15 +15,26 @@ pub fn parse(what: &str, s: &str) -> Result<Url> {
     if url.host().is_none() {
         return Err(Error::Usage(format!("{what} {s:?} has no host")));
     }
+    // A password here would be sent as Basic auth to every endpoint and shown in traces
+    // and messages; credentials belong in the store.
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(Error::Usage(format!(
+            "{what} {} has a user name or password in it; remove it (credentials are never taken from URLs)",
+            crate::redact::url(&url)
+        )));
+    }
     Ok(url)
 }
 
 /// Loopback hosts: where plain HTTP is acceptable (development servers, redirect URIs).
+/// `localhost` is one, and [`crate::http`] resolves it to loopback itself (RFC 6761 §6.3);
+/// `*.localhost` names are not, since the system resolver may send them to the network's
+/// DNS, and plain HTTP to wherever that points is what this check exists to refuse.
 pub fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(Host::Ipv4(ip)) => ip.is_loopback(),
         Some(Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost") || d.to_ascii_lowercase().ends_with(".localhost"),
+        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         None => false,
     }
 }
@@ -78,6 +89,22 @@ mod tests {
         assert_eq!(c("https://mcp.example.com/mcp#frag"), "https://mcp.example.com/mcp");
         assert_eq!(c("https://mcp.example.com:8443"), "https://mcp.example.com:8443");
         assert_eq!(c("https://mcp.example.com/mcp/"), "https://mcp.example.com/mcp/");
+    }
+
+    #[test]
+    fn only_localhost_itself_is_a_loopback_name() {
+        let secure = |s: &str| require_secure("t", &Url::parse(s).unwrap()).map_err(|e| e.exit_code().code());
+        assert!(secure("http://localhost:8080/x").is_ok());
+        assert_eq!(secure("http://evil.localhost:8080/x"), Err(5));
+        assert_eq!(secure("http://localhost.evil.example/x"), Err(5));
+    }
+
+    #[test]
+    fn credentials_in_urls_are_refused_without_showing_them() {
+        let e = parse("MCP server URL", "http://user:hunter22@127.0.0.1:1/mcp").unwrap_err();
+        assert_eq!(e.exit_code().code(), 2);
+        assert!(!e.to_string().contains("hunter22"), "{e}");
+        assert!(parse("MCP server URL", "https://user@mcp.example/mcp").is_err());
     }
 
     #[test]
