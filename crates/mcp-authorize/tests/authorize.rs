@@ -139,15 +139,21 @@ fn tampered_or_missing_state_and_iss_are_refused() {
     let w = World::new(Options::default());
     let doc = w.registered(&["mcp:read"], &[]);
     let b = browser();
-    for (var, mode) in [
-        ("MCP_TEST_BROWSER_STATE", "tamper"),
-        ("MCP_TEST_BROWSER_STATE", "drop"),
-        ("MCP_TEST_BROWSER_ISS", "tamper"),
+    // A callback without this authorization's state is not its answer (any web page can
+    // send one: issue 13 item 8): it is refused and the wait goes on, here to the timeout.
+    // One with the right state but a wrong or missing iss is the real answer, and fails.
+    for (var, mode, code) in [
+        ("MCP_TEST_BROWSER_STATE", "tamper", 8),
+        ("MCP_TEST_BROWSER_STATE", "drop", 8),
+        ("MCP_TEST_BROWSER_ISS", "tamper", 5),
         // The server promises iss (authorization_response_iss_parameter_supported): absent = reject.
-        ("MCP_TEST_BROWSER_ISS", "drop"),
+        ("MCP_TEST_BROWSER_ISS", "drop", 5),
     ] {
-        let out = w.authorize(&[], Some(&doc), &[("BROWSER", &b), (var, mode)]);
-        assert_code(&out, 5);
+        let out = w.authorize(&["--timeout-callback", "3"], Some(&doc), &[("BROWSER", &b), (var, mode)]);
+        assert_code(&out, code);
+        if code == 8 {
+            assert!(out.stderr.contains("ignored a callback whose state"), "{out}");
+        }
         assert!(out.stdout.is_empty(), "{out}");
         let stored = w.run("mcp-token", &[&w.servers.mcp_url], None, &[]);
         assert_eq!(stored.code, Some(7), "nothing may be stored after {var}={mode}: {stored}");

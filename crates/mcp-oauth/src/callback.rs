@@ -1,15 +1,34 @@
 //! The one-shot loopback server that receives the authorization response (RFC 8252 §7.3).
 //!
-//! It listens on a loopback address only, answers everything that is not the callback
+//! It listens on loopback addresses only, answers everything that is not the callback
 //! (favicon, probes, other paths, other methods, foreign `Host` headers, malformed
-//! queries) with an error status and keeps waiting, hands the first real callback to the
-//! caller's handler, shows the browser a short page saying how that went, and stops. A
-//! second callback finds nobody listening. The wait is bounded by a deadline.
+//! queries, a `state` that is not this authorization's, oversized requests) with an error
+//! status and keeps waiting, hands the first real callback to the caller's handler, shows
+//! the browser a short page saying how that went, and stops. A second callback finds
+//! nobody listening. The wait is bounded by a deadline.
+//!
+//! Any web page can make the browser send a request here, and any local process can
+//! connect: none of them can end the wait (only the right `state` does), make it use more
+//! than a bounded amount of memory ([`request::MAX_HEAD`] per connection, at most
+//! [`MAX_READERS`] at once), or hold it past its deadline.
+
+pub mod request;
 
 use crate::error::{Error, Result};
-use std::net::TcpListener;
+use request::{Head, Refused};
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 use url::Url;
+
+/// Connections read at once; more are closed unread (each reader is a thread).
+pub const MAX_READERS: usize = 64;
+/// How often the listeners are polled for new connections while waiting.
+const POLL: Duration = Duration::from_millis(20);
+/// How often `tick` is called while waiting.
+const TICK: Duration = Duration::from_millis(500);
 
 /// What came back to the redirect URI (RFC 6749 §4.1.2 and §4.1.2.1, RFC 9207 `iss`).
 /// Values are percent-decoded; nothing is validated yet.
@@ -109,20 +128,27 @@ fn host_is_loopback(host: &str) -> bool {
 }
 
 pub struct CallbackServer {
-    server: tiny_http::Server,
+    listeners: Vec<TcpListener>,
     redirect_uri: Url,
 }
 
 impl CallbackServer {
     /// Serves `redirect_uri` on a listener bound by `redirect::bind_callback`.
     pub fn from_listener(listener: TcpListener, redirect_uri: Url) -> Result<Self> {
-        let local = listener.local_addr().map_err(|e| Error::io("reading the callback address", e))?;
-        if !local.ip().is_loopback() {
-            return Err(Error::Security(format!("the callback listener is on {local}, not on a loopback address")));
+        Self::from_listeners(vec![listener], redirect_uri)
+    }
+
+    /// Serves `redirect_uri` on every listener (`localhost` is listened on at 127.0.0.1
+    /// and ::1 both).
+    pub fn from_listeners(listeners: Vec<TcpListener>, redirect_uri: Url) -> Result<Self> {
+        for listener in &listeners {
+            let local = listener.local_addr().map_err(|e| Error::io("reading the callback address", e))?;
+            if !local.ip().is_loopback() {
+                return Err(Error::Security(format!("the callback listener is on {local}, not on a loopback address")));
+            }
+            listener.set_nonblocking(true).map_err(|e| Error::io("setting up the callback listener", e))?;
         }
-        let server = tiny_http::Server::from_listener(listener, None)
-            .map_err(|e| Error::Internal(format!("cannot start the callback server: {e}")))?;
-        Ok(CallbackServer { server, redirect_uri })
+        Ok(CallbackServer { listeners, redirect_uri })
     }
 
     /// The redirect URI actually served (its port filled in when it was 0).
@@ -130,17 +156,24 @@ impl CallbackServer {
         &self.redirect_uri
     }
 
-    /// Waits up to `timeout` for the callback, calling `tick` about twice a second while
-    /// idle. The first callback goes to `handle`, whose outcome the browser is shown, and
-    /// which is returned. Consumes the server: it stops listening when this returns.
+    /// Waits up to `timeout` for the callback carrying `state`, calling `tick` about twice
+    /// a second while idle. That callback goes to `handle`, whose outcome the browser is
+    /// shown, and which is returned. One with another `state` (a forged request, an old
+    /// tab) is answered 400 and the wait goes on. Consumes the server: it stops listening
+    /// when this returns.
     pub fn wait<T>(
         self,
         timeout: Duration,
+        state: &str,
         tick: &mut dyn FnMut(),
         handle: impl FnOnce(&CallbackParams) -> Result<T>,
     ) -> Result<T> {
         let deadline = Instant::now() + timeout;
         let path = self.redirect_uri.path().to_string();
+        let (tx, rx) = mpsc::channel::<(TcpStream, Head)>();
+        let readers = Arc::new(AtomicUsize::new(0));
+        let mut next_tick = Instant::now() + TICK;
+        let mut warned = false;
         loop {
             let now = Instant::now();
             if now >= deadline {
@@ -150,64 +183,134 @@ impl CallbackServer {
                     timeout.as_secs()
                 )));
             }
-            let slice = (deadline - now).min(Duration::from_millis(500));
-            let req = match self.server.recv_timeout(slice) {
-                Ok(Some(r)) => r,
-                Ok(None) => {
-                    tick();
-                    continue;
-                }
-                Err(e) => return Err(Error::io("waiting for the callback", e)),
+            if now >= next_tick {
+                tick();
+                next_tick = now + TICK;
+            }
+            self.accept_pending(&tx, &readers)?;
+            let (mut stream, head) = match rx.recv_timeout(POLL.min(deadline - now)) {
+                Ok(got) => got,
+                Err(_) => continue,
             };
-            let host = req.headers().iter().find(|h| h.field.equiv("Host")).map(|h| h.value.as_str().to_string());
-            match route(req.method().as_str(), req.url(), host.as_deref(), &path) {
+            let route = match route(&head.method, &head.target, head.host.as_deref(), &path) {
+                Route::Callback(p) if p.state.as_deref() != Some(state) => {
+                    if !std::mem::replace(&mut warned, true) {
+                        crate::say!(
+                            "mcp-authorize: ignored a callback whose state is not this authorization's (a forged request, or an old browser tab); still waiting"
+                        );
+                    }
+                    Route::Reject { status: 400, reason: "this is not the authorization being waited for".into() }
+                }
+                other => other,
+            };
+            match route {
                 Route::Reject { status, reason } => {
-                    let _ = req.respond(page(status, "Not the authorization response", &reason));
+                    let _ = page(&mut stream, status, "Not the authorization response", &reason);
                 }
                 Route::Callback(params) => {
                     let outcome = handle(&params);
-                    let response = match &outcome {
-                        Ok(_) => {
-                            page(200, "Authorization complete", "You can close this window and return to the terminal.")
-                        }
-                        Err(e) => page(400, "Authorization failed", &format!("{e}. Details are in the terminal.")),
+                    let _ = match &outcome {
+                        Ok(_) => page(
+                            &mut stream,
+                            200,
+                            "Authorization complete",
+                            "You can close this window and return to the terminal.",
+                        ),
+                        Err(e) => page(
+                            &mut stream,
+                            400,
+                            "Authorization failed",
+                            &format!("{e}. Details are in the terminal."),
+                        ),
                     };
-                    let _ = req.respond(response);
                     return outcome;
                 }
             }
         }
     }
+
+    /// Takes every pending connection and reads its head on a thread of its own, so that a
+    /// slow or silent client holds up nobody; whole heads come back through `tx`.
+    fn accept_pending(&self, tx: &mpsc::Sender<(TcpStream, Head)>, readers: &Arc<AtomicUsize>) -> Result<()> {
+        for listener in &self.listeners {
+            loop {
+                let stream = match listener.accept() {
+                    Ok((stream, _)) => stream,
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                    Err(e)
+                        if matches!(
+                            e.kind(),
+                            std::io::ErrorKind::Interrupted | std::io::ErrorKind::ConnectionAborted
+                        ) =>
+                    {
+                        continue;
+                    }
+                    Err(e) => return Err(Error::io("waiting for the callback", e)),
+                };
+                if readers.fetch_add(1, Ordering::SeqCst) >= MAX_READERS {
+                    readers.fetch_sub(1, Ordering::SeqCst);
+                    continue;
+                }
+                let (tx, readers) = (tx.clone(), Arc::clone(readers));
+                std::thread::spawn(move || {
+                    let head = read(stream);
+                    readers.fetch_sub(1, Ordering::SeqCst);
+                    // The wait may be over; then the connection is simply closed.
+                    if let Some(got) = head {
+                        let _ = tx.send(got);
+                    }
+                });
+            }
+        }
+        Ok(())
+    }
 }
 
-fn page(status: u16, title: &str, message: &str) -> tiny_http::Response<std::io::Cursor<Vec<u8>>> {
+/// One connection's head, or `None` after answering (or dropping) a bad one.
+fn read(mut stream: TcpStream) -> Option<(TcpStream, Head)> {
+    // Accepted sockets inherit the listener's non-blocking mode on BSDs and macOS.
+    stream.set_nonblocking(false).ok()?;
+    stream.set_write_timeout(Some(Duration::from_secs(2))).ok()?;
+    let parsed = request::read_head(&mut stream, |s, left| s.set_read_timeout(Some(left)))
+        .and_then(|bytes| request::parse_head(&bytes));
+    match parsed {
+        Ok(head) => Some((stream, head)),
+        Err(refused) => {
+            if let Some(status) = refused.status() {
+                let reason = match &refused {
+                    Refused::TooLarge => "request too large",
+                    Refused::Malformed(why) => why,
+                    Refused::Gone => "",
+                };
+                let _ = page(&mut stream, status, "Not the authorization response", reason);
+            }
+            None
+        }
+    }
+}
+
+/// Answers with a short page. The message may hold a server's words: secrets it echoed
+/// are scrubbed as on the terminal, and everything is HTML-escaped.
+fn page(stream: &mut TcpStream, status: u16, title: &str, message: &str) -> std::io::Result<()> {
     let body = format!(
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>{t}</title></head>\
          <body><h1>{t}</h1><p>{m}</p></body></html>\n",
         t = html_escape(title),
-        m = html_escape(message)
+        m = html_escape(&crate::redact::scrub(message))
     );
-    let header = |k: &str, v: &str| tiny_http::Header::from_bytes(k.as_bytes(), v.as_bytes()).ok();
-    let mut r = tiny_http::Response::from_data(body.into_bytes()).with_status_code(status);
-    for h in [
-        header("Content-Type", "text/html; charset=utf-8"),
-        header("Cache-Control", "no-store"),
+    let mut headers = vec![
+        ("Content-Type", "text/html; charset=utf-8"),
+        ("Cache-Control", "no-store"),
         // The callback URL holds the code: no page we show may pass it on.
-        header("Referrer-Policy", "no-referrer"),
-        header("Content-Security-Policy", "default-src 'none'"),
-        header("Connection", "close"),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        r.add_header(h);
+        ("Referrer-Policy", "no-referrer"),
+        ("Content-Security-Policy", "default-src 'none'"),
+    ];
+    if status == 405 {
+        headers.push(("Allow", "GET"));
     }
-    if status == 405
-        && let Some(h) = header("Allow", "GET")
-    {
-        r.add_header(h);
-    }
-    r
+    request::respond(stream, status, &headers, body.as_bytes())?;
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+    Ok(())
 }
 
 fn html_escape(s: &str) -> String {
@@ -327,7 +430,8 @@ mod tests {
             );
             (stray, garbage, evil, cb)
         });
-        let got = server.wait(Duration::from_secs(10), &mut || {}, |p| Ok(p.code.clone().unwrap_or_default())).unwrap();
+        let got =
+            server.wait(Duration::from_secs(10), "s", &mut || {}, |p| Ok(p.code.clone().unwrap_or_default())).unwrap();
         assert_eq!(got, "the-code");
         let (stray, garbage, evil, cb) = client.join().unwrap();
         assert!(stray.starts_with("HTTP/1.1 404"), "{stray}");
@@ -366,13 +470,71 @@ mod tests {
             std::thread::sleep(Duration::from_millis(200));
             get(addr, "GET /cb?code=c&state=s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
         });
-        let got = server.wait(Duration::from_secs(20), &mut || {}, |p| Ok(p.code.clone())).unwrap();
+        let got = server.wait(Duration::from_secs(20), "s", &mut || {}, |p| Ok(p.code.clone())).unwrap();
         assert_eq!(got.as_deref(), Some("c"));
         assert!(client.join().unwrap().starts_with("HTTP/1.1 200"));
         for f in flooders {
             f.join().unwrap();
         }
         drop(idle);
+    }
+
+    /// Issue 13 item 8: any web page can fire a callback at the port; only the right
+    /// `state` ends the wait.
+    #[test]
+    fn a_forged_callback_is_refused_and_the_wait_goes_on() {
+        let server = server("/callback");
+        let addr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), server.redirect_uri().port().unwrap());
+        let client = std::thread::spawn(move || {
+            let forged = get(addr, "GET /callback?code=x&state=wrong HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+            let stateless = get(addr, "GET /callback?error=access_denied HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+            let real = get(addr, "GET /callback?code=real&state=s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+            (forged, stateless, real)
+        });
+        let mut handled = 0;
+        let got = server
+            .wait(Duration::from_secs(10), "s", &mut || {}, |p| {
+                handled += 1;
+                Ok(p.code.clone())
+            })
+            .unwrap();
+        assert_eq!(got.as_deref(), Some("real"));
+        assert_eq!(handled, 1, "only the real callback reaches the handler");
+        let (forged, stateless, real) = client.join().unwrap();
+        assert!(forged.starts_with("HTTP/1.1 400"), "{forged}");
+        assert!(stateless.starts_with("HTTP/1.1 400"), "{stateless}");
+        assert!(real.starts_with("HTTP/1.1 200"), "{real}");
+    }
+
+    /// Issue 13 item 9: a request head without end is cut off at the cap, not buffered.
+    #[test]
+    fn an_endless_request_is_cut_off() {
+        let server = server("/cb");
+        let addr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), server.redirect_uri().port().unwrap());
+        const OFFERED: usize = 64 * 1024 * 1024;
+        let client = std::thread::spawn(move || {
+            let mut s = TcpStream::connect(addr).unwrap();
+            s.set_write_timeout(Some(Duration::from_secs(10))).unwrap();
+            let chunk = [b'A'; 64 * 1024];
+            let mut sent = 0;
+            let mut outcome = s.write_all(b"GET /cb?code=");
+            while sent < OFFERED && outcome.is_ok() {
+                outcome = s.write_all(&chunk);
+                sent += chunk.len();
+            }
+            let real = get(addr, "GET /cb?code=c&state=s HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+            (sent, outcome.err().map(|e| e.kind()), real)
+        });
+        let got = server.wait(Duration::from_secs(30), "s", &mut || {}, |p| Ok(p.code.clone())).unwrap();
+        assert_eq!(got.as_deref(), Some("c"));
+        let (sent, error, real) = client.join().unwrap();
+        assert!(sent < OFFERED, "the listener took all {sent} bytes of a request line");
+        // Dropped, not merely stalled: a stalled reader would make the write time out.
+        assert!(
+            matches!(error, Some(std::io::ErrorKind::ConnectionReset | std::io::ErrorKind::BrokenPipe)),
+            "{error:?} after {sent} bytes"
+        );
+        assert!(real.starts_with("HTTP/1.1 200"), "{real}");
     }
 
     #[test]
@@ -386,7 +548,7 @@ mod tests {
             )
         });
         let e = server
-            .wait(Duration::from_secs(10), &mut || {}, |_| -> Result<()> {
+            .wait(Duration::from_secs(10), "s", &mut || {}, |_| -> Result<()> {
                 Err(Error::AuthorizationFailed("<script>denied</script>".into()))
             })
             .unwrap_err();
@@ -401,7 +563,7 @@ mod tests {
         let server = server("/cb");
         let started = Instant::now();
         let mut ticks = 0;
-        let e = server.wait(Duration::from_millis(1200), &mut || ticks += 1, |_| Ok(())).unwrap_err();
+        let e = server.wait(Duration::from_millis(1200), "s", &mut || ticks += 1, |_| Ok(())).unwrap_err();
         assert_eq!(e.exit_code().code(), 8);
         assert!(started.elapsed() >= Duration::from_millis(1200));
         assert!(started.elapsed() < Duration::from_secs(5));

@@ -11,7 +11,7 @@
 use crate::client::ClientSource;
 use crate::error::{Error, Result};
 use std::io::ErrorKind;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
 use url::{Host, Url};
 
 /// The path of the redirect URIs we make up ourselves.
@@ -78,11 +78,12 @@ pub fn is_loopback_http(url: &Url) -> bool {
     url.scheme() == "http" && crate::url_policy::is_loopback(url)
 }
 
-/// A listening callback socket and the redirect URI that leads to it (the registered one,
-/// or the same URI on another port when [`bind_callback`] had to move).
+/// The listening callback sockets (one, or two for `localhost`) and the redirect URI that
+/// leads to them (the registered one, or the same URI on another port when
+/// [`bind_callback`] had to move).
 #[derive(Debug)]
 pub struct Callback {
-    pub listener: TcpListener,
+    pub listeners: Vec<TcpListener>,
     pub redirect_uri: Url,
 }
 
@@ -108,18 +109,45 @@ pub fn bind_callback(redirect_uri: &str, source: ClientSource) -> Result<Callbac
     }
     let ip = bind_ip(&uri);
     let port = uri.port_or_known_default().unwrap_or(80);
-    match TcpListener::bind(SocketAddr::new(ip, port)) {
-        Ok(listener) => Ok(Callback { listener, redirect_uri: uri }),
+    let listener = match TcpListener::bind(SocketAddr::new(ip, port)) {
+        Ok(listener) => listener,
         Err(e) if e.kind() == ErrorKind::AddrInUse && may_move(&uri, source) => {
             let listener = TcpListener::bind(SocketAddr::new(ip, 0))
                 .map_err(|e| Error::io(format!("binding a loopback port on {ip}"), e))?;
             let actual = listener.local_addr().map_err(|e| Error::io("reading the bound callback port", e))?.port();
             let mut moved = uri.clone();
             moved.set_port(Some(actual)).map_err(|_| Error::Internal(format!("cannot set a port on {uri}")))?;
-            Ok(Callback { listener, redirect_uri: moved })
+            return Ok(Callback { listeners: vec![listener], redirect_uri: moved });
         }
-        Err(e) if e.kind() == ErrorKind::AddrInUse => Err(busy_port_error(&uri, port, source)),
-        Err(e) => Err(Error::io(format!("listening on {ip}:{port} for the redirect {uri}"), e)),
+        Err(e) if e.kind() == ErrorKind::AddrInUse => {
+            return Err(busy_port_error(&uri, port, source));
+        }
+        Err(e) => {
+            return Err(Error::io(format!("listening on {ip}:{port} for the redirect {uri}"), e));
+        }
+    };
+    let mut listeners = vec![listener];
+    if is_localhost(&uri) {
+        listeners.extend(bind_ipv6_too(&uri, port, source)?);
+    }
+    Ok(Callback { listeners, redirect_uri: uri })
+}
+
+fn is_localhost(uri: &Url) -> bool {
+    matches!(uri.host(), Some(Host::Domain(d)) if d.eq_ignore_ascii_case("localhost"))
+}
+
+/// A browser may try `localhost` at ::1 before 127.0.0.1, so a `localhost` redirect is
+/// listened on there too: otherwise any local process listening on [::1]:PORT would
+/// receive the code. A machine without IPv6 loopback has nothing there to take it.
+fn bind_ipv6_too(uri: &Url, port: u16, source: ClientSource) -> Result<Option<TcpListener>> {
+    match TcpListener::bind(SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), port)) {
+        Ok(listener) => Ok(Some(listener)),
+        Err(e) if e.kind() == ErrorKind::AddrInUse => Err(busy_port_error(uri, port, source)),
+        Err(e) if matches!(e.kind(), ErrorKind::AddrNotAvailable | ErrorKind::Unsupported) => Ok(None),
+        // EAFNOSUPPORT (IPv6 compiled out) has no ErrorKind of its own.
+        Err(e) if e.raw_os_error().is_some_and(|c| c == 97 || c == 47) => Ok(None),
+        Err(e) => Err(Error::io(format!("listening on [::1]:{port} for the redirect {uri}"), e)),
     }
 }
 
@@ -129,8 +157,8 @@ fn may_move(uri: &Url, source: ClientSource) -> bool {
     source == ClientSource::Dynamic && matches!(uri.host(), Some(Host::Ipv4(_)) | Some(Host::Ipv6(_)))
 }
 
-/// `localhost` is bound on 127.0.0.1: browsers try it, and a name lookup here could be
-/// pointed elsewhere (the reason RFC 8252 §8.3 prefers the literal).
+/// `localhost` is bound on 127.0.0.1 (and on ::1 by [`bind_ipv6_too`]), never looked up: a
+/// name lookup here could be pointed elsewhere (the reason RFC 8252 §8.3 prefers the literal).
 fn bind_ip(uri: &Url) -> IpAddr {
     match uri.host() {
         Some(Host::Ipv4(ip)) => IpAddr::V4(ip),
@@ -197,7 +225,8 @@ mod tests {
         let uri = loopback(port);
         let cb = bind_callback(uri.as_str(), ClientSource::PreRegistered).unwrap();
         assert_eq!(cb.redirect_uri, uri);
-        assert_eq!(cb.listener.local_addr().unwrap().port(), port);
+        assert_eq!(cb.listeners.len(), 1);
+        assert_eq!(cb.listeners[0].local_addr().unwrap().port(), port);
         assert!(!cb.moved_from(&uri));
     }
 
@@ -206,7 +235,7 @@ mod tests {
         let (_held, port) = occupied();
         let uri = format!("http://127.0.0.1:{port}/my/path");
         let cb = bind_callback(&uri, ClientSource::Dynamic).unwrap();
-        let actual = cb.listener.local_addr().unwrap().port();
+        let actual = cb.listeners[0].local_addr().unwrap().port();
         assert_ne!(actual, port);
         assert_eq!(cb.redirect_uri.as_str(), format!("http://127.0.0.1:{actual}/my/path"));
         assert!(cb.moved_from(&Url::parse(&uri).unwrap()));
@@ -233,6 +262,30 @@ mod tests {
         let (_held, port) = occupied();
         let e = bind_callback(&format!("http://localhost:{port}/callback"), ClientSource::Dynamic).unwrap_err();
         assert!(e.to_string().contains("in use"), "{e}");
+    }
+
+    /// Issue 13 item 10: another process listening on [::1]:PORT would get the code from a
+    /// browser that tries ::1 first.
+    #[test]
+    fn a_localhost_redirect_is_listened_on_both_loopback_addresses() {
+        let Ok(v6) = TcpListener::bind((Ipv6Addr::LOCALHOST, 0)) else {
+            return;
+        };
+        let port = v6.local_addr().unwrap().port();
+        // The IPv6 side is taken by someone else: refused, not half-listened.
+        if TcpListener::bind((Ipv4Addr::LOCALHOST, port)).is_ok() {
+            let e = bind_callback(&format!("http://localhost:{port}/callback"), ClientSource::Dynamic).unwrap_err();
+            assert!(e.to_string().contains("in use"), "{e}");
+        }
+        drop(v6);
+        let port = free_port().unwrap();
+        let cb = bind_callback(&format!("http://localhost:{port}/callback"), ClientSource::Dynamic).unwrap();
+        let addrs: Vec<SocketAddr> = cb.listeners.iter().map(|l| l.local_addr().unwrap()).collect();
+        assert!(addrs.contains(&SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port)), "{addrs:?}");
+        assert!(addrs.contains(&SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), port)), "{addrs:?}");
+        // An IP literal is listened on where it says, only.
+        let cb = bind_callback(loopback(free_port().unwrap()).as_str(), ClientSource::Dynamic).unwrap();
+        assert_eq!(cb.listeners.len(), 1);
     }
 
     #[test]

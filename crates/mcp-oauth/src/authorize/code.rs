@@ -115,7 +115,7 @@ pub fn interactive(s: Session<'_>, plan: &Plan, opts: &CodeOptions) -> Result<To
             "mcp-authorize: the registered port is busy; listening on {redirect_uri} instead (RFC 8252 §7.3 loopback port)"
         );
     }
-    let server = CallbackServer::from_listener(bound.listener, bound.redirect_uri)?;
+    let server = CallbackServer::from_listeners(bound.listeners, bound.redirect_uri)?;
     let p = prepare(plan, &redirect_uri, opts)?;
     crate::term::lines(["mcp-authorize: to authorize, open this URL in a browser:", "", &format!("  {}", p.url), ""]);
     let mut opened = None;
@@ -137,7 +137,7 @@ pub fn interactive(s: Session<'_>, plan: &Plan, opts: &CodeOptions) -> Result<To
     };
     let iss_supported = plan.metadata.authorization_response_iss_parameter_supported;
     let Prepared { pkce, state, scope, .. } = p;
-    server.wait(opts.timeout_callback, &mut tick, |params| {
+    server.wait(opts.timeout_callback, &state, &mut tick, |params| {
         let code = validate_response(params, &state, iss_supported, &plan.issuer)?;
         exchange(s, plan, code, pkce.verifier.clone(), &redirect_uri, scope.as_deref())
     })
