@@ -267,3 +267,47 @@ fn the_tools_run_without_core_dumps() {
     let limit = limit.expect("a core limit line");
     assert_eq!(limit.split_whitespace().nth(4), Some("0"), "soft core limit: {limit}");
 }
+
+/// Issue 13 item 14: the browser (and all it starts) does not inherit the client secret.
+#[cfg(unix)]
+#[test]
+fn the_browser_does_not_inherit_the_client_secret() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let case = Case::new(Reply::json(200, &json!({"access_token": "tok-123"})));
+    let port =
+        std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a port");
+    let redirect = format!("http://127.0.0.1:{port}/callback");
+    let out = case.run(
+        "mcp-dcr",
+        &["--client-id", "ci-bot", "--auth-method", "client_secret_basic", "--redirect-uri", &redirect],
+    );
+    assert!(out.success(), "{out}");
+    let env_file = case.sandbox.path().join("browser.env");
+    let script = case.sandbox.path().join("browser.sh");
+    std::fs::write(&script, format!("#!/bin/sh\nenv > '{}'\n", env_file.display())).expect("script");
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let origin = case.mock.origin();
+    let mut cmd = case.sandbox.cmd("mcp-authorize");
+    cmd.args(["--credential-helper", "file", "--timeout-callback", "2"])
+        .args(["--issuer", &origin, "--authorization-endpoint", &format!("{origin}/authorize")])
+        .args(["--token-endpoint", &format!("{origin}/token"), "--code-challenge-methods-supported", "S256"])
+        .arg(&case.url)
+        .env("MCP_OAUTH_CLIENT_SECRET", "s3cret-value")
+        .env("BROWSER", &script);
+    let out = run(cmd, None, Duration::from_secs(30));
+    assert_eq!(out.code, Some(8), "no callback comes: {out}");
+    let env = std::fs::read_to_string(&env_file).unwrap_or_else(|e| panic!("the browser ran ({e}): {out}"));
+    assert!(env.contains("BROWSER="), "the browser saw our environment: {env}");
+    assert!(!env.contains("s3cret-value") && !env.contains("MCP_OAUTH_CLIENT_SECRET"), "{env}");
+}
+
+/// Issue 13 item 14: an oversized document on stdin says so.
+#[test]
+fn an_oversized_document_on_stdin_says_so() {
+    let sandbox = Sandbox::new();
+    let mut big = br#"{"mcp_oauth": 1, "pad": ""#.to_vec();
+    big.resize(5 * 1024 * 1024, b'x');
+    let out = run(sandbox.cmd("mcp-authorize"), Some(&big), Duration::from_secs(30));
+    assert_eq!(out.code, Some(2), "{out}");
+    assert!(out.stderr.contains("over the 4 MiB limit"), "{}", out.stderr);
+}

@@ -103,19 +103,38 @@ pub fn browser_commands(spec: &str, url: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// Variables of ours that hold secrets: a browser (and whatever it starts, for as long as
+/// it lives) has no business with them.
+const SECRET_VARS: &[&str] = &["MCP_OAUTH_CLIENT_SECRET"];
+
 fn open_with_browser_var(spec: &str, url: &Url) -> Opened {
-    let mut errors = Vec::new();
-    for argv in browser_commands(spec, url.as_str()) {
+    let commands = browser_commands(spec, url.as_str()).into_iter().map(|argv| {
         let mut cmd = Command::new(&argv[0]);
-        cmd.args(&argv[1..]).stdin(Stdio::null()).stdout(stdout_for_child());
+        cmd.args(&argv[1..]).stdout(stdout_for_child());
+        (argv[0].clone(), cmd)
+    });
+    start_first(commands).unwrap_or_else(|errors| Opened::note(format!("could not start $BROWSER ({errors})")))
+}
+
+/// Starts the first command that can be started, without our secrets in its environment
+/// and in a process group of its own (a Ctrl-C meant for us must not close the browser).
+fn start_first(commands: impl IntoIterator<Item = (String, Command)>) -> std::result::Result<Opened, String> {
+    let mut errors = Vec::new();
+    for (program, mut cmd) in commands {
+        cmd.stdin(Stdio::null());
+        for var in SECRET_VARS {
+            cmd.env_remove(var);
+        }
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
         match cmd.spawn() {
             Ok(child) => {
-                return Opened { note: None, child: Some((argv[0].clone(), child)) };
+                return Ok(Opened { note: None, child: Some((program, child)) });
             }
-            Err(e) => errors.push(format!("{}: {e}", argv[0])),
+            Err(e) => errors.push(format!("{program}: {e}")),
         }
     }
-    Opened::note(format!("could not start $BROWSER ({})", errors.join("; ")))
+    Err(errors.join("; "))
 }
 
 /// Our stdout carries the JSON document: a browser command must not write into it.
@@ -134,10 +153,13 @@ fn open_with_system(url: &Url) -> Opened {
     if cfg!(target_os = "linux") && !has_display() && !is_wsl() {
         return Opened::note("no display (neither DISPLAY nor WAYLAND_DISPLAY is set), so no browser was opened");
     }
-    match open::that_detached(url.as_str()) {
-        Ok(()) => Opened { note: None, child: None },
-        Err(e) => Opened::note(format!("could not open a browser ({e})")),
-    }
+    // The opener crate's own launchers, started our way (see `start_first`); a launcher
+    // that fails is reported by `Opened::poll_failure` like a failing $BROWSER.
+    let commands = open::commands(url.as_str()).into_iter().map(|mut cmd| {
+        cmd.stdout(Stdio::null()).stderr(Stdio::null());
+        (cmd.get_program().to_string_lossy().into_owned(), cmd)
+    });
+    start_first(commands).unwrap_or_else(|errors| Opened::note(format!("could not open a browser ({errors})")))
 }
 
 /// WSL opens Windows' browser without an X display.

@@ -243,11 +243,18 @@ impl Document {
             ));
         }
         let mut text = String::new();
+        // One byte past the cap tells a document that is too big from one that just fits.
         stdin
             .lock()
-            .take(MAX_DOCUMENT_BYTES)
+            .take(MAX_DOCUMENT_BYTES + 1)
             .read_to_string(&mut text)
             .map_err(|e| Error::InvalidInput(format!("cannot read the document on stdin: {e}")))?;
+        if text.len() as u64 > MAX_DOCUMENT_BYTES {
+            return Err(Error::InvalidInput(format!(
+                "the document on stdin is over the {} MiB limit: it is not a pipeline document",
+                MAX_DOCUMENT_BYTES / (1024 * 1024)
+            )));
+        }
         Self::parse(&text)
     }
 
