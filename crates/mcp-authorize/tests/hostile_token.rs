@@ -311,3 +311,18 @@ fn an_oversized_document_on_stdin_says_so() {
     assert_eq!(out.code, Some(2), "{out}");
     assert!(out.stderr.contains("over the 4 MiB limit"), "{}", out.stderr);
 }
+
+/// Issue 13 item 4, the device flow: the `user_code` and `verification_uri` a server
+/// chooses are shown escaped too.
+#[test]
+fn device_codes_are_shown_escaped() {
+    let case = Case::new(Reply::json(200, &json!({"access_token": "tok-123"})));
+    let device = json!({"device_code": "dev-code-1234", "user_code": "AB\u{1b}]52;c;ZXZpbA==\u{7}-12",
+                        "verification_uri": "https://as.example/device\r\u{1b}[2K", "expires_in": 600, "interval": 1});
+    case.mock.on("POST", "/device", Reply::json(200, &device));
+    let endpoint = format!("{}/device", case.mock.origin());
+    let out = case.run("mcp-authorize", &["--device", "--device-authorization-endpoint", &endpoint]);
+    assert!(out.success(), "{out}");
+    assert!(!out.stderr.contains(['\u{1b}', '\u{7}', '\r']), "{:?}", out.stderr);
+    assert!(out.stderr.contains("AB\\x1b]52;c;ZXZpbA==\\x07-12"), "{}", out.stderr);
+}
