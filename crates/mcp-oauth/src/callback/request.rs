@@ -119,6 +119,10 @@ pub fn parse_head(bytes: &[u8]) -> Result<Head, Refused> {
     }
     let mut host = None;
     for line in lines.take_while(|l| !l.is_empty()) {
+        // RFC 9112 §2.2: a bare CR, or any control but HTAB, has no place in a header.
+        if line.bytes().any(|b| (b.is_ascii_control() && b != b'\t') || b == 0x7f) {
+            return Err(Refused::Malformed("a control character in a header"));
+        }
         let Some((name, value)) = line.split_once(':') else {
             return Err(Refused::Malformed("a header line without a colon"));
         };
@@ -187,6 +191,9 @@ mod tests {
             "GET /cb\x1b[2J HTTP/1.1\r\n\r\n",
             "GET /cb HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",
             "GET /cb HTTP/1.1\r\nno colon\r\n\r\n",
+            // Found by scripts/fuzz: a bare CR inside a header value.
+            "GET /cb HTTP/1.1\r\nHost: 1: x\r////\nAccept: y\r\n\r\n",
+            "GET /cb HTTP/1.1\r\nHost: a\x1b]0;x\x07\r\n\r\n",
         ] {
             assert!(matches!(parse(bad), Err(Refused::Malformed(_))), "{bad:?}");
         }
