@@ -32,9 +32,17 @@ impl Case {
     }
 
     fn run(&self, bin: &str, args: &[&str]) -> Output {
+        let mut cmd = self.command(bin, args);
+        cmd.args(["--timeout", "5"]);
+        run(cmd, None, Duration::from_secs(30))
+    }
+
+    /// The tool with the mock's metadata given by flags (the mock sends no challenge), and no
+    /// --timeout, so MCP_OAUTH_TIMEOUT counts.
+    fn command(&self, bin: &str, args: &[&str]) -> std::process::Command {
         let origin = self.mock.origin();
         let mut cmd = self.sandbox.cmd(bin);
-        cmd.args(["--credential-helper", "file", "--timeout", "5"])
+        cmd.args(["--credential-helper", "file"])
             .args(["--issuer", &origin])
             .args(["--authorization-endpoint", &format!("{origin}/authorize")])
             .args(["--token-endpoint", &format!("{origin}/token")])
@@ -42,7 +50,7 @@ impl Case {
             .args(args)
             .arg(&self.url)
             .env("MCP_OAUTH_CLIENT_SECRET", "s3cret-value");
-        run(cmd, None, Duration::from_secs(30))
+        cmd
     }
 
     fn machine_login(&self) -> Output {
@@ -210,8 +218,8 @@ fn absurd_durations_are_refused_not_a_crash() {
     let out = case.run("mcp-authorize", &["--client-credentials", "--timeout", U64_MAX]);
     assert_eq!(out.code, Some(2), "--timeout: {out}");
     for var in ["MCP_OAUTH_TIMEOUT", "MCP_OAUTH_LOCK_TIMEOUT", "MCP_OAUTH_HELPER_TIMEOUT"] {
-        let mut cmd = case.sandbox.cmd("mcp-authorize");
-        cmd.args(["--credential-helper", "file", "--client-credentials", &case.url]).env(var, U64_MAX);
+        let mut cmd = case.command("mcp-authorize", &["--client-credentials"]);
+        cmd.env(var, U64_MAX);
         let out = run(cmd, None, Duration::from_secs(30));
         assert_eq!(out.code, Some(2), "{var}: {out}");
         assert!(out.stderr.contains(var) || out.stderr.contains("--timeout"), "{var}: names it: {}", out.stderr);
