@@ -152,7 +152,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 
     let (set, already_stored) = if cli.client_credentials {
-        (authorize::client_credentials(s, &plan)?, false)
+        let reservation = authorize::reserve_tokens(s, &doc.server_url)?;
+        (authorize::client_credentials(s, &plan)?, Some(reservation))
     } else {
         // A refresh cannot widen the scope (RFC 6749 §6): step-up always re-authorizes.
         let refreshed = if cli.force || challenge_scope.is_some() {
@@ -165,16 +166,22 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 mcp_oauth::say!(
                     "mcp-authorize: refreshed the stored token; no new authorization needed (--force starts one)"
                 );
-                (set, true)
+                (set, None)
             }
-            None if cli.device => (authorize::device(s, &plan, !cli.no_browser)?, false),
-            None => (authorize::interactive(s, &plan, &opts)?, false),
+            None => {
+                let reservation = authorize::reserve_tokens(s, &doc.server_url)?;
+                let set = if cli.device {
+                    authorize::device(s, &plan, !cli.no_browser)?
+                } else {
+                    authorize::interactive(s, &plan, &opts)?
+                };
+                (set, Some(reservation))
+            }
         }
     };
-    let key = if already_stored {
-        token::store_key(&doc.server_url, s.profile)?
-    } else {
-        authorize::store_tokens(s, &doc.server_url, &set)?
+    let key = match already_stored {
+        None => token::store_key(&doc.server_url, s.profile)?,
+        Some(reservation) => authorize::store_tokens(s, reservation, &set)?,
     };
     doc.pending = None;
     doc.token = Some(set.info(&key, ctx.reveal()));
@@ -212,8 +219,8 @@ fn finish_handoff(ctx: &Context, callback: &str) -> anyhow::Result<ExitCode> {
     let callback = if callback == "-" { read_pasted_url()? } else { callback.to_string() };
     let store = ctx.store()?;
     let s = Session { http: &ctx.http, store, profile: ctx.profile() };
-    let (set, mut doc) = authorize::finish_handoff(s, &callback)?;
-    let key = authorize::store_tokens(s, &doc.server_url, &set)?;
+    let (set, mut doc, reservation) = authorize::finish_handoff(s, &callback)?;
+    let key = authorize::store_tokens(s, reservation, &set)?;
     doc.pending = None;
     doc.token = Some(set.info(&key, ctx.reveal()));
     doc.write_stdout(ctx.pretty())?;

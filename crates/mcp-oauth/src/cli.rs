@@ -104,14 +104,25 @@ impl Context {
         self.args.reveal_secrets
     }
 
-    /// Opened lazily: `--help`, pure discovery and bad input never touch the store.
+    /// Opened lazily: `--help`, pure discovery and bad input never touch the store. Opening
+    /// it first stores what an earlier run could not (see [`Store::recover`]).
     pub fn store(&self) -> crate::error::Result<&Store> {
         if let Some(s) = self.store.get() {
             return Ok(s);
         }
         let store = Store::open(StoreOptions::from_env(self.args.credential_helper.clone()))?;
+        store.recover(&tool_name());
         Ok(self.store.get_or_init(|| store))
     }
+}
+
+/// This program's name, for messages (`mcp-token`, ...).
+fn tool_name() -> String {
+    std::env::args_os()
+        .next()
+        .map(std::path::PathBuf::from)
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "mcp-oauth".to_string())
 }
 
 /// Where a tool's input comes from.

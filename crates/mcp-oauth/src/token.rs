@@ -317,7 +317,8 @@ fn login_hint(resource: &str, profile: Option<&str>, grant: Option<&str>) -> Str
 /// spend the same refresh token and one would lose: the refresh happens under the key's
 /// lock, and the entry is re-read inside it, so the second process finds the first one's
 /// fresh token and uses it. A refused refresh erases nothing: the user may still want to
-/// revoke, or the failure may be the server's.
+/// revoke, or the failure may be the server's. The refresh token is only spent once the
+/// store has shown it can keep the result ([`crate::store::Store::reserve`]).
 pub fn fresh(
     http: &Http,
     store: &crate::store::Store,
@@ -337,8 +338,9 @@ pub fn fresh(
     if set.valid_for(min_valid, now()) {
         return Ok((set, Freshness::Refreshed));
     }
+    let reservation = store.reserve(&key)?;
     let refreshed = refresh(http, store, &set, profile)?;
-    store.save(&key, &refreshed)?;
+    store.commit(reservation, &refreshed)?;
     Ok((refreshed, Freshness::Refreshed))
 }
 

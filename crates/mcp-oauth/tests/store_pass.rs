@@ -109,8 +109,15 @@ fn listing_shows_ours_without_secrets_and_skips_foreign_entries() {
         .expect("pending");
 
     let entries = store.list_entries().expect("list");
-    let summary: Vec<(Kind, &str)> = entries.iter().map(|e| (e.kind, e.profile.as_str())).collect();
-    assert_eq!(summary, [(Kind::Client, "work"), (Kind::Token, "default"), (Kind::Pending, "default")]);
+    let summary: Vec<(Option<Kind>, Option<&str>)> = entries.iter().map(|e| (e.kind, e.profile.as_deref())).collect();
+    assert_eq!(
+        summary,
+        [
+            (Some(Kind::Client), Some("work")),
+            (Some(Kind::Token), Some("default")),
+            (Some(Kind::Pending), Some("default"))
+        ]
+    );
     let shown = serde_json::to_string(&entries).expect("serialise");
     for secret in ["t-at", "t-rt", "\"cs\"", "\"v\"", "foreign", "dcr_client"] {
         assert!(!shown.contains(secret), "{secret} in {shown}");

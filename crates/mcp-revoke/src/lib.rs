@@ -59,7 +59,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut erased: Vec<&str> = Vec::new();
 
     let _guard = store.lock(&token_key)?;
-    let set: Option<TokenSet> = store.load(&token_key)?;
+    let (set, damaged_token) = load_or_warn::<TokenSet>(store, &token_key, "token", &mut warnings)?;
     let mut issuer = set.as_ref().map(|s| s.issuer.clone()).or(doc_issuer);
     if issuer.is_none() && cli.client {
         // No token left to say which issuer the client belongs to: ask the server, since
@@ -70,9 +70,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         issuer = doc.authorization_server.map(|a| a.issuer);
     }
     let client_key = issuer.as_deref().map(|i| keys::client(i, profile));
-    let client: Option<ClientRecord> = match &client_key {
-        Some(k) => store.load(k)?,
-        None => None,
+    let (client, damaged_client) = match &client_key {
+        Some(k) => load_or_warn::<ClientRecord>(store, k, "client", &mut warnings)?,
+        None => (None, false),
     };
 
     if let Some(set) = &set {
@@ -99,17 +99,22 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
+    }
+    if set.is_some() || damaged_token {
         store.erase(&token_key)?;
         erased.push("token");
     }
 
     let mut deleted_registration = false;
     if cli.client
-        && let (Some(client), Some(key)) = (&client, &client_key)
+        && let Some(key) = &client_key
+        && (client.is_some() || damaged_client)
     {
-        match revocation::delete_registration(&ctx.http, client) {
-            Ok(done) => deleted_registration = done,
-            Err(e) => warnings.push(format!("deleting the client registration at the server failed: {e}")),
+        if let Some(client) = &client {
+            match revocation::delete_registration(&ctx.http, client) {
+                Ok(done) => deleted_registration = done,
+                Err(e) => warnings.push(format!("deleting the client registration at the server failed: {e}")),
+            }
         }
         store.erase(key)?;
         erased.push("client");
@@ -140,5 +145,23 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             warnings.len()
         ))
         .into())
+    }
+}
+
+/// A damaged entry must not block its own removal: it is reported (and then erased, with
+/// nothing revoked for it), not an error. `.1` says it was damaged.
+fn load_or_warn<T: serde::de::DeserializeOwned>(
+    store: &mcp_oauth::store::Store,
+    key: &mcp_oauth::store::Key,
+    what: &str,
+    warnings: &mut Vec<String>,
+) -> anyhow::Result<(Option<T>, bool)> {
+    match store.load(key) {
+        Ok(found) => Ok((found, false)),
+        Err(e @ Error::Store(_)) => {
+            warnings.push(format!("the stored {what} entry is unreadable ({e}); it cannot be revoked at the server"));
+            Ok((None, true))
+        }
+        Err(e) => Err(e.into()),
     }
 }

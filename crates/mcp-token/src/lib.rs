@@ -149,20 +149,25 @@ fn list(ctx: &Context) -> anyhow::Result<ExitCode> {
 fn summary(e: &mcp_oauth::store::Entry) -> Value {
     let r = e.record.clone().unwrap_or(Value::Null);
     let field = |k: &str| r.get(k).cloned().unwrap_or(Value::Null);
-    let mut row = json!({"kind": e.kind.as_str(), "profile": e.profile, "key": e.key});
+    use mcp_oauth::store::keys::Kind;
+    let mut row = json!({"kind": e.kind.map(Kind::as_str), "profile": e.profile, "key": e.key});
+    if let Some(file) = &e.file {
+        row["file"] = json!(file);
+    }
     let wanted: &[&str] = match e.kind {
-        mcp_oauth::store::keys::Kind::Token => &["resource", "issuer", "client_id", "expires_at", "scope", "grant"],
-        mcp_oauth::store::keys::Kind::Client => {
+        Some(Kind::Token) => &["resource", "issuer", "client_id", "expires_at", "scope", "grant"],
+        Some(Kind::Client) => {
             &["issuer", "client_id", "auth_method", "source", "redirect_uri", "client_secret_expires_at"]
         }
-        mcp_oauth::store::keys::Kind::Pending => &["issuer", "client_id", "resource", "expires_at"],
+        Some(Kind::Pending) => &["issuer", "client_id", "resource", "expires_at"],
+        None => &[],
     };
     for k in wanted {
         if !field(k).is_null() {
             row[*k] = field(k);
         }
     }
-    if e.kind == mcp_oauth::store::keys::Kind::Token
+    if e.kind == Some(Kind::Token)
         && let Some(t) = r.get("expires_at").and_then(Value::as_u64)
     {
         row["expired"] = json!(t <= token::now());

@@ -7,6 +7,7 @@ use crate::callback::{CallbackParams, CallbackServer};
 use crate::document::{Document, PendingInfo};
 use crate::error::{Error, Result};
 use crate::pkce::Pkce;
+use crate::store::Reservation;
 use crate::token::{self, Grant, TokenSet};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -181,8 +182,9 @@ pub fn start_handoff(s: Session<'_>, plan: &Plan, opts: &CodeOptions, document: 
 
 /// Second half: finds the pending authorization by the callback's `state`, spends it
 /// (it is erased whatever happens next: a code is good for one try), validates the
-/// response and exchanges the code. Returns the tokens and the first half's document.
-pub fn finish_handoff(s: Session<'_>, callback_url: &str) -> Result<(TokenSet, Document)> {
+/// response and exchanges the code. Returns the tokens, the first half's document and the
+/// reservation to store the tokens with (taken before anything is spent).
+pub fn finish_handoff(s: Session<'_>, callback_url: &str) -> Result<(TokenSet, Document, Reservation)> {
     let url = Url::parse(callback_url.trim()).map_err(|e| {
         Error::Usage(format!("--callback-url: not a URL ({e}); paste the whole address from the browser"))
     })?;
@@ -195,19 +197,19 @@ pub fn finish_handoff(s: Session<'_>, callback_url: &str) -> Result<(TokenSet, D
         return Err(Error::Security("the callback URL's state was not made by mcp-authorize".into()));
     }
     let key = crate::store::keys::pending(state, s.profile);
-    let pending: PendingAuthorization = {
+    let (pending, reservation) = {
         let _guard = s.store.lock(&key)?;
-        let found = s.store.load(&key)?;
-        if found.is_some() {
-            s.store.erase(&key)?;
-        }
-        found
-    }
-    .ok_or_else(|| {
-        Error::Security(
-            "no pending authorization matches the callback's state: it was already used, started with another --profile, or not started here".into(),
-        )
-    })?;
+        let found: Option<PendingAuthorization> = s.store.load(&key)?;
+        let pending = found.ok_or_else(|| {
+            Error::Security(
+                "no pending authorization matches the callback's state: it was already used, started with another --profile, or not started here".into(),
+            )
+        })?;
+        // Before the hand-off is spent: a store that cannot keep the tokens leaves it usable.
+        let reservation = super::reserve_tokens(s, &pending.document.server_url)?;
+        s.store.erase(&key)?;
+        (pending, reservation)
+    };
     if token::now() > pending.expires_at {
         return Err(Error::AuthorizationFailed(
             "the pending authorization has expired; start again with --print-url".into(),
@@ -227,7 +229,7 @@ pub fn finish_handoff(s: Session<'_>, callback_url: &str) -> Result<(TokenSet, D
         ));
     }
     let set = exchange(s, &plan, code, pending.code_verifier, &pending.redirect_uri, pending.scope.as_deref())?;
-    Ok((set, pending.document))
+    Ok((set, pending.document, reservation))
 }
 
 /// Scheme, host, port and path equal: where the browser was sent back to.

@@ -322,9 +322,10 @@ pub fn silent_refresh(s: Session<'_>, plan: &Plan, wanted_scope: Option<&str>) -
     if !same_grantor || set.refresh_token.is_none() || !covers(&set, wanted_scope) {
         return Ok(None);
     }
+    let reservation = s.store.reserve(&key)?;
     match token::refresh(s.http, s.store, &set, s.profile) {
         Ok(new) => {
-            s.store.save(&key, &new)?;
+            s.store.commit(reservation, &new)?;
             Ok(Some(new))
         }
         Err(Error::LoginRequired(why)) => {
@@ -347,12 +348,22 @@ fn covers(set: &TokenSet, wanted: Option<&str>) -> bool {
     wanted.unwrap_or("").split_whitespace().all(|w| have.contains(&w))
 }
 
-/// Stores a token set under the server's key, under the key's lock so that a concurrent
+/// Checks, before a login is started, that its tokens can be stored: a login whose result
+/// cannot be kept would have to be done again (see [`crate::store::Store::reserve`]).
+pub fn reserve_tokens(s: Session<'_>, server_url: &str) -> Result<crate::store::Reservation> {
+    s.store.reserve(&token::store_key(server_url, s.profile)?)
+}
+
+/// Stores a token set under the reserved key, under the key's lock so that a concurrent
 /// `mcp-token` refresh is not lost in between.
-pub fn store_tokens(s: Session<'_>, plan_server_url: &str, set: &TokenSet) -> Result<crate::store::Key> {
-    let key = token::store_key(plan_server_url, s.profile)?;
+pub fn store_tokens(
+    s: Session<'_>,
+    reservation: crate::store::Reservation,
+    set: &TokenSet,
+) -> Result<crate::store::Key> {
+    let key = reservation.key().clone();
     let _guard = s.store.lock(&key)?;
-    s.store.save(&key, set)?;
+    s.store.commit(reservation, set)?;
     Ok(key)
 }
 

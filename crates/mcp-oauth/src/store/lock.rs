@@ -32,7 +32,7 @@ impl Drop for KeyLock {
 }
 
 pub(crate) fn acquire(dir: &Path, key: &str, timeout: Duration) -> Result<KeyLock> {
-    super::file::create_private_dir(dir)?;
+    super::private::ensure_dir(dir)?;
     let path = dir.join(format!("{}.lock", super::keys::b64_sha256(key)));
     let deadline = Instant::now() + timeout;
     let mut pause = Duration::from_millis(2);
@@ -43,8 +43,10 @@ pub(crate) fn acquire(dir: &Path, key: &str, timeout: Duration) -> Result<KeyLoc
             .create(true)
             .truncate(false)
             .mode(0o600)
+            // A planted link would make us create or truncate whatever it points to.
+            .custom_flags(super::private::no_follow())
             .open(&path)
-            .map_err(|e| Error::Store(format!("cannot open the lock file {}: {e}", path.display())))?;
+            .map_err(|e| open_error(&path, e))?;
         match file.try_lock() {
             Ok(()) if same_file(&file, &path) => return Ok(KeyLock { path, _file: file }),
             // Removed or replaced by the previous holder after we opened it: try the new one.
@@ -65,6 +67,16 @@ pub(crate) fn acquire(dir: &Path, key: &str, timeout: Duration) -> Result<KeyLoc
         std::thread::sleep(pause.min(deadline.saturating_duration_since(Instant::now())));
         pause = (pause * 2).min(Duration::from_millis(50));
     }
+}
+
+fn open_error(path: &Path, e: std::io::Error) -> Error {
+    if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Error::Security(format!(
+            "the lock file {} is a symbolic link; refusing to follow it (remove it)",
+            path.display()
+        ));
+    }
+    Error::Store(format!("cannot open the lock file {}: {e}", path.display()))
 }
 
 fn same_file(file: &File, path: &Path) -> bool {
@@ -94,5 +106,20 @@ mod tests {
         drop(again);
         drop(_other);
         assert_eq!(fs::read_dir(dir.path()).expect("dir").count(), 0, "lock files are removed");
+    }
+
+    #[test]
+    fn a_symlink_at_the_lock_path_is_refused_and_its_target_untouched() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let locks = dir.path().join("locks");
+        super::super::private::ensure_dir(&locks).expect("dir");
+        let victim = dir.path().join("victim");
+        fs::write(&victim, "precious").expect("write");
+        let path = locks.join(format!("{}.lock", super::super::keys::b64_sha256("https://k")));
+        std::os::unix::fs::symlink(&victim, &path).expect("symlink");
+        let err = acquire(&locks, "https://k", Duration::from_millis(100)).expect_err("refused");
+        assert_eq!(err.exit_code(), crate::error::ExitCode::Security, "{err}");
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+        assert_eq!(fs::read_to_string(&victim).expect("read"), "precious");
     }
 }

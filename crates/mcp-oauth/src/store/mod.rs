@@ -27,6 +27,8 @@ mod file;
 mod helper;
 pub mod keys;
 mod lock;
+mod private;
+mod rescue;
 mod resolve;
 
 pub use keys::Kind;
@@ -34,7 +36,7 @@ pub use lock::KeyLock;
 
 use crate::error::{Error, Result};
 use chunk::{Encoded, Head, Limits};
-use file::FileStore;
+use file::{FileStore, Listed};
 use helper::Helper;
 use resolve::{Choice, DockerConfig, Origin, Resolver};
 use serde::Serialize;
@@ -105,13 +107,20 @@ impl Serialize for Key {
     }
 }
 
-/// One of our records, as listed: where it is and its non-secret fields.
+/// One of our records, as listed: where it is and its non-secret fields. An entry whose
+/// key cannot even be read (a damaged file) has no kind, profile or key, only its `file`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Entry {
-    pub kind: Kind,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<Kind>,
     /// `default`, a profile name, or `~` and a hash for names that cannot appear in a key.
-    pub profile: String,
-    pub key: Key,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<Key>,
+    /// The damaged file, for an entry of the file store whose key is unreadable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<PathBuf>,
     /// The backend holding it, e.g. `docker-credential-pass` or `file`.
     pub backend: String,
     /// The record with every secret member removed (at any depth).
@@ -157,11 +166,11 @@ impl Backend {
         }
     }
 
-    /// Keys of entries written with our username.
-    fn list(&self) -> Result<Vec<String>> {
+    /// Keys of entries written with our username (and damaged files of the file store).
+    fn list(&self) -> Result<Vec<Listed>> {
         match self {
             Backend::Helper(h) => {
-                Ok(h.list()?.into_iter().filter(|(_, u)| u == keys::USERNAME).map(|(k, _)| k).collect())
+                Ok(h.list()?.into_iter().filter(|(_, u)| u == keys::USERNAME).map(|(k, _)| Listed::Key(k)).collect())
             }
             Backend::File(f) => f.list(),
         }
@@ -253,23 +262,25 @@ impl Store {
         let Some(json) = self.read(&backend, key)? else {
             return Ok(None);
         };
-        serde_json::from_str(&json).map(Some).map_err(|e| {
-            // serde's message can quote the data, which may be a secret: position only.
-            Error::Store(format!(
-                "the record under {key} does not have the expected shape ({:?} error at column {})",
-                e.classify(),
-                e.column()
-            ))
+        let value = unbind(key, parse_record(key, &json)?)?;
+        serde_json::from_value(value).map(Some).map_err(|e| {
+            // serde's message can quote the data, which may be a secret: its kind only.
+            Error::Store(format!("the record under {key} does not have the expected shape ({:?} error)", e.classify()))
         })
     }
 
     pub fn save<T: Serialize>(&self, key: &Key, value: &T) -> Result<()> {
-        let json = serde_json::to_string(value)
-            .map_err(|e| Error::Internal(format!("cannot serialise the record for {key}: {e}")))?;
+        let serialise = |e: serde_json::Error| Error::Internal(format!("cannot serialise the record for {key}: {e}"));
+        let mut record = serde_json::to_value(value).map_err(serialise)?;
+        // Every record names its key, so an answer with another entry's record is noticed.
+        if let Value::Object(members) = &mut record {
+            members.insert(BINDING.to_string(), Value::String(key.0.clone()));
+        }
+        let json = serde_json::to_string(&record).map_err(serialise)?;
         let backend = self.backend_for(key)?;
         let encoded = chunk::encode(json, &self.limits(&backend), random_id)
             .map_err(|why| Error::Store(format!("cannot save {key}: {why}")))?;
-        let previous = self.previous_layout(&backend, key)?;
+        let previous = self.previous_layout(&backend, key, "overwriting");
         let layout = match &encoded {
             Encoded::Whole(secret) => {
                 backend.store(key, secret)?;
@@ -300,9 +311,8 @@ impl Store {
     /// Erasing a missing entry is not an error.
     pub fn erase(&self, key: &Key) -> Result<()> {
         let backend = self.backend_for(key)?;
-        // An unreadable head must still be erasable: that is how a user starts over. The head
-        // is erased even when believed absent: another process may have saved it since.
-        let previous = self.previous_layout(&backend, key).unwrap_or(Layout::Whole);
+        // The head is erased even when believed absent: another process may have saved it since.
+        let previous = self.previous_layout(&backend, key, "erasing");
         backend.erase(key)?;
         if let Layout::Split { generation, count } = previous {
             erase_parts(&backend, key, &generation, count);
@@ -315,8 +325,48 @@ impl Store {
     pub fn lock(&self, key: &Key) -> Result<KeyLock> {
         // In the config dir, not $XDG_RUNTIME_DIR: cron jobs and CI shells often lack the
         // latter, and two processes only exclude each other if they agree on the file.
-        let dir = self.config_dir()?.join("locks");
-        lock::acquire(&dir, key.as_str(), self.lock_timeout)
+        lock::acquire(&self.own_dir("locks")?, key.as_str(), self.lock_timeout)
+    }
+
+    /// Checks, before an irreversible step (spending a refresh token, redeeming a code),
+    /// that a record for `key` can be saved: room set aside in the file store, or a
+    /// throwaway `store` accepted by the helper. Then [`Store::commit`] saves the result.
+    pub fn reserve(&self, key: &Key) -> Result<Reservation> {
+        let backend = self.backend_for(key)?;
+        let ballast = match &backend {
+            Backend::File(f) => f.reserve(RESERVED_BYTES).map(Some),
+            Backend::Helper(_) => {
+                // A part no head names: no reader ever sees it, whatever happens next.
+                let probe = keys::part(key, &random_id(), 0);
+                let stored = backend.store(&probe, "probe");
+                let _ = backend.erase(&probe);
+                stored.map(|()| None)
+            }
+        };
+        let ballast = ballast.map_err(|e| {
+            Error::Store(format!("{key} cannot be saved now, so no new tokens were asked for: {}", store_reason(&e)))
+        })?;
+        Ok(Reservation { key: key.clone(), _ballast: ballast })
+    }
+
+    /// Saves the record that a reservation was taken for. Should the save fail all the same,
+    /// the record is kept in a private rescue file that the next run of any tool stores
+    /// (see [`Store::recover`]), and the error says so.
+    pub fn commit<T: Serialize>(&self, reservation: Reservation, value: &T) -> Result<()> {
+        let Reservation { key, _ballast } = reservation;
+        // The room set aside is what the save is about to need.
+        drop(_ballast);
+        match self.save(&key, value) {
+            Ok(()) => Ok(()),
+            Err(e) => Err(rescue::keep(self, &key, value, e)),
+        }
+    }
+
+    /// Stores records kept aside by an earlier failed [`Store::commit`] and finishes file
+    /// store writes interrupted between write and rename, saying so on stderr as `tool`.
+    /// Every tool calls this once when it opens the store; it costs one directory read.
+    pub fn recover(&self, tool: &str) {
+        rescue::recover(self, tool);
     }
 
     /// Our records in every backend that can hold them, with secrets removed, sorted by
@@ -327,7 +377,27 @@ impl Store {
         let mut entries = Vec::new();
         for choice in self.resolver.all_backends() {
             let backend = self.backend(&choice)?;
-            for raw in backend.list()? {
+            for listed in backend.list()? {
+                let raw = match listed {
+                    Listed::Key(raw) => raw,
+                    Listed::Unreadable(file) => {
+                        let error = Some(format!(
+                            "{} is not a credential entry (a new save or mcp-revoke replaces it)",
+                            file.display()
+                        ));
+                        let (kind, profile, key, record) = (None, None, None, None);
+                        entries.push(Entry {
+                            kind,
+                            profile,
+                            key,
+                            file: Some(file),
+                            backend: backend.name(),
+                            record,
+                            error,
+                        });
+                        continue;
+                    }
+                };
                 let Some(parsed) = keys::parse(&raw) else {
                     continue;
                 };
@@ -336,25 +406,27 @@ impl Store {
                 if parsed.part.is_some() || self.resolver.resolve(keys::authority(&key)).choice != choice {
                     continue;
                 }
-                let (record, error) = match self.read(&backend, &key) {
-                    Ok(Some(json)) => match serde_json::from_str::<Value>(&json) {
-                        Ok(v) => (Some(without_secrets(v)), None),
-                        Err(_) => (None, Some("the record is not JSON".to_string())),
-                    },
+                let record = match self.read(&backend, &key) {
+                    Ok(Some(json)) => parse_record(&key, &json).and_then(|v| unbind(&key, v)).map(without_secrets),
                     Ok(None) => continue,
-                    Err(e) => (None, Some(e.to_string())),
+                    Err(e) => Err(e),
+                };
+                let (record, error) = match record {
+                    Ok(v) => (Some(v), None),
+                    Err(e) => (None, Some(store_reason(&e))),
                 };
                 entries.push(Entry {
-                    kind: parsed.kind,
-                    profile: parsed.profile,
-                    key,
+                    kind: Some(parsed.kind),
+                    profile: Some(parsed.profile),
+                    key: Some(key),
+                    file: None,
                     backend: backend.name(),
                     record,
                     error,
                 });
             }
         }
-        entries.sort_by(|a, b| (a.kind, &a.profile, &a.key).cmp(&(b.kind, &b.profile, &b.key)));
+        entries.sort_by(|a, b| (a.kind, &a.profile, &a.key, &a.file).cmp(&(b.kind, &b.profile, &b.key, &b.file)));
         Ok(entries)
     }
 
@@ -375,41 +447,65 @@ impl Store {
     /// The key's record as stored: one `get`, or the head and its parts, verified.
     fn read(&self, backend: &Backend, key: &Key) -> Result<Option<String>> {
         let corrupt = |why: String| Error::Store(format!("the record under {key} is unusable: {why}"));
-        let Some(secret) = backend.get(key)? else {
-            self.remember(key, Layout::Absent);
-            return Ok(None);
-        };
-        match chunk::parse_head(secret).map_err(corrupt)? {
-            Head::Whole(json) => {
-                self.remember(key, Layout::Whole);
-                Ok(Some(json))
-            }
-            Head::Split(manifest) => {
-                self.remember(key, Layout::Split { generation: manifest.generation.clone(), count: manifest.count });
-                let mut parts = Vec::with_capacity(manifest.count);
-                for n in 0..manifest.count {
-                    let part = backend
-                        .get(&keys::part(key, &manifest.generation, n))?
-                        .ok_or_else(|| corrupt(format!("part {n} of {} is missing", manifest.count)))?;
-                    parts.push(part);
+        let mut head = backend.get(key)?;
+        for attempt in 1..=READ_ATTEMPTS {
+            let Some(secret) = head else {
+                self.remember(key, Layout::Absent);
+                return Ok(None);
+            };
+            let manifest = match chunk::parse_head(secret.clone()).map_err(corrupt)? {
+                Head::Whole(json) => {
+                    self.remember(key, Layout::Whole);
+                    return Ok(Some(json));
                 }
-                chunk::join(&manifest, &parts).map(Some).map_err(corrupt)
+                Head::Split(manifest) => manifest,
+            };
+            self.remember(key, Layout::Split { generation: manifest.generation.clone(), count: manifest.count });
+            let why = match self.read_parts(backend, key, &manifest)? {
+                Ok(json) => return Ok(Some(json)),
+                Err(why) => why,
+            };
+            // A concurrent save writes its parts, then the head, then erases the parts of the
+            // head we read: a changed head means "read again", an unchanged one is damage.
+            let again = backend.get(key)?;
+            if attempt == READ_ATTEMPTS || again.as_ref() == Some(&secret) {
+                return Err(corrupt(why));
+            }
+            head = again;
+        }
+        unreachable!("the last attempt returns")
+    }
+
+    /// The parts a manifest names, joined and verified; `Ok(Err(why))` when they are not
+    /// (all there and) of its generation.
+    fn read_parts(&self, backend: &Backend, key: &Key, manifest: &chunk::Manifest) -> Result<Result<String, String>> {
+        let mut parts = Vec::with_capacity(manifest.count);
+        for n in 0..manifest.count {
+            match backend.get(&keys::part(key, &manifest.generation, n))? {
+                Some(part) => parts.push(part),
+                None => return Ok(Err(format!("part {n} of {} is missing", manifest.count))),
             }
         }
+        Ok(chunk::join(manifest, &parts))
     }
 
     /// What the entry held before this save or erase: known from an earlier call, else read.
-    fn previous_layout(&self, backend: &Backend, key: &Key) -> Result<Layout> {
+    /// An entry that cannot be read is replaced all the same (with a warning): refusing
+    /// would leave a damaged entry that no save and no erase can repair.
+    fn previous_layout(&self, backend: &Backend, key: &Key, doing: &str) -> Layout {
         if let Some(layout) = self.layouts.lock().unwrap_or_else(|p| p.into_inner()).get(key) {
-            return Ok(layout.clone());
+            return layout.clone();
         }
-        Ok(match backend.get(key)? {
-            None => Layout::Absent,
-            Some(secret) => match chunk::parse_head(secret) {
-                Ok(Head::Split(m)) => Layout::Split { generation: m.generation, count: m.count },
-                _ => Layout::Whole,
-            },
-        })
+        let head = backend.get(key).and_then(|h| h.map(chunk::parse_head).transpose().map_err(Error::Store));
+        match head {
+            Ok(None) => Layout::Absent,
+            Ok(Some(Head::Split(m))) => Layout::Split { generation: m.generation, count: m.count },
+            Ok(Some(Head::Whole(_))) => Layout::Whole,
+            Err(e) => {
+                eprintln!("warning: cannot read the entry under {key} ({}); {doing} it", store_reason(&e));
+                Layout::Whole
+            }
+        }
     }
 
     fn remember(&self, key: &Key, layout: Layout) {
@@ -429,7 +525,13 @@ impl Store {
                 timeout: self.helper_timeout,
             }),
             Choice::File => Backend::File(FileStore {
-                dir: self.file_dir()?,
+                dir: {
+                    // Directories made by hand (or loosened since) are checked before use.
+                    private::check_existing(self.config_dir()?)?;
+                    let dir = self.file_dir()?;
+                    private::check_existing(&dir)?;
+                    dir
+                },
                 warn: self.resolver.default_resolution().origin == Origin::Fallback,
             }),
         })
@@ -452,6 +554,65 @@ impl Store {
 
     fn file_dir(&self) -> Result<PathBuf> {
         Ok(self.config_dir()?.join("credentials"))
+    }
+
+    /// A directory of ours under the config dir, both checked (see `private`).
+    fn own_dir(&self, name: &str) -> Result<PathBuf> {
+        let config = self.config_dir()?;
+        private::ensure_dir(config)?;
+        let dir = config.join(name);
+        private::ensure_dir(&dir)?;
+        Ok(dir)
+    }
+}
+
+/// Room and permission to save one key, from [`Store::reserve`].
+#[must_use = "a reservation is used by Store::commit"]
+pub struct Reservation {
+    key: Key,
+    _ballast: Option<file::Ballast>,
+}
+
+impl Reservation {
+    pub fn key(&self) -> &Key {
+        &self.key
+    }
+}
+
+/// A token set is a few KB; its largest part, a JWT, rarely 10 KB.
+const RESERVED_BYTES: usize = 64 * 1024;
+/// Reads racing a save see a new head at most this many times in a row before giving up.
+const READ_ATTEMPTS: usize = 8;
+/// The member naming a record's own key (removed again when the record is read).
+const BINDING: &str = "mcp_oauth_key";
+
+fn parse_record(key: &Key, json: &str) -> Result<Value> {
+    serde_json::from_str(json).map_err(|_| Error::Store(format!("the record under {key} is not JSON")))
+}
+
+/// Checks and removes the key a record names. Records saved before records named their
+/// key have none, and are taken as they are.
+fn unbind(key: &Key, mut record: Value) -> Result<Value> {
+    if let Value::Object(members) = &mut record {
+        match members.remove(BINDING) {
+            None => {}
+            Some(Value::String(k)) if k == key.0 => {}
+            Some(other) => {
+                return Err(Error::Store(format!(
+                    "asked for {key}, the store answered with the record of {}; refusing it",
+                    other.as_str().unwrap_or("another entry")
+                )));
+            }
+        }
+    }
+    Ok(record)
+}
+
+/// The message of a store error without its `credential store:` prefix, for nesting.
+fn store_reason(e: &Error) -> String {
+    match e {
+        Error::Store(why) => why.clone(),
+        other => other.to_string(),
     }
 }
 
