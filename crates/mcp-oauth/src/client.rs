@@ -86,11 +86,56 @@ pub struct ClientRecord {
     pub registration_client_uri: Option<String>,
     /// Seconds since the epoch.
     pub created_at: u64,
+    /// The issuer's token and revocation endpoints as its metadata named them when this
+    /// client was registered or last reused. The client's credentials go nowhere else,
+    /// whatever a token record names (see [`ClientRecord::check_endpoint`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_endpoint: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocation_endpoint: Option<String>,
+}
+
+/// Which endpoint of the client's issuer a request goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndpointKind {
+    Token,
+    Revocation,
 }
 
 impl ClientRecord {
+    /// Refuses to send this client's credentials (or a refresh token) to `url` unless it is
+    /// the issuer's endpoint recorded with the client; for records from before endpoints
+    /// were recorded, unless it is on the issuer's own origin. A token record is only data
+    /// in the store, and someone able to plant one must not be able to redirect them.
+    pub fn check_endpoint(&self, kind: EndpointKind, url: &str) -> crate::error::Result<()> {
+        let (name, recorded) = match kind {
+            EndpointKind::Token => ("token", &self.token_endpoint),
+            EndpointKind::Revocation => ("revocation", &self.revocation_endpoint),
+        };
+        let allowed = match recorded {
+            Some(r) => r == url,
+            None => same_origin(url, &self.issuer),
+        };
+        if allowed {
+            return Ok(());
+        }
+        let expected = recorded.clone().unwrap_or_else(|| format!("an endpoint on {}", self.issuer));
+        Err(crate::error::Error::Security(format!(
+            "the stored token names {url} as the {name} endpoint, but client {} of {} uses {expected}: \
+             not sending its credentials there (was the token entry tampered with?); run mcp-authorize again",
+            self.client_id, self.issuer
+        )))
+    }
+
     pub fn secret_expired(&self, now: u64) -> bool {
         matches!(self.client_secret_expires_at, Some(t) if t != 0 && t <= now)
+    }
+}
+
+fn same_origin(a: &str, b: &str) -> bool {
+    match (url::Url::parse(a), url::Url::parse(b)) {
+        (Ok(a), Ok(b)) => a.origin() == b.origin(),
+        _ => false,
     }
 }
 
@@ -105,5 +150,25 @@ mod tests {
             assert_eq!(serde_json::to_value(m).unwrap(), m.as_str());
         }
         assert!("client_secret_jwt".parse::<AuthMethod>().is_err());
+    }
+
+    #[test]
+    fn credentials_only_go_to_the_recorded_endpoints() {
+        let mut c: ClientRecord = serde_json::from_value(serde_json::json!({
+            "issuer": "https://as.example/tenant", "client_id": "c", "client_secret": "s",
+            "auth_method": "client_secret_basic", "source": "pre_registered", "created_at": 0,
+        }))
+        .unwrap();
+        // A record from before endpoints were recorded: the issuer's origin only.
+        assert!(c.check_endpoint(EndpointKind::Token, "https://as.example/oauth/token").is_ok());
+        let e = c.check_endpoint(EndpointKind::Token, "https://evil.example/token").unwrap_err();
+        assert_eq!(e.exit_code().code(), 5);
+        assert!(e.to_string().contains("https://evil.example/token"), "{e}");
+        assert!(c.check_endpoint(EndpointKind::Revocation, "http://as.example/revoke").is_err(), "another scheme");
+        // Recorded: exactly that one, even on another host.
+        c.token_endpoint = Some("https://login.example/token".into());
+        assert!(c.check_endpoint(EndpointKind::Token, "https://login.example/token").is_ok());
+        assert!(c.check_endpoint(EndpointKind::Token, "https://as.example/oauth/token").is_err());
+        assert!(c.check_endpoint(EndpointKind::Revocation, "https://as.example/revoke").is_ok());
     }
 }

@@ -85,6 +85,8 @@ mod tests {
             registration_access_token: None,
             registration_client_uri: None,
             created_at: 0,
+            token_endpoint: None,
+            revocation_endpoint: None,
         }
     }
 

@@ -565,6 +565,8 @@ pub fn validate_response(
         registration_access_token,
         registration_client_uri,
         created_at: now,
+        token_endpoint: None,
+        revocation_endpoint: None,
     })
 }
 
@@ -605,7 +607,13 @@ pub fn obtain(http: &Http, store: &Store, doc: &Document, profile: Option<&str>,
     {
         match unusable_reason(s, issuer, opts, now) {
             None => {
-                return Ok(Outcome { record: s.clone(), key, action: Action::Reused, warnings });
+                let mut record = s.clone();
+                // Endpoints move, and records from older versions lack them: the metadata
+                // just discovered is the authority on where the credentials may go.
+                if bind_endpoints(&mut record, &asv.metadata) {
+                    store.save(&key, &record)?;
+                }
+                return Ok(Outcome { record, key, action: Action::Reused, warnings });
             }
             // --force is the user's own wish; every other reason is news to them.
             Some(_) if opts.force => {}
@@ -689,6 +697,8 @@ pub fn obtain(http: &Http, store: &Store, doc: &Document, profile: Option<&str>,
         }
     };
 
+    let mut record = record;
+    bind_endpoints(&mut record, &asv.metadata);
     store.save(&key, &record)?;
     // The replaced registration would linger at the server forever; delete it when we
     // can (RFC 7592), after the new one is safe, and never fail the run over it.
@@ -698,6 +708,14 @@ pub fn obtain(http: &Http, store: &Store, doc: &Document, profile: Option<&str>,
         warnings.push(format!("could not delete the replaced registration {} at the server: {e}", old.client_id));
     }
     Ok(Outcome { record, key, action, warnings })
+}
+
+/// Records the issuer's endpoints with the client; says whether that changed anything.
+fn bind_endpoints(record: &mut ClientRecord, metadata: &crate::metadata::AuthorizationServerMetadata) -> bool {
+    let before = (record.token_endpoint.take(), record.revocation_endpoint.take());
+    record.token_endpoint = metadata.token_endpoint.clone();
+    record.revocation_endpoint = metadata.revocation_endpoint.clone();
+    before != (record.token_endpoint.clone(), record.revocation_endpoint.clone())
 }
 
 /// The record of a client the user named (pre-registered or metadata document): its
@@ -724,6 +742,8 @@ fn configured(
         registration_access_token: None,
         registration_client_uri: None,
         created_at: now,
+        token_endpoint: None,
+        revocation_endpoint: None,
     }
 }
 
@@ -925,6 +945,8 @@ mod tests {
             registration_access_token: None,
             registration_client_uri: None,
             created_at: 1,
+            token_endpoint: None,
+            revocation_endpoint: None,
         }
     }
 

@@ -384,6 +384,7 @@ pub fn refresh(http: &Http, store: &crate::store::Store, set: &TokenSet, profile
             hint()
         )));
     }
+    client.check_endpoint(crate::client::EndpointKind::Token, &set.token_endpoint)?;
     let endpoint = Endpoint { token_endpoint: &set.token_endpoint, issuer: &set.issuer, client: &client };
     let (grant, scope) = match refresh_token {
         Some(rt) if !client_credentials => (Grant::RefreshToken { refresh_token: rt.to_string() }, None),

@@ -2,7 +2,7 @@
 
 use clap::Parser;
 use mcp_oauth::cli::{CommonArgs, Context, Input};
-use mcp_oauth::client::ClientRecord;
+use mcp_oauth::client::{ClientRecord, EndpointKind};
 use mcp_oauth::document::write_stdout_line;
 use mcp_oauth::revocation::{self, Hint};
 use mcp_oauth::store::keys;
@@ -86,18 +86,21 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "no client registration is stored for {}, so the tokens cannot be revoked at the server; erased here only",
                 set.issuer
             )),
-            (Some(endpoint), Some(client)) => {
-                // The refresh token first: revoking it usually revokes the access tokens
-                // issued with it (RFC 7009 §2.1), and it is the one that lives long.
-                let tokens = [(Hint::RefreshToken, set.refresh_token.as_deref()), (Hint::AccessToken, Some(set.access_token.as_str()))];
-                for (hint, tok) in tokens {
-                    let Some(tok) = tok else { continue };
-                    match revocation::revoke(&ctx.http, endpoint, &set.issuer, client, tok, hint) {
-                        Ok(()) => revoked.push(hint.as_str()),
-                        Err(e) => warnings.push(format!("revoking the {} failed: {e}", hint.as_str())),
+            (Some(endpoint), Some(client)) => match client.check_endpoint(EndpointKind::Revocation, endpoint) {
+                Err(e) => warnings.push(format!("{e}; the tokens were erased here but not revoked")),
+                Ok(()) => {
+                    // The refresh token first: revoking it usually revokes the access tokens
+                    // issued with it (RFC 7009 §2.1), and it is the one that lives long.
+                    let tokens = [(Hint::RefreshToken, set.refresh_token.as_deref()), (Hint::AccessToken, Some(set.access_token.as_str()))];
+                    for (hint, tok) in tokens {
+                        let Some(tok) = tok else { continue };
+                        match revocation::revoke(&ctx.http, endpoint, &set.issuer, client, tok, hint) {
+                            Ok(()) => revoked.push(hint.as_str()),
+                            Err(e) => warnings.push(format!("revoking the {} failed: {e}", hint.as_str())),
+                        }
                     }
                 }
-            }
+            },
         }
     }
     if set.is_some() || damaged_token {
