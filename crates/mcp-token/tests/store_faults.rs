@@ -71,20 +71,26 @@ impl World {
         run(cmd, None, Duration::from_secs(60))
     }
 
+    /// `bin [extra...] MCP_URL`.
+    fn at_server(&self, bin: &str, extra: &[&str]) -> Output {
+        let args: Vec<&str> = extra.iter().copied().chain([self.servers.mcp_url.as_str()]).collect();
+        self.run(bin, &args)
+    }
+
     fn login(&self, extra: &[&str]) -> Output {
-        let mut args = extra.to_vec();
-        args.push(&self.servers.mcp_url);
-        self.run("mcp-authorize", &args)
+        self.at_server("mcp-authorize", extra)
     }
 
     fn token(&self, extra: &[&str]) -> Output {
-        let mut args = extra.to_vec();
-        args.push(&self.servers.mcp_url);
-        self.run("mcp-token", &args)
+        self.at_server("mcp-token", extra)
     }
 
-    fn accepted(&self, token: &str) -> bool {
-        self.servers.call_mcp(Some(token), "initialize").status == 200
+    /// A forced refresh works, and the MCP server takes its token: the refresh token
+    /// stored was not spent (oidc-provider revokes the grant when a spent one comes back).
+    fn assert_refresh_works(&self, why: &str) {
+        let out = self.token(&["--min-valid", "1000"]);
+        assert!(out.success(), "{why}: {out}");
+        assert!(self.servers.call_mcp(Some(out.stdout.trim()), "initialize").status == 200, "{why}");
     }
 
     /// From now on the helper accepts `n` more `store` calls, then fails every one.
@@ -143,6 +149,11 @@ fn set_age(path: &Path, seconds: u64) {
     std::fs::File::options().write(true).open(path).expect("open").set_modified(when).expect("mtime");
 }
 
+fn assert_spent_nothing(out: &Output) {
+    assert_eq!(out.code, Some(6), "{out}");
+    assert!(out.stderr.contains("no new tokens were asked for"), "{out}");
+}
+
 fn assert_logged_in(w: &World) {
     let out = w.login(&[]);
     assert!(out.success(), "mcp-authorize: {out}");
@@ -169,14 +180,9 @@ fn a_refresh_whose_save_fails_keeps_the_rotated_tokens_and_the_grant() {
     assert!(recovered.stderr.contains("mcp-token: stored the tokens for"), "{recovered}");
     let after = recovered.stdout.trim().to_string();
     assert_ne!(after, before, "the refreshed access token");
-    assert!(w.accepted(&after));
+    assert_eq!(w.servers.call_mcp(Some(&after), "initialize").status, 200);
     assert!(!w.token(&[]).stderr.contains("stored the tokens"), "once");
-
-    // The rotated refresh token was kept: oidc-provider would have revoked the grant if
-    // the spent one had come back.
-    let again = w.token(&["--min-valid", "1000"]);
-    assert!(again.success(), "the grant survived: {again}");
-    assert!(w.accepted(again.stdout.trim()));
+    w.assert_refresh_works("the rotated refresh token was kept and the grant survived");
 }
 
 #[test]
@@ -185,17 +191,12 @@ fn a_store_that_cannot_save_spends_nothing() {
     assert_logged_in(&w);
     w.fail_stores_after(0);
     let refused = w.token(&["--min-valid", "1000", "--trace"]);
-    assert_eq!(refused.code, Some(6), "{refused}");
-    assert!(refused.stderr.contains("no new tokens were asked for"), "{refused}");
+    assert_spent_nothing(&refused);
     assert!(!refused.stderr.contains("grant_type=refresh_token"), "no refresh was sent: {refused}");
     // Nor does a forced login start a browser whose result could not be kept.
-    let login = w.login(&["--force"]);
-    assert_eq!(login.code, Some(6), "{login}");
-    assert!(login.stderr.contains("no new tokens were asked for"), "{login}");
-
+    assert_spent_nothing(&w.login(&["--force"]));
     w.heal();
-    let out = w.token(&["--min-valid", "1000"]);
-    assert!(out.success(), "the refresh token is still good: {out}");
+    w.assert_refresh_works("the refresh token is still good");
 }
 
 #[test]
@@ -243,13 +244,9 @@ fn a_full_disk_spends_nothing() {
         while f.write_all(&[0u8; 4096]).is_ok() {}
         let _ = f.sync_all();
     }
-    let refused = w.token(&["--min-valid", "1000"]);
-    assert_eq!(refused.code, Some(6), "{refused}");
-    assert!(refused.stderr.contains("no new tokens were asked for"), "{refused}");
+    assert_spent_nothing(&w.token(&["--min-valid", "1000"]));
     std::fs::remove_file(&filler).expect("free the disk");
-    let out = w.token(&["--min-valid", "1000"]);
-    assert!(out.success(), "the refresh token is still good: {out}");
-    assert!(w.accepted(out.stdout.trim()));
+    w.assert_refresh_works("the refresh token is still good");
 }
 
 #[test]
