@@ -5,7 +5,13 @@
 //!   pending hand-off by state+profile); the scheme is documented there;
 //! - `load`/`save` move one JSON record per key (split into parts transparently when a
 //!   backend's size limit requires it; a partial read is an error, never a value);
-//! - `lock` serialises read-modify-write of one key across processes.
+//! - `lock` serialises read-modify-write of one key across processes;
+//! - `reserve` then `commit` surround an irreversible step (spending a refresh token,
+//!   redeeming a code): the first checks that a save can succeed, the second keeps the
+//!   record in a rescue file if the save fails all the same, and `recover` (run by every
+//!   tool when it opens the store) stores rescued records later (see `rescue`);
+//! - every record names its key (a member removed again on read), so an answer with another
+//!   entry's record is an error; a damaged entry is overwritten by `save` and `erase`.
 //!
 //! The backend for a key is chosen as the Docker CLI chooses one (see `resolve`): flag or
 //! `MCP_OAUTH_CREDENTIAL_HELPER`, `credHelpers`, `credsStore`, Docker's platform default,
