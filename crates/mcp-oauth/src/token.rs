@@ -257,6 +257,23 @@ impl TokenSet {
         }
     }
 
+    /// Refuses a set that is not for `server_url`: the store answered with another entry's
+    /// record (records from before records named their key are only checked this way).
+    /// The resource is the server URL, canonical or as given, or its origin when the
+    /// server's metadata lives at the root (see `discovery`).
+    pub fn check_for(&self, server_url: &str, key: &crate::store::Key) -> Result<()> {
+        let url = crate::url_policy::parse("MCP server URL", server_url)?;
+        let origin = crate::url_policy::origin(&url);
+        let ours = [url.to_string(), crate::url_policy::canonical_resource(&url), format!("{origin}/"), origin];
+        if ours.contains(&self.resource) {
+            return Ok(());
+        }
+        Err(Error::Store(format!(
+            "asked for {key} ({server_url}), the store answered with a token for {}; refusing it",
+            self.resource
+        )))
+    }
+
     /// Valid for at least `min_valid` more seconds. A token without an expiry is taken
     /// as valid: the server gave no lifetime, and only a 401 can tell otherwise.
     pub fn valid_for(&self, min_valid: u64, now: u64) -> bool {
@@ -329,12 +346,17 @@ pub fn fresh(
     let key = store_key(server_url, profile)?;
     let missing =
         || Error::LoginRequired(format!("no token stored for {server_url}; {}", login_hint(server_url, profile, None)));
-    let set: TokenSet = store.load(&key)?.ok_or_else(missing)?;
+    let load = || -> Result<TokenSet> {
+        let set: TokenSet = store.load(&key)?.ok_or_else(missing)?;
+        set.check_for(server_url, &key)?;
+        Ok(set)
+    };
+    let set = load()?;
     if set.valid_for(min_valid, now()) {
         return Ok((set, Freshness::Cached));
     }
     let _guard = store.lock(&key)?;
-    let set: TokenSet = store.load(&key)?.ok_or_else(missing)?;
+    let set = load()?;
     if set.valid_for(min_valid, now()) {
         return Ok((set, Freshness::Refreshed));
     }
@@ -494,5 +516,31 @@ mod tests {
         assert_eq!(set.scope.as_deref(), Some("a"));
         assert!(set.valid_for(59, 1000));
         assert!(!set.valid_for(60, 1000));
+    }
+
+    #[test]
+    fn a_set_for_another_resource_is_refused() {
+        let origin = |resource| Origin {
+            issuer: "i",
+            client_id: "c",
+            resource,
+            token_endpoint: "t",
+            revocation_endpoint: None,
+            grant: "authorization_code",
+            requested_scope: None,
+        };
+        let resp = parse(json!({"access_token":"a"})).unwrap();
+        let key = store_key("https://mcp.example/mcp", None).unwrap();
+        for ours in ["https://mcp.example/mcp", "https://mcp.example", "https://mcp.example/"] {
+            let set = TokenSet::new(resp.clone(), &origin(ours), None, 0);
+            assert!(set.check_for("https://mcp.example/mcp", &key).is_ok(), "{ours}");
+        }
+        for other in ["https://other.example/mcp", "https://mcp.example/mcp2", "https://mcp.example:8443/mcp"] {
+            let e = TokenSet::new(resp.clone(), &origin(other), None, 0)
+                .check_for("https://mcp.example/mcp", &key)
+                .unwrap_err();
+            assert_eq!(e.exit_code().code(), 6, "{other}");
+            assert!(e.to_string().contains(other), "{e}");
+        }
     }
 }

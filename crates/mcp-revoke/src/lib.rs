@@ -59,7 +59,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let mut erased: Vec<&str> = Vec::new();
 
     let _guard = store.lock(&token_key)?;
-    let (set, damaged_token) = load_or_warn::<TokenSet>(store, &token_key, "token", &mut warnings)?;
+    let (mut set, mut damaged_token) = load_or_warn::<TokenSet>(store, &token_key, "token", &mut warnings)?;
+    // Another entry's tokens must not be revoked in this one's name; the entry is erased.
+    if let Some(e) = set.as_ref().and_then(|s| s.check_for(&server_url, &token_key).err()) {
+        warnings.push(format!("{e}; erased without revoking anything at the server"));
+        (set, damaged_token) = (None, true);
+    }
     let mut issuer = set.as_ref().map(|s| s.issuer.clone()).or(doc_issuer);
     if issuer.is_none() && cli.client {
         // No token left to say which issuer the client belongs to: ask the server, since

@@ -312,3 +312,29 @@ fn a_save_killed_before_its_rename_is_finished_by_the_next_run() {
     assert!(out.stderr.contains("mcp-token: finished saving"), "{out}");
     assert!(!tmp.exists());
 }
+
+/// A store answering with another entry's record: by the key the record names, and for
+/// records from before records named their key, by the resource of the token set.
+#[test]
+fn a_token_set_for_another_entry_is_refused() {
+    let w = World::file_store();
+    assert_logged_in(&w);
+    let (path, original) = w.token_entry();
+    let other = "https://other.example.mcp-oauth/token/default/AAAAAAAAAAAAAAAAAAAAAA";
+    let mut named = original.clone();
+    named["mcp_oauth_key"] = json!(other);
+    let mut legacy = original.clone();
+    legacy.as_object_mut().expect("object").remove("mcp_oauth_key");
+    legacy["resource"] = json!("https://other.example/mcp");
+    for (record, says) in [(named, other), (legacy, "https://other.example/mcp")] {
+        std::fs::write(&path, w.entry_text(&record)).expect("plant");
+        let out = w.token(&[]);
+        assert_eq!(out.code, Some(6), "{out}");
+        assert!(out.stderr.contains(says) && out.stdout.is_empty(), "{out}");
+    }
+    // The same record without the key it names is still taken (written by older versions).
+    let mut unnamed = original;
+    unnamed.as_object_mut().expect("object").remove("mcp_oauth_key");
+    std::fs::write(&path, w.entry_text(&unnamed)).expect("write");
+    assert!(w.token(&[]).success());
+}
