@@ -622,6 +622,8 @@ pub fn obtain(http: &Http, store: &Store, doc: &Document, profile: Option<&str>,
     }
 
     let plan = plan(opts, &asv.metadata, &mut warnings)?;
+    // A registration, once made, is the server's: its client secret must not be lost.
+    let reservation = store.reserve(&key)?;
     let (record, action) = match plan {
         Plan::PreRegistered(client_id) => {
             let auth_method = choose_auth_method(opts.auth_method, &opts.credentials, &asv.metadata, &mut warnings)?;
@@ -699,7 +701,7 @@ pub fn obtain(http: &Http, store: &Store, doc: &Document, profile: Option<&str>,
 
     let mut record = record;
     bind_endpoints(&mut record, &asv.metadata);
-    store.save(&key, &record)?;
+    store.commit(reservation, &record)?;
     // The replaced registration would linger at the server forever; delete it when we
     // can (RFC 7592), after the new one is safe, and never fail the run over it.
     if let Some(old) = stored.as_ref().filter(|s| s.issuer == issuer && s.client_id != record.client_id)

@@ -20,7 +20,7 @@ struct World {
     /// `FAKE_WINCRED_FAIL_AFTER` for the next runs.
     fail_after: Cell<Option<usize>>,
     /// `FAKE_WINCRED_FAIL_IF_CONTAINS` for the next runs.
-    fail_records: Cell<bool>,
+    fail_records: Cell<Option<&'static str>>,
 }
 
 impl World {
@@ -51,7 +51,7 @@ impl World {
             store: store.iter().map(|s| s.to_string()).collect(),
             wincred: None,
             fail_after: Cell::new(None),
-            fail_records: Cell::new(false),
+            fail_records: Cell::new(None),
         }
     }
 
@@ -64,9 +64,8 @@ impl World {
         if let Some(n) = self.fail_after.get() {
             cmd.env("FAKE_WINCRED_FAIL_AFTER", n.to_string());
         }
-        if self.fail_records.get() {
-            // Only token sets have a token_type: the helper takes anything else.
-            cmd.env("FAKE_WINCRED_FAIL_IF_CONTAINS", "token_type");
+        if let Some(marker) = self.fail_records.get() {
+            cmd.env("FAKE_WINCRED_FAIL_IF_CONTAINS", marker);
         }
         run(cmd, None, Duration::from_secs(60))
     }
@@ -101,14 +100,15 @@ impl World {
         self.fail_after.set(Some(so_far + n));
     }
 
-    /// From now on the helper refuses every token set, and takes anything else.
+    /// From now on the helper refuses every token set (only they have a `token_type`),
+    /// and takes anything else.
     fn refuse_token_sets(&self) {
-        self.fail_records.set(true);
+        self.fail_records.set(Some("token_type"));
     }
 
     fn heal(&self) {
         self.fail_after.set(None);
-        self.fail_records.set(false);
+        self.fail_records.set(None);
     }
 
     fn credentials(&self) -> PathBuf {
@@ -212,6 +212,22 @@ fn a_forced_login_whose_save_fails_is_not_lost() {
     assert!(out.stderr.contains("mcp-revoke: stored the tokens for"), "any tool picks them up: {out}");
     assert!(out.success(), "{out}");
     assert_eq!(out.json()["revoked"], json!(["refresh_token", "access_token"]), "the new login's tokens were revoked");
+}
+
+/// A registration the server made must not be lost either: its secret exists only here.
+#[test]
+fn a_registration_whose_save_fails_is_not_lost() {
+    let w = World::wincred();
+    // Only client records have an auth_method.
+    w.fail_records.set(Some("auth_method"));
+    let failed = w.run("mcp-dcr", &[&w.servers.mcp_url]);
+    assert_eq!(failed.code, Some(6), "{failed}");
+    assert!(failed.stderr.contains("client registration is not lost"), "{failed}");
+    w.heal();
+    let out = w.run("mcp-dcr", &["--trace", &w.servers.mcp_url]);
+    assert!(out.success(), "{out}");
+    assert!(out.stderr.contains("mcp-dcr: stored the client registration for"), "{out}");
+    assert!(out.stderr.contains("reusing the stored client"), "not registered again: {out}");
 }
 
 /// The file system of the file store is full: nothing is spent, and once there is room

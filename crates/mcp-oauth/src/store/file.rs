@@ -120,7 +120,7 @@ impl FileStore {
         let mut recovered = Vec::new();
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            let Some(kind) = stale_kind(&name, entry.metadata().ok().as_ref()) else {
+            let Some(kind) = stale_kind(&name, || entry.metadata().ok()) else {
                 continue;
             };
             let tmp = entry.path();
@@ -184,10 +184,11 @@ fn temporary_name(kind: &str) -> String {
     format!(".{}.{kind}", super::random_id())
 }
 
-/// Which kind of temporary file `name` is, if it is one that nobody is still writing.
-fn stale_kind(name: &str, meta: Option<&fs::Metadata>) -> Option<&'static str> {
+/// Which kind of temporary file `name` is, if it is one that nobody is still writing
+/// (entries are only looked at, `meta`, when their name says they are temporary).
+fn stale_kind(name: &str, meta: impl FnOnce() -> Option<fs::Metadata>) -> Option<&'static str> {
     let kind = [TMP, RESERVE].into_iter().find(|k| name.starts_with('.') && name.ends_with(&format!(".{k}")))?;
-    let age = meta?.modified().ok()?.elapsed().unwrap_or_default();
+    let age = meta()?.modified().ok()?.elapsed().unwrap_or_default();
     let limit = if kind == TMP { STALE_TMP } else { STALE_RESERVE };
     (age > limit).then_some(kind)
 }

@@ -50,6 +50,15 @@ fn previous(store: &Store, key: &Key) -> Result<Previous> {
     })
 }
 
+/// What a record under `key` is, for messages, with its verb.
+fn what(key: &Key) -> (&'static str, &'static str) {
+    match keys::parse(key.as_str()).map(|k| k.kind) {
+        Some(keys::Kind::Token) => ("tokens", "are"),
+        Some(keys::Kind::Client) => ("client registration", "is"),
+        _ => ("record", "is"),
+    }
+}
+
 /// Keeps `value` aside after `cause` made its save fail; returns the error to report.
 pub(super) fn keep<T: Serialize>(store: &Store, key: &Key, value: &T, cause: Error) -> Error {
     let kept = (|| -> Result<PathBuf> {
@@ -70,10 +79,12 @@ pub(super) fn keep<T: Serialize>(store: &Store, key: &Key, value: &T, cause: Err
     let cause = store_reason(&cause);
     Error::Store(match kept {
         Ok(path) => format!(
-            "{cause}; the new tokens are not lost: they were kept in {} and the next run of any mcp-oauth tool stores them",
+            "{cause}; the new {} {} not lost: kept in {} for the next run of any mcp-oauth tool to store",
+            what(key).0,
+            what(key).1,
             path.display()
         ),
-        Err(e) => format!("{cause}; keeping the new tokens aside failed too ({}), so they are lost", store_reason(&e)),
+        Err(e) => format!("{cause}; keeping the new {} aside failed too ({}): lost", what(key).0, store_reason(&e)),
     })
 }
 
@@ -92,6 +103,10 @@ pub(super) fn recover(store: &Store, tool: &str) {
     let Ok(entries) = fs::read_dir(&dir) else {
         return;
     };
+    if let Err(e) = private::check_existing(&dir) {
+        eprintln!("{tool}: warning: not using {}: {}", dir.display(), store_reason(&e));
+        return;
+    }
     for entry in entries.flatten() {
         let path = entry.path();
         if path.extension().is_none_or(|e| e != "json") {
@@ -99,10 +114,16 @@ pub(super) fn recover(store: &Store, tool: &str) {
         }
         let rescued = match read(&path) {
             Ok(r) => r,
+            // Planted: not ours to read, nor to delete.
+            Err(e @ Error::Security(_)) => {
+                eprintln!("{tool}: warning: {}", store_reason(&e));
+                continue;
+            }
             Err(e) => {
+                // Unreadable for a moment while being written; unreadable for good when cut short.
                 let stale =
                     entry.metadata().and_then(|m| m.modified()).is_ok_and(|t| t.elapsed().unwrap_or_default() > STALE);
-                if stale && !matches!(e, Error::Security(_)) {
+                if stale {
                     let _ = fs::remove_file(&path);
                     eprintln!("{tool}: warning: removed {}: {}", path.display(), store_reason(&e));
                 }
@@ -116,16 +137,18 @@ pub(super) fn recover(store: &Store, tool: &str) {
                 private::sync_dir(&dir);
                 if stored {
                     eprintln!(
-                        "{tool}: stored the tokens for {key} that an earlier run kept aside when its save failed"
+                        "{tool}: stored the {} for {key} that an earlier run kept aside when its save failed",
+                        what(&key).0
                     );
                 } else {
                     eprintln!(
-                        "{tool}: dropped the tokens for {key} kept aside by an earlier run: the entry was saved again since"
+                        "{tool}: dropped the {} for {key} kept aside by an earlier run: the entry was saved again since",
+                        what(&key).0
                     );
                 }
             }
             Err(e) => eprintln!(
-                "{tool}: warning: the tokens kept aside in {} still cannot be stored ({}); the next run tries again",
+                "{tool}: warning: what was kept aside in {} still cannot be stored ({}); the next run tries again",
                 path.display(),
                 store_reason(&e)
             ),
