@@ -110,7 +110,7 @@ fn nothing_is_reserved_from_a_store_that_cannot_save() {
     let key = keys::token("https://mcp.example/mcp", None);
     let err = failing_after(&mut env, 0).reserve(&key).map(|_| ()).expect_err("the probe fails");
     assert_eq!(err.exit_code(), ExitCode::Store);
-    assert!(err.to_string().contains("no new tokens were asked for"), "{err}");
+    assert!(err.to_string().contains("nothing was sent to the server"), "{err}");
     // The probe left nothing behind, and erased what it wrote when it could.
     let store = env.open();
     let reservation = store.reserve(&key).expect("reserve");

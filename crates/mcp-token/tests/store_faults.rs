@@ -151,7 +151,7 @@ fn set_age(path: &Path, seconds: u64) {
 
 fn assert_spent_nothing(out: &Output) {
     assert_eq!(out.code, Some(6), "{out}");
-    assert!(out.stderr.contains("no new tokens were asked for"), "{out}");
+    assert!(out.stderr.contains("nothing was sent to the server"), "{out}");
 }
 
 fn assert_logged_in(w: &World) {

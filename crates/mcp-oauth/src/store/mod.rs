@@ -350,7 +350,7 @@ impl Store {
             }
         };
         let ballast = ballast.map_err(|e| {
-            Error::Store(format!("{key} cannot be saved now, so no new tokens were asked for: {}", store_reason(&e)))
+            Error::Store(format!("{key} cannot be saved now, so nothing was sent to the server: {}", store_reason(&e)))
         })?;
         Ok(Reservation { key: key.clone(), _ballast: ballast })
     }

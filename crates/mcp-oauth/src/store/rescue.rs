@@ -168,10 +168,14 @@ fn read(path: &Path) -> Result<Rescued> {
     Ok(rescued)
 }
 
-/// Saves the rescued record if the store still holds what it held when the save failed.
+/// Saves the rescued record if the store still holds what it held when the save failed
+/// (or holds something unreadable: the rescued record is better than a damaged entry).
 fn apply(store: &Store, key: &Key, rescued: &Rescued) -> Result<bool> {
     let _guard = store.lock(key)?;
-    if rescued.previous != Previous::Unknown && previous(store, key)? != rescued.previous {
+    if let Ok(now) = previous(store, key)
+        && rescued.previous != Previous::Unknown
+        && now != rescued.previous
+    {
         return Ok(false);
     }
     store.save(key, &rescued.record)?;
