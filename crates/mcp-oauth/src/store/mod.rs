@@ -22,6 +22,9 @@
 //! overwrites in place because the username never changes). Only a split record costs more,
 //! and only when the layout of the previous save is unknown to this process does a save or
 //! erase first read the head, to find parts that are no longer needed.
+//! `reserve` (only before a refresh, login or registration) costs a helper one `store` and
+//! one `erase` of a throwaway part, or the file store a 64 KiB file; opening the store in a
+//! tool (`recover`) reads two directories and runs no helper unless something was rescued.
 //!
 //! Environment, read by [`Store::open`] for every option left unset:
 //! `MCP_OAUTH_CREDENTIAL_HELPER`, `DOCKER_CONFIG`, `HOME`, `XDG_CONFIG_HOME`, `PATH`,
