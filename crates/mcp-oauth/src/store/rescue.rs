@@ -131,22 +131,18 @@ pub(super) fn recover(store: &Store, tool: &str) {
             }
         };
         let key = Key(rescued.key.clone());
-        match apply(store, &key, &rescued) {
-            Ok(stored) => {
-                let _ = fs::remove_file(&path);
-                private::sync_dir(&dir);
-                if stored {
-                    eprintln!(
-                        "{tool}: stored the {} for {key} that an earlier run kept aside when its save failed",
-                        what(&key).0
-                    );
-                } else {
-                    eprintln!(
-                        "{tool}: dropped the {} for {key} kept aside by an earlier run: the entry was saved again since",
-                        what(&key).0
-                    );
-                }
+        match apply(store, &key, &rescued, &path) {
+            Ok(None) => {}
+            Ok(Some(true)) => {
+                eprintln!(
+                    "{tool}: stored the {} for {key} that an earlier run kept aside when its save failed",
+                    what(&key).0
+                )
             }
+            Ok(Some(false)) => eprintln!(
+                "{tool}: dropped the {} for {key} kept aside by an earlier run: the entry was saved again since",
+                what(&key).0
+            ),
             Err(e) => eprintln!(
                 "{tool}: warning: what was kept aside in {} still cannot be stored ({}); the next run tries again",
                 path.display(),
@@ -169,15 +165,21 @@ fn read(path: &Path) -> Result<Rescued> {
 }
 
 /// Saves the rescued record if the store still holds what it held when the save failed
-/// (or holds something unreadable: the rescued record is better than a damaged entry).
-fn apply(store: &Store, key: &Key, rescued: &Rescued) -> Result<bool> {
+/// (or holds something unreadable: the rescued record is better than a damaged entry), and
+/// removes the file, all under the key's lock. `None`: another run got there first.
+fn apply(store: &Store, key: &Key, rescued: &Rescued, path: &Path) -> Result<Option<bool>> {
     let _guard = store.lock(key)?;
-    if let Ok(now) = previous(store, key)
-        && rescued.previous != Previous::Unknown
-        && now != rescued.previous
-    {
-        return Ok(false);
+    if !path.exists() {
+        return Ok(None);
     }
-    store.save(key, &rescued.record)?;
-    Ok(true)
+    let superseded =
+        matches!(previous(store, key), Ok(now) if rescued.previous != Previous::Unknown && now != rescued.previous);
+    if !superseded {
+        store.save(key, &rescued.record)?;
+    }
+    let _ = fs::remove_file(path);
+    if let Some(dir) = path.parent() {
+        private::sync_dir(dir);
+    }
+    Ok(Some(!superseded))
 }
