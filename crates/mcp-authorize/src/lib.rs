@@ -151,7 +151,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::Success);
     }
 
-    let (set, already_stored) = if cli.client_credentials {
+    let (set, to_store) = if cli.client_credentials {
         let reservation = authorize::reserve_tokens(s, &doc.server_url)?;
         (authorize::client_credentials(s, &plan)?, Some(reservation))
     } else {
@@ -179,7 +179,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
     };
-    let key = match already_stored {
+    let key = match to_store {
         None => token::store_key(&doc.server_url, s.profile)?,
         Some(reservation) => authorize::store_tokens(s, reservation, &set)?,
     };
