@@ -117,7 +117,7 @@ impl FileStore {
         let Ok(entries) = fs::read_dir(&self.dir) else {
             return Vec::new();
         };
-        let mut recovered = Vec::new();
+        let (mut recovered, mut changed) = (Vec::new(), false);
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
             let Some(kind) = stale_kind(&name, || entry.metadata().ok()) else {
@@ -125,6 +125,7 @@ impl FileStore {
             };
             let tmp = entry.path();
             let complete = if kind == TMP { fs::read(&tmp).ok() } else { None };
+            changed = true;
             let Some((key, _)) = complete.as_deref().and_then(parse_entry) else {
                 let _ = fs::remove_file(&tmp);
                 continue;
@@ -140,7 +141,11 @@ impl FileStore {
                 let _ = fs::remove_file(&tmp);
             }
         }
-        private::sync_dir(&self.dir);
+        // Only when something moved: an fsync of the directory on every run would cost more
+        // than the whole cached read.
+        if changed {
+            private::sync_dir(&self.dir);
+        }
         recovered
     }
 
