@@ -2,14 +2,12 @@
 //! fails after a refresh token was spent, damaged entries, helpers answering with another
 //! entry's record, reads racing saves of split records, and store paths tampered with.
 
-mod store_support;
-
+use crate::store_support::Env;
 use mcp_oauth::ExitCode;
 use mcp_oauth::store::{Store, keys};
 use serde_json::{Value, json};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use store_support::Env;
 
 fn mode(p: &Path) -> u32 {
     std::fs::symlink_metadata(p).expect("stat").permissions().mode() & 0o777
@@ -257,7 +255,7 @@ fn loose_directories_are_repaired_and_planted_paths_refused() {
         assert_eq!(err.exit_code(), ExitCode::Security, "{err}");
         assert!(err.to_string().contains("belongs to user id 65534"), "{err}");
     } else {
-        eprintln!("not root: the foreign-owner case is covered only where chown works");
+        println!("not root: the foreign-owner case is covered only where chown works");
     }
 
     // The credentials directory replaced by a link elsewhere.

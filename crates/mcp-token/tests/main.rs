@@ -6,4 +6,5 @@
 
 mod recipes;
 mod secrets;
+mod store_faults;
 mod token;

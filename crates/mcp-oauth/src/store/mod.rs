@@ -511,7 +511,7 @@ impl Store {
             Ok(Some(Head::Split(m))) => Layout::Split { generation: m.generation, count: m.count },
             Ok(Some(Head::Whole(_))) => Layout::Whole,
             Err(e) => {
-                eprintln!("warning: cannot read the entry under {key} ({}); {doing} it", store_reason(&e));
+                crate::say!("warning: cannot read the entry under {key} ({}); {doing} it", store_reason(&e));
                 Layout::Whole
             }
         }
