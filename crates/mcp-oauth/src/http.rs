@@ -264,42 +264,85 @@ fn snippet(body: &[u8]) -> String {
     if text.is_empty() { String::new() } else { format!(": {text:?}") }
 }
 
+type Built = OnceLock<std::result::Result<reqwest::blocking::Client, String>>;
+
+/// One process, one client per kind, each keeping its connections alive: every request to
+/// an origin after the first skips the TCP and TLS handshakes.
 pub struct Http {
     options: HttpOptions,
-    client: OnceLock<std::result::Result<reqwest::blocking::Client, String>>,
+    /// For `https` URLs (and anything that may go through a TLS proxy): the system roots.
+    tls: Built,
+    /// For plain `http` URLs (loopback servers): no roots, since loading them costs a
+    /// millisecond or more per process and an `http` request never reads them.
+    plain: Built,
 }
 
 impl Http {
     pub fn new(options: HttpOptions) -> Self {
-        Http { options, client: OnceLock::new() }
+        Http { options, tls: OnceLock::new(), plain: OnceLock::new() }
     }
 
     pub fn options(&self) -> &HttpOptions {
         &self.options
     }
 
-    /// Built on first use: loading the system roots costs milliseconds, and a cached
-    /// `mcp-token` must not pay for it.
-    fn client(&self) -> Result<&reqwest::blocking::Client> {
-        let built = self.client.get_or_init(|| {
+    /// Built on first use: a cached `mcp-token` must not pay for either.
+    fn client(&self, url: &Url) -> Result<&reqwest::blocking::Client> {
+        let plain = url.scheme() == "http" && !tls_proxy_configured();
+        let built = (if plain { &self.plain } else { &self.tls }).get_or_init(|| {
             // Another thread or caller may have installed it already; either way ring is in place.
             let _ = rustls::crypto::ring::default_provider().install_default();
-            reqwest::blocking::Client::builder()
+            let builder = reqwest::blocking::Client::builder()
                 .user_agent(USER_AGENT)
                 .redirect(reqwest::redirect::Policy::none())
                 // RFC 6761 §6.3: localhost is loopback, whatever a resolver or hosts file says
                 // (plain http is allowed to it on that understanding).
                 .resolve_to_addrs("localhost", &LOCALHOST)
                 .timeout(self.options.timeout)
-                .connect_timeout(self.options.timeout.min(Duration::from_secs(10)))
-                .build()
-                .map_err(|e| format!("cannot set up the HTTP client: {}", error_chain(&e)))
+                .connect_timeout(self.options.timeout.min(Duration::from_secs(10)));
+            // An empty root store: an https URL never reaches this client.
+            let builder =
+                if plain { builder.tls_certs_only(std::iter::empty::<reqwest::Certificate>()) } else { builder };
+            builder.build().map_err(|e| format!("cannot set up the HTTP client: {}", error_chain(&e)))
         });
         built.as_ref().map_err(|e| Error::Internal(e.clone()))
     }
 
+    /// Whether the client with the system roots was built (for tests of its laziness).
+    pub fn tls_roots_loaded(&self) -> bool {
+        self.tls.get().is_some()
+    }
+
+    /// Opens a connection to `url`'s origin in the background, so that a request known to
+    /// come soon (the code exchange, while the user is in the browser) does not wait for the
+    /// TCP and TLS handshakes. It is a HEAD request to `url` (safe by definition, answer
+    /// ignored), since that is the only way to have the client's pool hold a connection;
+    /// when the pool already has one to that origin it just keeps it in use. Nothing waits
+    /// for it: a request sent before it is answered opens a connection of its own.
+    pub fn warm_up(&self, url: &Url) {
+        let Ok(client) = self.client(url).cloned() else {
+            return;
+        };
+        let shown = self.options.trace.then(|| self.show_url(url));
+        let url = url.clone();
+        std::thread::spawn(move || {
+            let answer = client.head(url).send();
+            if let Some(shown) = shown {
+                let status = answer.map(|r| r.status().as_u16().to_string()).unwrap_or_else(|e| innermost(&e));
+                crate::term::lines(
+                    [
+                        format!("> HEAD {shown} (connection warm-up)"),
+                        format!("< {status} {shown} (connection warm-up)"),
+                    ]
+                    .iter()
+                    .map(String::as_str),
+                );
+            }
+        });
+    }
+
     pub fn send(&self, req: Request) -> Result<Response> {
-        let client = self.client()?;
+        let client = self.client(&req.url)?;
         for secret in req.secrets() {
             redact::remember(&secret);
         }
@@ -454,6 +497,13 @@ const LOCALHOST: [std::net::SocketAddr; 2] = [
     std::net::SocketAddr::new(std::net::IpAddr::V6(std::net::Ipv6Addr::LOCALHOST), 0),
 ];
 
+/// An `https://` proxy for plain `http` URLs needs the roots too.
+fn tls_proxy_configured() -> bool {
+    ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
+        .iter()
+        .any(|v| std::env::var(v).is_ok_and(|p| p.trim_start().to_ascii_lowercase().starts_with("https:")))
+}
+
 /// Response headers that matter when debugging OAuth; the rest is noise.
 const TRACED_HEADERS: &[&str] = &[
     "content-type",
@@ -514,6 +564,96 @@ mod tests {
         assert!(msg.contains("text/html"), "{msg}");
         assert!(msg.contains("<html>"), "{msg}");
         assert_eq!(e.exit_code().code(), 3);
+    }
+
+    /// A keep-alive HTTP/1.1 server on loopback that notes, for every request, which
+    /// connection (by accept order) carried it and its method. Each connection thread ends
+    /// when the client closes or after a 5 s read timeout.
+    type Seen = std::sync::Arc<std::sync::Mutex<Vec<(usize, String)>>>;
+
+    fn keep_alive_server() -> (Url, Seen) {
+        use std::io::BufRead;
+        use std::sync::{Arc, Mutex};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = Url::parse(&format!("http://{}/token", listener.local_addr().unwrap())).unwrap();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let log = Arc::clone(&seen);
+        std::thread::spawn(move || {
+            for (conn, stream) in listener.incoming().enumerate() {
+                let Ok(stream) = stream else { return };
+                let log = Arc::clone(&log);
+                std::thread::spawn(move || {
+                    stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+                    let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+                    let mut writer = stream;
+                    loop {
+                        let mut line = String::new();
+                        if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                            return;
+                        }
+                        let method = line.split(' ').next().unwrap_or("").to_string();
+                        let mut length = 0;
+                        loop {
+                            let mut h = String::new();
+                            if reader.read_line(&mut h).unwrap_or(0) == 0 {
+                                return;
+                            }
+                            if h == "\r\n" {
+                                break;
+                            }
+                            if let Some(v) = h.to_ascii_lowercase().strip_prefix("content-length:") {
+                                length = v.trim().parse().unwrap();
+                            }
+                        }
+                        let mut body = vec![0; length];
+                        reader.read_exact(&mut body).unwrap();
+                        log.lock().unwrap().push((conn, method));
+                        let reply = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n";
+                        let _ = writer.write_all(reply.as_bytes());
+                        if !line.starts_with("HEAD ") {
+                            let _ = writer.write_all(b"{}");
+                        }
+                    }
+                });
+            }
+        });
+        (url, seen)
+    }
+
+    #[test]
+    fn requests_to_one_origin_share_one_connection_and_plain_http_loads_no_roots() {
+        let (url, seen) = keep_alive_server();
+        let http = Http::new(HttpOptions::default());
+        for _ in 0..3 {
+            assert_eq!(http.send(Request::post_form(url.clone(), vec![("a".into(), "b".into())])).unwrap().status, 200);
+        }
+        let connections: Vec<usize> = seen.lock().unwrap().iter().map(|(c, _)| *c).collect();
+        assert_eq!(connections, vec![0, 0, 0], "one keep-alive connection for all three requests");
+        assert!(!http.tls_roots_loaded(), "an http URL must not load the system roots");
+    }
+
+    #[test]
+    fn an_https_url_loads_the_roots() {
+        let http = Http::new(HttpOptions { timeout: Duration::from_secs(2), ..HttpOptions::default() });
+        // Port 9 on loopback: nothing listens, so no handshake happens, but the client is built.
+        let _ = http.send(Request::get(Url::parse("https://127.0.0.1:9/").unwrap()));
+        assert!(http.tls_roots_loaded());
+    }
+
+    #[test]
+    fn warm_up_opens_the_connection_the_next_request_uses() {
+        let (url, seen) = keep_alive_server();
+        let http = Http::new(HttpOptions::default());
+        http.warm_up(&url);
+        let started = Instant::now();
+        while seen.lock().unwrap().is_empty() {
+            assert!(started.elapsed() < Duration::from_secs(5), "the warm-up request never arrived");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        // The warm-up's answer may still be on its way back to the pool.
+        std::thread::sleep(Duration::from_millis(50));
+        http.send(Request::post_form(url, vec![("grant_type".into(), "x".into())])).unwrap();
+        assert_eq!(*seen.lock().unwrap(), vec![(0, "HEAD".to_string()), (0, "POST".to_string())]);
     }
 
     #[test]

@@ -107,6 +107,16 @@ pub fn now() -> u64 {
 /// RFC 8628 §3.4 grant type (also what a client registers to be allowed to use it).
 pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
+/// Connects to the token endpoint ahead of a request known to come (see [`Http::warm_up`]);
+/// only to an endpoint that [`request`] would send to.
+pub fn warm_up(http: &Http, token_endpoint: &str) {
+    if let Ok(url) = crate::url_policy::parse("token endpoint", token_endpoint)
+        && crate::url_policy::require_secure("token endpoint", &url).is_ok()
+    {
+        http.warm_up(&url);
+    }
+}
+
 /// Sends one grant to the token endpoint and returns the parsed success response. An
 /// OAuth error answer becomes [`Error::OAuth`] (so `invalid_grant` is recognisable).
 /// `scope` is sent when given; refreshes normally omit it (RFC 6749 §6: same scope).

@@ -127,6 +127,9 @@ pub fn interactive(s: Session<'_>, plan: &Plan, opts: &CodeOptions) -> Result<To
         }
         opened = Some(o);
     }
+    // The code exchange is the next request: its connection can be ready by the time the
+    // user is back from the browser.
+    token::warm_up(s.http, plan.token_endpoint()?);
     crate::say!(
         "mcp-authorize: waiting up to {} s for the authorization response on {redirect_uri}",
         opts.timeout_callback.as_secs()
