@@ -124,6 +124,8 @@ pub struct Options {
     pub rotate_registration_token: bool,
     /// Seconds after which the servers exit by themselves (server default 600).
     pub max_lifetime: Option<u64>,
+    /// More servers.mjs flags, as given (`--tls-cert`, `--rtt-ms`, `--connection-log`, ...).
+    pub extra_args: Vec<String>,
 }
 
 impl Options {
@@ -192,6 +194,7 @@ impl Options {
         if self.rotate_registration_token {
             args.push("--rotate-registration-token".to_string());
         }
+        args.extend(self.extra_args.iter().cloned());
         args
     }
 }
