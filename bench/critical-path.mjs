@@ -18,6 +18,8 @@
 // - it is a well-known metadata lookup that failed with 4xx and a later candidate of the same
 //   tool succeeded: the candidates could be fetched at once, so only one is on the path;
 // - it repeats a GET that already succeeded earlier in the pipeline (repeated work).
+// Connection warm-ups (a HEAD sent while the user is in the browser) are left out: nothing
+// waits for them.
 import * as fs from 'node:fs';
 
 const [readyFile, ...rest] = process.argv.slice(2);
@@ -45,6 +47,8 @@ function parseTrace(tool, file) {
   const requests = [];
   const events = [];
   for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    // A warm-up only opens a connection while the user is in the browser; no answer is awaited.
+    if (line.endsWith('(connection warm-up)')) continue;
     let m = /^> ([A-Z]+) (\S+)/.exec(line);
     if (m) {
       requests.push({ who: tool, method: m[1], url: bare(m[2]), status: null });
@@ -161,6 +165,7 @@ if (!discoverAlone.requests.length || !pipeline.requests.some((r) => r.who === '
 const summary = (c) => ({ requests: c.requests, total: c.requests.length, critical: c.critical });
 console.log(JSON.stringify({
   delay_ms: ready.delay_ms,
+  rtt_ms: ready.rtt_ms ?? 0,
   discover: summary(discoverAlone),
   pipeline: summary(pipeline),
 }, null, 2));

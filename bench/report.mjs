@@ -4,8 +4,8 @@
 //
 //   node bench/report.mjs RAW_DIR REPORT_MD
 //
-// RAW_DIR holds hyperfine's JSON exports (cached.json, flow.json, slow.json), critical-path.json
-// and facts.json; a part whose files are missing was not run and is left out. Times are medians
+// RAW_DIR holds hyperfine's JSON exports (cached.json, flow.json, slow.json, https-RTT-*.json),
+// critical-path.json, https-critical-path.json and facts.json; a part whose files are missing was not run and is left out. Times are medians
 // (robust against the odd slow run on a shared 2-core machine), shown with their spread.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -75,7 +75,7 @@ if (cached) {
   row('1', '`mcp-token URL`, file store', timed(file), `\`cat\` of the store file: ${timed(cat)}`,
     x(file.median / cat.median), 'see own time', undefined);
   row('1', 'our own time over a process start (file)', ms(file.median - cat.median), 'difference of the medians', '',
-    '< 5 ms', file.median - cat.median < 0.005);
+    '< 1 ms', file.median - cat.median < 0.001);
   notes.push(`Part 1: one cached \`mcp-token\` ran the helper ${calls.length} time(s) (${calls.join(', ') || 'none'}); `
     + 'each run is a process start plus a GnuPG decryption, so the ratio against a single `get` is about that count.');
 }
@@ -138,6 +138,81 @@ if (slow && cp) {
     + 'the code from the callback. Not counted: requests to the tool\'s own loopback listener (no delay), '
     + 'failed well-known candidates that could have been fetched at once, and repeats of earlier GETs:\n\n'
     + `\`\`\`\n${lines.join('\n')}\n\`\`\``);
+}
+
+// Part 5: over HTTPS behind the latency proxy, at each round-trip time, against the SDK in the
+// same run. Round trips paid = (median at RTT − median at 0) / RTT: the handshakes included.
+const https = facts.https ?? {};
+const httpsCp = load('https-critical-path.json');
+// The protocol's floor for the whole flow: the chain of requests that need an earlier answer,
+// plus a TCP and a TLS 1.3 handshake (2 round trips) before each of the three first
+// connections that chain waits for: the client's to the MCP server, the client's to the
+// authorization server, the browser's to the authorization server.
+const floorTrips = httpsCp ? httpsCp.pipeline.critical + 6 : undefined;
+const byRtt = Object.keys(https).map(Number).sort((a, b) => a - b).map((rtt) => ({
+  rtt,
+  flow: timings(`https-${rtt}-flow`, ['pipeline', 'one-process', 'sdk']),
+  refresh: timings(`https-${rtt}-refresh`, ['refresh', 'sdk-refresh', 'curl']),
+  cached: timings(`https-${rtt}-cached`, ['cached']),
+  conns: https[rtt].connections ?? {},
+}));
+const zero = byRtt.find((r) => r.rtt === 0);
+for (const { rtt, flow: f, refresh: r, cached: c, conns } of byRtt) {
+  const part = `5 (${rtt} ms)`;
+  if (f) {
+    const vsSdk = (t) => t.median / f.sdk.median;
+    const goalAt50 = rtt === 50;
+    row(part, `\`mcp-discover \| mcp-dcr \| mcp-authorize\` over HTTPS, RTT ${rtt} ms`, timed(f.pipeline),
+      `SDK \`auth()\`: ${timed(f.sdk)}`, x(vsSdk(f.pipeline)), goalAt50 ? '≤ 1.00x' : '',
+      goalAt50 ? vsSdk(f.pipeline) <= 1 : undefined);
+    row(part, '`mcp-authorize URL` (one process)', timed(f['one-process']), `SDK \`auth()\`: ${timed(f.sdk)}`,
+      x(vsSdk(f['one-process'])), goalAt50 ? '≤ 0.80x' : '', goalAt50 ? vsSdk(f['one-process']) <= 0.8 : undefined);
+    row(part, 'connections opened in one run (the browser\'s included)',
+      `pipeline ${conns.pipeline ?? '?'}, one process ${conns.one ?? '?'}`, `SDK: ${conns.sdk ?? '?'}`, '', '', undefined);
+    if (rtt > 0 && zero?.flow) {
+      const trips = (name) => (f[name].median - zero.flow[name].median) / (rtt / 1000);
+      row(part, 'round trips paid, handshakes included ((t − t at 0 ms) / RTT)',
+        `pipeline ${trips('pipeline').toFixed(1)}, one process ${trips('one-process').toFixed(1)}`,
+        `SDK: ${trips('sdk').toFixed(1)}; protocol minimum: ${floorTrips ?? '?'}`,
+        floorTrips ? x(trips('one-process') / floorTrips) : '', '', undefined);
+    }
+  }
+  if (r) {
+    const floor = (3 * rtt) / 1000;
+    row(part, '`mcp-token --min-valid` (forced refresh)', timed(r.refresh),
+      rtt > 0 ? `1 TCP + 1 TLS handshake + 1 request = 3 × ${rtt} ms = ${ms(floor)}` : `SDK refresh: ${timed(r['sdk-refresh'])}`,
+      rtt > 0 ? x(r.refresh.median / floor) : x(r.refresh.median / r['sdk-refresh'].median),
+      rtt > 0 ? '≤ 1.10x' : '', rtt > 0 ? r.refresh.median / floor <= 1.1 : undefined);
+    if (rtt > 0 && zero?.refresh) {
+      const paid = (name) => (r[name].median - zero.refresh[name].median) / (rtt / 1000);
+      row(part, 'round trips paid by one refresh ((t − t at 0 ms) / RTT)', paid('refresh').toFixed(2),
+        `SDK: ${paid('sdk-refresh').toFixed(2)}; curl: ${paid('curl').toFixed(2)}; minimum: 3`, x(paid('refresh') / 3), '', undefined);
+    }
+    if (rtt > 0) {
+      row(part, 'SDK `auth()` refresh (discovery state kept)', timed(r['sdk-refresh']), `3 × ${rtt} ms = ${ms(floor)}`,
+        x(r['sdk-refresh'].median / floor), '', undefined);
+    }
+    row(part, 'curl: one request on a new HTTPS connection (refused refresh)', timed(r.curl), 'a baseline for the refresh',
+      x(r.refresh.median / r.curl.median), '', undefined);
+    row(part, 'connections opened by one refresh', `${conns.refresh ?? '?'}`, `SDK: ${conns.sdk_refresh ?? '?'}`, '', '1', conns.refresh === 1);
+  }
+  if (c) row(part, '`mcp-token URL`, cached (file store)', timed(c.cached), 'no network whatever the RTT', '', '', undefined);
+}
+if (facts.https_rss) {
+  for (const [what, kb] of Object.entries(facts.https_rss)) {
+    row('5', `peak RSS over HTTPS: \`${what}\``, mib(kb * 1024), '', '', '< 10 MiB', kb * 1024 < 10 * 1048576);
+  }
+}
+if (httpsCp) {
+  notes.push(`Part 5: every server speaks HTTPS (a throwaway CA from tests/fixtures/make-ca.sh, trusted through SSL_CERT_FILE and `
+    + 'NODE_EXTRA_CA_CERTS) behind a latency proxy (tests/fixtures/latency.mjs) that delays every chunk each way by '
+    + 'half the RTT and holds a client\'s first bytes one RTT after the accept, so a new connection costs a TCP and '
+    + `a TLS 1.3 handshake (2 round trips) before its request. The protocol minimum for the flow is the chain of `
+    + `${httpsCp.pipeline.critical} requests that each need an earlier answer (traced at ${httpsCp.rtt_ms} ms) plus 2 round `
+    + 'trips for each of the three first connections on that chain (client to MCP server, client to authorization '
+    + 'server, browser to authorization server). A pipeline of three processes cannot share connections: `mcp-dcr` '
+    + 'pays its own handshakes, and `mcp-authorize` hides its own by connecting to the token endpoint while the user is '
+    + 'in the browser. Round trips paid include each client\'s CPU time that grows with the RTT (none should).');
 }
 
 // Part 4: footprint of each tool, against the Node process running the SDK flow.

@@ -3,7 +3,8 @@
 // code + token flow that `mcp-discover URL | mcp-dcr | mcp-authorize` does, done the way an
 // application using the official TypeScript MCP SDK does it.
 //
-//   node bench/sdk-flow.mjs MCP_SERVER_URL        (BROWSER = the command that opens a URL)
+//   node bench/sdk-flow.mjs [--timeout-ms N] [--save-state FILE] MCP_SERVER_URL
+//                                                 (BROWSER = the command that opens a URL)
 //
 // As StreamableHTTPClientTransport does, it first sends `initialize` to the MCP server and
 // takes resource_metadata and scope from the 401's WWW-Authenticate; then auth() discovers,
@@ -13,21 +14,24 @@
 // The provider is in memory and gives the SDK its best case: it implements discoveryState()
 // so the second auth() call does not discover again. Prints one JSON line without secrets;
 // exits non-zero (with a one-line reason on stderr) on any failure or after --timeout-ms.
+// --save-state FILE keeps what the provider holds at the end (client, tokens, discovery
+// state), as an application would between runs, for bench/sdk-refresh.mjs.
 import { auth, extractWWWAuthenticateParams } from '@modelcontextprotocol/sdk/client/auth.js';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
 import http from 'node:http';
 
 const started = performance.now();
 const args = process.argv.slice(2);
-let timeoutMs = 30000;
-const timeoutAt = args.indexOf('--timeout-ms');
-if (timeoutAt >= 0) {
-  timeoutMs = Number(args[timeoutAt + 1]);
-  args.splice(timeoutAt, 2);
-}
+const option = (name) => {
+  const at = args.indexOf(name);
+  return at < 0 ? undefined : args.splice(at, 2)[1];
+};
+const timeoutMs = Number(option('--timeout-ms') ?? 30000);
+const saveState = option('--save-state');
 if (args.length !== 1 || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-  console.error('usage: sdk-flow.mjs [--timeout-ms N] MCP_SERVER_URL   (env BROWSER: command that opens a URL)');
+  console.error('usage: sdk-flow.mjs [--timeout-ms N] [--save-state FILE] MCP_SERVER_URL   (env BROWSER: command that opens a URL)');
   process.exit(2);
 }
 const serverUrl = new URL(args[0]);
@@ -140,6 +144,10 @@ try {
 
   const second = await auth(provider, { serverUrl, resourceMetadataUrl, scope, authorizationCode: code });
   if (second !== 'AUTHORIZED' || !memory.tokens?.access_token) fail(`auth() returned ${second} after the code`);
+  if (saveState) {
+    const state = { serverUrl: serverUrl.href, resourceMetadataUrl: resourceMetadataUrl?.href, scope, ...memory };
+    fs.writeFileSync(saveState, JSON.stringify(state), { mode: 0o600 });
+  }
   console.log(
     JSON.stringify({
       authorized: true,
