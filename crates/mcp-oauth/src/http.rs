@@ -546,6 +546,7 @@ fn innermost(e: &(dyn std::error::Error + 'static)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::Write as _;
 
     fn resp(ct: &str, body: &str) -> Response {
         Response {
