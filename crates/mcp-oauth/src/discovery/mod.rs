@@ -24,34 +24,16 @@ use serde_json::json;
 use url::Url;
 
 mod args;
+mod findings;
+mod urls;
 
 pub use args::DiscoverArgs;
+pub use findings::metadata_findings;
+use findings::rule;
+pub use urls::{authorization_server_metadata_urls, resource_metadata_urls};
 
 /// The MCP revision this client speaks, sent as `MCP-Protocol-Version`.
 pub const PROTOCOL_VERSION: &str = "2026-07-28";
-
-/// Spec references used in findings.
-mod rule {
-    pub const CHALLENGE: &str = "RFC 7235 §3.1";
-    pub const BEARER: &str = "RFC 6750 §3";
-    pub const PRM_CHALLENGE: &str = "RFC 9728 §5.1";
-    pub const PRM_RESPONSE: &str = "RFC 9728 §3.2";
-    pub const PRM_RESOURCE: &str = "RFC 9728 §3.3";
-    pub const PRM_AS: &str = "MCP 2026-07-28 authorization-server discovery (RFC 9728 §2)";
-    pub const PROBE: &str = "MCP 2026-07-28 authorization (401 for requests without a token)";
-    pub const AS_RESPONSE: &str = "RFC 8414 §3.2";
-    pub const AS_ISSUER: &str = "RFC 8414 §3.3, MCP 2026-07-28 (SEP-2468)";
-    pub const AS_MEMBERS: &str = "RFC 8414 §2";
-    pub const PKCE: &str = "MCP 2026-07-28 authorization (PKCE), RFC 8414 §2";
-    pub const ISS: &str = "RFC 9207 §3, MCP 2026-07-28 authorization response";
-    pub const DCR: &str = "MCP 2026-07-28 client registration (DCR deprecated)";
-    pub const HTTPS: &str = "MCP 2026-07-28 security considerations (HTTPS)";
-    pub const REDIRECT: &str = "RFC 8414 §3, RFC 9728 §3 (no redirects for metadata)";
-    pub const LEGACY: &str = "MCP 2025-03-26 authorization (fallbacks)";
-    pub const NO_CREDENTIALS: &str = "RFC 6750 §3.1";
-    pub const REVOCATION_AUTH: &str = "RFC 7009 §2.1, RFC 8414 §2";
-    pub const GRANT_AUTH: &str = "RFC 6749 §4.4, RFC 8414 §2";
-}
 
 /// What shapes a discovery besides the server URL.
 #[derive(Debug, Clone, Default)]
@@ -170,48 +152,6 @@ pub fn require_secure_endpoints(meta: &AuthorizationServerMetadata) -> Result<()
         }
     }
     Ok(())
-}
-
-/// RFC 9728 §3.1: the path-inserted well-known URL (when the server URL has a path), then
-/// the root one.
-pub fn resource_metadata_urls(server: &Url) -> Vec<Url> {
-    let path = server.path().trim_end_matches('/');
-    let mut base = server.clone();
-    base.set_fragment(None);
-    let _ = base.set_username("");
-    let _ = base.set_password(None);
-    let mut out = Vec::new();
-    if !path.is_empty() {
-        let mut inserted = base.clone();
-        inserted.set_path(&format!("/.well-known/oauth-protected-resource{path}"));
-        out.push(inserted);
-    }
-    let mut root = base;
-    root.set_path("/.well-known/oauth-protected-resource");
-    root.set_query(None);
-    out.push(root);
-    out
-}
-
-/// MCP 2026-07-28 "Authorization Server Metadata Discovery", in the mandated order.
-pub fn authorization_server_metadata_urls(issuer: &Url) -> Vec<Url> {
-    let path = issuer.path().trim_end_matches('/');
-    let at = |p: String| {
-        let mut u = issuer.clone();
-        u.set_path(&p);
-        u.set_query(None);
-        u.set_fragment(None);
-        u
-    };
-    if path.is_empty() {
-        vec![at("/.well-known/oauth-authorization-server".into()), at("/.well-known/openid-configuration".into())]
-    } else {
-        vec![
-            at(format!("/.well-known/oauth-authorization-server{path}")),
-            at(format!("/.well-known/openid-configuration{path}")),
-            at(format!("{path}/.well-known/openid-configuration")),
-        ]
-    }
 }
 
 /// A metadata fetch, sorted by what it means for discovery.
@@ -723,107 +663,6 @@ impl Run<'_> {
     }
 }
 
-/// Deviations in authorization-server metadata that do not stop discovery by themselves.
-pub fn metadata_findings(m: &AuthorizationServerMetadata) -> Vec<(Severity, &'static str, String)> {
-    let mut out = Vec::new();
-    let issuer = &m.issuer;
-    match &m.code_challenge_methods_supported {
-        None => out.push((
-            Severity::Error,
-            rule::PKCE,
-            format!("{issuer} has no code_challenge_methods_supported: MCP clients must refuse it"),
-        )),
-        Some(methods) if !methods.iter().any(|x| x == "S256") => out.push((
-            Severity::Error,
-            rule::PKCE,
-            format!("{issuer} does not list S256 in code_challenge_methods_supported ({})", methods.join(", ")),
-        )),
-        Some(_) => {}
-    }
-    match &m.response_types_supported {
-        None => out.push((
-            Severity::Error,
-            rule::AS_MEMBERS,
-            format!("{issuer} has no response_types_supported (required)"),
-        )),
-        Some(types) if !types.iter().any(|t| t == "code") => out.push((
-            Severity::Error,
-            rule::AS_MEMBERS,
-            format!("{issuer} does not list \"code\" in response_types_supported"),
-        )),
-        Some(_) => {}
-    }
-    for (name, value) in [("authorization_endpoint", &m.authorization_endpoint), ("token_endpoint", &m.token_endpoint)]
-    {
-        if value.is_none() {
-            out.push((Severity::Error, rule::AS_MEMBERS, format!("{issuer} has no {name}")));
-        }
-    }
-    if m.authorization_response_iss_parameter_supported != Some(true) {
-        out.push((
-            Severity::Warning,
-            rule::ISS,
-            format!(
-                "{issuer} does not set authorization_response_iss_parameter_supported: mix-up attacks go undetected"
-            ),
-        ));
-    }
-    out.extend(revocation_findings(m));
-    // RFC 6749 §4.4: only confidential clients may use the client-credentials grant.
-    if m.supports_grant(crate::token::CLIENT_CREDENTIALS_GRANT)
-        && m.token_endpoint_auth_methods_supported.as_ref().is_some_and(|l| l.iter().all(|x| x == "none"))
-    {
-        out.push((
-            Severity::Warning,
-            rule::GRANT_AUTH,
-            format!(
-                "{issuer} advertises the client_credentials grant but lists only none in token_endpoint_auth_methods_supported: no client could authenticate for it"
-            ),
-        ));
-    }
-    if m.registration_endpoint.is_some() {
-        let hint = if m.client_id_metadata_document_supported == Some(true) {
-            ""
-        } else {
-            "; it does not support client ID metadata documents, the replacement"
-        };
-        out.push((
-            Severity::Warning,
-            rule::DCR,
-            format!("{issuer} advertises a registration_endpoint, and dynamic client registration is deprecated{hint}"),
-        ));
-    }
-    out
-}
-
-/// RFC 7009 §2.1: a client revokes with the authentication it uses at the token endpoint,
-/// and public clients must be able to revoke their tokens too. Compared only when the
-/// server lists its revocation methods (RFC 8414's default for an omitted list would flag
-/// nearly every server).
-fn revocation_findings(m: &AuthorizationServerMetadata) -> Option<(Severity, &'static str, String)> {
-    m.revocation_endpoint.as_ref()?;
-    let revocation = m.revocation_endpoint_auth_methods_supported.as_ref()?;
-    let excluded: Vec<String> = m
-        .auth_methods()
-        .into_iter()
-        .filter(|t| !revocation.contains(t))
-        .map(|t| if t == "none" { "none (public clients)".into() } else { t })
-        .collect();
-    if excluded.is_empty() {
-        return None;
-    }
-    Some((
-        Severity::Warning,
-        rule::REVOCATION_AUTH,
-        format!(
-            "{}'s revocation endpoint does not accept {}, which its token endpoint does (revocation_endpoint_auth_methods_supported: {}): those clients cannot revoke their tokens",
-            m.issuer,
-            excluded.join(", "),
-            revocation.join(", ")
-        ),
-    ))
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 pub(super) mod tests {
@@ -831,43 +670,6 @@ pub(super) mod tests {
 
     pub(in crate::discovery) fn u(s: &str) -> Url {
         Url::parse(s).unwrap()
-    }
-
-    fn strings(urls: Vec<Url>) -> Vec<String> {
-        urls.into_iter().map(String::from).collect()
-    }
-
-    #[test]
-    fn resource_metadata_locations() {
-        assert_eq!(
-            strings(resource_metadata_urls(&u("https://mcp.example.com/public/mcp/?x=1#f"))),
-            [
-                "https://mcp.example.com/.well-known/oauth-protected-resource/public/mcp?x=1",
-                "https://mcp.example.com/.well-known/oauth-protected-resource"
-            ]
-        );
-        assert_eq!(
-            strings(resource_metadata_urls(&u("https://mcp.example.com/"))),
-            ["https://mcp.example.com/.well-known/oauth-protected-resource"]
-        );
-    }
-
-    #[test]
-    fn authorization_server_locations_in_the_mandated_order() {
-        assert_eq!(
-            strings(authorization_server_metadata_urls(&u("https://auth.example.com/tenant1"))),
-            [
-                "https://auth.example.com/.well-known/oauth-authorization-server/tenant1",
-                "https://auth.example.com/.well-known/openid-configuration/tenant1",
-                "https://auth.example.com/tenant1/.well-known/openid-configuration",
-            ]
-        );
-        let rootless = [
-            "https://auth.example.com/.well-known/oauth-authorization-server",
-            "https://auth.example.com/.well-known/openid-configuration",
-        ];
-        assert_eq!(strings(authorization_server_metadata_urls(&u("https://auth.example.com"))), rootless);
-        assert_eq!(strings(authorization_server_metadata_urls(&u("https://auth.example.com/"))), rootless);
     }
 
     pub(in crate::discovery) fn good_metadata() -> AuthorizationServerMetadata {
@@ -881,64 +683,6 @@ pub(super) mod tests {
             "client_id_metadata_document_supported": true,
         }))
         .unwrap()
-    }
-
-    #[test]
-    fn clean_metadata_has_no_findings() {
-        assert_eq!(metadata_findings(&good_metadata()), []);
-        assert_eq!(
-            registration_options(&good_metadata()),
-            [RegistrationOption::PreRegistered, RegistrationOption::MetadataDocument]
-        );
-    }
-
-    #[test]
-    fn metadata_deviations_are_named() {
-        let mut m = good_metadata();
-        m.code_challenge_methods_supported = None;
-        m.response_types_supported = None;
-        m.authorization_response_iss_parameter_supported = None;
-        m.registration_endpoint = Some("https://as.example/reg".into());
-        m.client_id_metadata_document_supported = None;
-        m.token_endpoint = None;
-        let f = metadata_findings(&m);
-        let has = |needle: &str, sev: Severity| f.iter().any(|(s, _, msg)| *s == sev && msg.contains(needle));
-        assert!(has("code_challenge_methods_supported", Severity::Error), "{f:?}");
-        assert!(has("response_types_supported", Severity::Error), "{f:?}");
-        assert!(has("no token_endpoint", Severity::Error), "{f:?}");
-        assert!(has("authorization_response_iss_parameter_supported", Severity::Warning), "{f:?}");
-        assert!(has("deprecated", Severity::Warning), "{f:?}");
-        assert_eq!(registration_options(&m), [RegistrationOption::PreRegistered, RegistrationOption::Dynamic]);
-        m.code_challenge_methods_supported = Some(vec!["plain".into()]);
-        assert!(metadata_findings(&m).iter().any(|(_, _, msg)| msg.contains("S256")));
-    }
-
-    #[test]
-    fn revocation_and_grant_rules() {
-        let mut m = good_metadata();
-        m.revocation_endpoint = Some("https://as.example/revoke".into());
-        m.token_endpoint_auth_methods_supported = Some(vec!["none".into(), "client_secret_post".into()]);
-        assert_eq!(metadata_findings(&m), [], "no revocation list: nothing to compare");
-        m.revocation_endpoint_auth_methods_supported = Some(vec!["client_secret_post".into(), "none".into()]);
-        assert_eq!(metadata_findings(&m), []);
-        m.revocation_endpoint_auth_methods_supported = Some(vec!["client_secret_basic".into()]);
-        let f = metadata_findings(&m);
-        assert_eq!(f.len(), 1, "{f:?}");
-        assert_eq!(f[0].1, rule::REVOCATION_AUTH);
-        assert!(f[0].2.contains("none (public clients), client_secret_post"), "{f:?}");
-
-        let mut m = good_metadata();
-        m.grant_types_supported = Some(vec!["authorization_code".into(), "client_credentials".into()]);
-        m.token_endpoint_auth_methods_supported = Some(vec!["none".into()]);
-        let f = metadata_findings(&m);
-        assert!(
-            f.iter().any(|(s, r, msg)| *s == Severity::Warning
-                && *r == rule::GRANT_AUTH
-                && msg.contains("client_credentials")),
-            "{f:?}"
-        );
-        m.token_endpoint_auth_methods_supported = None; // RFC 8414 default: client_secret_basic
-        assert_eq!(metadata_findings(&m), []);
     }
 
     #[test]
