@@ -59,7 +59,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             doc.server()?
         }
     };
-    let outcome = discovery::discover_outcome(&ctx.http, &server, &opts);
+    let outcome = discovery::discover_report(&ctx.http, &server, &opts);
     if !cli.check {
         if let Some(e) = outcome.error {
             return Err(e.into());

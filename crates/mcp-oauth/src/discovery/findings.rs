@@ -26,6 +26,8 @@ pub(super) mod rule {
     pub const NO_CREDENTIALS: &str = "RFC 6750 §3.1";
     pub const REVOCATION_AUTH: &str = "RFC 7009 §2.1, RFC 8414 §2";
     pub const GRANT_AUTH: &str = "RFC 6749 §4.4, RFC 8414 §2";
+    /// Not a rule: the reference of the finding that says why discovery gave up.
+    pub const STOPPED: &str = "discovery stopped here";
 }
 
 /// Deviations in authorization-server metadata that do not stop discovery by themselves.
