@@ -59,27 +59,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             doc.server()?
         }
     };
-    let outcome = discovery::discover_report(&ctx.http, &server, &opts);
+    let report = discovery::discover_report(&ctx.http, &server, &opts);
     if !cli.check {
-        if let Some(e) = outcome.error {
-            return Err(e.into());
-        }
-        outcome.document.write_stdout(ctx.pretty())?;
+        report.into_result()?.write_stdout(ctx.pretty())?;
         return Ok(ExitCode::Success);
     }
 
-    let mut doc = outcome.document;
-    if let Some(e) = outcome.error {
-        // The server's own deviations end up as findings; being unreachable or a wrong
-        // flag is not something to report about the server.
-        if !matches!(e.exit_code(), ExitCode::Security | ExitCode::Protocol) {
-            return Err(e.into());
-        }
-        let message = e.to_string();
-        if !doc.findings.iter().any(|f| message.contains(&f.message)) {
-            doc.add_finding(Severity::Error, "discovery stopped here", message);
-        }
-    }
+    // A refused server's document says why in its findings already.
+    let doc = report.into_check()?;
     mcp_oauth::term::lines(check_report(&doc).lines());
     doc.write_stdout(ctx.pretty())?;
     Ok(if has_errors(&doc) { ExitCode::CheckFailed } else { ExitCode::Success })
