@@ -444,6 +444,67 @@ fn check_reports_a_refused_server_with_its_document() {
     assert_eq!(doc["discovery"]["probe_status"], 401);
 }
 
+/// The error findings of `--check` on a server discovery had to give up on, as
+/// (reference, message).
+fn check_errors(mock: &Mock) -> Vec<(String, String)> {
+    let out = discover(&["--check", &mock.url("/mcp")]);
+    assert_eq!(out.code, Some(10), "{out}");
+    let doc = out.json();
+    let errors: Vec<(String, String)> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .map(|f| (f["reference"].as_str().unwrap().into(), f["message"].as_str().unwrap().into()))
+        .collect();
+    assert_eq!(out.stderr.matches(": error: ").count(), errors.len(), "{out}");
+    errors
+}
+
+/// Why discovery stopped is said once: by the finding the refusal came from, else by one
+/// "discovery stopped here".
+#[test]
+fn check_says_why_discovery_stopped_once() {
+    const STOPPED: &str = "discovery stopped here";
+    let refs = |errors: &[(String, String)]| errors.iter().map(|(r, _)| r.clone()).collect::<Vec<_>>();
+
+    let mock = good_server();
+    mock.on("GET", PRM_PATH, Reply::json(200, &json!({"resource": mock.url("/other"), "authorization_servers": []})));
+    let errors = check_errors(&mock);
+    assert_eq!(refs(&errors), ["RFC 9728 §3.3"], "{errors:?}");
+    assert!(errors[0].1.contains("is for resource"), "{errors:?}");
+
+    let mock = good_server();
+    let mut meta = as_metadata(&mock.origin());
+    meta["token_endpoint"] = json!("http://as.example.com/token");
+    mock.on("GET", AS_PATH, Reply::json(200, &meta));
+    let errors = check_errors(&mock);
+    assert_eq!(refs(&errors), ["MCP 2026-07-28 security considerations (HTTPS)"], "{errors:?}");
+
+    // Metadata that is not metadata: its finding is a reason in the error, and enough.
+    let mock = good_server();
+    mock.on("GET", PRM_PATH, Reply::html(200, "<html>Sign in</html>"));
+    let errors = check_errors(&mock);
+    assert_eq!(refs(&errors), ["RFC 9728 §3.2", "RFC 9728 §5.1"], "{errors:?}");
+    let mock = good_server();
+    mock.on("GET", AS_PATH, Reply::json(200, &json!({"authorization_endpoint": "x"})));
+    let errors = check_errors(&mock);
+    assert_eq!(refs(&errors), ["RFC 8414 §3.2"], "{errors:?}");
+
+    // A failing server has no finding of its own.
+    let mock = good_server();
+    mock.on("GET", AS_PATH, Reply::status(503));
+    let errors = check_errors(&mock);
+    assert_eq!(refs(&errors), [STOPPED], "{errors:?}");
+    assert!(errors[0].1.contains("HTTP 503"), "{errors:?}");
+
+    // Resource metadata without authorization servers: a finding of its own, and the error.
+    let mock = good_server();
+    mock.on("GET", PRM_PATH, Reply::json(200, &json!({"resource": mock.url("/mcp")})));
+    let errors = check_errors(&mock);
+    assert_eq!(refs(&errors), ["MCP 2026-07-28 authorization-server discovery (RFC 9728 §2)", STOPPED], "{errors:?}");
+}
+
 #[test]
 fn check_on_a_clean_server_exits_0() {
     let mock = good_server();
