@@ -635,3 +635,20 @@ fn a_localhost_subdomain_is_not_loopback() {
     let out = discover(&["http://evil.localhost:9/mcp"]);
     assert_one_line_error(&out, 5, "not HTTPS");
 }
+
+/// A challenge may point anywhere: metadata served in the wrong media type is named by the
+/// rule of what was asked for, not guessed from the URL's path.
+#[test]
+fn a_content_type_finding_cites_the_rule_of_the_metadata_asked_for() {
+    let mock = good_server();
+    let prm = json!({"resource": mock.url("/mcp"), "authorization_servers": [mock.origin()]});
+    let challenge = format!(r#"Bearer resource_metadata="{}""#, mock.url("/prm"));
+    mock.on("POST", "/mcp", Reply::json(401, &json!({})).header("WWW-Authenticate", &challenge));
+    mock.on("GET", "/prm", Reply::text(200, "text/plain", &prm.to_string()));
+    let out = discover(&[&mock.url("/mcp")]);
+    assert!(out.success(), "{out}");
+    let doc = out.json();
+    let findings = doc["findings"].as_array().unwrap();
+    let finding = findings.iter().find(|f| f["message"].as_str().unwrap().contains("text/plain"));
+    assert_eq!(finding.unwrap()["reference"], "RFC 9728 §3.2", "{doc}");
+}

@@ -103,7 +103,7 @@ impl Run<'_> {
         result: Result<Response>,
         tried: &mut Tried,
     ) -> Step<Option<T>> {
-        let r = match self.classify(url, result) {
+        let r = match self.classify(url, result, T::RULE) {
             Fetched::Found(r) => r,
             Fetched::NotHere(why) => {
                 tried.skip(format!("{url}: {why}"));
@@ -132,7 +132,8 @@ impl Run<'_> {
         tried.skip(message);
     }
 
-    fn classify(&mut self, url: &Url, result: Result<Response>) -> Fetched {
+    /// `rule`: what a success in another media type breaks.
+    fn classify(&mut self, url: &Url, result: Result<Response>, rule: &str) -> Fetched {
         let r = match result {
             Ok(r) => r,
             Err(e) => return Fetched::Fatal(e),
@@ -140,11 +141,6 @@ impl Run<'_> {
         if r.is_success() {
             if !r.is_json_type() {
                 let got = r.media_type().unwrap_or_else(|| "no content type".into());
-                let rule = if url.path().contains("oauth-protected-resource") {
-                    rule::PRM_RESPONSE
-                } else {
-                    rule::AS_RESPONSE
-                };
                 self.finding(Severity::Warning, rule, format!("{url} is served as {got}, not application/json"));
             }
             return Fetched::Found(r);
