@@ -4,7 +4,7 @@
 //! the full `mcp-discover | mcp-dcr | mcp-authorize` pipeline has its own test.
 
 use mcp_testkit::bins::{Output, Sandbox};
-use mcp_testkit::servers::{Options, TestServers, Variant, browser_command};
+use mcp_testkit::servers::{Fixture, Options, Variant, browser_command};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::time::Duration;
@@ -13,13 +13,13 @@ use std::time::Duration;
 const STORE: [&str; 2] = ["--credential-helper", "file"];
 
 struct World {
-    servers: TestServers,
+    servers: Fixture,
     sandbox: Sandbox,
 }
 
 impl World {
     fn new(options: Options) -> World {
-        World { servers: TestServers::start(options), sandbox: Sandbox::new() }
+        World { servers: Fixture::for_options(options), sandbox: Sandbox::new() }
     }
 
     /// What mcp-discover would write, from the server's own metadata.

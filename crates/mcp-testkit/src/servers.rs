@@ -106,7 +106,7 @@ impl fmt::Display for Variant {
 }
 
 /// What to start. `Options::default()` is the well-behaved server pair.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Options {
     pub variants: Vec<Variant>,
     /// Access-token lifetime in seconds (server default 300).
@@ -538,6 +538,37 @@ pub fn pkce_pair() -> (String, String) {
 /// Unpadded base64url (RFC 4648 §5), as PKCE and JWTs use it.
 pub fn base64url(data: &[u8]) -> String {
     base64(data).trim_end_matches('=').replace('+', "-").replace('/', "_")
+}
+
+/// A test's servers: its own, or, for the well-behaved default pair, one pair shared by every
+/// test of the test binary. Sharing is safe because each test has its own sandbox (its own
+/// store and its own client registrations, so grants and refresh tokens never meet), and it
+/// saves a node start (with its key generation) per test on a 2-core machine.
+pub enum Fixture {
+    Own(TestServers),
+    Shared(&'static TestServers),
+}
+
+impl Fixture {
+    /// The shared pair for `Options::default()`, else servers of the test's own.
+    pub fn for_options(options: Options) -> Fixture {
+        if options == Options::default() {
+            static SHARED: std::sync::OnceLock<TestServers> = std::sync::OnceLock::new();
+            Fixture::Shared(SHARED.get_or_init(|| TestServers::start(Options::default())))
+        } else {
+            Fixture::Own(TestServers::start(options))
+        }
+    }
+}
+
+impl std::ops::Deref for Fixture {
+    type Target = TestServers;
+    fn deref(&self) -> &TestServers {
+        match self {
+            Fixture::Own(servers) => servers,
+            Fixture::Shared(servers) => servers,
+        }
+    }
 }
 
 impl fmt::Debug for TestServers {

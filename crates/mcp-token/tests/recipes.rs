@@ -2,7 +2,7 @@
 //! replaced by the test server's): a recipe that rots in the README fails here.
 
 use mcp_testkit::bins::{Output, Sandbox, bin_path, run};
-use mcp_testkit::servers::{Options, Request, TestServers, browser_command, repo_root};
+use mcp_testkit::servers::{Fixture, Options, Request, browser_command, repo_root};
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -18,14 +18,14 @@ fn recipe(name: &str) -> String {
 }
 
 struct World {
-    servers: TestServers,
+    servers: Fixture,
     sandbox: Sandbox,
 }
 
 impl World {
     /// Logged in with the file store, as a user would be before configuring a client.
     fn logged_in() -> World {
-        let w = World { servers: TestServers::start(Options::default()), sandbox: Sandbox::new() };
+        let w = World { servers: Fixture::for_options(Options::default()), sandbox: Sandbox::new() };
         let mut login = w.sandbox.cmd("mcp-authorize");
         login.args(["--credential-helper", "file", &w.servers.mcp_url]).env("BROWSER", browser_command());
         let out = run(login, None, Duration::from_secs(60));

@@ -3,12 +3,12 @@
 //! the "needs a login" exit code. The pass-backed run uses a real docker-credential-pass.
 
 use mcp_testkit::bins::{Output, Sandbox, run};
-use mcp_testkit::servers::{Options, TestServers, browser_command};
+use mcp_testkit::servers::{Fixture, Options, TestServers, browser_command};
 use serde_json::Value;
 use std::time::Duration;
 
 struct World {
-    servers: TestServers,
+    servers: Fixture,
     sandbox: Sandbox,
     store: Vec<String>,
 }
@@ -16,7 +16,7 @@ struct World {
 impl World {
     fn new(options: Options, store: &[&str]) -> World {
         World {
-            servers: TestServers::start(options),
+            servers: Fixture::for_options(options),
             sandbox: Sandbox::new(),
             store: store.iter().map(|s| s.to_string()).collect(),
         }
@@ -173,7 +173,12 @@ fn revoke_makes_the_server_forget_the_tokens_and_is_idempotent() {
 
 #[test]
 fn revoke_without_a_reachable_server_still_erases_and_exits_9() {
-    let w = World::new(Options::default(), &file_store());
+    // Servers of its own, not the shared pair: this test stops them.
+    let w = World {
+        servers: Fixture::Own(TestServers::start(Options::default())),
+        sandbox: Sandbox::new(),
+        store: file_store().iter().map(|s| s.to_string()).collect(),
+    };
     w.login();
     let url = w.servers.mcp_url.clone();
     drop(w.servers); // stop the servers: the revocation endpoint is gone
