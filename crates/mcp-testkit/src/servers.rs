@@ -545,7 +545,7 @@ pub fn base64url(data: &[u8]) -> String {
 /// store and its own client registrations, so grants and refresh tokens never meet), and it
 /// saves a node start (with its key generation) per test on a 2-core machine.
 pub enum Fixture {
-    Own(TestServers),
+    Own(Box<TestServers>),
     Shared(&'static TestServers),
 }
 
@@ -556,7 +556,7 @@ impl Fixture {
             static SHARED: std::sync::OnceLock<TestServers> = std::sync::OnceLock::new();
             Fixture::Shared(SHARED.get_or_init(|| TestServers::start(Options::default())))
         } else {
-            Fixture::Own(TestServers::start(options))
+            Fixture::Own(Box::new(TestServers::start(options)))
         }
     }
 }

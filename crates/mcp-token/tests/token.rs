@@ -175,7 +175,7 @@ fn revoke_makes_the_server_forget_the_tokens_and_is_idempotent() {
 fn revoke_without_a_reachable_server_still_erases_and_exits_9() {
     // Servers of its own, not the shared pair: this test stops them.
     let w = World {
-        servers: Fixture::Own(TestServers::start(Options::default())),
+        servers: Fixture::Own(Box::new(TestServers::start(Options::default()))),
         sandbox: Sandbox::new(),
         store: file_store().iter().map(|s| s.to_string()).collect(),
     };
