@@ -7,6 +7,7 @@ use mcp_oauth::authorize::{self, CodeOptions, Plan, Session};
 use mcp_oauth::cli::{CommonArgs, Context, Input};
 use mcp_oauth::discovery::{DiscoverArgs, DiscoverOptions};
 use mcp_oauth::document::{Document, ScopeChoice, ScopeSource};
+use mcp_oauth::registration;
 use mcp_oauth::token::{self, TokenSet};
 use mcp_oauth::{Error, ExitCode};
 use std::io::{BufRead, IsTerminal, Read};
@@ -250,19 +251,12 @@ fn read_pasted_url() -> anyhow::Result<String> {
 
 /// `mcp-authorize URL`: the earlier steps of the pipeline, run in-process.
 fn discover_and_register(ctx: &Context, url: &url::Url, opts: &DiscoverOptions) -> anyhow::Result<Document> {
-    let mut doc = mcp_oauth::discovery::discover(&ctx.http, url, opts)?;
-    let store = ctx.store()?;
-    let outcome = mcp_oauth::registration::obtain(
-        &ctx.http,
-        store,
-        &doc,
-        ctx.profile(),
-        &mcp_oauth::registration::Options::default(),
-    )?;
-    for w in &outcome.warnings {
+    let (doc, obtained) = registration::discover_and_obtain(&ctx.http, url, opts, ctx.reveal(), || {
+        Ok((ctx.store()?, registration::Options::default()))
+    })?;
+    for w in &obtained.warnings {
         mcp_oauth::say!("mcp-authorize: {w}");
     }
-    doc.client = Some(mcp_oauth::registration::client_info(&outcome.record, outcome.key.as_str(), ctx.reveal()));
     Ok(doc)
 }
 

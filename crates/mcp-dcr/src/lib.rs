@@ -6,7 +6,7 @@ use anyhow::Context as _;
 use clap::Parser;
 use mcp_oauth::cli::{CommonArgs, Context, Input};
 use mcp_oauth::client::AuthMethod;
-use mcp_oauth::discovery::{self, DiscoverArgs};
+use mcp_oauth::discovery::DiscoverArgs;
 use mcp_oauth::registration::{self, Action, Credentials, Options};
 use mcp_oauth::{Error, ExitCode, redirect};
 use std::io::Read;
@@ -128,36 +128,47 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         )
         .into());
     }
-    let mut doc = match Input::resolve(cli.url.as_deref())? {
-        Input::Document(doc) => *doc,
-        Input::Url(url) => discovery::discover(&ctx.http, &url, &cli.discovery.options(None, ctx.profile())?)?,
+    let input = Input::resolve(cli.url.as_deref())?;
+    // The secret and the store are touched only once there is a server to register with:
+    // a discovery that fails reports its own error.
+    let store_and_options = || -> mcp_oauth::Result<_> {
+        let client_secret = if cli.client_id.is_some() { client_secret(&cli)? } else { None };
+        let opts = Options {
+            client_id: cli.client_id.clone(),
+            client_metadata_url,
+            credentials: Credentials { client_secret, private_key_file, key_id: cli.key_id.clone() },
+            auth_method: cli.auth_method,
+            client_name: cli.client_name.clone(),
+            redirect_uri,
+            force: cli.force,
+        };
+        Ok((ctx.store()?, opts))
     };
-    let client_secret = if cli.client_id.is_some() { client_secret(&cli)? } else { None };
-
-    let opts = Options {
-        client_id: cli.client_id.clone(),
-        client_metadata_url,
-        credentials: Credentials { client_secret, private_key_file, key_id: cli.key_id.clone() },
-        auth_method: cli.auth_method,
-        client_name: cli.client_name.clone(),
-        redirect_uri,
-        force: cli.force,
+    let (doc, obtained) = match input {
+        Input::Document(doc) => {
+            let mut doc = *doc;
+            let (store, opts) = store_and_options()?;
+            let profile = ctx.profile().map(String::from).or_else(|| doc.profile.clone());
+            let obtained =
+                registration::obtain_into(&ctx.http, store, &mut doc, profile.as_deref(), &opts, ctx.reveal())?;
+            (doc, obtained)
+        }
+        Input::Url(url) => {
+            let discover = cli.discovery.options(None, ctx.profile())?;
+            registration::discover_and_obtain(&ctx.http, &url, &discover, ctx.reveal(), store_and_options)?
+        }
     };
-    let profile = ctx.profile().map(String::from).or_else(|| doc.profile.clone());
-    let outcome = registration::obtain(&ctx.http, ctx.store()?, &doc, profile.as_deref(), &opts)?;
-    for w in &outcome.warnings {
+    for w in &obtained.warnings {
         mcp_oauth::say!("mcp-dcr: warning: {w}");
     }
     if ctx.args.trace {
-        let how = match outcome.action {
+        let how = match obtained.action {
             Action::Reused => "reusing the stored client",
             Action::Registered => "registered a new client",
             Action::Configured => "stored the given client",
         };
-        mcp_oauth::say!("mcp-dcr: {how} {} for {}", outcome.record.client_id, outcome.record.issuer);
+        mcp_oauth::say!("mcp-dcr: {how} {} for {}", obtained.record.client_id, obtained.record.issuer);
     }
-    doc.profile = profile;
-    doc.client = Some(registration::client_info(&outcome.record, outcome.key.as_str(), ctx.reveal()));
     doc.write_stdout(ctx.pretty())?;
     Ok(ExitCode::Success)
 }
@@ -175,7 +186,7 @@ fn private_key(path: &str) -> anyhow::Result<String> {
 
 /// The pre-registered client's secret: a file, stdin, or the environment, in that order
 /// of explicitness; `None` for a public client.
-fn client_secret(cli: &Cli) -> anyhow::Result<Option<String>> {
+fn client_secret(cli: &Cli) -> mcp_oauth::Result<Option<String>> {
     if let Some(path) = &cli.client_secret_file {
         let file = std::fs::File::open(path)
             .map_err(|e| Error::Usage(format!("cannot open the client secret file {path}: {e}")))?;
@@ -190,7 +201,7 @@ fn client_secret(cli: &Cli) -> anyhow::Result<Option<String>> {
     }
 }
 
-fn first_line(source: impl Read, what: &str) -> anyhow::Result<String> {
+fn first_line(source: impl Read, what: &str) -> mcp_oauth::Result<String> {
     let mut text = String::new();
     source
         .take(MAX_SECRET_BYTES)
@@ -198,7 +209,7 @@ fn first_line(source: impl Read, what: &str) -> anyhow::Result<String> {
         .map_err(|e| Error::Usage(format!("cannot read {what}: {e}")))?;
     let line = text.lines().next().unwrap_or("").trim_end_matches('\r');
     if line.is_empty() {
-        return Err(Error::Usage(format!("{what} is empty")).into());
+        return Err(Error::Usage(format!("{what} is empty")));
     }
     Ok(line.to_string())
 }
