@@ -503,3 +503,38 @@ fn a_metadata_document_client_with_a_port_needs_no_fetch() {
     let list = sandbox.run("mcp-token", &["--credential-helper", "file", "--list"], None).json();
     assert!(list.as_array().unwrap().iter().any(|r| r["client_id"] == cimd), "the stored client is kept: {list}");
 }
+
+/// Given a URL, discovery comes before the client secret is read and the store is opened,
+/// so a server that cannot be reached is the error reported (exit 4), whatever is wrong
+/// with the secret file or the store. Against a reachable server the same two faults
+/// are what stops the run: the check below would see a different order.
+#[test]
+fn a_failed_discovery_is_reported_before_the_secret_and_the_store() {
+    let sandbox = Sandbox::new();
+    let closed = format!("http://127.0.0.1:{}/mcp", mcp_oauth::redirect::free_port().expect("port"));
+    let servers = shared();
+    let missing = sandbox.path().join("no-such-secret").to_string_lossy().into_owned();
+    let with_secret_file = |url: &str| {
+        let args = ["--credential-helper", "file", "--client-id", "c", "--client-secret-file", &missing, url];
+        sandbox.run("mcp-dcr", &args, None)
+    };
+    let with_bad_store = |url: &str| {
+        let mut cmd = sandbox.cmd("mcp-dcr");
+        cmd.args(["--credential-helper", "file", url]).env("MCP_OAUTH_STORE_PART_SIZE", "1");
+        mcp_testkit::bins::run(cmd, None, mcp_testkit::bins::DEFAULT_TIMEOUT)
+    };
+
+    let out = with_secret_file(&closed);
+    assert_eq!(out.code, Some(4), "{out}");
+    assert!(!out.stderr.contains("secret file"), "{out}");
+    let out = with_secret_file(&servers.mcp_url);
+    assert_eq!(out.code, Some(2), "{out}");
+    assert!(out.stderr.contains("client secret file"), "{out}");
+
+    let out = with_bad_store(&closed);
+    assert_eq!(out.code, Some(4), "{out}");
+    assert!(!out.stderr.contains("part size"), "{out}");
+    let out = with_bad_store(&servers.mcp_url);
+    assert_eq!(out.code, Some(2), "{out}");
+    assert!(out.stderr.contains("part size"), "{out}");
+}
