@@ -524,17 +524,14 @@ fn a_failed_discovery_is_reported_before_the_secret_and_the_store() {
         mcp_testkit::bins::run(cmd, None, mcp_testkit::bins::DEFAULT_TIMEOUT)
     };
 
-    let out = with_secret_file(&closed);
-    assert_eq!(out.code, Some(4), "{out}");
-    assert!(!out.stderr.contains("secret file"), "{out}");
-    let out = with_secret_file(&servers.mcp_url);
-    assert_eq!(out.code, Some(2), "{out}");
-    assert!(out.stderr.contains("client secret file"), "{out}");
-
-    let out = with_bad_store(&closed);
-    assert_eq!(out.code, Some(4), "{out}");
-    assert!(!out.stderr.contains("part size"), "{out}");
-    let out = with_bad_store(&servers.mcp_url);
-    assert_eq!(out.code, Some(2), "{out}");
-    assert!(out.stderr.contains("part size"), "{out}");
+    let faults: [(&dyn Fn(&str) -> Output, &str); 2] =
+        [(&with_secret_file, "client secret file"), (&with_bad_store, "part size")];
+    for (run, fault) in faults {
+        let out = run(&closed);
+        assert_eq!(out.code, Some(4), "{out}");
+        assert!(!out.stderr.contains(fault), "{out}");
+        let out = run(&servers.mcp_url);
+        assert_eq!(out.code, Some(2), "{out}");
+        assert!(out.stderr.contains(fault), "{out}");
+    }
 }
