@@ -524,8 +524,8 @@ fn a_failed_discovery_is_reported_before_the_secret_and_the_store() {
         mcp_testkit::bins::run(cmd, None, mcp_testkit::bins::DEFAULT_TIMEOUT)
     };
 
-    let faults: [(&dyn Fn(&str) -> Output, &str); 2] =
-        [(&with_secret_file, "client secret file"), (&with_bad_store, "part size")];
+    type Runner<'a> = &'a dyn Fn(&str) -> Output;
+    let faults: [(Runner, &str); 2] = [(&with_secret_file, "client secret file"), (&with_bad_store, "part size")];
     for (run, fault) in faults {
         let out = run(&closed);
         assert_eq!(out.code, Some(4), "{out}");

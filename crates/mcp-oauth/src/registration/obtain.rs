@@ -71,9 +71,9 @@ pub fn plan(
 }
 
 /// `mcp-dcr URL` and `mcp-authorize URL`: the pipeline's first two steps in one process.
-/// `then` gives the store and the options only once discovery found a server, as the tools
-/// did when they ran the steps themselves: a server that cannot be found costs no
-/// credential helper and no read of a client secret, and its error is the one reported.
+/// `then` gives the store and the options only once discovery found a server: a server
+/// that cannot be found then costs no credential helper and no read of a client secret,
+/// and its error is the one reported, not a complaint about the secret or the store.
 pub fn discover_and_obtain<'s>(
     http: &Http,
     url: &Url,
@@ -139,6 +139,7 @@ pub fn obtain(http: &Http, store: &Store, doc: &Document, profile: Option<&str>,
     }
 
     let plan = plan(opts, &asv.metadata, &mut warnings)?;
+    // Reserved before the server is asked: a client secret it issues must not be lost.
     let reservation = store.reserve(&key)?;
     let mut run = Run { http, doc, issuer, metadata: &asv.metadata, opts, stored: stored.as_ref(), now, warnings };
     let (mut record, action) = match plan {
