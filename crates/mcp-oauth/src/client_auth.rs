@@ -41,7 +41,7 @@ pub fn apply(mut req: Request, client: &ClientRecord, audience: &str) -> Result<
                 client.key_id.as_deref(),
                 &client.client_id,
                 audience,
-                crate::token::now(),
+                crate::clock::now(),
             )?;
             form.push(("client_assertion_type".into(), JWT_BEARER.into()));
             form.push(("client_assertion".into(), assertion));

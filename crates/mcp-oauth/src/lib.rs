@@ -7,6 +7,7 @@ pub mod callback;
 pub mod cli;
 pub mod client;
 pub mod client_auth;
+pub mod clock;
 pub mod discovery;
 pub mod document;
 pub mod error;

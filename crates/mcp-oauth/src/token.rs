@@ -8,6 +8,7 @@
 //! - [`TokenSet::new`] turns a response into the record stored under `keys::token`.
 
 use crate::client::ClientRecord;
+use crate::clock::now;
 use crate::error::{Error, Result};
 use crate::http::Http;
 use serde::{Deserialize, Serialize};
@@ -98,10 +99,6 @@ pub struct TokenSet {
 pub fn store_key(server_url: &str, profile: Option<&str>) -> Result<crate::store::Key> {
     let url = crate::url_policy::parse("MCP server URL", server_url)?;
     Ok(crate::store::keys::token(&crate::url_policy::canonical_resource(&url), profile))
-}
-
-pub fn now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
 /// RFC 8628 §3.4 grant type (also what a client registers to be allowed to use it).

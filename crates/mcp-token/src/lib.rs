@@ -106,7 +106,7 @@ fn render(set: &TokenSet, format: Format, env_var: &str, pretty: bool) -> anyhow
                 "access_token": set.access_token,
                 "token_type": set.token_type,
                 "expires_at": set.expires_at,
-                "expires_in": set.expires_at.map(|t| t.saturating_sub(token::now())),
+                "expires_in": set.expires_at.map(|t| t.saturating_sub(mcp_oauth::clock::now())),
                 "scope": set.scope,
                 "issuer": set.issuer,
                 "client_id": set.client_id,
@@ -170,7 +170,7 @@ fn summary(e: &mcp_oauth::store::Entry) -> Value {
     if e.kind == Some(Kind::Token)
         && let Some(t) = r.get("expires_at").and_then(Value::as_u64)
     {
-        row["expired"] = json!(t <= token::now());
+        row["expired"] = json!(t <= mcp_oauth::clock::now());
     }
     if let Some(err) = &e.error {
         row["error"] = json!(err);

@@ -156,7 +156,7 @@ pub fn start_handoff(s: Session<'_>, plan: &Plan, opts: &CodeOptions, document: 
             .map_err(|e| Error::InvalidInput(format!("registered redirect URI {redirect_uri:?} is not a URL: {e}")))?,
     )?;
     let p = prepare(plan, &redirect_uri, opts)?;
-    let now = token::now();
+    let now = crate::clock::now();
     let mut document = document.clone();
     document.pending = None;
     document.token = None;
@@ -213,7 +213,7 @@ pub fn finish_handoff(s: Session<'_>, callback_url: &str) -> Result<(TokenSet, D
         s.store.erase(&key)?;
         (pending, reservation)
     };
-    if token::now() > pending.expires_at {
+    if crate::clock::now() > pending.expires_at {
         return Err(Error::AuthorizationFailed(
             "the pending authorization has expired; start again with --print-url".into(),
         ));

@@ -139,7 +139,7 @@ impl Plan {
             grant,
             requested_scope,
         };
-        Ok(TokenSet::new(resp, &origin, None, token::now()))
+        Ok(TokenSet::new(resp, &origin, None, crate::clock::now()))
     }
 }
 

@@ -126,7 +126,7 @@ pub fn obtain(http: &Http, store: &Store, doc: &Document, profile: Option<&str>,
     let mut warnings = Vec::new();
     let _guard = store.lock(&key)?;
     let stored: Option<ClientRecord> = store.load(&key)?;
-    let now = crate::token::now();
+    let now = crate::clock::now();
 
     if let Some(good) = reusable(stored.as_ref(), issuer, opts, now, &mut warnings) {
         let mut record = good.clone();
