@@ -136,7 +136,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         let opts = Options {
             client_id: cli.client_id.clone(),
             client_metadata_url,
-            credentials: Credentials { client_secret, private_key_file, key_id: cli.key_id.clone() },
+            credentials: Credentials {
+                client_secret: client_secret.map(mcp_oauth::secret::Secret::from),
+                private_key_file,
+                key_id: cli.key_id.clone(),
+            },
             auth_method: cli.auth_method,
             client_name: cli.client_name.clone(),
             redirect_uri,

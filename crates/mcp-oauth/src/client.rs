@@ -1,5 +1,6 @@
 //! A client registration as stored and as reported: who we are to one authorization server.
 
+use crate::secret::Secret;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -66,7 +67,7 @@ pub struct ClientRecord {
     pub issuer: String,
     pub client_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_secret: Option<String>,
+    pub client_secret: Option<Secret>,
     /// RFC 7591 §3.2.1: 0 means "does not expire".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_secret_expires_at: Option<u64>,
@@ -81,7 +82,7 @@ pub struct ClientRecord {
     pub key_id: Option<String>,
     /// RFC 7592 management, kept so `mcp-revoke --client` can delete the registration.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub registration_access_token: Option<String>,
+    pub registration_access_token: Option<Secret>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registration_client_uri: Option<String>,
     /// Seconds since the epoch.

@@ -5,6 +5,7 @@
 use crate::client::{AuthMethod, ClientRecord};
 use crate::error::{Error, Result};
 use crate::http::Request;
+use crate::secret::Secret;
 use base64::Engine as _;
 
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -51,7 +52,7 @@ pub fn apply(mut req: Request, client: &ClientRecord, audience: &str) -> Result<
 }
 
 fn secret(client: &ClientRecord) -> Result<&str> {
-    client.client_secret.as_deref().ok_or_else(|| {
+    client.client_secret.as_ref().map(Secret::expose).ok_or_else(|| {
         Error::InvalidInput(format!(
             "client {} uses {} but no client secret is stored: run mcp-dcr again with the secret",
             client.client_id, client.auth_method
@@ -75,7 +76,7 @@ mod tests {
         ClientRecord {
             issuer: "https://as.example".into(),
             client_id: "my id".into(),
-            client_secret: secret.map(String::from),
+            client_secret: secret.map(Secret::from),
             client_secret_expires_at: None,
             auth_method: method,
             source: ClientSource::PreRegistered,

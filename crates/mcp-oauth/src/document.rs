@@ -137,7 +137,7 @@ pub struct ClientInfo {
     pub store_key: String,
     /// Only with `--reveal-secrets`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_secret: Option<String>,
+    pub client_secret: Option<crate::secret::Secret>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -156,10 +156,10 @@ pub struct TokenInfo {
     pub grant: String,
     /// Only with `--reveal-secrets`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub access_token: Option<String>,
+    pub access_token: Option<crate::secret::Secret>,
     /// Only with `--reveal-secrets`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<crate::secret::Secret>,
 }
 
 /// The first half of a headless hand-off: what to open, and where the rest waits.

@@ -20,6 +20,7 @@ pub mod redirect;
 pub mod registration;
 pub mod revocation;
 pub mod scope;
+pub mod secret;
 pub mod store;
 pub mod term;
 pub mod token;

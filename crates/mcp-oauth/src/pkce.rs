@@ -4,6 +4,7 @@
 //! minimum length and the recommended construction (§4.1), with 256 bits of entropy.
 
 use crate::error::{Error, Result};
+use crate::secret::Secret;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ring::rand::{SecureRandom, SystemRandom};
@@ -12,26 +13,20 @@ use ring::rand::{SecureRandom, SystemRandom};
 pub const METHOD: &str = "S256";
 
 /// A code verifier and its S256 challenge.
-#[derive(Clone, PartialEq, Eq)]
+/// The verifier is a secret until the code is spent; the challenge is public.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pkce {
-    pub verifier: String,
+    pub verifier: Secret,
     pub challenge: String,
-}
-
-impl std::fmt::Debug for Pkce {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The verifier is a secret until the code is spent.
-        f.debug_struct("Pkce").field("verifier", &crate::redact::REDACTED).field("challenge", &self.challenge).finish()
-    }
 }
 
 impl Pkce {
     pub fn generate() -> Result<Pkce> {
-        Ok(Pkce::from_verifier(random_token(32)?))
+        Ok(Pkce::from_verifier(Secret::new(random_token(32)?)))
     }
 
-    pub fn from_verifier(verifier: String) -> Pkce {
-        let challenge = challenge_s256(&verifier);
+    pub fn from_verifier(verifier: Secret) -> Pkce {
+        let challenge = challenge_s256(verifier.expose());
         Pkce { verifier, challenge }
     }
 }
@@ -64,7 +59,7 @@ mod tests {
 
     #[test]
     fn rfc7636_appendix_b_vector() {
-        let p = Pkce::from_verifier("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into());
+        let p = Pkce::from_verifier(Secret::from("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"));
         assert_eq!(p.challenge, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
     }
 
@@ -72,11 +67,11 @@ mod tests {
     fn generated_verifiers_are_43_unreserved_chars_and_differ() {
         let a = Pkce::generate().unwrap();
         let b = Pkce::generate().unwrap();
-        assert_eq!(a.verifier.len(), 43);
-        assert!(a.verifier.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        assert_eq!(a.verifier.expose().len(), 43);
+        assert!(a.verifier.expose().chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
         assert_ne!(a.verifier, b.verifier);
-        assert_eq!(a.challenge, challenge_s256(&a.verifier));
-        assert!(!format!("{a:?}").contains(&a.verifier), "Debug must not show the verifier");
+        assert_eq!(a.challenge, challenge_s256(a.verifier.expose()));
+        assert!(!format!("{a:?}").contains(a.verifier.expose()), "Debug must not show the verifier");
     }
 
     #[test]

@@ -46,7 +46,7 @@ pub fn delete_registration(http: &Http, client: &ClientRecord) -> Result<bool> {
     };
     let url = crate::url_policy::parse("registration client URI", uri)?;
     crate::url_policy::require_secure("registration client URI", &url)?;
-    let resp = http.send(Request::delete(url).header("Authorization", format!("Bearer {rat}")))?;
+    let resp = http.send(Request::delete(url).header("Authorization", format!("Bearer {}", rat.expose())))?;
     match resp.status {
         200..=299 | 401 | 403 | 404 => Ok(true),
         s => Err(Error::protocol(resp.url.as_str(), format!("deleting the client registration: HTTP {s}"))),

@@ -11,6 +11,7 @@ use crate::client::ClientRecord;
 use crate::clock::now;
 use crate::error::{Error, Result};
 use crate::http::Http;
+use crate::secret::Secret;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -18,17 +19,17 @@ use serde_json::{Map, Value};
 #[derive(Debug, Clone)]
 pub enum Grant {
     AuthorizationCode {
-        code: String,
-        code_verifier: String,
+        code: Secret,
+        code_verifier: Secret,
         redirect_uri: String,
     },
     RefreshToken {
-        refresh_token: String,
+        refresh_token: Secret,
     },
     ClientCredentials,
     /// RFC 8628 §3.4.
     DeviceCode {
-        device_code: String,
+        device_code: Secret,
     },
 }
 
@@ -55,12 +56,12 @@ pub struct Endpoint<'a> {
 /// A successful token response (RFC 6749 §5.1), parsed leniently.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TokenResponse {
-    pub access_token: String,
+    pub access_token: Secret,
     pub token_type: String,
     pub expires_in: Option<u64>,
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<Secret>,
     pub scope: Option<String>,
-    pub id_token: Option<String>,
+    pub id_token: Option<Secret>,
     pub extra: Map<String, Value>,
 }
 
@@ -74,10 +75,10 @@ pub struct TokenSet {
     pub token_endpoint: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revocation_endpoint: Option<String>,
-    pub access_token: String,
+    pub access_token: Secret,
     pub token_type: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<Secret>,
     /// Seconds since the epoch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<u64>,
@@ -88,7 +89,7 @@ pub struct TokenSet {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requested_scope: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id_token: Option<String>,
+    pub id_token: Option<Secret>,
     pub grant: String,
     pub obtained_at: u64,
 }
@@ -131,18 +132,18 @@ pub fn request(
     match grant {
         Grant::AuthorizationCode { code, code_verifier, redirect_uri } => {
             put("grant_type", "authorization_code");
-            put("code", code);
-            put("code_verifier", code_verifier);
+            put("code", code.expose());
+            put("code_verifier", code_verifier.expose());
             put("redirect_uri", redirect_uri);
         }
         Grant::RefreshToken { refresh_token } => {
             put("grant_type", "refresh_token");
-            put("refresh_token", refresh_token);
+            put("refresh_token", refresh_token.expose());
         }
         Grant::ClientCredentials => put("grant_type", CLIENT_CREDENTIALS_GRANT),
         Grant::DeviceCode { device_code } => {
             put("grant_type", DEVICE_CODE_GRANT);
-            put("device_code", device_code);
+            put("device_code", device_code.expose());
         }
     }
     // RFC 8707 and MCP: always, whether or not the server advertises support.
@@ -182,12 +183,12 @@ pub fn parse_response(body: &Map<String, Value>, url: &str) -> Result<TokenRespo
     check_header_safe(&access_token, &token_type, refresh_token.as_deref()).map_err(|why| Error::protocol(url, why))?;
     const KNOWN: [&str; 6] = ["access_token", "token_type", "expires_in", "refresh_token", "scope", "id_token"];
     Ok(TokenResponse {
-        access_token,
+        access_token: Secret::from(access_token),
         token_type,
         expires_in,
-        refresh_token,
+        refresh_token: refresh_token.map(Secret::from),
         scope,
-        id_token: text("id_token"),
+        id_token: text("id_token").map(Secret::from),
         extra: body.iter().filter(|(k, _)| !KNOWN.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect(),
     })
 }
@@ -245,7 +246,7 @@ pub struct Origin<'a> {
 impl TokenSet {
     /// `previous_refresh` is kept when the server did not rotate (RFC 6749 §6: the
     /// client keeps using the old one); losing it would force a new login.
-    pub fn new(resp: TokenResponse, origin: &Origin<'_>, previous_refresh: Option<&str>, now: u64) -> Self {
+    pub fn new(resp: TokenResponse, origin: &Origin<'_>, previous_refresh: Option<&Secret>, now: u64) -> Self {
         TokenSet {
             issuer: origin.issuer.to_string(),
             client_id: origin.client_id.to_string(),
@@ -254,7 +255,7 @@ impl TokenSet {
             revocation_endpoint: origin.revocation_endpoint.map(String::from),
             access_token: resp.access_token,
             token_type: resp.token_type,
-            refresh_token: resp.refresh_token.or_else(|| previous_refresh.map(String::from)),
+            refresh_token: resp.refresh_token.or_else(|| previous_refresh.cloned()),
             expires_at: resp.expires_in.map(|s| now.saturating_add(s)),
             scope: resp.scope.or_else(|| origin.requested_scope.map(String::from)),
             requested_scope: origin.requested_scope.map(String::from),
@@ -389,7 +390,7 @@ fn refused(error: Option<&str>, client_credentials: bool) -> bool {
 pub fn refresh(http: &Http, store: &crate::store::Store, set: &TokenSet, profile: Option<&str>) -> Result<TokenSet> {
     let hint = || login_hint(&set.resource, profile, Some(&set.grant));
     let client_credentials = set.grant == CLIENT_CREDENTIALS_GRANT;
-    let refresh_token = set.refresh_token.as_deref();
+    let refresh_token = set.refresh_token.as_ref();
     if refresh_token.is_none() && !client_credentials {
         return Err(Error::LoginRequired(format!(
             "the token for {} has expired and there is no refresh token; {}",
@@ -416,7 +417,7 @@ pub fn refresh(http: &Http, store: &crate::store::Store, set: &TokenSet, profile
     client.check_endpoint(crate::client::EndpointKind::Token, &set.token_endpoint)?;
     let endpoint = Endpoint { token_endpoint: &set.token_endpoint, issuer: &set.issuer, client: &client };
     let (grant, scope) = match refresh_token {
-        Some(rt) if !client_credentials => (Grant::RefreshToken { refresh_token: rt.to_string() }, None),
+        Some(rt) if !client_credentials => (Grant::RefreshToken { refresh_token: rt.clone() }, None),
         _ => (Grant::ClientCredentials, set.requested_scope.as_deref()),
     };
     let resp = match request(http, endpoint, &grant, &set.resource, scope) {
@@ -517,8 +518,8 @@ mod tests {
             requested_scope: Some("a"),
         };
         let resp = parse(json!({"access_token":"new","expires_in":60})).unwrap();
-        let set = TokenSet::new(resp, &origin, Some("old-rt"), 1000);
-        assert_eq!(set.refresh_token.as_deref(), Some("old-rt"));
+        let set = TokenSet::new(resp, &origin, Some(&Secret::from("old-rt")), 1000);
+        assert_eq!(set.refresh_token.as_ref().map(Secret::expose), Some("old-rt"));
         assert_eq!(set.expires_at, Some(1060));
         assert_eq!(set.scope.as_deref(), Some("a"));
         assert!(set.valid_for(59, 1000));

@@ -96,7 +96,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Ok(()) => {
                     // The refresh token first: revoking it usually revokes the access tokens
                     // issued with it (RFC 7009 §2.1), and it is the one that lives long.
-                    let tokens = [(Hint::RefreshToken, set.refresh_token.as_deref()), (Hint::AccessToken, Some(set.access_token.as_str()))];
+                    let tokens = [(Hint::RefreshToken, set.refresh_token.as_ref().map(mcp_oauth::secret::Secret::expose)), (Hint::AccessToken, Some(set.access_token.expose()))];
                     for (hint, tok) in tokens {
                         let Some(tok) = tok else { continue };
                         match revocation::revoke(&ctx.http, endpoint, &set.issuer, client, tok, hint) {

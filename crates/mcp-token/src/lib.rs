@@ -88,7 +88,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 fn render(set: &TokenSet, format: Format, env_var: &str, pretty: bool) -> anyhow::Result<String> {
     Ok(match format {
-        Format::Token => set.access_token.clone(),
+        Format::Token => set.access_token.expose().to_string(),
         Format::Header => format!("Authorization: {}", authorization(set)),
         // One line whatever --compact says: a program reads it, not a person.
         Format::Headers => json!({"Authorization": authorization(set)}).to_string(),
@@ -99,7 +99,7 @@ fn render(set: &TokenSet, format: Format, env_var: &str, pretty: bool) -> anyhow
                     && !env_var.starts_with(|c: char| c.is_ascii_digit()),
                 mcp_oauth::Error::Usage(format!("--env-var {env_var:?} is not a shell variable name"))
             );
-            format!("export {env_var}={}", shell_quote(&set.access_token))
+            format!("export {env_var}={}", shell_quote(set.access_token.expose()))
         }
         Format::Json => {
             let mut v = json!({
@@ -112,7 +112,7 @@ fn render(set: &TokenSet, format: Format, env_var: &str, pretty: bool) -> anyhow
                 "client_id": set.client_id,
                 "resource": set.resource,
             });
-            if let Some((header, claims)) = jwt::decode_unverified(&set.access_token) {
+            if let Some((header, claims)) = jwt::decode_unverified(set.access_token.expose()) {
                 v["jwt"] = json!({"header": header, "claims": claims});
             }
             if pretty { serde_json::to_string_pretty(&v)? } else { v.to_string() }
@@ -122,7 +122,7 @@ fn render(set: &TokenSet, format: Format, env_var: &str, pretty: bool) -> anyhow
 
 /// The `Authorization` header's value.
 fn authorization(set: &TokenSet) -> String {
-    format!("{} {}", auth_scheme(&set.token_type), set.access_token)
+    format!("{} {}", auth_scheme(&set.token_type), set.access_token.expose())
 }
 
 /// RFC 6750 wants `Bearer`; servers that send `bearer` as the type still expect `Bearer`.

@@ -7,6 +7,7 @@ use crate::callback::{CallbackParams, CallbackServer};
 use crate::document::{Document, PendingInfo};
 use crate::error::{Error, Result};
 use crate::pkce::Pkce;
+use crate::secret::Secret;
 use crate::store::Reservation;
 use crate::token::{self, Grant, TokenSet};
 use serde::{Deserialize, Serialize};
@@ -33,7 +34,7 @@ pub struct CodeOptions {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PendingAuthorization {
     pub state: String,
-    pub code_verifier: String,
+    pub code_verifier: Secret,
     /// The `iss` expectation (RFC 9207) and the client's binding.
     pub issuer: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -95,8 +96,8 @@ fn registered_redirect(plan: &Plan) -> Result<&str> {
 fn exchange(
     s: Session<'_>,
     plan: &Plan,
-    code: String,
-    verifier: String,
+    code: Secret,
+    verifier: Secret,
     redirect_uri: &str,
     scope: Option<&str>,
 ) -> Result<TokenSet> {

@@ -5,6 +5,7 @@
 use super::{Plan, Session};
 use crate::error::{Error, Result};
 use crate::http::Request;
+use crate::secret::Secret;
 use crate::token::{Grant, TokenSet};
 use serde_json::{Map, Value};
 use std::time::{Duration, Instant};
@@ -16,26 +17,14 @@ const SLOW_DOWN_STEP: u64 = 5;
 const MAX_WAIT: u64 = 1800;
 
 /// The device authorization response (RFC 8628 §3.2).
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceAuthorization {
-    pub device_code: String,
+    pub device_code: Secret,
     pub user_code: String,
     pub verification_uri: String,
     pub verification_uri_complete: Option<String>,
     pub expires_in: u64,
     pub interval: u64,
-}
-
-impl std::fmt::Debug for DeviceAuthorization {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DeviceAuthorization")
-            .field("device_code", &crate::redact::REDACTED)
-            .field("user_code", &self.user_code)
-            .field("verification_uri", &self.verification_uri)
-            .field("expires_in", &self.expires_in)
-            .field("interval", &self.interval)
-            .finish()
-    }
 }
 
 /// Parses the response, accepting Google's older `verification_url` spelling and numbers
@@ -49,7 +38,7 @@ pub fn parse_device_authorization(body: &Map<String, Value>, url: &str) -> Resul
     };
     let missing = |k: &str| Error::protocol(url, format!("device authorization response has no {k}"));
     Ok(DeviceAuthorization {
-        device_code: text("device_code").ok_or_else(|| missing("device_code"))?,
+        device_code: text("device_code").map(Secret::from).ok_or_else(|| missing("device_code"))?,
         user_code: text("user_code").ok_or_else(|| missing("user_code"))?,
         verification_uri: text("verification_uri")
             .or_else(|| text("verification_url"))

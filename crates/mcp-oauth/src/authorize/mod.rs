@@ -283,7 +283,7 @@ pub fn validate_response(
     expected_state: &str,
     iss_supported: Option<bool>,
     expected_issuer: &str,
-) -> Result<String> {
+) -> Result<crate::secret::Secret> {
     check_state(expected_state, params.state.as_deref())?;
     check_iss(iss_supported, expected_issuer, params.iss.as_deref())?;
     if let Some(error) = &params.error {
@@ -304,6 +304,7 @@ pub fn validate_response(
         .code
         .clone()
         .filter(|c| !c.is_empty())
+        .map(crate::secret::Secret::from)
         .ok_or_else(|| Error::protocol(expected_issuer, "the authorization response has neither code nor error"))
 }
 
@@ -537,7 +538,7 @@ mod tests {
     fn response_validation_order_and_error_mapping() {
         let i = "https://as.example";
         assert_eq!(
-            validate_response(&params("code=c&state=s&iss=https://as.example"), "s", Some(true), i).unwrap(),
+            validate_response(&params("code=c&state=s&iss=https://as.example"), "s", Some(true), i).unwrap().expose(),
             "c"
         );
         // A wrong state or iss is refused before the error is even looked at, and the

@@ -4,6 +4,7 @@
 //! for, so the server's list steers the request. Either way a method must come with
 //! exactly the credentials it uses.
 
+use crate::secret::Secret;
 use super::Credentials;
 use crate::client::AuthMethod;
 use crate::error::{Error, Result};
@@ -144,7 +145,7 @@ mod tests {
     use super::*;
 
     fn secret() -> Credentials {
-        Credentials { client_secret: Some("s3cret".into()), ..Credentials::default() }
+        Credentials { client_secret: Some(Secret::from("s3cret")), ..Credentials::default() }
     }
 
     fn choose(

@@ -3,6 +3,7 @@
 //! the server registered differently from what we asked (another method, rewritten
 //! redirect URIs, a secret expired on arrival) would only fail later, at every login.
 
+use crate::secret::Secret;
 use crate::client::{AuthMethod, ClientRecord, ClientSource};
 use crate::document::Document;
 use crate::error::{Error, Result};
@@ -72,13 +73,13 @@ pub struct RegistrationResponse {
     #[serde(default)]
     pub client_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_secret: Option<String>,
+    pub client_secret: Option<Secret>,
     #[serde(default, deserialize_with = "lenient_u64", skip_serializing_if = "Option::is_none")]
     pub client_id_issued_at: Option<u64>,
     #[serde(default, deserialize_with = "lenient_u64", skip_serializing_if = "Option::is_none")]
     pub client_secret_expires_at: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub registration_access_token: Option<String>,
+    pub registration_access_token: Option<Secret>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registration_client_uri: Option<String>,
     /// A string, not [`AuthMethod`]: a server may answer with a method we do not know,
@@ -153,7 +154,7 @@ pub fn validate_registration_response(
             bad(format!("the server assigned token_endpoint_auth_method {m:?}, which this client does not implement"))
         })?,
     };
-    let secret = resp.client_secret.filter(|s| !s.is_empty());
+    let secret = resp.client_secret.filter(|s| !s.expose().is_empty());
     if method.needs_secret() && secret.is_none() {
         return Err(bad(format!("token_endpoint_auth_method is {method} but no client_secret was issued")));
     }
@@ -328,9 +329,9 @@ mod tests {
         .unwrap();
         assert_eq!(r.client_id, "c1");
         assert_eq!(r.auth_method, AuthMethod::ClientSecretBasic, "the server's answer decides");
-        assert_eq!(r.client_secret.as_deref(), Some("s"));
+        assert_eq!(r.client_secret.as_ref().map(Secret::expose), Some("s"));
         assert_eq!(r.client_secret_expires_at, Some(5000));
-        assert_eq!(r.registration_access_token.as_deref(), Some("rat"));
+        assert_eq!(r.registration_access_token.as_ref().map(Secret::expose), Some("rat"));
         assert_eq!(r.registration_client_uri.as_deref(), Some("https://as.example/reg/c1"));
         assert_eq!(r.redirect_uri.as_deref(), Some("http://127.0.0.1:4711/callback"));
         assert_eq!((r.issuer.as_str(), r.source, r.created_at), (ISSUER, ClientSource::Dynamic, 1000));

@@ -29,6 +29,7 @@ pub use metadata_document::{fetch_metadata_document, metadata_document_redirect,
 pub use obtain::{RegistrationPlan, discover_and_obtain, obtain, obtain_into, plan};
 pub use reuse::unusable_reason;
 
+use crate::secret::Secret;
 use crate::client::{AuthMethod, ClientRecord};
 use crate::document::ClientInfo;
 use crate::store::Key;
@@ -39,7 +40,7 @@ pub const DEFAULT_CLIENT_NAME: &str = "mcp-oauth";
 /// Credentials the user gave for a client registered with the provider beforehand.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Credentials {
-    pub client_secret: Option<String>,
+    pub client_secret: Option<Secret>,
     /// Absolute path of a PEM PKCS#8 key (RSA or EC P-256) for `private_key_jwt`.
     pub private_key_file: Option<String>,
     pub key_id: Option<String>,
@@ -168,7 +169,7 @@ mod tests {
         r.client_secret = Some("s".into());
         assert_eq!(client_info(&r, "k", false).client_secret, None);
         let shown = client_info(&r, "k", true);
-        assert_eq!(shown.client_secret.as_deref(), Some("s"));
+        assert_eq!(shown.client_secret.as_ref().map(Secret::expose), Some("s"));
         assert_eq!(
             (shown.client_id.as_str(), shown.store_key.as_str(), shown.source),
             ("abc", "k", ClientSource::Dynamic)
