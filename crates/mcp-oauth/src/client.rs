@@ -154,6 +154,21 @@ mod tests {
     }
 
     #[test]
+    fn debug_shows_no_secret_and_the_stored_json_is_unchanged() {
+        let stored = serde_json::json!({
+            "issuer": "https://as.example", "client_id": "c", "client_secret": "CS-1",
+            "auth_method": "client_secret_basic", "source": "dynamic",
+            "registration_access_token": "RAT-1", "registration_client_uri": "https://as.example/reg/c",
+            "created_at": 0,
+        });
+        let c: ClientRecord = serde_json::from_value(stored.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&c).unwrap(), stored);
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("CS-1") && !shown.contains("RAT-1"), "{shown}");
+        assert_eq!(c.client_secret.as_ref().map(Secret::expose), Some("CS-1"));
+    }
+
+    #[test]
     fn credentials_only_go_to_the_recorded_endpoints() {
         let mut c: ClientRecord = serde_json::from_value(serde_json::json!({
             "issuer": "https://as.example/tenant", "client_id": "c", "client_secret": "s",

@@ -527,6 +527,27 @@ mod tests {
     }
 
     #[test]
+    fn debug_shows_no_secret_and_the_stored_json_is_unchanged() {
+        let stored = json!({
+            "issuer": "i", "client_id": "c", "resource": "r", "token_endpoint": "t",
+            "access_token": "AT-1", "token_type": "Bearer", "refresh_token": "RT-1", "id_token": "ID-1",
+            "grant": "authorization_code", "obtained_at": 5,
+        });
+        let set: TokenSet = serde_json::from_value(stored.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&set).unwrap(), stored, "a stored record round-trips byte for byte");
+        let grant = Grant::AuthorizationCode {
+            code: Secret::from("CODE-1"),
+            code_verifier: Secret::from("VER-1"),
+            redirect_uri: "http://127.0.0.1/cb".into(),
+        };
+        let resp = parse(json!({"access_token":"AT-2","refresh_token":"RT-2","id_token":"ID-2"})).unwrap();
+        let shown = format!("{set:?} {grant:?} {resp:?} {:?}", Grant::RefreshToken { refresh_token: "RT-3".into() });
+        for secret in ["AT-1", "RT-1", "ID-1", "CODE-1", "VER-1", "AT-2", "RT-2", "ID-2", "RT-3"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+    }
+
+    #[test]
     fn a_set_for_another_resource_is_refused() {
         let origin = |resource| Origin {
             issuer: "i",
