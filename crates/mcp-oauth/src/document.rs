@@ -153,7 +153,7 @@ pub struct TokenInfo {
     pub scope: Option<String>,
     pub has_refresh_token: bool,
     /// Which grant produced it: authorization_code, refresh_token, device_code, client_credentials.
-    pub grant: String,
+    pub grant: crate::grant_type::GrantType,
     /// Only with `--reveal-secrets`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_token: Option<crate::secret::Secret>,

@@ -11,6 +11,7 @@ pub mod clock;
 pub mod discovery;
 pub mod document;
 pub mod error;
+pub mod grant_type;
 pub mod http;
 pub mod jwt;
 pub mod metadata;

@@ -10,6 +10,7 @@
 use crate::client::ClientRecord;
 use crate::clock::now;
 use crate::error::{Error, Result};
+use crate::grant_type::GrantType;
 use crate::http::Http;
 use crate::secret::Secret;
 use serde::{Deserialize, Serialize};
@@ -34,12 +35,12 @@ pub enum Grant {
 }
 
 impl Grant {
-    pub fn name(&self) -> &'static str {
+    pub fn kind(&self) -> GrantType {
         match self {
-            Grant::AuthorizationCode { .. } => "authorization_code",
-            Grant::RefreshToken { .. } => "refresh_token",
-            Grant::ClientCredentials => CLIENT_CREDENTIALS_GRANT,
-            Grant::DeviceCode { .. } => "device_code",
+            Grant::AuthorizationCode { .. } => GrantType::AuthorizationCode,
+            Grant::RefreshToken { .. } => GrantType::RefreshToken,
+            Grant::ClientCredentials => GrantType::ClientCredentials,
+            Grant::DeviceCode { .. } => GrantType::DeviceCode,
         }
     }
 }
@@ -90,7 +91,7 @@ pub struct TokenSet {
     pub requested_scope: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_token: Option<Secret>,
-    pub grant: String,
+    pub grant: GrantType,
     pub obtained_at: u64,
 }
 
@@ -154,7 +155,7 @@ pub fn request(
     let req = crate::http::Request::post_form(url, form).header("Accept", "application/json").secret_answer();
     let req = crate::client_auth::apply(req, endpoint.client, endpoint.issuer)?;
     let resp = http.send(req)?;
-    let context = format!("{} grant", grant.name());
+    let context = format!("{} grant", grant.kind());
     parse_response(&resp.oauth_json(&context)?, resp.url.as_str())
 }
 
@@ -239,7 +240,7 @@ pub struct Origin<'a> {
     pub resource: &'a str,
     pub token_endpoint: &'a str,
     pub revocation_endpoint: Option<&'a str>,
-    pub grant: &'a str,
+    pub grant: GrantType,
     pub requested_scope: Option<&'a str>,
 }
 
@@ -260,7 +261,7 @@ impl TokenSet {
             scope: resp.scope.or_else(|| origin.requested_scope.map(String::from)),
             requested_scope: origin.requested_scope.map(String::from),
             id_token: resp.id_token,
-            grant: origin.grant.to_string(),
+            grant: origin.grant.clone(),
             obtained_at: now,
         }
     }
@@ -315,19 +316,19 @@ pub enum Freshness {
     Refreshed,
 }
 
-/// `Grant::ClientCredentials` by name, as stored in [`TokenSet::grant`].
+/// RFC 6749 §4.4 grant type, as servers list it in `grant_types_supported`.
 pub const CLIENT_CREDENTIALS_GRANT: &str = "client_credentials";
 
 /// The command that gets a new token, for "login required" messages: a machine client
 /// needs `--client-credentials`, since a plain `mcp-authorize` would open a browser.
 /// `grant` is `None` when nothing stored tells which kind of client it is.
-fn login_hint(resource: &str, profile: Option<&str>, grant: Option<&str>) -> String {
+fn login_hint(resource: &str, profile: Option<&str>, grant: Option<&GrantType>) -> String {
     let profile = profile.map(|p| format!(" --profile {p}")).unwrap_or_default();
     match grant {
-        Some(CLIENT_CREDENTIALS_GRANT) => {
+        Some(GrantType::ClientCredentials) => {
             format!("run: mcp-authorize{profile} --client-credentials {resource}")
         }
-        Some("device_code") => format!("run: mcp-authorize{profile} --device {resource}"),
+        Some(GrantType::DeviceCode) => format!("run: mcp-authorize{profile} --device {resource}"),
         Some(_) => format!("run: mcp-authorize{profile} {resource}"),
         None => format!(
             "run: mcp-authorize{profile} {resource} (or mcp-authorize{profile} --client-credentials {resource} for a machine-to-machine client)"
@@ -389,7 +390,7 @@ fn refused(error: Option<&str>, client_credentials: bool) -> bool {
 /// the grant needs no user, so no login should be asked for).
 pub fn refresh(http: &Http, store: &crate::store::Store, set: &TokenSet, profile: Option<&str>) -> Result<TokenSet> {
     let hint = || login_hint(&set.resource, profile, Some(&set.grant));
-    let client_credentials = set.grant == CLIENT_CREDENTIALS_GRANT;
+    let client_credentials = set.grant == GrantType::ClientCredentials;
     let refresh_token = set.refresh_token.as_ref();
     if refresh_token.is_none() && !client_credentials {
         return Err(Error::LoginRequired(format!(
@@ -436,7 +437,7 @@ pub fn refresh(http: &Http, store: &crate::store::Store, set: &TokenSet, profile
         resource: &set.resource,
         token_endpoint: &set.token_endpoint,
         revocation_endpoint: set.revocation_endpoint.as_deref(),
-        grant: grant.name(),
+        grant: grant.kind(),
         requested_scope: set.requested_scope.as_deref(),
     };
     let mut new = TokenSet::new(resp, &origin, refresh_token, now());
@@ -471,9 +472,9 @@ mod tests {
     #[test]
     fn hints_name_the_command_for_the_kind_of_client() {
         let url = "https://mcp.example/mcp";
-        assert_eq!(login_hint(url, None, Some("authorization_code")), format!("run: mcp-authorize {url}"));
+        assert_eq!(login_hint(url, None, Some(&GrantType::AuthorizationCode)), format!("run: mcp-authorize {url}"));
         assert_eq!(
-            login_hint(url, Some("ci"), Some(CLIENT_CREDENTIALS_GRANT)),
+            login_hint(url, Some("ci"), Some(&GrantType::ClientCredentials)),
             format!("run: mcp-authorize --profile ci --client-credentials {url}")
         );
         assert!(login_hint(url, None, None).contains("--client-credentials"));
@@ -514,7 +515,7 @@ mod tests {
             resource: "r",
             token_endpoint: "t",
             revocation_endpoint: None,
-            grant: "refresh_token",
+            grant: GrantType::RefreshToken,
             requested_scope: Some("a"),
         };
         let resp = parse(json!({"access_token":"new","expires_in":60})).unwrap();
@@ -555,7 +556,7 @@ mod tests {
             resource,
             token_endpoint: "t",
             revocation_endpoint: None,
-            grant: "authorization_code",
+            grant: GrantType::AuthorizationCode,
             requested_scope: None,
         };
         let resp = parse(json!({"access_token":"a"})).unwrap();

@@ -103,7 +103,7 @@ fn exchange(
 ) -> Result<TokenSet> {
     let grant = Grant::AuthorizationCode { code, code_verifier: verifier, redirect_uri: redirect_uri.to_string() };
     let resp = plan.request_token(s.http, &grant, None)?;
-    plan.token_set(resp, "authorization_code", scope)
+    plan.token_set(resp, crate::grant_type::GrantType::AuthorizationCode, scope)
 }
 
 /// The whole flow on this machine: listen on the registered loopback redirect URI, send

@@ -133,7 +133,9 @@ pub fn device(s: Session<'_>, plan: &Plan, open_browser: bool) -> Result<TokenSe
         }
         std::thread::sleep(wake - Instant::now());
         match plan.request_token(s.http, &grant, None) {
-            Ok(resp) => return plan.token_set(resp, "device_code", scope.as_deref()),
+            Ok(resp) => {
+                return plan.token_set(resp, crate::grant_type::GrantType::DeviceCode, scope.as_deref());
+            }
             Err(e) => match on_poll_error(e, interval)? {
                 Poll::Again { interval: next } => interval = next,
             },

@@ -129,7 +129,12 @@ impl Plan {
     }
 
     /// Turns a token response into the stored set.
-    fn token_set(&self, resp: token::TokenResponse, grant: &str, requested_scope: Option<&str>) -> Result<TokenSet> {
+    fn token_set(
+        &self,
+        resp: token::TokenResponse,
+        grant: crate::grant_type::GrantType,
+        requested_scope: Option<&str>,
+    ) -> Result<TokenSet> {
         let origin = token::Origin {
             issuer: &self.issuer,
             client_id: &self.client.client_id,
@@ -379,7 +384,7 @@ pub fn client_credentials(s: Session<'_>, plan: &Plan) -> Result<TokenSet> {
     }
     let scope = plan.scope.as_deref();
     let resp = plan.request_token(s.http, &token::Grant::ClientCredentials, scope)?;
-    plan.token_set(resp, token::CLIENT_CREDENTIALS_GRANT, scope)
+    plan.token_set(resp, crate::grant_type::GrantType::ClientCredentials, scope)
 }
 
 /// What a step-up adds the challenged scopes to (MCP 2026-07-28, SEP-2350, through
