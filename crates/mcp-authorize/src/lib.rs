@@ -115,7 +115,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let s = Session { http: &ctx.http, store, profile: profile.as_deref() };
     let mut plan = Plan::from_document(&doc, store, s.profile)?;
     if let Some(scope) = &cli.scope {
-        set_scope(&mut plan, &mut doc, scope.split_whitespace().map(String::from).collect(), ScopeSource::User);
+        set_scope(&mut plan, &mut doc, mcp_oauth::scope::split(scope), ScopeSource::User);
     }
     if let Some(challenged) = &challenge_scope {
         let previous: Option<TokenSet> = store.load(&token::store_key(&doc.server_url, s.profile)?)?;

@@ -5,15 +5,64 @@ use crate::document::{ScopeChoice, ScopeSource};
 use crate::metadata::ResourceMetadata;
 use crate::www_authenticate::Challenge;
 
-/// Splits a space-separated `scope` value (RFC 6749 §3.3), dropping repeats, keeping order.
-pub fn split(scope: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for s in scope.split([' ', '\t', '\n', '\r']).filter(|s| !s.is_empty()) {
-        if !out.iter().any(|x| x == s) {
-            out.push(s.to_string());
+/// A set of scope tokens in the order first seen (RFC 6749 §3.3: order carries no meaning,
+/// but keeping it makes requests and messages predictable). Every union, repeat removal and
+/// "does it cover" question about scopes goes through this one type.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scopes(Vec<String>);
+
+impl Scopes {
+    /// A space-separated `scope` value.
+    pub fn parse(scope: &str) -> Self {
+        let mut out = Scopes::default();
+        out.add(scope);
+        out
+    }
+
+    /// Adds every token of a space-separated value not already present.
+    pub fn add(&mut self, scope: &str) {
+        for s in scope.split([' ', '\t', '\n', '\r']).filter(|s| !s.is_empty()) {
+            if !self.contains(s) {
+                self.0.push(s.to_string());
+            }
         }
     }
-    out
+
+    pub fn contains(&self, scope: &str) -> bool {
+        self.0.iter().any(|x| x == scope)
+    }
+
+    /// Whether every scope of `wanted` is in this set.
+    pub fn covers(&self, wanted: &Scopes) -> bool {
+        wanted.0.iter().all(|w| self.contains(w))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The `scope=` value, or `None` when empty (`scope` omitted).
+    pub fn joined(&self) -> Option<String> {
+        (!self.0.is_empty()).then(|| self.0.join(" "))
+    }
+
+    pub fn into_vec(self) -> Vec<String> {
+        self.0
+    }
+}
+
+impl<'a> FromIterator<&'a str> for Scopes {
+    /// Each item may itself be a space-separated value.
+    fn from_iter<I: IntoIterator<Item = &'a str>>(iter: I) -> Self {
+        let mut out = Scopes::default();
+        iter.into_iter().for_each(|s| out.add(s));
+        out
+    }
+}
+
+/// Splits a space-separated `scope` value (RFC 6749 §3.3), dropping repeats, keeping order.
+pub fn split(scope: &str) -> Vec<String> {
+    Scopes::parse(scope).into_vec()
 }
 
 /// The scope of the first authorization request, in the spec's priority order: what the
@@ -30,7 +79,7 @@ pub fn initial(challenge: Option<&Challenge>, prm: Option<&ResourceMetadata>, us
         return ScopeChoice { scopes, source: ScopeSource::Challenge };
     }
     if let Some(supported) = prm.and_then(|p| p.scopes_supported.as_ref()) {
-        let scopes = split(&supported.join(" "));
+        let scopes = supported.iter().map(String::as_str).collect::<Scopes>().into_vec();
         if !scopes.is_empty() {
             return ScopeChoice { scopes, source: ScopeSource::ResourceMetadata };
         }
@@ -42,13 +91,9 @@ pub fn initial(challenge: Option<&Challenge>, prm: Option<&ResourceMetadata>, us
 /// plus what the challenge asks for. Asking for the challenge's scopes alone would lose
 /// permissions the earlier operations needed (typescript-sdk#2255).
 pub fn step_up(previous: &[String], challenge_scope: &str) -> ScopeChoice {
-    let mut scopes = split(&previous.join(" "));
-    for s in split(challenge_scope) {
-        if !scopes.contains(&s) {
-            scopes.push(s);
-        }
-    }
-    ScopeChoice { scopes, source: ScopeSource::StepUp }
+    let mut scopes: Scopes = previous.iter().map(String::as_str).collect();
+    scopes.add(challenge_scope);
+    ScopeChoice { scopes: scopes.into_vec(), source: ScopeSource::StepUp }
 }
 
 #[cfg(test)]
@@ -108,5 +153,16 @@ mod tests {
         assert_eq!(choice.scopes, ["read", "list", "write", "admin"]);
         assert_eq!(choice.source, ScopeSource::StepUp);
         assert_eq!(step_up(&[], "a a").scopes, ["a"]);
+    }
+
+    #[test]
+    fn scopes_is_an_ordered_set() {
+        let mut s = Scopes::parse(" b\ta  b ");
+        s.add("c a");
+        assert_eq!(s.joined().as_deref(), Some("b a c"));
+        assert!(s.covers(&Scopes::parse("c b")) && !s.covers(&Scopes::parse("a d")));
+        assert!(s.covers(&Scopes::default()));
+        assert_eq!(Scopes::parse("  ").joined(), None);
+        assert_eq!(["x y", "y", "z"].into_iter().collect::<Scopes>().into_vec(), ["x", "y", "z"]);
     }
 }

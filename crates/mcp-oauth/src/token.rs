@@ -289,8 +289,8 @@ impl TokenSet {
         self.expires_at.is_none_or(|t| t > now.saturating_add(min_valid))
     }
 
-    pub fn scopes(&self) -> Vec<String> {
-        self.scope.as_deref().unwrap_or("").split_whitespace().map(String::from).collect()
+    pub fn scopes(&self) -> crate::scope::Scopes {
+        crate::scope::Scopes::parse(self.scope.as_deref().unwrap_or(""))
     }
 
     /// The document's view: no secrets unless revealed.

@@ -17,6 +17,7 @@ use crate::document::Document;
 use crate::error::{Error, OAuthErrorBody, Result};
 use crate::http::Http;
 use crate::metadata::AuthorizationServerMetadata;
+use crate::scope::Scopes;
 use crate::store::Store;
 use crate::token::{self, TokenSet};
 use url::Url;
@@ -150,11 +151,11 @@ impl Plan {
 
 /// Adds `offline_access` when the server advertises it and it is not there yet.
 pub fn with_offline_access(scope: Option<&str>, metadata: &AuthorizationServerMetadata) -> Option<String> {
-    let mut scopes: Vec<&str> = scope.unwrap_or("").split_whitespace().collect();
-    if metadata.supports_scope("offline_access") && !scopes.contains(&"offline_access") {
-        scopes.push("offline_access");
+    let mut scopes = Scopes::parse(scope.unwrap_or(""));
+    if metadata.supports_scope("offline_access") {
+        scopes.add("offline_access");
     }
-    (!scopes.is_empty()).then(|| scopes.join(" "))
+    scopes.joined()
 }
 
 /// MCP 2025-11-25+: refuse a server whose metadata does not list S256. Azure AD and
@@ -344,14 +345,8 @@ pub fn silent_refresh(s: Session<'_>, plan: &Plan, wanted_scope: Option<&str>) -
 
 /// Whether a refresh of `set` can give every wanted scope (RFC 6749 §6: it cannot widen).
 fn covers(set: &TokenSet, wanted: Option<&str>) -> bool {
-    let have: Vec<&str> = set
-        .scope
-        .as_deref()
-        .into_iter()
-        .chain(set.requested_scope.as_deref())
-        .flat_map(str::split_whitespace)
-        .collect();
-    wanted.unwrap_or("").split_whitespace().all(|w| have.contains(&w))
+    let have: Scopes = set.scope.as_deref().into_iter().chain(set.requested_scope.as_deref()).collect();
+    have.covers(&Scopes::parse(wanted.unwrap_or("")))
 }
 
 /// Checks, before a login is started, that its tokens can be stored: a login whose result
@@ -391,11 +386,11 @@ pub fn client_credentials(s: Session<'_>, plan: &Plan) -> Result<TokenSet> {
 /// [`crate::scope::step_up`]): what was requested and granted before, from the stored
 /// token set, else the scope about to be requested.
 pub fn previous_scopes(previous: Option<&TokenSet>, planned: Option<&str>) -> Vec<String> {
-    let before: Vec<&str> = match previous {
+    let before: Scopes = match previous {
         Some(p) => p.requested_scope.as_deref().into_iter().chain(p.scope.as_deref()).collect(),
         None => planned.into_iter().collect(),
     };
-    crate::scope::split(&before.join(" "))
+    before.into_vec()
 }
 
 #[cfg(test)]

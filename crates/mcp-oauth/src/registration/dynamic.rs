@@ -3,6 +3,7 @@
 //! the server registered differently from what we asked (another method, rewritten
 //! redirect URIs, a secret expired on arrival) would only fail later, at every login.
 
+use crate::scope::Scopes;
 use crate::secret::Secret;
 use crate::client::{AuthMethod, ClientRecord, ClientSource};
 use crate::document::Document;
@@ -107,27 +108,18 @@ fn lenient_u64<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<u6
 /// document's scope choice widened by everything the resource advertises, which step-up
 /// may later ask for (SEP-2350), and `offline_access` when the server lists it.
 pub fn registration_scope(doc: &Document) -> Option<String> {
-    let mut scopes: Vec<String> = Vec::new();
-    let add = |scopes: &mut Vec<String>, s: &str| {
-        if !s.is_empty() && !scopes.iter().any(|x| x == s) {
-            scopes.push(s.to_string());
-        }
-    };
-    for s in doc.scope.iter().flat_map(|c| c.scopes.iter()) {
-        add(&mut scopes, s);
-    }
     let prm = doc.discovery.as_ref().and_then(|d| d.resource_metadata.as_ref());
-    for s in prm.and_then(|m| m.scopes_supported.as_ref()).into_iter().flatten() {
-        add(&mut scopes, s);
-    }
+    let chosen = doc.scope.iter().flat_map(|c| c.scopes.iter());
+    let advertised = prm.and_then(|m| m.scopes_supported.as_ref()).into_iter().flatten();
+    let mut scopes: Scopes = chosen.chain(advertised).map(String::as_str).collect();
     if scopes.is_empty() {
         // Nothing chosen or advertised: omit `scope` and let the server apply its default.
         return None;
     }
     if doc.authorization_server.as_ref().is_some_and(|a| a.metadata.supports_scope(OFFLINE_ACCESS)) {
-        add(&mut scopes, OFFLINE_ACCESS);
+        scopes.add(OFFLINE_ACCESS);
     }
-    Some(scopes.join(" "))
+    scopes.joined()
 }
 
 /// Turns a registration response into the record we store, refusing what we could not
