@@ -14,6 +14,7 @@ pub mod error;
 pub mod grant_type;
 pub mod http;
 pub mod jwt;
+pub mod lenient;
 pub mod metadata;
 pub mod pkce;
 pub mod redact;

@@ -165,12 +165,7 @@ pub fn parse_response(body: &Map<String, Value>, url: &str) -> Result<TokenRespo
     let text = |k: &str| body.get(k).and_then(Value::as_str).filter(|s| !s.is_empty()).map(String::from);
     let access_token =
         text("access_token").ok_or_else(|| Error::protocol(url, "token response has no access_token"))?;
-    let expires_in = match body.get("expires_in") {
-        None | Some(Value::Null) => None,
-        Some(Value::Number(n)) => n.as_u64().or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64)),
-        Some(Value::String(s)) => s.trim().parse::<u64>().ok(),
-        Some(_) => None,
-    };
+    let expires_in = crate::lenient::number(body.get("expires_in"));
     let scope = match body.get("scope") {
         Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
         Some(Value::Array(a)) => {

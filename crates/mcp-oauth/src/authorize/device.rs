@@ -31,11 +31,7 @@ pub struct DeviceAuthorization {
 /// sent as strings.
 pub fn parse_device_authorization(body: &Map<String, Value>, url: &str) -> Result<DeviceAuthorization> {
     let text = |k: &str| body.get(k).and_then(Value::as_str).filter(|s| !s.is_empty()).map(String::from);
-    let number = |k: &str| match body.get(k) {
-        Some(Value::Number(n)) => n.as_u64(),
-        Some(Value::String(s)) => s.trim().parse().ok(),
-        _ => None,
-    };
+    let number = |k: &str| crate::lenient::number(body.get(k));
     let missing = |k: &str| Error::protocol(url, format!("device authorization response has no {k}"));
     Ok(DeviceAuthorization {
         device_code: text("device_code").map(Secret::from).ok_or_else(|| missing("device_code"))?,

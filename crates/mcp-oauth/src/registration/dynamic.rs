@@ -9,7 +9,7 @@ use crate::client::{AuthMethod, ClientRecord, ClientSource};
 use crate::document::Document;
 use crate::error::{Error, Result};
 use crate::http::{Http, Request};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use url::Url;
 
@@ -75,9 +75,9 @@ pub struct RegistrationResponse {
     pub client_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_secret: Option<Secret>,
-    #[serde(default, deserialize_with = "lenient_u64", skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "crate::lenient::option_u64", skip_serializing_if = "Option::is_none")]
     pub client_id_issued_at: Option<u64>,
-    #[serde(default, deserialize_with = "lenient_u64", skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "crate::lenient::option_u64", skip_serializing_if = "Option::is_none")]
     pub client_secret_expires_at: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub registration_access_token: Option<Secret>,
@@ -91,16 +91,6 @@ pub struct RegistrationResponse {
     pub redirect_uris: Option<Vec<String>>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
-}
-
-/// Numbers sent as strings ("0") exist in the wild; a float or garbage is treated as absent
-/// rather than failing a registration that otherwise worked.
-fn lenient_u64<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<u64>, D::Error> {
-    Ok(match Option::<Value>::deserialize(d)? {
-        Some(Value::Number(n)) => n.as_u64().or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64)),
-        Some(Value::String(s)) => s.trim().parse().ok(),
-        _ => None,
-    })
 }
 
 /// The `scope` to register: RFC 7591 makes it the set the client may *ever* request, and
