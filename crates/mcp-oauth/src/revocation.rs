@@ -24,8 +24,7 @@ impl Hint {
 /// what makes a second `mcp-revoke` succeed. Plain `http` is allowed on loopback, unlike
 /// the `oauth2` crate's https-only check, so local servers can be tested.
 pub fn revoke(http: &Http, endpoint: &str, issuer: &str, client: &ClientRecord, token: &str, hint: Hint) -> Result<()> {
-    let url = crate::url_policy::parse("revocation endpoint", endpoint)?;
-    crate::url_policy::require_secure("revocation endpoint", &url)?;
+    let url = crate::url_policy::endpoint("revocation endpoint", endpoint)?;
     let form =
         vec![("token".to_string(), token.to_string()), ("token_type_hint".to_string(), hint.as_str().to_string())];
     let req = crate::client_auth::apply(Request::post_form(url, form), client, issuer)?;
@@ -44,8 +43,7 @@ pub fn delete_registration(http: &Http, client: &ClientRecord) -> Result<bool> {
     let (Some(uri), Some(rat)) = (&client.registration_client_uri, &client.registration_access_token) else {
         return Ok(false);
     };
-    let url = crate::url_policy::parse("registration client URI", uri)?;
-    crate::url_policy::require_secure("registration client URI", &url)?;
+    let url = crate::url_policy::endpoint("registration client URI", uri)?;
     let resp = http.send(Request::delete(url).header("Authorization", format!("Bearer {}", rat.expose())))?;
     match resp.status {
         200..=299 | 401 | 403 | 404 => Ok(true),

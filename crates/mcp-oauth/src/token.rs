@@ -109,9 +109,7 @@ pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_cod
 /// Connects to the token endpoint ahead of a request known to come (see [`Http::warm_up`]);
 /// only to an endpoint that [`request`] would send to.
 pub fn warm_up(http: &Http, token_endpoint: &str) {
-    if let Ok(url) = crate::url_policy::parse("token endpoint", token_endpoint)
-        && crate::url_policy::require_secure("token endpoint", &url).is_ok()
-    {
+    if let Ok(url) = crate::url_policy::endpoint("token endpoint", token_endpoint) {
         http.warm_up(&url);
     }
 }
@@ -126,8 +124,7 @@ pub fn request(
     resource: &str,
     scope: Option<&str>,
 ) -> Result<TokenResponse> {
-    let url = crate::url_policy::parse("token endpoint", endpoint.token_endpoint)?;
-    crate::url_policy::require_secure("token endpoint", &url)?;
+    let url = crate::url_policy::endpoint("token endpoint", endpoint.token_endpoint)?;
     let mut form: Vec<(String, String)> = Vec::new();
     let mut put = |k: &str, v: &str| form.push((k.to_string(), v.to_string()));
     match grant {

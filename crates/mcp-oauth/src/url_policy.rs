@@ -5,23 +5,33 @@ use url::{Host, Url};
 
 /// Parses a URL given on the command line or in a document, with a usage error that names it.
 pub fn parse(what: &str, s: &str) -> Result<Url> {
-    let url = Url::parse(s.trim()).map_err(|e| Error::Usage(format!("{what} {s:?} is not a URL: {e}")))?;
+    check(what, s).map_err(Error::Usage)
+}
+
+/// The same rules for a URL a server sent (`sender`): one that breaks them is the server's
+/// protocol error, found when the URL arrives rather than as a usage error when it is used.
+pub fn parse_sent(what: &str, s: &str, sender: &str) -> Result<Url> {
+    check(what, s).map_err(|why| Error::protocol(sender, why))
+}
+
+fn check(what: &str, s: &str) -> std::result::Result<Url, String> {
+    let url = Url::parse(s.trim()).map_err(|e| format!("{what} {s:?} is not a URL: {e}"))?;
     match url.scheme() {
         "http" | "https" => {}
         other => {
-            return Err(Error::Usage(format!("{what} {s:?}: unsupported scheme {other:?}, need https")));
+            return Err(format!("{what} {s:?}: unsupported scheme {other:?}, need https"));
         }
     }
     if url.host().is_none() {
-        return Err(Error::Usage(format!("{what} {s:?} has no host")));
+        return Err(format!("{what} {s:?} has no host"));
     }
     // A password here would be sent as Basic auth to every endpoint and shown in traces
     // and messages; credentials belong in the store.
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(Error::Usage(format!(
+        return Err(format!(
             "{what} {} has a user name or password in it; remove it (credentials are never taken from URLs)",
             crate::redact::url(&url)
-        )));
+        ));
     }
     Ok(url)
 }
@@ -37,6 +47,16 @@ pub fn is_loopback(url: &Url) -> bool {
         Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         None => false,
     }
+}
+
+/// An endpoint a credential or a user is about to be sent to, as a document or stored
+/// record names it: [`parse`]'s rules and [`require_secure`]. Discovery already refused
+/// insecure endpoints in server metadata; this is checked again at use, because documents
+/// and store entries are only data that someone could have edited since.
+pub fn endpoint(what: &str, s: &str) -> Result<Url> {
+    let url = parse(what, s)?;
+    require_secure(what, &url)?;
+    Ok(url)
 }
 
 /// MCP 2026-07-28 security considerations: every authorization-server endpoint MUST be

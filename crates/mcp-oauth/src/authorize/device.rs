@@ -84,8 +84,7 @@ pub fn device(s: Session<'_>, plan: &Plan, open_browser: bool) -> Result<TokenSe
             plan.issuer
         ))
     })?;
-    let url = crate::url_policy::parse("device authorization endpoint", endpoint)?;
-    crate::url_policy::require_secure("device authorization endpoint", &url)?;
+    let url = crate::url_policy::endpoint("device authorization endpoint", endpoint)?;
     let scope = plan.user_scope();
     let mut form = vec![("resource".to_string(), plan.resource.clone())];
     if let Some(scope) = &scope {

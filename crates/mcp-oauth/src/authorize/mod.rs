@@ -227,8 +227,7 @@ impl AuthorizationRequest<'_> {
     /// The URL to send the user to. The endpoint must be https (or http on loopback): it
     /// is about to be opened in a browser. Its own query parameters are kept.
     pub fn url(&self) -> Result<Url> {
-        let mut url = crate::url_policy::parse("authorization endpoint", self.authorization_endpoint)?;
-        crate::url_policy::require_secure("authorization endpoint", &url)?;
+        let mut url = crate::url_policy::endpoint("authorization endpoint", self.authorization_endpoint)?;
         {
             let mut q = url.query_pairs_mut();
             q.append_pair("response_type", "code")

@@ -107,9 +107,7 @@ pub fn require_secure_endpoints(meta: &AuthorizationServerMetadata) -> Result<()
     ];
     for (name, value) in endpoints {
         if let Some(v) = value {
-            let u = Url::parse(v).map_err(|e| {
-                Error::protocol(meta.issuer.as_str(), format!("{name} {v:?} in the metadata is not a URL: {e}"))
-            })?;
+            let u = url_policy::parse_sent(&format!("{name} in the metadata"), v, &meta.issuer)?;
             url_policy::require_secure(&format!("{name} of {}", meta.issuer), &u)?;
         }
     }
@@ -133,5 +131,17 @@ mod tests {
         assert!(require_secure_endpoints(&m).is_ok());
         m.jwks_uri = Some("not a url".into());
         assert_eq!(require_secure_endpoints(&m).unwrap_err().exit_code().code(), 3);
+    }
+
+    #[test]
+    fn endpoints_the_tools_would_refuse_later_are_the_servers_protocol_error_now() {
+        for bad in ["https://user:pw@as.example/token", "ftp://as.example/token"] {
+            let mut m = good_metadata();
+            m.token_endpoint = Some(bad.into());
+            let e = require_secure_endpoints(&m).unwrap_err();
+            assert_eq!(e.exit_code().code(), 3, "{bad}: {e}");
+            assert!(e.to_string().contains("token_endpoint"), "{e}");
+            assert!(!e.to_string().contains("pw"), "{e}");
+        }
     }
 }
