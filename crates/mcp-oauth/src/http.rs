@@ -36,14 +36,14 @@ impl Default for HttpOptions {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub enum Body {
     Empty,
     Json(Value),
     Form(Vec<(String, String)>),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Request {
     pub method: reqwest::Method,
     pub url: Url,
@@ -51,6 +51,49 @@ pub struct Request {
     pub body: Body,
     /// The answer carries secrets (a token response): its body is never quoted in a message.
     pub secret_answer: bool,
+}
+
+// Requests and responses carry client secrets, codes and tokens in their forms, headers and
+// bodies: `{:?}` shows them the way a trace does, with every secret value redacted.
+impl std::fmt::Debug for Body {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Body::Empty => f.write_str("Empty"),
+            Body::Json(v) => f.debug_tuple("Json").field(&crate::redact::json(v)).finish(),
+            Body::Form(form) => {
+                let shown = crate::redact::pairs(form.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+                f.debug_tuple("Form").field(&shown).finish()
+            }
+        }
+    }
+}
+
+fn redacted_headers(headers: &[(String, String)]) -> Vec<(&str, String)> {
+    headers.iter().map(|(n, v)| (n.as_str(), crate::redact::header_value(n, v))).collect()
+}
+
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("url", &crate::redact::url(&self.url))
+            .field("headers", &redacted_headers(&self.headers))
+            .field("body", &self.body)
+            .field("secret_answer", &self.secret_answer)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Response")
+            .field("url", &crate::redact::url(&self.url))
+            .field("status", &self.status)
+            .field("headers", &redacted_headers(&self.headers))
+            .field("body", &format_args!("{} bytes", self.body.len()))
+            .field("quotable", &self.quotable)
+            .finish()
+    }
 }
 
 impl Request {
@@ -138,7 +181,7 @@ fn secret_members(v: &Value, out: &mut Vec<String>) {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Response {
     pub url: Url,
     pub status: u16,
@@ -655,6 +698,21 @@ mod tests {
         std::thread::sleep(Duration::from_millis(50));
         http.send(Request::post_form(url, vec![("grant_type".into(), "x".into())])).unwrap();
         assert_eq!(*seen.lock().unwrap(), vec![(0, "HEAD".to_string()), (0, "POST".to_string())]);
+    }
+
+    #[test]
+    fn debug_of_a_request_or_response_shows_no_secret() {
+        let url = Url::parse("http://127.0.0.1/token?code=CODE-1").unwrap();
+        let form = vec![("grant_type".into(), "refresh_token".into()), ("refresh_token".into(), "RT-1".into())];
+        let req = Request::post_form(url.clone(), form).header("Authorization", "Basic CRED-1");
+        let json = Request::post_json(url, serde_json::json!({"client_secret": "CS-1", "client_name": "n"}));
+        let mut answer = resp("application/json", r#"{"access_token":"AT-1"}"#);
+        answer.headers.push(("set-cookie".into(), "COOKIE-1".into()));
+        let shown = format!("{req:?} {json:?} {answer:?}");
+        for secret in ["CODE-1", "RT-1", "CRED-1", "CS-1", "AT-1", "COOKIE-1"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(shown.contains("refresh_token") && shown.contains("Basic") && shown.contains("client_name"), "{shown}");
     }
 
     #[test]
