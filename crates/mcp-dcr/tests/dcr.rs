@@ -335,11 +335,11 @@ fn registers_a_private_key_jwt_client_with_its_public_key() {
             .expect("POST revocation")
             .status
     };
-    assert_eq!(revoke(&assertion), 200);
+    assert_eq!(revoke(assertion.expose()), 200);
     ec_key(sandbox.path(), "other-key.pem");
     let other = sandbox.path().join("other-key.pem").display().to_string();
     let forged = mcp_oauth::jwt::client_assertion(&other, Some("k1"), id, &servers.issuer, now).expect("assertion");
-    assert_eq!(revoke(&forged), 401, "only the registered key is accepted");
+    assert_eq!(revoke(forged.expose()), 401, "only the registered key is accepted");
 
     let out = dcr(&sandbox, servers, &["--auth-method", "private_key_jwt", "--private-key-file", "missing.pem"]);
     assert_eq!(out.code, Some(2), "{}", out.stderr);

@@ -45,7 +45,7 @@ pub fn apply(mut req: Request, client: &ClientRecord, audience: &str) -> Result<
                 crate::clock::now(),
             )?;
             form.push(("client_assertion_type".into(), JWT_BEARER.into()));
-            form.push(("client_assertion".into(), assertion));
+            form.push(("client_assertion".into(), assertion.into_exposed()));
         }
     }
     Ok(req)

@@ -87,7 +87,7 @@ pub fn client_assertion(
     client_id: &str,
     audience: &str,
     now: u64,
-) -> Result<String> {
+) -> Result<crate::secret::Secret> {
     let key = load_key(key_file)?;
     let rng = SystemRandom::new();
     let mut jti = [0u8; 16];
@@ -115,7 +115,8 @@ pub fn client_assertion(
             .as_ref()
             .to_vec(),
     };
-    Ok(format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(sig)))
+    // A bearer credential for its lifetime: whoever holds it authenticates as the client.
+    Ok(format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(sig)).into())
 }
 
 /// The header and claims of a JWS compact token, or `None` when it is not a JWT
@@ -156,7 +157,8 @@ mod tests {
         let f = ec_key_file();
         let path = f.path().to_str().unwrap();
         let jwt = client_assertion(path, Some("k1"), "cid", "https://as.example", 1_000).unwrap();
-        let (header, claims) = decode_unverified(&jwt).unwrap();
+        let jwt = jwt.expose();
+        let (header, claims) = decode_unverified(jwt).unwrap();
         assert_eq!(header["alg"], "ES256");
         assert_eq!(header["kid"], "k1");
         assert_eq!(claims["iss"], "cid");
