@@ -4,7 +4,6 @@
 //! for, so the server's list steers the request. Either way a method must come with
 //! exactly the credentials it uses.
 
-use crate::secret::Secret;
 use super::Credentials;
 use crate::client::AuthMethod;
 use crate::error::{Error, Result};
@@ -143,6 +142,7 @@ pub fn dynamic_auth_method(
 mod tests {
     use super::super::testing::{key, metadata};
     use super::*;
+    use crate::secret::Secret;
 
     fn secret() -> Credentials {
         Credentials { client_secret: Some(Secret::from("s3cret")), ..Credentials::default() }

@@ -3,12 +3,12 @@
 //! the server registered differently from what we asked (another method, rewritten
 //! redirect URIs, a secret expired on arrival) would only fail later, at every login.
 
-use crate::scope::Scopes;
-use crate::secret::Secret;
 use crate::client::{AuthMethod, ClientRecord, ClientSource};
 use crate::document::Document;
 use crate::error::{Error, Result};
 use crate::http::{Http, Request};
+use crate::scope::Scopes;
+use crate::secret::Secret;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use url::Url;

@@ -29,9 +29,9 @@ pub use metadata_document::{fetch_metadata_document, metadata_document_redirect,
 pub use obtain::{RegistrationPlan, discover_and_obtain, obtain, obtain_into, plan};
 pub use reuse::unusable_reason;
 
-use crate::secret::Secret;
 use crate::client::{AuthMethod, ClientRecord};
 use crate::document::ClientInfo;
+use crate::secret::Secret;
 use crate::store::Key;
 use url::Url;
 
