@@ -1,5 +1,9 @@
 //! RFC 7009 token revocation and RFC 7592 client deletion: the clean way out.
 
+mod stored;
+
+pub use stored::{Entry, Outcome, Problem, Target, revoke_stored};
+
 use crate::client::ClientRecord;
 use crate::error::{Error, Result};
 use crate::http::{Http, Request};
