@@ -3,12 +3,12 @@
 //! credentials; step-up on an `insufficient_scope` challenge; a silent refresh first.
 
 use clap::Parser;
-use mcp_oauth::authorize::{self, CodeOptions, Plan, Session};
+use mcp_oauth::authorize::{self, CodeOptions, Plan, Session, StepUp};
 use mcp_oauth::cli::{CommonArgs, Context, Input};
 use mcp_oauth::discovery::{DiscoverArgs, DiscoverOptions};
 use mcp_oauth::document::{Document, ScopeChoice, ScopeSource};
 use mcp_oauth::registration;
-use mcp_oauth::token::{self, TokenSet};
+use mcp_oauth::token;
 use mcp_oauth::{Error, ExitCode};
 use std::io::{BufRead, IsTerminal, Read};
 use std::time::Duration;
@@ -94,7 +94,7 @@ pub struct Cli {
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // Flags first: a bad flag must not cost a discovery round trip or a read of stdin.
     let extra_params = authorize::parse_auth_params(&cli.auth_params)?;
-    let challenge_scope = cli.step_up.as_deref().map(step_up_scope_of).transpose()?;
+    let step_up = cli.step_up.as_deref().map(StepUp::parse).transpose()?;
     let discover_opts = cli.discover.options(cli.scope.as_deref(), cli.common.profile.as_deref())?;
     let ctx = Context::new(cli.common.clone());
     if let Some(callback) = &cli.callback_url {
@@ -117,10 +117,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Some(scope) = &cli.scope {
         set_scope(&mut plan, &mut doc, mcp_oauth::scope::split(scope), ScopeSource::User);
     }
-    if let Some(challenged) = &challenge_scope {
-        let previous: Option<TokenSet> = store.load(&token::store_key(&doc.server_url, s.profile)?)?;
-        let before = authorize::previous_scopes(previous.as_ref(), plan.scope.as_deref());
-        let choice = mcp_oauth::scope::step_up(&before, challenged);
+    if let Some(step_up) = &step_up {
+        let choice = step_up.scope(s, &plan)?;
         set_scope(&mut plan, &mut doc, choice.scopes, ScopeSource::StepUp);
     }
     let opts = CodeOptions {
@@ -156,11 +154,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         let reservation = authorize::reserve_tokens(s, &doc.server_url)?;
         (authorize::client_credentials(s, &plan)?, Some(reservation))
     } else {
-        // A refresh cannot widen the scope (RFC 6749 §6): step-up always re-authorizes.
-        let refreshed = if cli.force || challenge_scope.is_some() {
-            None
-        } else {
+        let refreshed = if authorize::refresh_first(cli.force, step_up.as_ref()) {
             authorize::silent_refresh(s, &plan, plan.user_scope().as_deref())?
+        } else {
+            None
         };
         match refreshed {
             Some(set) => {
@@ -194,26 +191,6 @@ fn set_scope(plan: &mut Plan, doc: &mut Document, scopes: Vec<String>, source: S
     let choice = ScopeChoice { scopes, source };
     plan.scope = choice.joined();
     doc.scope = Some(choice);
-}
-
-/// The `scope` of an `insufficient_scope` challenge given with `--step-up`.
-fn step_up_scope_of(value: &str) -> anyhow::Result<String> {
-    let challenges = mcp_oauth::www_authenticate::parse(value);
-    let bearer = mcp_oauth::www_authenticate::bearer(&challenges).ok_or_else(|| {
-        Error::Usage("--step-up: not a Bearer challenge (give the WWW-Authenticate value of the 403 answer)".into())
-    })?;
-    if let Some(error) = bearer.error()
-        && error != "insufficient_scope"
-    {
-        return Err(Error::Usage(format!(
-            "--step-up: the challenge's error is {error:?}, not insufficient_scope; a 401 invalid_token needs a refresh or login, not a step-up"
-        ))
-        .into());
-    }
-    match bearer.scope().map(str::trim).filter(|s| !s.is_empty()) {
-        Some(scope) => Ok(scope.to_string()),
-        None => Err(Error::Usage("--step-up: the challenge names no scope to add".into()).into()),
-    }
 }
 
 fn finish_handoff(ctx: &Context, callback: &str) -> anyhow::Result<ExitCode> {
@@ -263,16 +240,6 @@ fn discover_and_register(ctx: &Context, url: &url::Url, opts: &DiscoverOptions) 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn step_up_takes_the_challenged_scope() {
-        let s =
-            step_up_scope_of(r#"Bearer error="insufficient_scope", scope="mcp:write", resource_metadata="x""#).unwrap();
-        assert_eq!(s, "mcp:write");
-        assert!(step_up_scope_of(r#"Bearer error="invalid_token""#).is_err());
-        assert!(step_up_scope_of(r#"Bearer error="insufficient_scope""#).is_err());
-        assert!(step_up_scope_of("Basic realm=x").is_err());
-    }
 
     #[test]
     fn flags_conflict_where_they_must() {

@@ -7,9 +7,11 @@
 
 mod code;
 mod device;
+mod step_up;
 
 pub use code::{CodeOptions, PENDING_TTL, PendingAuthorization, finish_handoff, interactive, start_handoff};
 pub use device::device;
+pub use step_up::{StepUp, refresh_first};
 
 use crate::callback::CallbackParams;
 use crate::client::ClientRecord;
