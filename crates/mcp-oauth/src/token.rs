@@ -275,6 +275,13 @@ impl TokenSet {
         )))
     }
 
+    /// The `Authorization` header's value. RFC 6750 wants `Bearer`; servers that send
+    /// `bearer` as the token type still expect `Bearer`. Other types are sent as given.
+    pub fn authorization(&self) -> String {
+        let scheme = if self.token_type.eq_ignore_ascii_case("bearer") { "Bearer" } else { &self.token_type };
+        format!("{scheme} {}", self.access_token)
+    }
+
     /// Valid for at least `min_valid` more seconds. A token without an expiry is taken
     /// as valid: the server gave no lifetime, and only a 401 can tell otherwise.
     pub fn valid_for(&self, min_valid: u64, now: u64) -> bool {
@@ -459,6 +466,21 @@ mod tests {
         assert_eq!(r.token_type, "DPoP", "case and value kept as sent");
         assert_eq!(r.expires_in, Some(59));
         assert_eq!(r.extra["x"], 1);
+    }
+
+    #[test]
+    fn the_authorization_header_says_bearer_as_rfc_6750_spells_it() {
+        let with_type = |t: &str| -> TokenSet {
+            serde_json::from_value(json!({
+                "issuer": "https://as.example", "client_id": "c", "resource": "https://mcp.example/mcp",
+                "token_endpoint": "https://as.example/token", "access_token": "at", "token_type": t,
+                "grant": "authorization_code", "obtained_at": 0,
+            }))
+            .unwrap()
+        };
+        assert_eq!(with_type("bearer").authorization(), "Bearer at");
+        assert_eq!(with_type("BEARER").authorization(), "Bearer at");
+        assert_eq!(with_type("DPoP").authorization(), "DPoP at", "other schemes are sent as the server named them");
     }
 
     #[test]

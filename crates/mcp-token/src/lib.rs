@@ -89,9 +89,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 fn render(set: &TokenSet, format: Format, env_var: &str, pretty: bool) -> anyhow::Result<String> {
     Ok(match format {
         Format::Token => set.access_token.expose().to_string(),
-        Format::Header => format!("Authorization: {}", authorization(set)),
+        Format::Header => format!("Authorization: {}", set.authorization()),
         // One line whatever --compact says: a program reads it, not a person.
-        Format::Headers => json!({"Authorization": authorization(set)}).to_string(),
+        Format::Headers => json!({"Authorization": set.authorization()}).to_string(),
         Format::Env => {
             anyhow::ensure!(
                 !env_var.is_empty()
@@ -118,16 +118,6 @@ fn render(set: &TokenSet, format: Format, env_var: &str, pretty: bool) -> anyhow
             if pretty { serde_json::to_string_pretty(&v)? } else { v.to_string() }
         }
     })
-}
-
-/// The `Authorization` header's value.
-fn authorization(set: &TokenSet) -> String {
-    format!("{} {}", auth_scheme(&set.token_type), set.access_token.expose())
-}
-
-/// RFC 6750 wants `Bearer`; servers that send `bearer` as the type still expect `Bearer`.
-fn auth_scheme(token_type: &str) -> &str {
-    if token_type.eq_ignore_ascii_case("bearer") { "Bearer" } else { token_type }
 }
 
 /// Single quotes survive `eval` whatever the token holds.

@@ -60,7 +60,6 @@ pub fn refresh_first(force: bool, step_up: Option<&StepUp>) -> bool {
 mod tests {
     use super::*;
     use crate::document::ScopeSource;
-    use crate::store::{Store, StoreOptions};
     use serde_json::json;
 
     #[test]
@@ -89,13 +88,7 @@ mod tests {
     #[test]
     fn the_scope_adds_the_challenge_to_what_the_stored_tokens_had() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(StoreOptions {
-            helper: Some("file".into()),
-            docker_config_dir: Some(dir.path().join("docker")),
-            config_dir: Some(dir.path().join("config")),
-            ..StoreOptions::default()
-        })
-        .unwrap();
+        let store = crate::store::tests::file_store(dir.path(), None);
         let http = crate::http::Http::new(Default::default());
         let s = Session { http: &http, store: &store, profile: None };
         let issuer = "https://as.example";

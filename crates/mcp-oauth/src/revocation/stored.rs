@@ -251,7 +251,6 @@ fn load<T: serde::de::DeserializeOwned>(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::store::StoreOptions;
     use mcp_testkit::mock::{Mock, Reply};
     use serde_json::json;
 
@@ -272,16 +271,6 @@ mod tests {
             "issuer": issuer, "client_id": "c", "auth_method": "none", "source": "dynamic",
             "created_at": 0, "revocation_endpoint": revocation_endpoint,
         }))
-        .unwrap()
-    }
-
-    fn file_store(dir: &std::path::Path) -> Store {
-        Store::open(StoreOptions {
-            helper: Some("file".into()),
-            docker_config_dir: Some(dir.join("docker")),
-            config_dir: Some(dir.join("config")),
-            ..StoreOptions::default()
-        })
         .unwrap()
     }
 
@@ -331,42 +320,72 @@ mod tests {
         assert!(e.to_string().contains("(1 warning(s))"), "{e}");
     }
 
-    #[test]
-    fn revokes_in_order_then_erases_and_keeps_the_client() {
+    /// A mock authorization server answering revocation with `reply`, and a store with a
+    /// token set for `resource` and its dynamically registered client.
+    struct Fixture {
+        mock: Mock,
+        store: Store,
+        token_key: Key,
+        client_key: Key,
+        _dir: tempfile::TempDir,
+    }
+
+    fn fixture(reply: Reply, resource: &str) -> Fixture {
         let mock = Mock::start();
-        mock.on("POST", "/revoke", Reply::status(200));
+        mock.on("POST", "/revoke", reply);
+        mock.on("DELETE", "/register/c", Reply::status(204));
         let (issuer, endpoint) = (mock.origin(), mock.url("/revoke"));
         let dir = tempfile::tempdir().unwrap();
-        let store = file_store(dir.path());
+        let store = crate::store::tests::file_store(dir.path(), None);
         let token_key = token::store_key(SERVER, None).unwrap();
         let client_key = keys::client(&issuer, None);
-        store.save(&token_key, &set(&issuer, SERVER, Some(&endpoint), true)).unwrap();
-        store.save(&client_key, &client(&issuer, Some(&endpoint))).unwrap();
+        store.save(&token_key, &set(&issuer, resource, Some(&endpoint), true)).unwrap();
+        let mut c = client(&issuer, Some(&endpoint));
+        (c.registration_client_uri, c.registration_access_token) = (Some(mock.url("/register/c")), Some("RAT".into()));
+        store.save(&client_key, &c).unwrap();
+        Fixture { mock, store, token_key, client_key, _dir: dir }
+    }
 
-        let http = Http::new(Default::default());
-        let out = revoke_stored(&http, &store, &target(), no_discovery).unwrap();
+    impl Fixture {
+        fn revoke(&self, forget_client: bool) -> Outcome {
+            let target = Target { forget_client, ..target() };
+            revoke_stored(&Http::new(Default::default()), &self.store, &target, no_discovery).unwrap()
+        }
+
+        fn has(&self, key: &Key) -> bool {
+            self.store.load::<serde_json::Value>(key).unwrap().is_some()
+        }
+    }
+
+    #[test]
+    fn revokes_in_order_then_erases_and_keeps_the_client() {
+        let f = fixture(Reply::status(200), SERVER);
+        let out = f.revoke(false);
         assert_eq!(out.revoked, [Hint::RefreshToken, Hint::AccessToken]);
         assert_eq!(out.erased, [Entry::Token]);
         assert!(out.problems.is_empty() && out.check_complete().is_ok(), "{:?}", out.problems);
-        let bodies: Vec<String> = mock.requests().iter().map(|r| String::from_utf8_lossy(&r.body).into()).collect();
+        let bodies: Vec<String> = f.mock.requests().iter().map(|r| String::from_utf8_lossy(&r.body).into()).collect();
         assert!(bodies[0].contains("token=RT") && bodies[0].contains("token_type_hint=refresh_token"), "{bodies:?}");
         assert!(bodies[1].contains("token=AT") && bodies[1].contains("token_type_hint=access_token"), "{bodies:?}");
-        assert!(store.load::<TokenSet>(&token_key).unwrap().is_none());
-        assert!(store.load::<ClientRecord>(&client_key).unwrap().is_some(), "the client stays without forget_client");
+        assert!(!f.has(&f.token_key));
+        assert!(f.has(&f.client_key), "the client stays unless it is to be forgotten");
+    }
+
+    #[test]
+    fn forgetting_the_client_deletes_its_registration_after_the_tokens() {
+        let f = fixture(Reply::status(200), SERVER);
+        let out = f.revoke(true);
+        assert_eq!(out.erased, [Entry::Token, Entry::Client]);
+        assert!(out.deleted_registration && out.check_complete().is_ok(), "{:?}", out.problems);
+        let methods: Vec<String> = f.mock.requests().into_iter().map(|r| r.method).collect();
+        assert_eq!(methods, ["POST", "POST", "DELETE"], "the client's credentials are needed to revoke");
+        assert!(!f.has(&f.token_key) && !f.has(&f.client_key));
     }
 
     #[test]
     fn a_refused_revocation_still_erases_and_is_partial() {
-        let mock = Mock::start();
-        mock.on("POST", "/revoke", Reply::json(400, &json!({"error": "invalid_client"})));
-        let (issuer, endpoint) = (mock.origin(), mock.url("/revoke"));
-        let dir = tempfile::tempdir().unwrap();
-        let store = file_store(dir.path());
-        let token_key = token::store_key(SERVER, None).unwrap();
-        store.save(&token_key, &set(&issuer, SERVER, Some(&endpoint), true)).unwrap();
-        store.save(&keys::client(&issuer, None), &client(&issuer, Some(&endpoint))).unwrap();
-
-        let out = revoke_stored(&Http::new(Default::default()), &store, &target(), no_discovery).unwrap();
+        let f = fixture(Reply::json(400, &json!({"error": "invalid_client"})), SERVER);
+        let out = f.revoke(false);
         assert!(out.revoked.is_empty());
         // The access token is still tried after the refresh token failed.
         let hints: Vec<Hint> = out
@@ -379,33 +398,39 @@ mod tests {
             .collect();
         assert_eq!(hints, [Hint::RefreshToken, Hint::AccessToken]);
         assert_eq!(out.erased, [Entry::Token]);
-        assert!(store.load::<TokenSet>(&token_key).unwrap().is_none());
+        assert!(!f.has(&f.token_key));
         assert_eq!(out.check_complete().unwrap_err().exit_code(), crate::ExitCode::Partial);
     }
 
     #[test]
     fn another_servers_tokens_are_erased_unrevoked() {
-        let mock = Mock::start();
-        mock.on("POST", "/revoke", Reply::status(200));
-        let (issuer, endpoint) = (mock.origin(), mock.url("/revoke"));
-        let dir = tempfile::tempdir().unwrap();
-        let store = file_store(dir.path());
-        let token_key = token::store_key(SERVER, None).unwrap();
-        store.save(&token_key, &set(&issuer, "https://other.example/mcp", Some(&endpoint), true)).unwrap();
-        store.save(&keys::client(&issuer, None), &client(&issuer, Some(&endpoint))).unwrap();
-
-        let out = revoke_stored(&Http::new(Default::default()), &store, &target(), no_discovery).unwrap();
-        assert_eq!(mock.requests().len(), 0, "nothing is revoked in another server's name");
+        let f = fixture(Reply::status(200), "https://other.example/mcp");
+        let out = f.revoke(false);
+        assert_eq!(f.mock.requests().len(), 0, "nothing is revoked in another server's name");
         assert!(matches!(out.problems.as_slice(), [Problem::Foreign(_)]), "{:?}", out.problems);
         assert_eq!(out.erased, [Entry::Token]);
         assert_eq!(out.issuer, None, "a foreign entry does not name the issuer");
-        assert!(store.load::<TokenSet>(&token_key).unwrap().is_none());
+        assert!(!f.has(&f.token_key));
+    }
+
+    #[test]
+    fn an_unreadable_entry_is_erased_and_reported() {
+        let f = fixture(Reply::status(200), SERVER);
+        f.store.save(&f.token_key, &json!({"not": "a token set"})).unwrap();
+        let out = f.revoke(false);
+        assert!(
+            matches!(out.problems.as_slice(), [Problem::Unreadable { entry: Entry::Token, .. }]),
+            "{:?}",
+            out.problems
+        );
+        assert_eq!(out.erased, [Entry::Token]);
+        assert!(!f.has(&f.token_key));
     }
 
     #[test]
     fn nothing_stored_is_done() {
         let dir = tempfile::tempdir().unwrap();
-        let store = file_store(dir.path());
+        let store = crate::store::tests::file_store(dir.path(), None);
         let out = revoke_stored(&Http::new(Default::default()), &store, &target(), no_discovery).unwrap();
         assert!(out.nothing_stored() && out.check_complete().is_ok());
     }

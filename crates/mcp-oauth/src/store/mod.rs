@@ -672,11 +672,13 @@ pub(crate) fn random_id() -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use serde_json::json;
 
-    fn file_store(dir: &std::path::Path, part_size: Option<usize>) -> Store {
+    /// On the file backend in `dir`, whatever the environment says; for the other modules'
+    /// tests too.
+    pub(crate) fn file_store(dir: &std::path::Path, part_size: Option<usize>) -> Store {
         Store::open(StoreOptions {
             helper: Some("file".into()),
             docker_config_dir: Some(dir.join("docker")),
