@@ -3,12 +3,11 @@
 //! credentials; step-up on an `insufficient_scope` challenge; a silent refresh first.
 
 use clap::Parser;
-use mcp_oauth::authorize::{self, CodeOptions, Plan, Session, StepUp};
+use mcp_oauth::authorize::{self, CodeOptions, Flow, Obtained, Plan, Session, StepUp};
 use mcp_oauth::cli::{CommonArgs, Context, Input};
 use mcp_oauth::discovery::{DiscoverArgs, DiscoverOptions};
 use mcp_oauth::document::{Document, ScopeChoice, ScopeSource};
 use mcp_oauth::registration;
-use mcp_oauth::token;
 use mcp_oauth::{Error, ExitCode};
 use std::io::{BufRead, IsTerminal, Read};
 use std::time::Duration;
@@ -115,11 +114,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let s = Session { http: &ctx.http, store, profile: profile.as_deref() };
     let mut plan = Plan::from_document(&doc, store, s.profile)?;
     if let Some(scope) = &cli.scope {
-        set_scope(&mut plan, &mut doc, mcp_oauth::scope::split(scope), ScopeSource::User);
+        set_scope(
+            &mut plan,
+            &mut doc,
+            ScopeChoice { scopes: mcp_oauth::scope::split(scope), source: ScopeSource::User },
+        );
     }
     if let Some(step_up) = &step_up {
         let choice = step_up.scope(s, &plan)?;
-        set_scope(&mut plan, &mut doc, choice.scopes, ScopeSource::StepUp);
+        set_scope(&mut plan, &mut doc, choice);
     }
     let opts = CodeOptions {
         timeout_callback: Duration::from_secs(cli.timeout_callback),
@@ -150,45 +153,23 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::Success);
     }
 
-    let (set, to_store) = if cli.client_credentials {
-        let reservation = authorize::reserve_tokens(s, &doc.server_url)?;
-        (authorize::client_credentials(s, &plan)?, Some(reservation))
-    } else {
-        let refreshed = if authorize::refresh_first(cli.force, step_up.as_ref()) {
-            authorize::silent_refresh(s, &plan, plan.user_scope().as_deref())?
-        } else {
-            None
-        };
-        match refreshed {
-            Some(set) => {
-                mcp_oauth::say!(
-                    "mcp-authorize: refreshed the stored token; no new authorization needed (--force starts one)"
-                );
-                (set, None)
-            }
-            None => {
-                let reservation = authorize::reserve_tokens(s, &doc.server_url)?;
-                let set = if cli.device {
-                    authorize::device(s, &plan, !cli.no_browser)?
-                } else {
-                    authorize::interactive(s, &plan, &opts)?
-                };
-                (set, Some(reservation))
-            }
-        }
+    let flow = match (cli.client_credentials, cli.device) {
+        (true, _) => Flow::ClientCredentials,
+        (false, true) => Flow::Device,
+        (false, false) => Flow::Code,
     };
-    let key = match to_store {
-        None => token::store_key(&doc.server_url, s.profile)?,
-        Some(reservation) => authorize::store_tokens(s, reservation, &set)?,
-    };
+    let Obtained { set, key, refreshed } =
+        authorize::obtain(s, &plan, &opts, flow, authorize::refresh_first(cli.force, step_up.as_ref()))?;
+    if refreshed {
+        mcp_oauth::say!("mcp-authorize: refreshed the stored token; no new authorization needed (--force starts one)");
+    }
     doc.pending = None;
     doc.token = Some(set.info(&key, ctx.reveal()));
     doc.write_stdout(ctx.pretty())?;
     Ok(ExitCode::Success)
 }
 
-fn set_scope(plan: &mut Plan, doc: &mut Document, scopes: Vec<String>, source: ScopeSource) {
-    let choice = ScopeChoice { scopes, source };
+fn set_scope(plan: &mut Plan, doc: &mut Document, choice: ScopeChoice) {
     plan.scope = choice.joined();
     doc.scope = Some(choice);
 }

@@ -7,10 +7,12 @@
 
 mod code;
 mod device;
+mod obtain;
 mod step_up;
 
 pub use code::{CodeOptions, PENDING_TTL, PendingAuthorization, finish_handoff, interactive, start_handoff};
 pub use device::device;
+pub use obtain::{Flow, Obtained, obtain};
 pub use step_up::{StepUp, refresh_first};
 
 use crate::callback::CallbackParams;
