@@ -61,11 +61,20 @@ mod tests {
 
     /// A mock authorization server whose token endpoint answers every grant, a confidential
     /// client, and a refreshable token set from it in the store.
-    fn setup(dir: &std::path::Path) -> (Mock, crate::store::Store, Plan) {
+    struct Fixture {
+        mock: Mock,
+        store: crate::store::Store,
+        plan: Plan,
+        http: Http,
+        _dir: tempfile::TempDir,
+    }
+
+    fn setup() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
         let mock = Mock::start();
         mock.on("POST", "/token", Reply::json(200, &json!({"access_token": "new", "token_type": "Bearer"})));
         let issuer = mock.origin();
-        let store = crate::store::tests::file_store(dir, None);
+        let store = crate::store::tests::file_store(dir.path(), None);
         let client: crate::client::ClientRecord = serde_json::from_value(json!({
             "issuer": issuer, "client_id": "c", "client_secret": "s", "auth_method": "client_secret_post",
             "source": "pre_registered", "created_at": 0,
@@ -88,7 +97,14 @@ mod tests {
             scope: None,
             profile: None,
         };
-        (mock, store, plan)
+        Fixture { mock, store, plan, http: Http::new(Default::default()), _dir: dir }
+    }
+
+    impl Fixture {
+        fn obtain(&self, flow: Flow, refresh_first: bool) -> Result<Obtained> {
+            let s = Session { http: &self.http, store: &self.store, profile: None };
+            obtain(s, &self.plan, &opts(), flow, refresh_first)
+        }
     }
 
     fn grant_types(mock: &Mock) -> Vec<String> {
@@ -109,38 +125,29 @@ mod tests {
 
     #[test]
     fn a_refreshable_token_spares_the_login() {
-        let dir = tempfile::tempdir().unwrap();
-        let (mock, store, plan) = setup(dir.path());
-        let http = Http::new(Default::default());
-        let s = Session { http: &http, store: &store, profile: None };
-        let got = obtain(s, &plan, &opts(), Flow::Code, true).unwrap();
+        let f = setup();
+        let got = f.obtain(Flow::Code, true).unwrap();
         assert!(got.refreshed);
         assert_eq!(got.set.access_token, "new");
-        assert_eq!(grant_types(&mock), ["refresh_token"]);
+        assert_eq!(grant_types(&f.mock), ["refresh_token"]);
     }
 
     #[test]
     fn client_credentials_never_refresh() {
-        let dir = tempfile::tempdir().unwrap();
-        let (mock, store, plan) = setup(dir.path());
-        let http = Http::new(Default::default());
-        let s = Session { http: &http, store: &store, profile: None };
-        let got = obtain(s, &plan, &opts(), Flow::ClientCredentials, true).unwrap();
+        let f = setup();
+        let got = f.obtain(Flow::ClientCredentials, true).unwrap();
         assert!(!got.refreshed);
-        assert_eq!(grant_types(&mock), ["client_credentials"]);
-        let stored: TokenSet = store.load(&got.key).unwrap().unwrap();
+        assert_eq!(grant_types(&f.mock), ["client_credentials"]);
+        let stored: TokenSet = f.store.load(&got.key).unwrap().unwrap();
         assert_eq!(stored.access_token, "new", "the new tokens are stored");
     }
 
     #[test]
     fn without_refresh_first_a_new_grant_starts() {
-        let dir = tempfile::tempdir().unwrap();
-        let (mock, store, plan) = setup(dir.path());
-        let http = Http::new(Default::default());
-        let s = Session { http: &http, store: &store, profile: None };
+        let f = setup();
         // The mock lists no device endpoint: the device flow stops before any request.
-        let e = obtain(s, &plan, &opts(), Flow::Device, false).unwrap_err();
+        let e = f.obtain(Flow::Device, false).unwrap_err();
         assert!(matches!(&e, Error::Usage(m) if m.contains("device authorization grant")), "{e}");
-        assert!(mock.requests().is_empty(), "no refresh was tried");
+        assert!(f.mock.requests().is_empty(), "no refresh was tried");
     }
 }
