@@ -279,7 +279,7 @@ impl TokenSet {
     /// `bearer` as the token type still expect `Bearer`. Other types are sent as given.
     pub fn authorization(&self) -> String {
         let scheme = if self.token_type.eq_ignore_ascii_case("bearer") { "Bearer" } else { &self.token_type };
-        format!("{scheme} {}", self.access_token)
+        format!("{scheme} {}", self.access_token.expose())
     }
 
     /// Valid for at least `min_valid` more seconds. A token without an expiry is taken
