@@ -128,7 +128,7 @@ mod tests {
         let f = setup();
         let got = f.obtain(Flow::Code, true).unwrap();
         assert!(got.refreshed);
-        assert_eq!(got.set.access_token, "new");
+        assert_eq!(got.set.access_token.expose(), "new");
         assert_eq!(grant_types(&f.mock), ["refresh_token"]);
     }
 
@@ -139,7 +139,7 @@ mod tests {
         assert!(!got.refreshed);
         assert_eq!(grant_types(&f.mock), ["client_credentials"]);
         let stored: TokenSet = f.store.load(&got.key).unwrap().unwrap();
-        assert_eq!(stored.access_token, "new", "the new tokens are stored");
+        assert_eq!(stored.access_token.expose(), "new", "the new tokens are stored");
     }
 
     #[test]
