@@ -23,7 +23,7 @@ _mcp__token() {
 
     case "${cmd}" in
         mcp__token)
-            opts="-v -h -V --min-valid --format --env-var --list --trace --profile --credential-helper --compact --reveal-secrets --timeout --help --version"
+            opts="-v -h -V --min-valid --format --env-var --list --status --online --trace --profile --credential-helper --compact --reveal-secrets --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -23,6 +23,7 @@ pub mod registration;
 pub mod revocation;
 pub mod scope;
 pub mod secret;
+pub mod status;
 pub mod store;
 pub mod term;
 pub mod token;

@@ -9,12 +9,15 @@ use mcp_oauth::token::{self, Freshness, TokenSet};
 use mcp_oauth::{ExitCode, jwt};
 use serde_json::{Value, json};
 
+mod status;
+
 const EXAMPLES: &str = r#"  curl -H "Authorization: Bearer $(mcp-token https://mcp.example.com/mcp)" ...
   curl -H "$(mcp-token --format header https://mcp.example.com/mcp)" ...
   eval "$(mcp-token --format env --env-var GH_MCP_TOKEN https://mcp.example.com/mcp)"
   mcp-token --format json --min-valid 600 https://mcp.example.com/mcp | jq .expires_at
   mcp-token --format headers https://mcp.example.com/mcp    # Claude Code's headersHelper
-  mcp-token --list"#;
+  mcp-token --list
+  mcp-token --status --online            # am I logged in, and does the server agree?"#;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -56,8 +59,19 @@ pub struct Cli {
     pub env_var: String,
 
     /// List the stored clients and tokens (never their secrets) instead
-    #[arg(long, conflicts_with_all = ["url", "format"])]
+    #[arg(long, conflicts_with_all = ["url", "format", "status"])]
     pub list: bool,
+
+    /// Say which logins are stored (all, or URL's): store, issuer, client, grant, scopes,
+    /// expiry, refresh token, pending hand-offs. Text on a terminal, JSON on a pipe or with
+    /// --format json. Exit 7 when there is no login (or, with --online, the server refuses it)
+    #[arg(long)]
+    pub status: bool,
+
+    /// With --status: one authenticated MCP initialize per login, to tell valid, rejected
+    /// (401) and insufficient scope (403) apart
+    #[arg(long, requires = "status")]
+    pub online: bool,
 
     #[command(flatten)]
     pub common: CommonArgs,
@@ -67,6 +81,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let ctx = Context::new(cli.common.clone());
     if cli.list {
         return list(&ctx);
+    }
+    if cli.status {
+        return status::run(&ctx, cli.url.as_deref(), cli.format, cli.online);
     }
     // A --profile flag wins over the document's, as in the other tools.
     let (server_url, profile) = match Input::resolve(cli.url.as_deref())? {

@@ -7,5 +7,6 @@
 mod https;
 mod recipes;
 mod secrets;
+mod status;
 mod store_faults;
 mod token;

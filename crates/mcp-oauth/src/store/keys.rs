@@ -52,7 +52,7 @@ const ID_LEN: usize = 22;
 const GEN_LEN: usize = 8;
 const MAX_HOST_LEN: usize = 63;
 const MAX_PROFILE_LEN: usize = 40;
-const DEFAULT_PROFILE: &str = "default";
+pub const DEFAULT_PROFILE: &str = "default";
 const PENDING_HOST: &str = "local";
 
 /// What a record holds.

@@ -453,6 +453,22 @@ impl Store {
         format!("{what} ({})", self.resolver.describe(&resolution))
     }
 
+    /// The file store's directory and how many entries it holds, when the file store is not
+    /// the store in use: entries left behind there (say, before `pass init` made `pass` the
+    /// default) are invisible to every tool, and "am I logged in?" should say where they are.
+    pub fn file_store_left_behind(&self) -> Option<(PathBuf, usize)> {
+        if self.resolver.all_backends().contains(&Choice::File) {
+            return None;
+        }
+        let dir = self.file_dir().ok()?;
+        let count = std::fs::read_dir(&dir)
+            .ok()?
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+            .count();
+        (count > 0).then_some((dir, count))
+    }
+
     /// The key's record as stored: one `get`, or the head and its parts, verified.
     fn read(&self, backend: &Backend, key: &Key) -> Result<Option<String>> {
         let corrupt = |why: String| Error::Store(format!("the record under {key} is unusable: {why}"));

@@ -1,0 +1,213 @@
+//! "Am I logged in?": what the credential stores hold for each MCP server and profile, read
+//! without the network, and (only when asked) one authenticated MCP request per login to say
+//! whether the server still takes the token. Presenting it is the caller's business: scripts
+//! get the serialized form, people a summary.
+
+use crate::client::{ClientRecord, ClientSource};
+use crate::error::Result;
+use crate::grant_type::GrantType;
+use crate::http::{Http, Request};
+use crate::store::{Entry, Kind, Store, keys};
+use crate::token::TokenSet;
+use crate::www_authenticate;
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+
+#[derive(Debug, Serialize)]
+pub struct Status {
+    /// The store the tools use, and why (`backend_description`).
+    pub store: String,
+    /// The file store's directory when it holds entries but is not in use.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub left_behind: Option<LeftBehind>,
+    pub logins: Vec<Login>,
+    /// Headless hand-offs waiting for their callback (`mcp-authorize --print-url`).
+    pub pending: Vec<Pending>,
+    /// Entries that could not be read: a new login or `mcp-revoke` replaces them.
+    pub damaged: Vec<Damaged>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LeftBehind {
+    pub dir: PathBuf,
+    pub entries: usize,
+}
+
+/// One token set: a login to one MCP server under one profile.
+#[derive(Debug, Serialize)]
+pub struct Login {
+    /// The store key (no secret): what `mcp-token URL` reads.
+    pub key: String,
+    pub resource: String,
+    pub profile: String,
+    pub backend: String,
+    pub issuer: String,
+    pub client_id: String,
+    /// How the client was obtained; absent when its record is gone (then no refresh works).
+    pub client_source: Option<ClientSource>,
+    pub grant: GrantType,
+    pub scopes: Vec<String>,
+    /// `Bearer`, or `DPoP` for a sender-constrained token.
+    pub token_type: String,
+    pub expires_at: Option<u64>,
+    pub refresh_token: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub online: Option<Online>,
+}
+
+/// What the MCP server said to one authenticated `initialize`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum Online {
+    Valid {
+        status: u16,
+    },
+    /// 401: the token is expired, revoked, or not for this resource.
+    Rejected {
+        error: Option<String>,
+    },
+    /// 403 `insufficient_scope`: valid, but the server wants more (`mcp-authorize --step-up`).
+    InsufficientScope {
+        scope: Option<String>,
+    },
+    Unexpected {
+        status: u16,
+    },
+    Unreachable {
+        error: String,
+    },
+}
+
+#[derive(Debug, Serialize)]
+pub struct Pending {
+    pub resource: Option<String>,
+    pub profile: String,
+    pub expires_at: Option<u64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Damaged {
+    pub what: String,
+    pub error: String,
+}
+
+/// Everything the stores hold, with one `get` per token entry and its client (the listing
+/// hides whether a refresh token exists). With `online`, one request to each MCP server.
+pub fn collect(store: &Store, online: Option<&Http>) -> Result<Status> {
+    let entries = store.list_entries()?;
+    let mut status = Status {
+        store: store.backend_description(),
+        left_behind: store.file_store_left_behind().map(|(dir, entries)| LeftBehind { dir, entries }),
+        logins: Vec::new(),
+        pending: Vec::new(),
+        damaged: Vec::new(),
+    };
+    for e in &entries {
+        let profile = e.profile.clone().unwrap_or_else(|| keys::DEFAULT_PROFILE.to_string());
+        match (e.kind, &e.key, &e.error) {
+            (_, _, Some(error)) => status.damaged.push(Damaged { what: describe(e), error: error.clone() }),
+            (Some(Kind::Token), Some(key), None) => match store.load::<TokenSet>(key) {
+                Ok(Some(set)) => {
+                    let client = client_of(store, &set, &e.profile);
+                    let mut login = login(&set, &client, profile, e.backend.clone());
+                    login.key = key.to_string();
+                    if let Some(http) = online {
+                        login.online = Some(check(http, &set));
+                    }
+                    status.logins.push(login);
+                }
+                Ok(None) => {}
+                Err(err) => status.damaged.push(Damaged { what: describe(e), error: err.to_string() }),
+            },
+            (Some(Kind::Pending), _, None) => {
+                let field = |k: &str| e.record.as_ref().and_then(|r| r.get(k)).cloned();
+                status.pending.push(Pending {
+                    resource: field("resource").and_then(|v| v.as_str().map(String::from)),
+                    profile,
+                    expires_at: field("expires_at").and_then(|v| v.as_u64()),
+                });
+            }
+            _ => {}
+        }
+    }
+    status.logins.sort_by(|a, b| (&a.resource, &a.profile).cmp(&(&b.resource, &b.profile)));
+    Ok(status)
+}
+
+fn describe(e: &Entry) -> String {
+    match (&e.key, &e.file) {
+        (Some(key), _) => key.to_string(),
+        (None, Some(file)) => file.display().to_string(),
+        (None, None) => e.backend.clone(),
+    }
+}
+
+/// The stored client of the token's issuer, in the token's profile ("default" is stored as
+/// no profile).
+fn client_of(store: &Store, set: &TokenSet, profile: &Option<String>) -> Option<ClientRecord> {
+    let profile = profile.as_deref().filter(|p| *p != keys::DEFAULT_PROFILE);
+    let record: ClientRecord = store.load(&keys::client(&set.issuer, profile)).ok()??;
+    (record.client_id == set.client_id).then_some(record)
+}
+
+fn login(set: &TokenSet, client: &Option<ClientRecord>, profile: String, backend: String) -> Login {
+    Login {
+        key: String::new(),
+        resource: set.resource.clone(),
+        profile,
+        backend,
+        issuer: set.issuer.clone(),
+        client_id: set.client_id.clone(),
+        client_source: client.as_ref().map(|c| c.source),
+        grant: set.grant.clone(),
+        scopes: set.scopes().into_vec(),
+        token_type: set.token_type.clone(),
+        expires_at: set.expires_at,
+        refresh_token: set.refresh_token.is_some(),
+        online: None,
+    }
+}
+
+/// One MCP `initialize` with the token: what a client's first request would meet.
+fn check(http: &Http, set: &TokenSet) -> Online {
+    let url = match crate::url_policy::parse("MCP server URL", &set.resource) {
+        Ok(u) => u,
+        Err(e) => return Online::Unreachable { error: e.to_string() },
+    };
+    let body = json!({
+        "jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {
+            "protocolVersion": crate::discovery::PROTOCOL_VERSION,
+            "capabilities": {},
+            "clientInfo": { "name": "mcp-oauth", "version": env!("CARGO_PKG_VERSION") },
+        },
+    });
+    let request = Request::post_json(url, body)
+        .header("Accept", "application/json, text/event-stream")
+        .header("MCP-Protocol-Version", crate::discovery::PROTOCOL_VERSION)
+        .header("Authorization", set.authorization());
+    let response = match http.send(request) {
+        Ok(r) => r,
+        Err(e) => return Online::Unreachable { error: e.to_string() },
+    };
+    let challenge = || {
+        let all = www_authenticate::parse_all(response.headers_named("www-authenticate"));
+        www_authenticate::bearer(&all).cloned()
+    };
+    let param = |name: &str| challenge().and_then(|c| c.param(name).map(String::from));
+    match response.status {
+        200..=299 => Online::Valid { status: response.status },
+        401 => Online::Rejected { error: param("error") },
+        403 if param("error").as_deref() == Some("insufficient_scope") => {
+            Online::InsufficientScope { scope: param("scope") }
+        }
+        status => Online::Unexpected { status },
+    }
+}
+
+impl Status {
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}

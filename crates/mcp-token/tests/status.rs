@@ -1,0 +1,102 @@
+//! `mcp-token --status`: JSON on a pipe, a summary on a pseudo-terminal (the same facts), the
+//! online check against the real servers, and never a secret in either form.
+
+use mcp_testkit::bins::{Output, Sandbox, bin_path, run};
+use mcp_testkit::servers::{Fixture, Options, browser_command};
+use serde_json::Value;
+use std::time::Duration;
+
+struct World {
+    servers: Fixture,
+    sandbox: Sandbox,
+}
+
+impl World {
+    fn new(options: Options) -> World {
+        World { servers: Fixture::for_options(options), sandbox: Sandbox::new() }
+    }
+
+    fn run(&self, bin: &str, args: &[&str]) -> Output {
+        let mut cmd = self.sandbox.cmd(bin);
+        cmd.args(["--credential-helper", "file"]).args(args).env("BROWSER", browser_command());
+        run(cmd, None, Duration::from_secs(60))
+    }
+
+    fn login(&self, extra: &[&str]) {
+        let mut args = extra.to_vec();
+        args.push(&self.servers.mcp_url);
+        let out = self.run("mcp-authorize", &args);
+        assert!(out.success(), "{out}");
+    }
+
+    /// `mcp-token ARGS` on a pseudo-terminal (util-linux `script`), as a person runs it.
+    fn on_a_terminal(&self, args: &str) -> Output {
+        let command = format!("{} --credential-helper file {args}", bin_path("mcp-token").display());
+        let mut cmd = self.sandbox.command("script");
+        cmd.args(["-qec", &command, "/dev/null"]);
+        run(cmd, None, Duration::from_secs(60))
+    }
+}
+
+#[test]
+fn no_login_is_exit_7_and_says_so() {
+    let w = World::new(Options::default());
+    let out = w.run("mcp-token", &["--status"]);
+    assert_eq!(out.code, Some(7), "{out}");
+    let status = out.json();
+    assert_eq!(status["logins"], serde_json::json!([]));
+    assert!(status["store"].as_str().unwrap().contains("file store"), "{status}");
+    let tty = w.on_a_terminal("--status");
+    assert!(tty.stdout.contains("not logged in to any MCP server"), "{tty}");
+}
+
+#[test]
+fn a_login_is_described_alike_on_a_pipe_and_a_terminal_without_secrets() {
+    let w = World::new(Options::default());
+    w.login(&[]);
+    let token = w.run("mcp-token", &[&w.servers.mcp_url]).stdout.trim().to_string();
+
+    let out = w.run("mcp-token", &["--status", "--online"]);
+    assert!(out.success(), "{out}");
+    let status = out.json();
+    let login = &status["logins"][0];
+    assert_eq!(login["resource"], w.servers.mcp_url);
+    assert_eq!(login["issuer"], w.servers.issuer);
+    assert_eq!(login["client_source"], "dynamic");
+    assert_eq!(login["grant"], "authorization_code");
+    assert_eq!(login["refresh_token"], true);
+    assert_eq!(login["token_type"], "Bearer");
+    assert!(login["scopes"].as_array().unwrap().contains(&Value::from("mcp:read")), "{login}");
+    assert_eq!(login["online"]["result"], "valid", "{login}");
+    assert!(!out.stdout.contains(&token), "no token in the status");
+
+    let tty = w.on_a_terminal("--status --online");
+    assert_eq!(tty.code, Some(0), "{tty}");
+    for line in
+        ["credential store: file store", "refresh token  yes", "server says    valid (HTTP 200)", "(profile default)"]
+    {
+        assert!(tty.stdout.contains(line), "{line:?} in {tty}");
+    }
+    assert!(tty.stdout.contains("expires in "), "{tty}");
+    assert!(!tty.stdout.trim_start().starts_with('{'), "text, not JSON, on a terminal: {tty}");
+    assert!(!tty.stdout.contains(&token), "no token on the terminal either");
+    let forced = w.on_a_terminal("--status --format json");
+    assert!(forced.stdout.trim_start().starts_with('{'), "--format json wins on a terminal: {forced}");
+
+    // Filtered by URL: another server has no login.
+    let other = w.run("mcp-token", &["--status", "https://elsewhere.example/mcp"]);
+    assert_eq!(other.code, Some(7), "{other}");
+}
+
+#[test]
+fn the_online_check_tells_a_token_the_server_no_longer_takes() {
+    let w = World::new(Options::default().access_ttl(2));
+    w.login(&[]);
+    std::thread::sleep(Duration::from_secs(3));
+    let out = w.run("mcp-token", &["--status", "--online"]);
+    assert_eq!(out.code, Some(7), "{out}");
+    let login = &out.json()["logins"][0];
+    assert_eq!(login["online"]["result"], "rejected", "{login}");
+    let tty = w.on_a_terminal("--status --online");
+    assert!(tty.stdout.contains("expired ") && tty.stdout.contains("server says    rejected (401"), "{tty}");
+}
