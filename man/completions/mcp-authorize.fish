@@ -1,6 +1,7 @@
 complete -c mcp-authorize -l timeout-callback -d 'How long to wait for the browser to come back to the redirect URI' -r
 complete -c mcp-authorize -l scope -d 'Scope to request instead of the document\'s choice (space-separated)' -r
 complete -c mcp-authorize -l auth-param -d 'Extra authorization request parameter, e.g. access_type=offline or prompt=consent (repeatable)' -r
+complete -c mcp-authorize -l docker-gateway -d 'Then hand the grant to the Docker MCP gateway (CE mode) as its server NAME: its client and token entries go to the credsStore of ~/.docker/config.json, and the refresh token moves there (one holder per rotating refresh token); needs a public client' -r
 complete -c mcp-authorize -l callback-url -d 'Headless, step 2: the URL the browser was sent back to ("-" reads it from stdin)' -r
 complete -c mcp-authorize -l step-up -d 'Step-up: the WWW-Authenticate value of a 403 insufficient_scope answer; requests the union of the stored token\'s scopes and the challenged ones, with a new authorization' -r
 complete -c mcp-authorize -l authorization-server -d 'Use this authorization server, one of those the resource metadata lists [default: the first]' -r

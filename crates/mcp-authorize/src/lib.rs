@@ -60,6 +60,12 @@ pub struct Cli {
     #[arg(long)]
     pub force: bool,
 
+    /// Then hand the grant to the Docker MCP gateway (CE mode) as its server NAME: its client
+    /// and token entries go to the credsStore of ~/.docker/config.json, and the refresh token
+    /// moves there (one holder per rotating refresh token); needs a public client
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["print_url", "callback_url"])]
+    pub docker_gateway: Option<String>,
+
     /// Headless, step 1: print the authorization URL, keep the pending state in the store,
     /// and exit; finish with --callback-url
     #[arg(long, conflicts_with_all = ["callback_url", "device", "client_credentials"])]
@@ -163,10 +169,42 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if refreshed {
         mcp_oauth::say!("mcp-authorize: refreshed the stored token; no new authorization needed (--force starts one)");
     }
+    let set = match &cli.docker_gateway {
+        Some(name) => hand_to_gateway(s, &plan, &key, set, name)?,
+        None => set,
+    };
     doc.pending = None;
     doc.token = Some(set.info(&key, ctx.reveal()));
     doc.write_stdout(ctx.pretty())?;
     Ok(ExitCode::Success)
+}
+
+/// `--docker-gateway NAME`: the gateway gets the grant (its client and token entries in the
+/// helper it reads), and our record keeps only the access token.
+fn hand_to_gateway(
+    s: Session<'_>,
+    plan: &Plan,
+    key: &mcp_oauth::store::Key,
+    set: mcp_oauth::token::TokenSet,
+    name: &str,
+) -> anyhow::Result<mcp_oauth::token::TokenSet> {
+    use mcp_oauth::docker_gateway::{Handover, hand_over};
+    let authorization_endpoint = plan.metadata.authorization_endpoint.as_deref().ok_or_else(|| {
+        Error::Usage("the authorization server has no authorization_endpoint, which the gateway needs".into())
+    })?;
+    let scopes = plan.metadata.scopes_supported.clone().unwrap_or_default();
+    let handover = Handover {
+        server_name: name,
+        authorization_endpoint,
+        scopes_supported: &scopes,
+        client: &plan.client,
+        set: &set,
+    };
+    let (helper, kept) = hand_over(s.store, key, &handover, mcp_oauth::clock::now())?;
+    mcp_oauth::say!(
+        "mcp-authorize: handed the grant to the Docker MCP gateway as server {name} (docker-credential-{helper}); it refreshes it from now on, and mcp-token serves this access token until it expires"
+    );
+    Ok(kept)
 }
 
 fn set_scope(plan: &mut Plan, doc: &mut Document, choice: ScopeChoice) {

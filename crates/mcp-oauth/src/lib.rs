@@ -9,6 +9,7 @@ pub mod client;
 pub mod client_auth;
 pub mod clock;
 pub mod discovery;
+pub mod docker_gateway;
 pub mod document;
 pub mod error;
 pub mod grant_type;

@@ -93,6 +93,10 @@ pub struct TokenSet {
     pub id_token: Option<Secret>,
     pub grant: GrantType,
     pub obtained_at: u64,
+    /// Where the refresh token went when the grant was handed to another program (the
+    /// Docker MCP gateway): this record keeps the access token only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handed_to: Option<String>,
 }
 
 /// The store key of the token set for an MCP server. Keyed by the canonical *server URL*
@@ -255,6 +259,7 @@ impl TokenSet {
             id_token: resp.id_token,
             grant: origin.grant.clone(),
             obtained_at: now,
+            handed_to: None,
         }
     }
 
@@ -392,8 +397,12 @@ pub fn refresh(http: &Http, store: &crate::store::Store, set: &TokenSet, profile
     let client_credentials = set.grant == GrantType::ClientCredentials;
     let refresh_token = set.refresh_token.as_ref();
     if refresh_token.is_none() && !client_credentials {
+        let why = match &set.handed_to {
+            Some(to) => format!("its refresh token was handed to {to}, which renews it there"),
+            None => "there is no refresh token".to_string(),
+        };
         return Err(Error::LoginRequired(format!(
-            "the token for {} has expired and there is no refresh token; {}",
+            "the token for {} is too close to expiry (or expired) and {why}; {}",
             set.resource,
             hint()
         )));

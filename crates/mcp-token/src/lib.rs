@@ -205,6 +205,7 @@ mod tests {
             id_token: None,
             grant: "authorization_code".into(),
             obtained_at: 0,
+            handed_to: None,
         }
     }
 

@@ -54,7 +54,12 @@ impl Helper {
     }
 
     pub fn store(&self, key: &str, secret: &str) -> Result<()> {
-        let line = serde_json::json!({"ServerURL": key, "Username": USERNAME, "Secret": secret}).to_string();
+        self.store_as(key, USERNAME, secret)
+    }
+
+    /// An entry under another program's username (the Docker MCP gateway's formats).
+    pub fn store_as(&self, key: &str, username: &str, secret: &str) -> Result<()> {
+        let line = serde_json::json!({"ServerURL": key, "Username": username, "Secret": secret}).to_string();
         if line.len() > MAX_LINE {
             return Err(Error::Store(format!(
                 "internal limit exceeded: a {}-byte store line for {key} would be refused by {}",

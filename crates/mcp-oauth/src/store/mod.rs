@@ -453,6 +453,19 @@ impl Store {
         format!("{what} ({})", self.resolver.describe(&resolution))
     }
 
+    /// Writes one entry in another program's format through `docker-credential-<helper>`
+    /// (run like ours: same search path, environment and timeout), for hand-overs.
+    pub fn store_foreign(&self, helper: &str, server_url: &str, username: &str, secret: &str) -> Result<()> {
+        let name = resolve::checked_name(helper).map_err(Error::Store)?;
+        Helper {
+            name,
+            search_path: self.search_path.clone(),
+            env: self.helper_env.clone(),
+            timeout: self.helper_timeout,
+        }
+        .store_as(server_url, username, secret)
+    }
+
     /// The file store's directory and how many entries it holds, when the file store is not
     /// the store in use: entries left behind there (say, before `pass init` made `pass` the
     /// default) are invisible to every tool, and "am I logged in?" should say where they are.
