@@ -84,6 +84,18 @@ pub struct Cli {
     #[arg(long)]
     pub client_credentials: bool,
 
+    /// Store tokens another program obtained instead of running a flow: an RFC 6749 token
+    /// response (JSON) from FILE, or "-" for stdin. They belong to the client the document or
+    /// discovery names (mcp-dcr --client-id ID for theirs), which refreshes them
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["print_url", "callback_url", "device", "client_credentials", "step_up", "import_mcp_remote"])]
+    pub import_token: Option<String>,
+
+    /// Take over mcp-remote's login for this server, client and tokens, so its users switch
+    /// without logging in again: PATH is a <hash>_tokens.json file or a directory to search
+    /// (--import-mcp-remote=PATH) [default: $MCP_REMOTE_CONFIG_DIR, else ~/.mcp-auth]
+    #[arg(long, value_name = "PATH", num_args = 0..=1, require_equals = true, default_missing_value = "", conflicts_with_all = ["print_url", "callback_url", "device", "client_credentials", "step_up"])]
+    pub import_mcp_remote: Option<String>,
+
     /// Step-up: the WWW-Authenticate value of a 403 insufficient_scope answer; requests the
     /// union of the stored token's scopes and the challenged ones, with a new authorization
     #[arg(long, value_name = "CHALLENGE")]
@@ -113,11 +125,19 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             .into());
         }
         Input::Document(doc) => *doc,
+        // mcp-remote's client comes with its tokens: nothing to register.
+        Input::Url(url) if cli.import_mcp_remote.is_some() => {
+            mcp_oauth::discovery::discover(&ctx.http, &url, &discover_opts)?
+        }
         Input::Url(url) => discover_and_register(&ctx, &url, &discover_opts)?,
     };
     let profile = ctx.profile().map(String::from).or_else(|| doc.profile.clone());
     let store = ctx.store()?;
     let s = Session { http: &ctx.http, store, profile: profile.as_deref() };
+    let mcp_remote = match &cli.import_mcp_remote {
+        Some(path) => Some(take_mcp_remote_client(&ctx, s, &mut doc, path)?),
+        None => None,
+    };
     let mut plan = Plan::from_document(&doc, store, s.profile)?;
     if let Some(scope) = &cli.scope {
         set_scope(
@@ -155,6 +175,19 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         ]);
         doc.token = None;
         doc.pending = Some(pending);
+        doc.write_stdout(ctx.pretty())?;
+        return Ok(ExitCode::Success);
+    }
+
+    let imported = match (&cli.import_token, mcp_remote) {
+        (Some(file), _) => Some((read_token_response(file)?, None)),
+        (None, Some(login)) => Some((login.response, login.expires_at)),
+        (None, None) => None,
+    };
+    if let Some((response, expires_at)) = imported {
+        let (set, key) = authorize::import(s, &plan, response, expires_at)?;
+        doc.pending = None;
+        doc.token = Some(set.info(&key, ctx.reveal()));
         doc.write_stdout(ctx.pretty())?;
         return Ok(ExitCode::Success);
     }
@@ -246,6 +279,49 @@ fn read_pasted_url() -> anyhow::Result<String> {
 }
 
 /// `mcp-authorize URL`: the earlier steps of the pipeline, run in-process.
+/// `--import-token FILE`: the token response, from a file or stdin.
+fn read_token_response(file: &str) -> anyhow::Result<mcp_oauth::token::TokenResponse> {
+    let (text, source) = if file == "-" {
+        let mut text = String::new();
+        // A token response is a few KiB; the cap keeps a wrong pipe from filling memory.
+        std::io::stdin().lock().take(1024 * 1024).read_to_string(&mut text)?;
+        (text, "the token response on stdin".to_string())
+    } else {
+        let text =
+            std::fs::read_to_string(file).map_err(|e| Error::InvalidInput(format!("cannot read {file}: {e}")))?;
+        (text, file.to_string())
+    };
+    Ok(mcp_oauth::import::token_response(&text, &source)?)
+}
+
+/// `--import-mcp-remote`: mcp-remote's client for the discovered issuer becomes the stored
+/// client (its tokens are bound to it), and the document names it.
+fn take_mcp_remote_client(
+    ctx: &Context,
+    s: Session<'_>,
+    doc: &mut Document,
+    path: &str,
+) -> anyhow::Result<mcp_oauth::import::McpRemoteLogin> {
+    let issuer = doc.require_authorization_server()?.issuer.clone();
+    let dir = match path {
+        "" => {
+            mcp_oauth::import::mcp_remote_dir().ok_or_else(|| Error::Usage("no HOME to find ~/.mcp-auth in".into()))?
+        }
+        p => std::path::PathBuf::from(p),
+    };
+    let login = mcp_oauth::import::find_mcp_remote(&dir, &issuer, mcp_oauth::clock::now())?;
+    let key = mcp_oauth::store::keys::client(&issuer, s.profile);
+    let _guard = s.store.lock(&key)?;
+    s.store.save(&key, &login.client)?;
+    doc.client = Some(registration::client_info(&login.client, key.as_str(), ctx.reveal()));
+    mcp_oauth::say!(
+        "mcp-authorize: took mcp-remote's client {} and tokens from {}",
+        login.client.client_id,
+        login.tokens_file.display()
+    );
+    Ok(login)
+}
+
 fn discover_and_register(ctx: &Context, url: &url::Url, opts: &DiscoverOptions) -> anyhow::Result<Document> {
     let (doc, obtained) = registration::discover_and_obtain(&ctx.http, url, opts, ctx.reveal(), || {
         Ok((ctx.store()?, registration::Options::default()))

@@ -7,4 +7,5 @@
 mod authorize;
 mod gateway;
 mod hostile_token;
+mod import;
 mod interop;

@@ -14,6 +14,7 @@ pub mod document;
 pub mod error;
 pub mod grant_type;
 pub mod http;
+pub mod import;
 pub mod jwt;
 pub mod lenient;
 pub mod metadata;

@@ -371,6 +371,25 @@ pub fn store_tokens(
     Ok(key)
 }
 
+/// Tokens another program obtained, stored as this plan's client's (that client refreshes
+/// them). `expires_at` overrides the response's `expires_in` when the tokens were saved
+/// earlier (mcp-remote's files).
+pub fn import(
+    s: Session<'_>,
+    plan: &Plan,
+    resp: token::TokenResponse,
+    expires_at: Option<u64>,
+) -> Result<(TokenSet, crate::store::Key)> {
+    let mut set =
+        plan.token_set(resp, crate::grant_type::GrantType::Other("imported".into()), plan.scope.as_deref())?;
+    if expires_at.is_some() {
+        set.expires_at = expires_at;
+    }
+    let reservation = s.store.reserve(&token::store_key(&plan.server_url, s.profile)?)?;
+    let key = store_tokens(s, reservation, &set)?;
+    Ok((set, key))
+}
+
 /// The MCP OAuth client-credentials extension (SEP-1046): a pre-registered confidential
 /// client authenticates with its secret or an RFC 7523 assertion; no user, no browser.
 pub fn client_credentials(s: Session<'_>, plan: &Plan) -> Result<TokenSet> {
