@@ -1,9 +1,9 @@
-//! What servers say reaches the terminal through `term::visible`, and tokens reach HTTP
+//! What servers say reaches the terminal through `safe_text::visible`, and tokens reach HTTP
 //! headers after `token::check_header_safe`. Neither may let a control character through.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mcp_oauth::term::{is_unsafe, visible};
+use mcp_oauth::safe_text::{is_unsafe, visible};
 use mcp_oauth::token::{is_b64token, is_http_token};
 
 fuzz_target!(|data: &[u8]| {

@@ -188,7 +188,7 @@ mod tests {
         }
     }
 
-    /// `--version` names the commit the binary was built from (build.rs of mcp-oauth).
+    /// `--version` names the commit the binary was built from (build.rs of mcp-oauth-cli).
     #[test]
     fn version_names_the_commit() {
         let out = std::process::Command::new("git")

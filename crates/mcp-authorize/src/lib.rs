@@ -4,11 +4,11 @@
 
 use clap::Parser;
 use mcp_oauth::authorize::{self, CodeOptions, Flow, Obtained, Plan, Session, StepUp};
-use mcp_oauth::cli::{CommonArgs, Context, Input};
-use mcp_oauth::discovery::{DiscoverArgs, DiscoverOptions};
+use mcp_oauth::discovery::DiscoverOptions;
 use mcp_oauth::document::{Document, ScopeChoice, ScopeSource};
 use mcp_oauth::registration;
 use mcp_oauth::{Error, ExitCode};
+use mcp_oauth_cli::{CommonArgs, Context, DiscoverArgs, Input};
 use std::io::{BufRead, IsTerminal, Read};
 use std::time::Duration;
 
@@ -26,10 +26,10 @@ const EXAMPLES: &str = r#"  mcp-discover https://mcp.example.com/mcp | mcp-dcr |
 #[derive(Debug, Parser)]
 #[command(
     name = "mcp-authorize",
-    version = mcp_oauth::cli::VERSION,
+    version = mcp_oauth_cli::VERSION,
     about = "Obtain tokens: authorization code with PKCE in the browser, headless hand-off, device code, or client credentials",
     long_about = "Obtain tokens for an MCP server and store them in the credential store, then write the pipeline document with a summary of them (the tokens themselves only with --reveal-secrets).\n\nBy default a stored refresh token is tried first, silently; only when there is none or the server refuses it does a new authorization start: PKCE S256, a random state, the RFC 8707 resource, the RFC 9207 iss check, a one-shot listener on the registered loopback redirect URI, and the browser ($BROWSER, else the system's). The URL is always printed on stderr as well.",
-    after_help = mcp_oauth::cli::after_help(EXAMPLES)
+    after_help = mcp_oauth_cli::after_help(EXAMPLES)
 )]
 pub struct Cli {
     /// The MCP server URL: discover and register first [default: read the pipeline document on stdin]
@@ -159,7 +159,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
     if cli.print_url {
         let pending = authorize::start_handoff(s, &plan, &opts, &doc)?;
-        mcp_oauth::term::lines([
+        mcp_oauth_cli::term::lines([
             "mcp-authorize: open this URL in a browser on any machine:",
             "",
             &format!("  {}", pending.authorization_url),
@@ -175,7 +175,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         ]);
         doc.token = None;
         doc.pending = Some(pending);
-        doc.write_stdout(ctx.pretty())?;
+        mcp_oauth_cli::pipe::write_document(&doc, ctx.pretty())?;
         return Ok(ExitCode::Success);
     }
 
@@ -188,7 +188,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         let (set, key) = authorize::import(s, &plan, response, expires_at)?;
         doc.pending = None;
         doc.token = Some(set.info(&key, ctx.reveal()));
-        doc.write_stdout(ctx.pretty())?;
+        mcp_oauth_cli::pipe::write_document(&doc, ctx.pretty())?;
         return Ok(ExitCode::Success);
     }
 
@@ -200,7 +200,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let Obtained { set, key, refreshed } =
         authorize::obtain(s, &plan, &opts, flow, authorize::refresh_first(cli.force, step_up.as_ref()))?;
     if refreshed {
-        mcp_oauth::say!("mcp-authorize: refreshed the stored token; no new authorization needed (--force starts one)");
+        mcp_oauth_cli::say!(
+            "mcp-authorize: refreshed the stored token; no new authorization needed (--force starts one)"
+        );
     }
     let set = match &cli.docker_gateway {
         Some(name) => hand_to_gateway(s, &plan, &key, set, name)?,
@@ -208,7 +210,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     doc.pending = None;
     doc.token = Some(set.info(&key, ctx.reveal()));
-    doc.write_stdout(ctx.pretty())?;
+    mcp_oauth_cli::pipe::write_document(&doc, ctx.pretty())?;
     Ok(ExitCode::Success)
 }
 
@@ -234,7 +236,7 @@ fn hand_to_gateway(
         set: &set,
     };
     let (helper, kept) = hand_over(s.store, key, &handover, mcp_oauth::clock::now())?;
-    mcp_oauth::say!(
+    mcp_oauth_cli::say!(
         "mcp-authorize: handed the grant to the Docker MCP gateway as server {name} (docker-credential-{helper}); it refreshes it from now on, and mcp-token serves this access token until it expires"
     );
     Ok(kept)
@@ -253,7 +255,7 @@ fn finish_handoff(ctx: &Context, callback: &str) -> anyhow::Result<ExitCode> {
     let key = authorize::store_tokens(s, reservation, &set)?;
     doc.pending = None;
     doc.token = Some(set.info(&key, ctx.reveal()));
-    doc.write_stdout(ctx.pretty())?;
+    mcp_oauth_cli::pipe::write_document(&doc, ctx.pretty())?;
     Ok(ExitCode::Success)
 }
 
@@ -261,8 +263,8 @@ fn finish_handoff(ctx: &Context, callback: &str) -> anyhow::Result<ExitCode> {
 fn read_pasted_url() -> anyhow::Result<String> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        mcp_oauth::term::line("Paste the address the browser ended up at, then press Enter:");
-        mcp_oauth::term::prompt("> ");
+        mcp_oauth_cli::term::line("Paste the address the browser ended up at, then press Enter:");
+        mcp_oauth_cli::term::prompt("> ");
     }
     let mut line = String::new();
     // A callback URL is a few hundred bytes; a huge line is not one.
@@ -314,7 +316,7 @@ fn take_mcp_remote_client(
     let _guard = s.store.lock(&key)?;
     s.store.save(&key, &login.client)?;
     doc.client = Some(registration::client_info(&login.client, key.as_str(), ctx.reveal()));
-    mcp_oauth::say!(
+    mcp_oauth_cli::say!(
         "mcp-authorize: took mcp-remote's client {} and tokens from {}",
         login.client.client_id,
         login.tokens_file.display()
@@ -327,7 +329,7 @@ fn discover_and_register(ctx: &Context, url: &url::Url, opts: &DiscoverOptions) 
         Ok((ctx.store()?, registration::Options::default()))
     })?;
     for w in &obtained.warnings {
-        mcp_oauth::say!("mcp-authorize: {w}");
+        mcp_oauth_cli::say!("mcp-authorize: {w}");
     }
     Ok(doc)
 }

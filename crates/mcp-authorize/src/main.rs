@@ -1,1 +1,1 @@
-mcp_oauth::tool_main!(mcp_authorize);
+mcp_oauth_cli::tool_main!(mcp_authorize);

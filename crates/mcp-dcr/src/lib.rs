@@ -4,11 +4,10 @@
 
 use anyhow::Context as _;
 use clap::Parser;
-use mcp_oauth::cli::{CommonArgs, Context, Input};
 use mcp_oauth::client::AuthMethod;
-use mcp_oauth::discovery::DiscoverArgs;
 use mcp_oauth::registration::{self, Action, Credentials, Options};
 use mcp_oauth::{Error, ExitCode, redirect};
+use mcp_oauth_cli::{CommonArgs, Context, DiscoverArgs, Input};
 use std::io::Read;
 use std::path::Path;
 
@@ -28,7 +27,7 @@ const EXAMPLES: &str = r#"  mcp-discover https://mcp.example.com/mcp | mcp-dcr |
 #[derive(Debug, Parser)]
 #[command(
     name = "mcp-dcr",
-    version = mcp_oauth::cli::VERSION,
+    version = mcp_oauth_cli::VERSION,
     about = "Get an OAuth client for the MCP server's authorization server: pre-registered, metadata document, or dynamic registration",
     long_about = "Get an OAuth client for the MCP server's authorization server, store it in the credential store under the server's issuer, and write the pipeline document on with the client in it (never its secret, unless --reveal-secrets).\n\n\
 In the MCP specification's order: a pre-registered client given with --client-id; else a Client ID Metadata Document (--client-metadata-url) when the server advertises support; else RFC 7591 dynamic registration when the server has a registration endpoint. A server with none of these needs a pre-registered client: the error (exit 2) names the flags.\n\n\
@@ -108,7 +107,7 @@ fn parse_auth_method(s: &str) -> Result<AuthMethod, String> {
 }
 
 fn after_help() -> String {
-    mcp_oauth::cli::after_help(EXAMPLES).replacen(
+    mcp_oauth_cli::after_help(EXAMPLES).replacen(
         "ENVIRONMENT:\n",
         &format!("ENVIRONMENT:\n  {SECRET_ENV} (the pre-registered client's secret, when no --client-secret-* flag is given);\n"),
         1,
@@ -163,7 +162,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     };
     for w in &obtained.warnings {
-        mcp_oauth::say!("mcp-dcr: warning: {w}");
+        mcp_oauth_cli::say!("mcp-dcr: warning: {w}");
     }
     if ctx.args.trace {
         let how = match obtained.action {
@@ -171,9 +170,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Action::Registered => "registered a new client",
             Action::Configured => "stored the given client",
         };
-        mcp_oauth::say!("mcp-dcr: {how} {} for {}", obtained.record.client_id, obtained.record.issuer);
+        mcp_oauth_cli::say!("mcp-dcr: {how} {} for {}", obtained.record.client_id, obtained.record.issuer);
     }
-    doc.write_stdout(ctx.pretty())?;
+    mcp_oauth_cli::pipe::write_document(&doc, ctx.pretty())?;
     Ok(ExitCode::Success)
 }
 

@@ -3,9 +3,9 @@
 
 use clap::Parser;
 use mcp_oauth::ExitCode;
-use mcp_oauth::cli::{CommonArgs, Context, Input};
-use mcp_oauth::discovery::{self, DiscoverArgs};
+use mcp_oauth::discovery;
 use mcp_oauth::document::{Document, Finding, Severity};
+use mcp_oauth_cli::{CommonArgs, Context, DiscoverArgs, Input};
 
 const EXAMPLES: &str = r#"  mcp-discover https://mcp.example.com/mcp
   mcp-discover https://mcp.example.com/mcp | mcp-dcr | mcp-authorize
@@ -20,13 +20,13 @@ const EXAMPLES: &str = r#"  mcp-discover https://mcp.example.com/mcp
 #[derive(Debug, Parser)]
 #[command(
     name = "mcp-discover",
-    version = mcp_oauth::cli::VERSION,
+    version = mcp_oauth_cli::VERSION,
     about = "Find how an MCP server wants clients to authorize: resource metadata and authorization-server metadata",
     long_about = "Find how an MCP server wants clients to authorize, and write the pipeline document that mcp-dcr and mcp-authorize continue.\n\n\
 Sends an MCP initialize without a token and reads the 401's WWW-Authenticate challenge; fetches the RFC 9728 protected-resource metadata (from the challenge, else the well-known URLs) and checks that it names this server; fetches the chosen authorization server's RFC 8414 or OpenID Connect metadata in the order the MCP specification mandates and checks that its issuer is exactly the one listed. A server that answers initialize without a token may challenge a later request (tools/list, tools/call) instead: give that 401's WWW-Authenticate value with --challenge, and its scope and resource_metadata take precedence over the probe's. Servers that send a 401 but have no resource metadata get the MCP 2025-03-26 rules (the server's origin is the authorization server); a server with neither a 401 nor resource metadata does not ask for authorization (exit 11), and a URL that is not an MCP endpoint, on a server whose metadata names another resource, gets that resource suggested (exit 2). Providers without any discovery can be described with the endpoint flags or --as-metadata.\n\n\
 --check also reports what deployed servers commonly get wrong, each with its reference: error=\"invalid_token\" in the challenge to a request without credentials (RFC 6750 §3.1), a revocation endpoint whose listed authentication methods exclude methods the token endpoint accepts or public clients (RFC 7009 §2.1), and the client_credentials grant advertised when only none is listed (RFC 6749 §4.4).\n\n\
 Redirects are never followed, every endpoint must be HTTPS (http is accepted on loopback addresses only), and a server error (5xx, 429) stops discovery instead of switching to other rules.",
-    after_help = mcp_oauth::cli::after_help(EXAMPLES)
+    after_help = mcp_oauth_cli::after_help(EXAMPLES)
 )]
 pub struct Cli {
     /// The MCP server URL [default: the server of the pipeline document on stdin]
@@ -61,14 +61,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     let report = discovery::discover_report(&ctx.http, &server, &opts);
     if !cli.check {
-        report.into_result()?.write_stdout(ctx.pretty())?;
+        mcp_oauth_cli::pipe::write_document(&report.into_result()?, ctx.pretty())?;
         return Ok(ExitCode::Success);
     }
 
     // A refused server's document says why in its findings already.
     let doc = report.into_check()?;
-    mcp_oauth::term::lines(check_report(&doc).lines());
-    doc.write_stdout(ctx.pretty())?;
+    mcp_oauth_cli::term::lines(check_report(&doc).lines());
+    mcp_oauth_cli::pipe::write_document(&doc, ctx.pretty())?;
     Ok(if has_errors(&doc) { ExitCode::CheckFailed } else { ExitCode::Success })
 }
 

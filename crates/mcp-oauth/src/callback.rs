@@ -195,8 +195,8 @@ impl CallbackServer {
             let route = match route(&head.method, &head.target, head.host.as_deref(), &path) {
                 Route::Callback(p) if p.state.as_deref() != Some(state) => {
                     if !std::mem::replace(&mut warned, true) {
-                        crate::say!(
-                            "mcp-authorize: ignored a callback whose state is not this authorization's (a forged request, or an old browser tab); still waiting"
+                        crate::events::notice!(
+                            "ignored a callback whose state is not this authorization's (a forged request, or an old browser tab); still waiting"
                         );
                     }
                     Route::Reject { status: 400, reason: "this is not the authorization being waited for".into() }

@@ -1,5 +1,6 @@
 //! The pipeline document: one versioned JSON object that each tool reads on stdin,
-//! enriches with its step, and writes on stdout.
+//! enriches with its step, and writes on stdout (the reading and writing are
+//! `mcp_oauth_cli::pipe`'s; this is the document and its parsing).
 //!
 //! It never carries tokens or client secrets unless the user asks (`--reveal-secrets`);
 //! it carries the store keys the next step needs to find them. The schema is documented
@@ -10,12 +11,9 @@ use crate::error::{Error, Result};
 use crate::metadata::{AuthorizationServerMetadata, ResourceMetadata};
 use crate::www_authenticate::Challenge;
 use serde::{Deserialize, Serialize};
-use std::io::{IsTerminal, Read, Write};
 
 /// Bumped on any change an older reader would misread; readers refuse other versions.
 pub const VERSION: u32 = 1;
-/// Far above any real document; a larger stdin is not ours.
-const MAX_DOCUMENT_BYTES: u64 = 4 * 1024 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -232,40 +230,9 @@ impl Document {
         serde_json::from_value(value).map_err(|e| Error::InvalidInput(format!("the input document is malformed: {e}")))
     }
 
-    /// Reads the document on stdin. A terminal on stdin means the user forgot the URL:
-    /// waiting for typed JSON would look like a hang.
-    pub fn read_stdin() -> Result<Self> {
-        let stdin = std::io::stdin();
-        if stdin.is_terminal() {
-            return Err(Error::Usage(
-                "no MCP server URL given, and stdin is a terminal: give a URL, or pipe in the previous step's output"
-                    .into(),
-            ));
-        }
-        let mut text = String::new();
-        // One byte past the cap tells a document that is too big from one that just fits.
-        stdin
-            .lock()
-            .take(MAX_DOCUMENT_BYTES + 1)
-            .read_to_string(&mut text)
-            .map_err(|e| Error::InvalidInput(format!("cannot read the document on stdin: {e}")))?;
-        if text.len() as u64 > MAX_DOCUMENT_BYTES {
-            return Err(Error::InvalidInput(format!(
-                "the document on stdin is over the {} MiB limit: it is not a pipeline document",
-                MAX_DOCUMENT_BYTES / (1024 * 1024)
-            )));
-        }
-        Self::parse(&text)
-    }
-
     pub fn to_json(&self, pretty: bool) -> String {
         let r = if pretty { serde_json::to_string_pretty(self) } else { serde_json::to_string(self) };
         r.expect("a Document always serializes")
-    }
-
-    /// Writes the document and a newline. A closed pipe (`| head`) is not an error.
-    pub fn write_stdout(&self, pretty: bool) -> Result<()> {
-        write_stdout_line(&self.to_json(pretty))
     }
 
     pub fn server(&self) -> Result<url::Url> {
@@ -289,16 +256,6 @@ impl Document {
         if !self.findings.contains(&f) {
             self.findings.push(f);
         }
-    }
-}
-
-/// Writes one line to stdout; a reader that went away (`| head -c0`) is not an error.
-pub fn write_stdout_line(text: &str) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    match writeln!(out, "{text}").and_then(|_| out.flush()) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Error::io("writing to stdout", e)),
     }
 }
 

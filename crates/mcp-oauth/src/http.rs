@@ -24,7 +24,7 @@ const USER_AGENT: &str = concat!("mcp-oauth/", env!("CARGO_PKG_VERSION"));
 pub struct HttpOptions {
     pub timeout: Duration,
     pub max_body: usize,
-    /// Print every exchange to stderr.
+    /// Report every exchange as an [`Event::Trace`](crate::events::Event::Trace).
     pub trace: bool,
     /// Show secrets in the trace (the user asked for it explicitly).
     pub reveal: bool,
@@ -372,14 +372,10 @@ impl Http {
             let answer = client.head(url).send();
             if let Some(shown) = shown {
                 let status = answer.map(|r| r.status().as_u16().to_string()).unwrap_or_else(|e| innermost(&e));
-                crate::term::lines(
-                    [
-                        format!("> HEAD {shown} (connection warm-up)"),
-                        format!("< {status} {shown} (connection warm-up)"),
-                    ]
-                    .iter()
-                    .map(String::as_str),
-                );
+                crate::events::emit(crate::events::Event::Trace(&[
+                    format!("> HEAD {shown} (connection warm-up)"),
+                    format!("< {status} {shown} (connection warm-up)"),
+                ]));
             }
         });
     }
@@ -488,7 +484,7 @@ impl Http {
                 out.extend(shown.into_iter().map(|(k, v)| format!(">   {k}={v}")));
             }
         }
-        crate::term::lines(out.iter().map(String::as_str));
+        crate::events::emit(crate::events::Event::Trace(&out));
     }
 
     fn trace_response(&self, r: &Response) {
@@ -508,7 +504,7 @@ impl Http {
                 r.media_type().unwrap_or_else(|| "unknown type".into())
             ));
         }
-        crate::term::lines(out.iter().map(String::as_str));
+        crate::events::emit(crate::events::Event::Trace(&out));
     }
 
     fn show_url(&self, u: &Url) -> String {

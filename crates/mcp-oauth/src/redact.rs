@@ -123,8 +123,8 @@ pub fn header_value(name: &str, value: &str) -> String {
 
 /// Secrets this process has sent or received. A server can quote them back (an
 /// `error_description` echoing the request body, a `Location` carrying a token), and what it
-/// says is printed: [`scrub`] takes them out of every line [`crate::term`] writes, whatever
-/// the path that produced it.
+/// says is printed: [`scrub`] takes them out of every line shown through
+/// [`crate::safe_text::clean`], whatever the path that produced it.
 static SEEN: Mutex<Vec<String>> = Mutex::new(Vec::new());
 static REVEAL: AtomicBool = AtomicBool::new(false);
 

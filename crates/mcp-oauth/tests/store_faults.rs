@@ -75,15 +75,15 @@ fn a_failed_save_after_the_reservation_is_kept_aside_and_stored_by_the_next_run(
     assert!(!std::fs::read_to_string(&env.call_log).unwrap_or_default().contains("rt-2"));
 
     // Still failing: it stays for later.
-    failing_after(&mut env, 0).recover("test");
+    failing_after(&mut env, 0).recover();
     assert_eq!(files_in(&rescue_dir), rescued);
     assert_eq!(env.open().load::<Value>(&key).expect("load"), Some(json!({"refresh_token": "rt-1", "n": 1})));
 
     // Healthy again: stored, and only then removed.
-    env.open().recover("test");
+    env.open().recover();
     assert_eq!(env.open().load::<Value>(&key).expect("load"), Some(v2.clone()));
     assert!(files_in(&rescue_dir).is_empty());
-    env.open().recover("test");
+    env.open().recover();
     assert_eq!(env.open().load::<Value>(&key).expect("load"), Some(v2));
 }
 
@@ -97,7 +97,7 @@ fn a_rescued_record_older_than_a_later_save_is_dropped() {
     flaky.commit(reservation, &json!({"n": 2})).expect_err("the save fails");
     // A new login saved since: the rescued record is the older one.
     env.open().save(&key, &json!({"n": 3})).expect("save v3");
-    env.open().recover("test");
+    env.open().recover();
     assert_eq!(env.open().load::<Value>(&key).expect("load"), Some(json!({"n": 3})));
     assert!(files_in(&env.config.join("rescue")).is_empty());
 }

@@ -2,9 +2,9 @@
 
 use clap::Parser;
 use mcp_oauth::ExitCode;
-use mcp_oauth::cli::{CommonArgs, Context, Input};
-use mcp_oauth::document::write_stdout_line;
 use mcp_oauth::revocation::{self, Target};
+use mcp_oauth_cli::pipe::write_line;
+use mcp_oauth_cli::{CommonArgs, Context, DiscoverArgs, Input};
 use serde_json::json;
 
 const EXAMPLES: &str = r#"  mcp-revoke https://mcp.example.com/mcp
@@ -14,10 +14,10 @@ const EXAMPLES: &str = r#"  mcp-revoke https://mcp.example.com/mcp
 #[derive(Debug, Parser)]
 #[command(
     name = "mcp-revoke",
-    version = mcp_oauth::cli::VERSION,
+    version = mcp_oauth_cli::VERSION,
     about = "Revoke tokens at the authorization server, then erase them from the credential store",
     long_about = "Revoke the stored refresh token and access token at the authorization server's revocation endpoint (RFC 7009, with the client's authentication), then erase them from the credential store. Running it again succeeds. When the server has no revocation endpoint or cannot be reached, the tokens are still erased locally, a warning is printed, and the exit code is 9.",
-    after_help = mcp_oauth::cli::after_help(EXAMPLES)
+    after_help = mcp_oauth_cli::after_help(EXAMPLES)
 )]
 pub struct Cli {
     /// The MCP server URL [default: read the pipeline document on stdin]
@@ -29,7 +29,7 @@ pub struct Cli {
     pub client: bool,
 
     #[command(flatten)]
-    pub discover: mcp_oauth::discovery::DiscoverArgs,
+    pub discover: DiscoverArgs,
 
     #[command(flatten)]
     pub common: CommonArgs,
@@ -54,10 +54,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
     let warnings: Vec<String> = outcome.problems.iter().map(ToString::to_string).collect();
     for w in &warnings {
-        mcp_oauth::say!("mcp-revoke: warning: {w}");
+        mcp_oauth_cli::say!("mcp-revoke: warning: {w}");
     }
     if outcome.nothing_stored() {
-        mcp_oauth::say!("mcp-revoke: nothing stored for {server_url}");
+        mcp_oauth_cli::say!("mcp-revoke: nothing stored for {server_url}");
     }
     let report = json!({
         "server_url": server_url,
@@ -68,7 +68,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         "warnings": warnings,
     });
     let out = if ctx.pretty() { serde_json::to_string_pretty(&report)? } else { report.to_string() };
-    write_stdout_line(&out)?;
+    write_line(&out)?;
     outcome.check_complete()?;
     Ok(ExitCode::Success)
 }

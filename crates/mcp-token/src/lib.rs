@@ -3,10 +3,10 @@
 
 use anyhow::Context as _;
 use clap::{Parser, ValueEnum};
-use mcp_oauth::cli::{CommonArgs, Context, Input};
-use mcp_oauth::document::write_stdout_line;
 use mcp_oauth::token::{self, Freshness, TokenSet};
 use mcp_oauth::{ExitCode, jwt};
+use mcp_oauth_cli::pipe::write_line;
+use mcp_oauth_cli::{CommonArgs, Context, Input};
 use serde_json::{Value, json};
 
 mod status;
@@ -37,10 +37,10 @@ pub enum Format {
 #[derive(Debug, Parser)]
 #[command(
     name = "mcp-token",
-    version = mcp_oauth::cli::VERSION,
+    version = mcp_oauth_cli::VERSION,
     about = "Print a valid access token for an MCP server, refreshing it when needed",
     long_about = "Print a valid access token for an MCP server, refreshing it when needed.\n\nWhile the stored token is valid for longer than --min-valid seconds this makes no network request at all and reads the credential store once. Otherwise it refreshes with the stored refresh token (sending the RFC 8707 resource), stores the new tokens, and prints the new access token. A token from the client-credentials grant (mcp-authorize --client-credentials) is renewed by that grant again, with the client secret or private key stored by mcp-dcr, so CI jobs keep working after the first token expires. Exit code 7 means a login is needed (no token, or the refresh or the client credentials were refused); the message names the command to run.",
-    after_help = mcp_oauth::cli::after_help(EXAMPLES)
+    after_help = mcp_oauth_cli::after_help(EXAMPLES)
 )]
 pub struct Cli {
     /// The MCP server URL [default: read the pipeline document on stdin]
@@ -96,10 +96,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Freshness::Cached => "stored token is still valid: no request made",
             Freshness::Refreshed => "token refreshed and stored",
         };
-        mcp_oauth::say!("mcp-token: {how}");
+        mcp_oauth_cli::say!("mcp-token: {how}");
     }
     let out = render(&set, cli.format, &cli.env_var, ctx.pretty())?;
-    write_stdout_line(&out)?;
+    write_line(&out)?;
     Ok(ExitCode::Success)
 }
 
@@ -146,7 +146,7 @@ fn list(ctx: &Context) -> anyhow::Result<ExitCode> {
     let entries = ctx.store()?.list_entries().context("listing the credential store")?;
     let rows: Vec<Value> = entries.iter().map(summary).collect();
     let out = if ctx.pretty() { serde_json::to_string_pretty(&rows)? } else { Value::Array(rows).to_string() };
-    write_stdout_line(&out)?;
+    write_line(&out)?;
     Ok(ExitCode::Success)
 }
 

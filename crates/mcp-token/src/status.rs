@@ -4,9 +4,9 @@
 
 use crate::Format;
 use mcp_oauth::ExitCode;
-use mcp_oauth::cli::Context;
-use mcp_oauth::document::write_stdout_line;
 use mcp_oauth::status::{self, Login, Online, Status};
+use mcp_oauth_cli::Context;
+use mcp_oauth_cli::pipe::write_line;
 use std::io::IsTerminal;
 
 pub fn run(ctx: &Context, url: Option<&str>, format: Format, online: bool) -> anyhow::Result<ExitCode> {
@@ -21,9 +21,9 @@ pub fn run(ctx: &Context, url: Option<&str>, format: Format, online: bool) -> an
     } else {
         // Issuers, client ids and challenge errors come from servers: shown, never obeyed.
         let text = human(&status, mcp_oauth::clock::now());
-        text.lines().map(|l| mcp_oauth::term::visible(l).into_owned()).collect::<Vec<_>>().join("\n")
+        text.lines().map(|l| mcp_oauth::safe_text::visible(l).into_owned()).collect::<Vec<_>>().join("\n")
     };
-    write_stdout_line(text.trim_end())?;
+    write_line(text.trim_end())?;
     let usable = status.logins.iter().any(|l| !matches!(l.online, Some(Online::Rejected { .. })));
     Ok(if usable { ExitCode::Success } else { ExitCode::LoginRequired })
 }

@@ -6,6 +6,7 @@ use super::{AuthorizationRequest, Plan, Session, check_pkce_support, validate_re
 use crate::callback::{CallbackParams, CallbackServer};
 use crate::document::{Document, PendingInfo};
 use crate::error::{Error, Result};
+use crate::events::{Event, Prompt};
 use crate::pkce::Pkce;
 use crate::secret::Secret;
 use crate::store::Reservation;
@@ -113,31 +114,31 @@ pub fn interactive(s: Session<'_>, plan: &Plan, opts: &CodeOptions) -> Result<To
     let bound = crate::redirect::bind_callback(registered, plan.client.source)?;
     let redirect_uri = bound.redirect_uri.to_string();
     if bound.redirect_uri.as_str() != registered {
-        crate::say!(
-            "mcp-authorize: the registered port is busy; listening on {redirect_uri} instead (RFC 8252 §7.3 loopback port)"
+        crate::events::notice!(
+            "the registered port is busy; listening on {redirect_uri} instead (RFC 8252 §7.3 loopback port)"
         );
     }
     let server = CallbackServer::from_listeners(bound.listeners, bound.redirect_uri)?;
     let p = prepare(plan, &redirect_uri, opts)?;
-    crate::term::lines(["mcp-authorize: to authorize, open this URL in a browser:", "", &format!("  {}", p.url), ""]);
+    crate::events::emit(Event::Prompt(Prompt::OpenUrl { url: p.url.as_str() }));
     let mut opened = None;
     if opts.open_browser {
         let o = crate::browser::open(&p.url)?;
         if let Some(note) = &o.note {
-            crate::say!("mcp-authorize: {note}; open the URL above yourself");
+            crate::events::notice!("{note}; open the URL above yourself");
         }
         opened = Some(o);
     }
     // The code exchange is the next request: its connection can be ready by the time the
     // user is back from the browser.
     token::warm_up(s.http, plan.token_endpoint()?);
-    crate::say!(
-        "mcp-authorize: waiting up to {} s for the authorization response on {redirect_uri}",
+    crate::events::notice!(
+        "waiting up to {} s for the authorization response on {redirect_uri}",
         opts.timeout_callback.as_secs()
     );
     let mut tick = || {
         if let Some(warning) = opened.as_mut().and_then(|o| o.poll_failure()) {
-            crate::say!("mcp-authorize: {warning}; open the URL above yourself");
+            crate::events::notice!("{warning}; open the URL above yourself");
         }
     };
     let iss_supported = plan.metadata.authorization_response_iss_parameter_supported;

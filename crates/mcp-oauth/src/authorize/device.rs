@@ -4,6 +4,7 @@
 
 use super::{Plan, Session};
 use crate::error::{Error, Result};
+use crate::events::{Event, Prompt};
 use crate::http::Request;
 use crate::secret::Secret;
 use crate::token::{Grant, TokenSet};
@@ -95,22 +96,23 @@ pub fn device(s: Session<'_>, plan: &Plan, open_browser: bool) -> Result<TokenSe
     let resp = s.http.send(req)?;
     let da = parse_device_authorization(&resp.oauth_json("device authorization")?, resp.url.as_str())?;
 
-    crate::say!("mcp-authorize: to authorize, visit {} and enter the code {}", da.verification_uri, da.user_code);
-    if let Some(complete) = &da.verification_uri_complete {
-        crate::say!("mcp-authorize: or open {complete}");
-    }
+    crate::events::emit(Event::Prompt(Prompt::EnterCode {
+        verification_uri: &da.verification_uri,
+        user_code: &da.user_code,
+        complete: da.verification_uri_complete.as_deref(),
+    }));
     if open_browser {
         let target = da.verification_uri_complete.as_deref().unwrap_or(&da.verification_uri);
         match url::Url::parse(target) {
             Ok(u) => match crate::browser::open_if_browser_set(&u) {
                 Ok(Some(o)) if o.note.is_some() => {
-                    crate::say!("mcp-authorize: {}", o.note.unwrap_or_default())
+                    crate::events::notice!("{}", o.note.unwrap_or_default())
                 }
                 Ok(_) => {}
-                Err(e) => crate::say!("mcp-authorize: not opening the verification URI: {e}"),
+                Err(e) => crate::events::notice!("not opening the verification URI: {e}"),
             },
             Err(_) => {
-                crate::say!("mcp-authorize: the verification URI is not a URL; not opening it")
+                crate::events::notice!("the verification URI is not a URL; not opening it")
             }
         }
     }

@@ -339,7 +339,7 @@ pub fn silent_refresh(s: Session<'_>, plan: &Plan, wanted_scope: Option<&str>) -
             Ok(Some(new))
         }
         Err(Error::LoginRequired(why)) => {
-            crate::say!("mcp-authorize: {why}; starting a new authorization");
+            crate::events::notice!("{why}; starting a new authorization");
             Ok(None)
         }
         Err(e) => Err(e),

@@ -26,7 +26,6 @@ use crate::url_policy;
 use crate::www_authenticate::Challenge;
 use url::Url;
 
-mod args;
 mod authorization_server;
 mod fetch;
 mod findings;
@@ -35,7 +34,6 @@ mod probe;
 mod resource;
 mod urls;
 
-pub use args::DiscoverArgs;
 pub use authorization_server::{registration_options, require_secure_endpoints};
 pub use findings::metadata_findings;
 use findings::rule;

@@ -44,8 +44,8 @@ impl FileStore {
 
     pub fn store(&self, key: &str, secret: &str) -> Result<()> {
         if self.warn && !WARNED.swap(true, Ordering::Relaxed) {
-            crate::say!(
-                "warning: no credential helper configured; credentials are stored unencrypted in {}",
+            crate::events::warning!(
+                "no credential helper configured; credentials are stored unencrypted in {}",
                 self.dir.display()
             );
         }

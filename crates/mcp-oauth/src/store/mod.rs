@@ -238,10 +238,8 @@ impl Store {
         let seconds = |name: &str, default: Duration| -> Result<Duration> {
             match env_number(name)? {
                 None => Ok(default),
-                Some(s) if s as u64 <= crate::cli::MAX_SECONDS => Ok(Duration::from_secs(s as u64)),
-                Some(s) => {
-                    Err(Error::Usage(format!("{name}={s} is over the limit of {} seconds", crate::cli::MAX_SECONDS)))
-                }
+                Some(s) if s as u64 <= crate::MAX_SECONDS => Ok(Duration::from_secs(s as u64)),
+                Some(s) => Err(Error::Usage(format!("{name}={s} is over the limit of {} seconds", crate::MAX_SECONDS))),
             }
         };
         let helper_timeout = match options.helper_timeout {
@@ -372,10 +370,10 @@ impl Store {
     }
 
     /// Stores records kept aside by an earlier failed [`Store::commit`] and finishes file
-    /// store writes interrupted between write and rename, saying so on stderr as `tool`.
+    /// store writes interrupted between write and rename, saying so through [`crate::events`].
     /// Every tool calls this once when it opens the store; it costs one directory read.
-    pub fn recover(&self, tool: &str) {
-        rescue::recover(self, tool);
+    pub fn recover(&self) {
+        rescue::recover(self);
     }
 
     /// Our records in every backend that can hold them, with secrets removed, sorted by
@@ -540,7 +538,7 @@ impl Store {
             Ok(Some(Head::Split(m))) => Layout::Split { generation: m.generation, count: m.count },
             Ok(Some(Head::Whole(_))) => Layout::Whole,
             Err(e) => {
-                crate::say!("warning: cannot read the entry under {key} ({}); {doing} it", store_reason(&e));
+                crate::events::warning!("cannot read the entry under {key} ({}); {doing} it", store_reason(&e));
                 Layout::Whole
             }
         }

@@ -77,8 +77,8 @@ fn owned_and_private(
     if mode & 0o077 != 0 {
         restrict(fs::Permissions::from_mode(private))
             .map_err(|e| Error::Store(format!("{} has mode {mode:o} and cannot be restricted: {e}", path.display())))?;
-        crate::say!(
-            "warning: {} had mode {mode:o}, so other users could read or replace credentials there; it is now {private:o}",
+        crate::events::warning!(
+            "{} had mode {mode:o}, so other users could read or replace credentials there; it is now {private:o}",
             path.display()
         );
     }

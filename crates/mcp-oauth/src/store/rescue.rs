@@ -90,11 +90,11 @@ pub(super) fn keep<T: Serialize>(store: &Store, key: &Key, value: &T, cause: Err
 
 /// Stores what earlier runs kept aside or left half-written. Never fails: what cannot be
 /// stored yet stays for the next run, with a warning.
-pub(super) fn recover(store: &Store, tool: &str) {
+pub(super) fn recover(store: &Store) {
     if let Ok(dir) = store.file_dir() {
         let files = FileStore { dir, warn: false };
         for key in files.recover_temporaries(&|k| store.lock(&Key(k.to_string()))) {
-            crate::say!("{tool}: finished saving {key}, which a process that died had written but not put in place");
+            crate::events::notice!("finished saving {key}, which a process that died had written but not put in place");
         }
     }
     let Ok(dir) = store.config_dir().map(|c| c.join(DIR)) else {
@@ -104,7 +104,7 @@ pub(super) fn recover(store: &Store, tool: &str) {
         return;
     };
     if let Err(e) = private::check_existing(&dir) {
-        crate::say!("{tool}: warning: not using {}: {}", dir.display(), store_reason(&e));
+        crate::events::warning!("not using {}: {}", dir.display(), store_reason(&e));
         return;
     }
     for entry in entries.flatten() {
@@ -116,7 +116,7 @@ pub(super) fn recover(store: &Store, tool: &str) {
             Ok(r) => r,
             // Planted: not ours to read, nor to delete.
             Err(e @ Error::Security(_)) => {
-                crate::say!("{tool}: warning: {}", store_reason(&e));
+                crate::events::warning!("{}", store_reason(&e));
                 continue;
             }
             Err(e) => {
@@ -125,7 +125,7 @@ pub(super) fn recover(store: &Store, tool: &str) {
                     entry.metadata().and_then(|m| m.modified()).is_ok_and(|t| t.elapsed().unwrap_or_default() > STALE);
                 if stale {
                     let _ = fs::remove_file(&path);
-                    crate::say!("{tool}: warning: removed {}: {}", path.display(), store_reason(&e));
+                    crate::events::warning!("removed {}: {}", path.display(), store_reason(&e));
                 }
                 continue;
             }
@@ -134,17 +134,17 @@ pub(super) fn recover(store: &Store, tool: &str) {
         match apply(store, &key, &rescued, &path) {
             Ok(None) => {}
             Ok(Some(true)) => {
-                crate::say!(
-                    "{tool}: stored the {} for {key} that an earlier run kept aside when its save failed",
+                crate::events::notice!(
+                    "stored the {} for {key} that an earlier run kept aside when its save failed",
                     what(&key).0
                 )
             }
-            Ok(Some(false)) => crate::say!(
-                "{tool}: dropped the {} for {key} kept aside by an earlier run: the entry was saved again since",
+            Ok(Some(false)) => crate::events::notice!(
+                "dropped the {} for {key} kept aside by an earlier run: the entry was saved again since",
                 what(&key).0
             ),
-            Err(e) => crate::say!(
-                "{tool}: warning: what was kept aside in {} still cannot be stored ({}); the next run tries again",
+            Err(e) => crate::events::warning!(
+                "what was kept aside in {} still cannot be stored ({}); the next run tries again",
                 path.display(),
                 store_reason(&e)
             ),

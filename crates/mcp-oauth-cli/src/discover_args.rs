@@ -2,12 +2,10 @@
 //! [`DiscoverOptions`], with hand-given authorization-server metadata and a `--challenge`
 //! checked before any request is made.
 
-use super::DiscoverOptions;
-use crate::error::{Error, Result};
-use crate::metadata::AuthorizationServerMetadata;
-use crate::scope;
-use crate::url_policy;
-use crate::www_authenticate::{self, Challenge};
+use mcp_oauth::discovery::DiscoverOptions;
+use mcp_oauth::metadata::AuthorizationServerMetadata;
+use mcp_oauth::www_authenticate::{self, Challenge};
+use mcp_oauth::{Error, Result, scope, url_policy};
 use std::io::Read;
 use std::path::PathBuf;
 
@@ -198,8 +196,23 @@ fn read_metadata_file(path: &std::path::Path) -> Result<AuthorizationServerMetad
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::discovery::tests::{good_metadata, u};
-    use crate::discovery::{DiscoverySource, manual};
+    use mcp_oauth::discovery::manual;
+    use mcp_oauth::document::DiscoverySource;
+
+    fn u(s: &str) -> url::Url {
+        url::Url::parse(s).unwrap()
+    }
+
+    fn good_metadata() -> AuthorizationServerMetadata {
+        serde_json::from_value(serde_json::json!({
+            "issuer": "https://as.example",
+            "authorization_endpoint": "https://as.example/auth",
+            "token_endpoint": "https://as.example/token",
+            "response_types_supported": ["code"],
+            "code_challenge_methods_supported": ["S256"],
+        }))
+        .unwrap()
+    }
 
     #[test]
     fn manual_flags_build_metadata() {
@@ -269,7 +282,7 @@ mod tests {
             #[command(flatten)]
             discover: DiscoverArgs,
             #[command(flatten)]
-            common: crate::cli::CommonArgs,
+            common: crate::CommonArgs,
         }
         Tool::command().debug_assert();
         let t =

@@ -1,18 +1,20 @@
-//! The one way text reaches the terminal (stderr): errors, warnings, notes and `--trace`.
+//! Text made safe to show a person: what a server sent, shown and never obeyed, and no
+//! secret this process has handled.
 //!
-//! Much of what we print comes from servers (`error_description`, a device `user_code`, a
-//! registered `client_id`, response headers), and a terminal obeys what it is sent: ESC
-//! and OSC sequences retitle the window, erase lines, write the clipboard (OSC 52) or plant
-//! links (OSC 8), CR overprints a line with a fake "success", bidi overrides reorder it.
-//! So every line is written through [`line`] or [`lines`], which show each such character
-//! as an escape (`\x1b`, `\u{202e}`) and hide every secret this process has handled
-//! ([`crate::redact::scrub`]). `clippy.toml` forbids `eprint!`/`eprintln!` elsewhere, so
-//! a new message cannot skip this.
-
-#![allow(clippy::disallowed_macros)]
+//! Much of what the tools print comes from servers (`error_description`, a device
+//! `user_code`, a registered `client_id`, response headers), and a terminal obeys what it is
+//! sent: ESC and OSC sequences retitle the window, erase lines, write the clipboard (OSC 52)
+//! or plant links (OSC 8), CR overprints a line with a fake "success", bidi overrides
+//! reorder it. [`clean`] shows each such character as an escape (`\x1b`, `\u{202e}`) and
+//! hides every secret ([`crate::redact::scrub`]).
+//!
+//! These are pure string functions and stay in the library (the printer that writes to
+//! stderr is `mcp_oauth_cli::term`): every front end that shows the library's
+//! [`events`](crate::events) or errors needs the same protection, a log pane as much as a
+//! terminal, and [`clean`] needs the secrets only the library remembers. The fuzz target
+//! `terminal_text` checks them without a command line.
 
 use std::borrow::Cow;
-use std::io::Write as _;
 
 /// Characters a terminal acts on instead of showing: C0 controls (with TAB, CR and LF:
 /// a message is one line, and a server's newline must not start a forged one), DEL, C1
@@ -42,38 +44,9 @@ pub fn visible(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// What a line of ours becomes on the terminal: secrets hidden, then made visible-safe.
+/// What a line becomes on the terminal: secrets hidden, then made visible-safe.
 pub fn clean(text: &str) -> String {
     visible(&crate::redact::scrub(text)).into_owned()
-}
-
-/// Writes one line to stderr (the newline is ours; any in `text` is shown escaped).
-pub fn line(text: &str) {
-    lines([text]);
-}
-
-/// Writes several lines with one write, so that concurrent threads (discovery probes
-/// tracing at once) do not interleave them.
-pub fn lines<'a>(texts: impl IntoIterator<Item = &'a str>) {
-    let mut out = String::new();
-    for t in texts {
-        out.push_str(&clean(t));
-        out.push('\n');
-    }
-    let _ = std::io::stderr().lock().write_all(out.as_bytes());
-}
-
-/// A prompt: like [`line`] without the newline, for input typed on the same line.
-pub fn prompt(text: &str) {
-    let mut err = std::io::stderr().lock();
-    let _ = err.write_all(clean(text).as_bytes());
-    let _ = err.flush();
-}
-
-/// `say!("mcp-tool: {x}")` writes one line through [`line`].
-#[macro_export]
-macro_rules! say {
-    ($($arg:tt)*) => { $crate::term::line(&format!($($arg)*)) };
 }
 
 #[cfg(test)]

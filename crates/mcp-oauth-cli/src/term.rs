@@ -1,0 +1,109 @@
+//! The one way text reaches the terminal (stderr): the tools' errors, warnings and notes,
+//! the library's [`events`](mcp_oauth::events), and `--trace`.
+//!
+//! Every line is written through [`line`] or [`lines`], which pass it through
+//! [`mcp_oauth::safe_text::clean`]: a server's control characters are shown as escapes,
+//! never obeyed, and every secret this process has handled is hidden. `clippy.toml` forbids
+//! `eprint!`/`eprintln!` everywhere, so a new message cannot skip this.
+
+use mcp_oauth::events::{Event, Prompt};
+use mcp_oauth::safe_text::clean;
+use std::io::Write as _;
+
+/// Writes one line to stderr (the newline is ours; any in `text` is shown escaped).
+pub fn line(text: &str) {
+    lines([text]);
+}
+
+/// Writes several lines with one write, so that concurrent threads (discovery probes
+/// tracing at once) do not interleave them.
+pub fn lines<'a>(texts: impl IntoIterator<Item = &'a str>) {
+    let _ = std::io::stderr().lock().write_all(block(texts).as_bytes());
+}
+
+fn block<'a>(texts: impl IntoIterator<Item = &'a str>) -> String {
+    let mut out = String::new();
+    for t in texts {
+        out.push_str(&clean(t));
+        out.push('\n');
+    }
+    out
+}
+
+/// A prompt: like [`line`] without the newline, for input typed on the same line.
+pub fn prompt(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(clean(text).as_bytes());
+    let _ = err.flush();
+}
+
+/// `say!("mcp-tool: {x}")` writes one line through [`line`].
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => { $crate::term::line(&format!($($arg)*)) };
+}
+
+/// Shows every later event of the library on stderr, as `tool: ...` lines.
+pub fn show_events(tool: &str) {
+    let tool = tool.to_string();
+    mcp_oauth::events::install(move |event| lines(render(&tool, event).iter().map(String::as_str)));
+}
+
+/// An event's lines, as the tools have always printed them.
+fn render(tool: &str, event: &Event<'_>) -> Vec<String> {
+    match event {
+        Event::Notice(text) => vec![format!("{tool}: {text}")],
+        Event::Warning(text) => vec![format!("{tool}: warning: {text}")],
+        // Blank lines around the URL: it is what the person copies, so it stands alone.
+        Event::Prompt(Prompt::OpenUrl { url }) => {
+            vec![
+                format!("{tool}: to authorize, open this URL in a browser:"),
+                String::new(),
+                format!("  {url}"),
+                String::new(),
+            ]
+        }
+        Event::Prompt(Prompt::EnterCode { verification_uri, user_code, complete }) => {
+            let mut out =
+                vec![format!("{tool}: to authorize, visit {verification_uri} and enter the code {user_code}")];
+            out.extend(complete.map(|c| format!("{tool}: or open {c}")));
+            out
+        }
+        Event::Trace(trace) => trace.to_vec(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_read_as_the_tools_messages() {
+        assert_eq!(render("mcp-x", &Event::Notice("waiting")), ["mcp-x: waiting"]);
+        assert_eq!(render("mcp-x", &Event::Warning("mode 644")), ["mcp-x: warning: mode 644"]);
+        assert_eq!(
+            render("mcp-authorize", &Event::Prompt(Prompt::OpenUrl { url: "https://as/a?x=1" })),
+            ["mcp-authorize: to authorize, open this URL in a browser:", "", "  https://as/a?x=1", ""]
+        );
+        let code = Prompt::EnterCode {
+            verification_uri: "https://as/d",
+            user_code: "AB-12",
+            complete: Some("https://as/d?c=AB-12"),
+        };
+        assert_eq!(
+            render("mcp-authorize", &Event::Prompt(code)),
+            [
+                "mcp-authorize: to authorize, visit https://as/d and enter the code AB-12",
+                "mcp-authorize: or open https://as/d?c=AB-12"
+            ]
+        );
+        let trace = ["> GET https://as/x".to_string(), ">   Accept: */*".to_string()];
+        assert_eq!(render("mcp-x", &Event::Trace(&trace)), trace);
+    }
+
+    #[test]
+    fn every_line_is_shown_not_obeyed() {
+        let shown = block(["mcp-x: code \x1b]52;c;ZXZpbA==\x07", "next\rline"]);
+        assert_eq!(shown, "mcp-x: code \\x1b]52;c;ZXZpbA==\\x07\nnext\\rline\n");
+    }
+}
