@@ -45,6 +45,7 @@ pub fn write_document(doc: &Document, pretty: bool) -> Result<()> {
 }
 
 /// Writes one line to stdout; a reader that went away (`| head -c0`) is not an error.
+#[allow(clippy::disallowed_methods)] // the one writer of stdout
 pub fn write_line(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match writeln!(out, "{text}").and_then(|_| out.flush()) {

@@ -6,6 +6,9 @@
 //! never obeyed, and every secret this process has handled is hidden. `clippy.toml` forbids
 //! `eprint!`/`eprintln!` everywhere, so a new message cannot skip this.
 
+// The one writer of stderr (clippy.toml's disallowed-methods point here).
+#![allow(clippy::disallowed_methods)]
+
 use mcp_oauth::events::{Event, Prompt};
 use mcp_oauth::safe_text::clean;
 use std::io::Write as _;

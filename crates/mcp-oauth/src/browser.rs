@@ -137,7 +137,9 @@ fn start_first(commands: impl IntoIterator<Item = (String, Command)>) -> std::re
     Err(errors.join("; "))
 }
 
-/// Our stdout carries the JSON document: a browser command must not write into it.
+/// Our stdout carries the JSON document: a browser command must not write into it. Its
+/// output goes where ours would (stderr); we write nothing there ourselves.
+#[allow(clippy::disallowed_methods)]
 fn stdout_for_child() -> Stdio {
     #[cfg(unix)]
     {

@@ -4,7 +4,8 @@
 //! It knows nothing of the command line (that is `mcp_oauth_cli`) and prints nothing: what
 //! a person should see goes out through [`events`], to whatever the caller installed.
 
-#![deny(clippy::print_stdout, clippy::print_stderr)]
+// clippy.toml's disallowed methods are std::io::stdout and std::io::stderr.
+#![deny(clippy::print_stdout, clippy::print_stderr, clippy::disallowed_methods)]
 
 pub mod authorize;
 pub mod browser;
