@@ -72,7 +72,7 @@ pub struct DiscoverArgs {
 }
 
 impl DiscoverArgs {
-    /// The options for [`discover`]; reads `--as-metadata` and checks the endpoint flags,
+    /// The options for [`mcp_oauth::discovery::discover`]; reads `--as-metadata` and checks the endpoint flags,
     /// so a bad flag fails before any request.
     pub fn options(&self, scope: Option<&str>, profile: Option<&str>) -> Result<DiscoverOptions> {
         Ok(DiscoverOptions {

@@ -19,6 +19,10 @@ fn worker() {
         return;
     };
     let report = |line: String| println!("WORKER: {line}");
+    // As a tool does (tool_main!): the library prints nothing unless its caller shows its events.
+    if std::env::var_os("STORE_WORKER_SHOW_EVENTS").is_some() {
+        mcp_oauth_cli::term::show_events("store-worker");
+    }
     let store = match Store::open(StoreOptions::from_env(None)) {
         Ok(s) => s,
         Err(e) => return report(format!("error {} {e}", e.exit_code().code())),
@@ -55,7 +59,8 @@ fn worker_lines(out: &Output) -> Vec<String> {
 #[test]
 fn falls_back_to_private_files_and_says_so_once() {
     let env = Env::isolated();
-    let out = env.worker_command(WORKER, "save-twice").output().expect("run worker");
+    let out =
+        env.worker_command(WORKER, "save-twice").env("STORE_WORKER_SHOW_EVENTS", "1").output().expect("run worker");
     let lines = worker_lines(&out);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{lines:?} {stderr}");
@@ -78,6 +83,18 @@ fn falls_back_to_private_files_and_says_so_once() {
     let files: Vec<_> = std::fs::read_dir(&dir).expect("dir").flatten().map(|e| e.path()).collect();
     assert_eq!(files.len(), 2, "{files:?}");
     assert!(files.iter().all(|f| mode(f) == 0o600));
+}
+
+/// Issue 14: the library writes nothing to the terminal itself; the same warning as above
+/// reaches stderr only through the events sink a caller installs.
+#[test]
+fn without_an_events_sink_the_library_prints_nothing() {
+    let env = Env::isolated();
+    let out = env.worker_command(WORKER, "save-twice").output().expect("run worker");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(&worker_lines(&out)[1..], ["round trip true", "round trip true"]);
+    assert!(!stderr.contains("unencrypted") && !stderr.contains("warning"), "{stderr}");
 }
 
 #[test]
