@@ -44,6 +44,14 @@ pub fn write_document(doc: &Document, pretty: bool) -> Result<()> {
     write_line(&doc.to_json(pretty))
 }
 
+/// Whether stdout is a terminal: output meant for a person (a summary) or for a program
+/// (JSON) is chosen by this, as `ls` and `gh` do.
+#[allow(clippy::disallowed_methods)] // asks, writes nothing
+pub fn stdout_is_terminal() -> bool {
+    use std::io::IsTerminal as _;
+    std::io::stdout().is_terminal()
+}
+
 /// Writes one line to stdout; a reader that went away (`| head -c0`) is not an error.
 #[allow(clippy::disallowed_methods)] // the one writer of stdout
 pub fn write_line(text: &str) -> Result<()> {

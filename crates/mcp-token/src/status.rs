@@ -7,7 +7,6 @@ use mcp_oauth::ExitCode;
 use mcp_oauth::status::{self, Login, Online, Status};
 use mcp_oauth_cli::Context;
 use mcp_oauth_cli::pipe::write_line;
-use std::io::IsTerminal;
 
 pub fn run(ctx: &Context, url: Option<&str>, format: Format, online: bool) -> anyhow::Result<ExitCode> {
     let mut status = status::collect(ctx.store()?, online.then_some(&ctx.http))?;
@@ -15,7 +14,7 @@ pub fn run(ctx: &Context, url: Option<&str>, format: Format, online: bool) -> an
         let key = mcp_oauth::token::store_key(url, ctx.profile())?;
         status.logins.retain(|l| l.key == key.as_str());
     }
-    let text = if format == Format::Json || !std::io::stdout().is_terminal() {
+    let text = if format == Format::Json || !mcp_oauth_cli::pipe::stdout_is_terminal() {
         let v = status.to_json();
         if ctx.pretty() { serde_json::to_string_pretty(&v)? } else { v.to_string() }
     } else {
