@@ -31,21 +31,26 @@
 //! `MCP_OAUTH_STORE_PART_SIZE` (bytes per entry), `MCP_OAUTH_HELPER_TIMEOUT` (seconds per
 //! helper call, default 10), `MCP_OAUTH_LOCK_TIMEOUT` (seconds to wait for a lock, default 30).
 
+mod backend;
 mod chunk;
 mod file;
 mod helper;
 pub mod keys;
+mod listing;
 mod lock;
 mod private;
 mod rescue;
+mod reservation;
 mod resolve;
 
 pub use keys::Kind;
 pub use lock::KeyLock;
+pub use reservation::Reservation;
 
 use crate::error::{Error, Result};
+use backend::Backend;
 use chunk::{Encoded, Head, Limits};
-use file::{FileStore, Listed};
+use file::FileStore;
 use helper::Helper;
 use resolve::{Choice, DockerConfig, Origin, Resolver};
 use serde::Serialize;
@@ -146,51 +151,6 @@ enum Layout {
     Absent,
     Whole,
     Split { generation: String, count: usize },
-}
-
-enum Backend {
-    Helper(Helper),
-    File(FileStore),
-}
-
-impl Backend {
-    fn get(&self, key: &Key) -> Result<Option<String>> {
-        match self {
-            Backend::Helper(h) => h.get(key.as_str()),
-            Backend::File(f) => f.get(key.as_str()),
-        }
-    }
-
-    fn store(&self, key: &Key, secret: &str) -> Result<()> {
-        match self {
-            Backend::Helper(h) => h.store(key.as_str(), secret),
-            Backend::File(f) => f.store(key.as_str(), secret),
-        }
-    }
-
-    fn erase(&self, key: &Key) -> Result<()> {
-        match self {
-            Backend::Helper(h) => h.erase(key.as_str()),
-            Backend::File(f) => f.erase(key.as_str()),
-        }
-    }
-
-    /// Keys of entries written with our username (and damaged files of the file store).
-    fn list(&self) -> Result<Vec<Listed>> {
-        match self {
-            Backend::Helper(h) => {
-                Ok(h.list()?.into_iter().filter(|(_, u)| u == keys::USERNAME).map(|(k, _)| Listed::Key(k)).collect())
-            }
-            Backend::File(f) => f.list(),
-        }
-    }
-
-    fn name(&self) -> String {
-        match self {
-            Backend::Helper(h) => h.program_name(),
-            Backend::File(_) => resolve::FILE.to_string(),
-        }
-    }
 }
 
 pub struct Store {
@@ -335,149 +295,11 @@ impl Store {
         lock::acquire(&self.own_dir("locks")?, key.as_str(), self.lock_timeout)
     }
 
-    /// Checks, before an irreversible step (spending a refresh token, redeeming a code),
-    /// that a record for `key` can be saved: room set aside in the file store, or a
-    /// throwaway `store` accepted by the helper. Then [`Store::commit`] saves the result.
-    pub fn reserve(&self, key: &Key) -> Result<Reservation> {
-        let backend = self.backend_for(key)?;
-        let ballast = match &backend {
-            Backend::File(f) => f.reserve(RESERVED_BYTES).map(Some),
-            Backend::Helper(_) => {
-                // A part no head names: no reader ever sees it, whatever happens next.
-                let probe = keys::part(key, &random_id(), 0);
-                let stored = backend.store(&probe, "probe");
-                let _ = backend.erase(&probe);
-                stored.map(|()| None)
-            }
-        };
-        let ballast = ballast.map_err(|e| {
-            Error::Store(format!("{key} cannot be saved now, so nothing was sent to the server: {}", store_reason(&e)))
-        })?;
-        Ok(Reservation { key: key.clone(), _ballast: ballast })
-    }
-
-    /// Saves the record that a reservation was taken for. Should the save fail all the same,
-    /// the record is kept in a private rescue file that the next run of any tool stores
-    /// (see [`Store::recover`]), and the error says so.
-    pub fn commit<T: Serialize>(&self, reservation: Reservation, value: &T) -> Result<()> {
-        let Reservation { key, _ballast } = reservation;
-        // The room set aside is what the save is about to need.
-        drop(_ballast);
-        match self.save(&key, value) {
-            Ok(()) => Ok(()),
-            Err(e) => Err(rescue::keep(self, &key, value, e)),
-        }
-    }
-
     /// Stores records kept aside by an earlier failed [`Store::commit`] and finishes file
     /// store writes interrupted between write and rename, saying so through [`crate::events`].
     /// Every tool calls this once when it opens the store; it costs one directory read.
     pub fn recover(&self) {
         rescue::recover(self);
-    }
-
-    /// Our records in every backend that can hold them, with secrets removed, sorted by
-    /// kind, profile and key. Entries of other tools are left out by the key scheme; parts
-    /// of split records are not listed. Costs one `list` per backend and one `get` (more
-    /// for split records) per entry.
-    pub fn list_entries(&self) -> Result<Vec<Entry>> {
-        let mut entries = Vec::new();
-        for choice in self.resolver.all_backends() {
-            let backend = self.backend(&choice)?;
-            for listed in backend.list()? {
-                let raw = match listed {
-                    Listed::Key(raw) => raw,
-                    Listed::Unreadable(file) => {
-                        let error = Some(format!(
-                            "{} is not a credential entry (a new save or mcp-revoke replaces it)",
-                            file.display()
-                        ));
-                        let (kind, profile, key, record) = (None, None, None, None);
-                        entries.push(Entry {
-                            kind,
-                            profile,
-                            key,
-                            file: Some(file),
-                            backend: backend.name(),
-                            record,
-                            error,
-                        });
-                        continue;
-                    }
-                };
-                let Some(parsed) = keys::parse(&raw) else {
-                    continue;
-                };
-                let key = Key(raw);
-                // Stale duplicates in a backend no longer used for this key are not ours to show.
-                if parsed.part.is_some() || self.resolver.resolve(keys::authority(&key)).choice != choice {
-                    continue;
-                }
-                let record = match self.read(&backend, &key) {
-                    Ok(Some(json)) => parse_record(&key, &json).and_then(|v| unbind(&key, v)).map(without_secrets),
-                    Ok(None) => continue,
-                    Err(e) => Err(e),
-                };
-                let (record, error) = match record {
-                    Ok(v) => (Some(v), None),
-                    Err(e) => (None, Some(store_reason(&e))),
-                };
-                entries.push(Entry {
-                    kind: Some(parsed.kind),
-                    profile: Some(parsed.profile),
-                    key: Some(key),
-                    file: None,
-                    backend: backend.name(),
-                    record,
-                    error,
-                });
-            }
-        }
-        entries.sort_by(|a, b| (a.kind, &a.profile, &a.key, &a.file).cmp(&(b.kind, &b.profile, &b.key, &b.file)));
-        Ok(entries)
-    }
-
-    /// One line saying where credentials go and why, e.g.
-    /// `docker-credential-pass (credsStore in /home/me/.docker/config.json)`.
-    pub fn backend_description(&self) -> String {
-        let resolution = self.resolver.default_resolution();
-        let what = match &resolution.choice {
-            Choice::Helper(name) => format!("docker-credential-{name}"),
-            Choice::File => match self.file_dir() {
-                Ok(dir) => format!("file store {}", dir.display()),
-                Err(_) => "file store (no home directory)".to_string(),
-            },
-        };
-        format!("{what} ({})", self.resolver.describe(&resolution))
-    }
-
-    /// Writes one entry in another program's format through `docker-credential-<helper>`
-    /// (run like ours: same search path, environment and timeout), for hand-overs.
-    pub fn store_foreign(&self, helper: &str, server_url: &str, username: &str, secret: &str) -> Result<()> {
-        let name = resolve::checked_name(helper).map_err(Error::Store)?;
-        Helper {
-            name,
-            search_path: self.search_path.clone(),
-            env: self.helper_env.clone(),
-            timeout: self.helper_timeout,
-        }
-        .store_as(server_url, username, secret)
-    }
-
-    /// The file store's directory and how many entries it holds, when the file store is not
-    /// the store in use: entries left behind there (say, before `pass init` made `pass` the
-    /// default) are invisible to every tool, and "am I logged in?" should say where they are.
-    pub fn file_store_left_behind(&self) -> Option<(PathBuf, usize)> {
-        if self.resolver.all_backends().contains(&Choice::File) {
-            return None;
-        }
-        let dir = self.file_dir().ok()?;
-        let count = std::fs::read_dir(&dir)
-            .ok()?
-            .filter_map(|e| e.ok())
-            .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
-            .count();
-        (count > 0).then_some((dir, count))
     }
 
     /// The key's record as stored: one `get`, or the head and its parts, verified.
@@ -602,21 +424,6 @@ impl Store {
     }
 }
 
-/// Room and permission to save one key, from [`Store::reserve`].
-#[must_use = "a reservation is used by Store::commit"]
-pub struct Reservation {
-    key: Key,
-    _ballast: Option<file::Ballast>,
-}
-
-impl Reservation {
-    pub fn key(&self) -> &Key {
-        &self.key
-    }
-}
-
-/// A token set is a few KB; its largest part, a JWT, rarely 10 KB.
-const RESERVED_BYTES: usize = 64 * 1024;
 /// Reads racing a save see a new head at most this many times in a row before giving up.
 const READ_ATTEMPTS: usize = 8;
 /// The member naming a record's own key (removed again when the record is read).

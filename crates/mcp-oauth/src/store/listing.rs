@@ -1,0 +1,115 @@
+//! What the stores hold, for `mcp-token --list` and `--status`: every entry of ours in every
+//! backend that can hold one, with secrets removed, and where the tools store and why.
+
+use super::file::Listed;
+use super::helper::Helper;
+use super::resolve::{self, Choice};
+use super::{Entry, Key, Store, keys, parse_record, store_reason, unbind, without_secrets};
+use crate::error::{Error, Result};
+use std::path::PathBuf;
+
+impl Store {
+    /// Our records in every backend that can hold them, with secrets removed, sorted by
+    /// kind, profile and key. Entries of other tools are left out by the key scheme; parts
+    /// of split records are not listed. Costs one `list` per backend and one `get` (more
+    /// for split records) per entry.
+    pub fn list_entries(&self) -> Result<Vec<Entry>> {
+        let mut entries = Vec::new();
+        for choice in self.resolver.all_backends() {
+            let backend = self.backend(&choice)?;
+            for listed in backend.list()? {
+                let raw = match listed {
+                    Listed::Key(raw) => raw,
+                    Listed::Unreadable(file) => {
+                        let error = Some(format!(
+                            "{} is not a credential entry (a new save or mcp-revoke replaces it)",
+                            file.display()
+                        ));
+                        let (kind, profile, key, record) = (None, None, None, None);
+                        entries.push(Entry {
+                            kind,
+                            profile,
+                            key,
+                            file: Some(file),
+                            backend: backend.name(),
+                            record,
+                            error,
+                        });
+                        continue;
+                    }
+                };
+                let Some(parsed) = keys::parse(&raw) else {
+                    continue;
+                };
+                let key = Key(raw);
+                // Stale duplicates in a backend no longer used for this key are not ours to show.
+                if parsed.part.is_some() || self.resolver.resolve(keys::authority(&key)).choice != choice {
+                    continue;
+                }
+                let record = match self.read(&backend, &key) {
+                    Ok(Some(json)) => parse_record(&key, &json).and_then(|v| unbind(&key, v)).map(without_secrets),
+                    Ok(None) => continue,
+                    Err(e) => Err(e),
+                };
+                let (record, error) = match record {
+                    Ok(v) => (Some(v), None),
+                    Err(e) => (None, Some(store_reason(&e))),
+                };
+                entries.push(Entry {
+                    kind: Some(parsed.kind),
+                    profile: Some(parsed.profile),
+                    key: Some(key),
+                    file: None,
+                    backend: backend.name(),
+                    record,
+                    error,
+                });
+            }
+        }
+        entries.sort_by(|a, b| (a.kind, &a.profile, &a.key, &a.file).cmp(&(b.kind, &b.profile, &b.key, &b.file)));
+        Ok(entries)
+    }
+
+    /// One line saying where credentials go and why, e.g.
+    /// `docker-credential-pass (credsStore in /home/me/.docker/config.json)`.
+    pub fn backend_description(&self) -> String {
+        let resolution = self.resolver.default_resolution();
+        let what = match &resolution.choice {
+            Choice::Helper(name) => format!("docker-credential-{name}"),
+            Choice::File => match self.file_dir() {
+                Ok(dir) => format!("file store {}", dir.display()),
+                Err(_) => "file store (no home directory)".to_string(),
+            },
+        };
+        format!("{what} ({})", self.resolver.describe(&resolution))
+    }
+
+    /// Writes one entry in another program's format through `docker-credential-<helper>`
+    /// (run like ours: same search path, environment and timeout), for hand-overs.
+    pub fn store_foreign(&self, helper: &str, server_url: &str, username: &str, secret: &str) -> Result<()> {
+        let name = resolve::checked_name(helper).map_err(Error::Store)?;
+        Helper {
+            name,
+            search_path: self.search_path.clone(),
+            env: self.helper_env.clone(),
+            timeout: self.helper_timeout,
+        }
+        .store_as(server_url, username, secret)
+    }
+
+    /// The file store's directory and how many entries it holds, when the file store is not
+    /// the store in use: entries left behind there (say, before `pass init` made `pass` the
+    /// default) are invisible to every tool, and "am I logged in?" should say where they are.
+    pub fn file_store_left_behind(&self) -> Option<(PathBuf, usize)> {
+        if self.resolver.all_backends().contains(&Choice::File) {
+            return None;
+        }
+        let dir = self.file_dir().ok()?;
+        let count = std::fs::read_dir(&dir)
+            .ok()?
+            .filter_map(|e| e.ok())
+            .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+            .count();
+        (count > 0).then_some((dir, count))
+    }
+}
