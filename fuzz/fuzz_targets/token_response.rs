@@ -10,7 +10,7 @@ fuzz_target!(|data: &[u8]| {
     let Ok(body) = serde_json::from_slice::<Map<String, Value>>(data) else { return };
     match token::parse_response(&body, "https://as.example/token") {
         Ok(r) => {
-            assert!(!r.access_token.is_empty());
+            assert!(!r.access_token.expose().is_empty());
             assert!(!r.token_type.is_empty());
             for known in ["access_token", "token_type", "expires_in", "refresh_token", "scope", "id_token"] {
                 assert!(!r.extra.contains_key(known), "{known} leaked into extra");
