@@ -22,6 +22,7 @@ complete -c mcp-authorize -l profile -d 'Name of the identity to use, so one mac
 complete -c mcp-authorize -l credential-helper -d 'Credential helper to store with: NAME runs docker-credential-NAME; "file" uses the plain file store [default: chosen like the Docker CLI does]' -r
 complete -c mcp-authorize -l timeout -d 'Timeout for each HTTP request, in seconds' -r
 complete -c mcp-authorize -l no-browser -d 'Do not open a browser; only print the authorization URL on stderr'
+complete -c mcp-authorize -s q -l quiet -d 'No "logged in to ..." line on stderr after a login (stdout is the document either way)'
 complete -c mcp-authorize -l allow-missing-pkce-metadata -d 'Proceed with a server whose metadata does not list code_challenge_methods_supported (Azure AD / Entra ID, Amazon Cognito); S256 is still sent'
 complete -c mcp-authorize -l force -d 'Start a new authorization even when a stored refresh token would do'
 complete -c mcp-authorize -l print-url -d 'Headless, step 1: print the authorization URL, keep the pending state in the store, and exit; finish with --callback-url'

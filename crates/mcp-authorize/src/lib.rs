@@ -39,6 +39,10 @@ pub struct Cli {
     #[arg(long)]
     pub no_browser: bool,
 
+    /// No "logged in to ..." line on stderr after a login (stdout is the document either way)
+    #[arg(short, long)]
+    pub quiet: bool,
+
     /// How long to wait for the browser to come back to the redirect URI
     #[arg(long, value_name = "SECONDS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86400))]
     pub timeout_callback: u64,
@@ -203,6 +207,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         mcp_oauth_cli::say!(
             "mcp-authorize: refreshed the stored token; no new authorization needed (--force starts one)"
         );
+    } else if !cli.quiet {
+        logged_in(store, &plan.server_url, &set);
     }
     let set = match &cli.docker_gateway {
         Some(name) => hand_to_gateway(s, &plan, &key, set, name)?,
@@ -281,6 +287,30 @@ fn read_pasted_url() -> anyhow::Result<String> {
 }
 
 /// `mcp-authorize URL`: the earlier steps of the pipeline, run in-process.
+/// One line a person can act on: whom the server sees, what was granted, for how long, and
+/// where it is kept. stdout stays the document.
+fn logged_in(store: &mcp_oauth::store::Store, server: &str, set: &mcp_oauth::token::TokenSet) {
+    let claims = |token: &str| mcp_oauth::jwt::decode_unverified(token).map(|(_, claims)| claims);
+    let sub = set
+        .id_token
+        .as_ref()
+        .and_then(|t| claims(t.expose()))
+        .or_else(|| claims(set.access_token.expose()))
+        .and_then(|c| c.get("sub").and_then(|s| s.as_str()).map(String::from));
+    let valid = match set.expires_at.map(|t| t.saturating_sub(mcp_oauth::clock::now())) {
+        Some(s) if s >= 5400 => format!("valid {} h", (s + 1800) / 3600),
+        Some(s) => format!("valid {} min", s.div_ceil(60)),
+        None => "no expiry given".to_string(),
+    };
+    let backend = store.backend_description();
+    let backend = backend.split(" (").next().unwrap_or(&backend);
+    mcp_oauth_cli::say!(
+        "mcp-authorize: logged in to {server}{}: scopes {}, {valid}, stored in {backend}",
+        sub.map(|s| format!(" as {s}")).unwrap_or_default(),
+        set.scope.as_deref().filter(|s| !s.is_empty()).unwrap_or("(server default)")
+    );
+}
+
 /// `--import-token FILE`: the token response, from a file or stdin.
 fn read_token_response(file: &str) -> anyhow::Result<mcp_oauth::token::TokenResponse> {
     let (text, source) = if file == "-" {

@@ -103,6 +103,10 @@ fn interactive_flow_yields_a_token_the_mcp_server_accepts_then_refreshes_silentl
     assert!(d.get("pending").is_none());
     // The URL is always on stderr for the user to copy; secrets never are.
     assert!(out.stderr.contains("code_challenge_method=S256"), "{out}");
+    // One line a person can act on; the document stays on stdout.
+    let said = format!("mcp-authorize: logged in to {}: scopes mcp:read", w.servers.mcp_url);
+    assert!(out.stderr.contains(&said), "{out}");
+    assert!(out.stderr.contains(", valid 5 min, stored in file store"), "{out}");
     let access = w.stored_token();
     assert!(!out.stdout.contains(&access) && !out.stderr.contains(&access), "token leaked: {out}");
     let intro = w.servers.introspection(&access);
@@ -127,8 +131,9 @@ fn interactive_flow_yields_a_token_the_mcp_server_accepts_then_refreshes_silentl
     out.assert_stderr_hides(&[&w.stored_token()]);
     assert!(out.stderr.contains("code_verifier=[redacted"), "{out}");
 
-    let out = w.authorize(&["--force", "--reveal-secrets"], Some(&doc), &[("BROWSER", &b)]);
+    let out = w.authorize(&["--force", "--reveal-secrets", "--quiet"], Some(&doc), &[("BROWSER", &b)]);
     assert!(out.success(), "{out}");
+    assert!(!out.stderr.contains("logged in to"), "--quiet: {out}");
     let d = out.json();
     assert_eq!(d["token"]["grant"], "authorization_code");
     assert_eq!(d["token"]["access_token"].as_str(), Some(w.stored_token().as_str()), "--reveal-secrets shows it");
