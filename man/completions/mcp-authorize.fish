@@ -20,6 +20,8 @@ complete -c mcp-authorize -l code-challenge-methods-supported -d 'Skip discovery
 complete -c mcp-authorize -l token-endpoint-auth-methods-supported -d 'Skip discovery: client authentication methods the token endpoint accepts [default: client_secret_basic, per RFC 8414]' -r
 complete -c mcp-authorize -l profile -d 'Name of the identity to use, so one machine can hold several per server' -r
 complete -c mcp-authorize -l credential-helper -d 'Credential helper to store with: NAME runs docker-credential-NAME; "file" uses the plain file store [default: chosen like the Docker CLI does]' -r
+complete -c mcp-authorize -l error-format -d 'How errors are written on stderr: one line of text, or one JSON object (exit_code, error, message, command to run) for scripts and agents' -r -f -a "text\t''
+json\t''"
 complete -c mcp-authorize -l timeout -d 'Timeout for each HTTP request, in seconds' -r
 complete -c mcp-authorize -l no-browser -d 'Do not open a browser; only print the authorization URL on stderr'
 complete -c mcp-authorize -s q -l quiet -d 'No "logged in to ..." line on stderr after a login (stdout is the document either way)'

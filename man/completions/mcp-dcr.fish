@@ -21,6 +21,8 @@ complete -c mcp-dcr -l code-challenge-methods-supported -d 'Skip discovery: PKCE
 complete -c mcp-dcr -l token-endpoint-auth-methods-supported -d 'Skip discovery: client authentication methods the token endpoint accepts [default: client_secret_basic, per RFC 8414]' -r
 complete -c mcp-dcr -l profile -d 'Name of the identity to use, so one machine can hold several per server' -r
 complete -c mcp-dcr -l credential-helper -d 'Credential helper to store with: NAME runs docker-credential-NAME; "file" uses the plain file store [default: chosen like the Docker CLI does]' -r
+complete -c mcp-dcr -l error-format -d 'How errors are written on stderr: one line of text, or one JSON object (exit_code, error, message, command to run) for scripts and agents' -r -f -a "text\t''
+json\t''"
 complete -c mcp-dcr -l timeout -d 'Timeout for each HTTP request, in seconds' -r
 complete -c mcp-dcr -l client-secret-stdin -d 'Read the pre-registered client\'s secret from stdin (the first line); the server must then be given as the URL argument, since stdin cannot also carry the document'
 complete -c mcp-dcr -l force -d 'Register anew even when a usable client is stored'

@@ -23,7 +23,7 @@ _mcp__discover() {
 
     case "${cmd}" in
         mcp__discover)
-            opts="-v -h -V --scope --check --authorization-server --challenge --as-metadata --issuer --authorization-endpoint --token-endpoint --registration-endpoint --revocation-endpoint --device-authorization-endpoint --scopes-supported --code-challenge-methods-supported --token-endpoint-auth-methods-supported --trace --profile --credential-helper --compact --reveal-secrets --timeout --help --version"
+            opts="-v -h -V --scope --check --authorization-server --challenge --as-metadata --issuer --authorization-endpoint --token-endpoint --registration-endpoint --revocation-endpoint --device-authorization-endpoint --scopes-supported --code-challenge-methods-supported --token-endpoint-auth-methods-supported --trace --profile --credential-helper --compact --reveal-secrets --error-format --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -87,6 +87,10 @@ _mcp__discover() {
                     ;;
                 --credential-helper)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --error-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)

@@ -13,6 +13,8 @@ complete -c mcp-discover -l code-challenge-methods-supported -d 'Skip discovery:
 complete -c mcp-discover -l token-endpoint-auth-methods-supported -d 'Skip discovery: client authentication methods the token endpoint accepts [default: client_secret_basic, per RFC 8414]' -r
 complete -c mcp-discover -l profile -d 'Name of the identity to use, so one machine can hold several per server' -r
 complete -c mcp-discover -l credential-helper -d 'Credential helper to store with: NAME runs docker-credential-NAME; "file" uses the plain file store [default: chosen like the Docker CLI does]' -r
+complete -c mcp-discover -l error-format -d 'How errors are written on stderr: one line of text, or one JSON object (exit_code, error, message, command to run) for scripts and agents' -r -f -a "text\t''
+json\t''"
 complete -c mcp-discover -l timeout -d 'Timeout for each HTTP request, in seconds' -r
 complete -c mcp-discover -l check -d 'For server authors: list every deviation from the specs on stderr (and in the document\'s findings); exit 10 when any is an error'
 complete -c mcp-discover -s v -l trace -d 'Print every HTTP request and response to stderr, secrets redacted'

@@ -12,6 +12,8 @@ complete -c mcp-revoke -l code-challenge-methods-supported -d 'Skip discovery: P
 complete -c mcp-revoke -l token-endpoint-auth-methods-supported -d 'Skip discovery: client authentication methods the token endpoint accepts [default: client_secret_basic, per RFC 8414]' -r
 complete -c mcp-revoke -l profile -d 'Name of the identity to use, so one machine can hold several per server' -r
 complete -c mcp-revoke -l credential-helper -d 'Credential helper to store with: NAME runs docker-credential-NAME; "file" uses the plain file store [default: chosen like the Docker CLI does]' -r
+complete -c mcp-revoke -l error-format -d 'How errors are written on stderr: one line of text, or one JSON object (exit_code, error, message, command to run) for scripts and agents' -r -f -a "text\t''
+json\t''"
 complete -c mcp-revoke -l timeout -d 'Timeout for each HTTP request, in seconds' -r
 complete -c mcp-revoke -l client -d 'Also remove the stored client; deletes the registration at the server too when it was dynamically registered with a management URI (RFC 7592)'
 complete -c mcp-revoke -s v -l trace -d 'Print every HTTP request and response to stderr, secrets redacted'

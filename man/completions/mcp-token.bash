@@ -23,7 +23,7 @@ _mcp__token() {
 
     case "${cmd}" in
         mcp__token)
-            opts="-v -h -V --min-valid --format --env-var --list --status --online --trace --profile --credential-helper --compact --reveal-secrets --timeout --help --version"
+            opts="-v -h -V --min-valid --format --env-var --list --status --online --trace --profile --credential-helper --compact --reveal-secrets --error-format --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -47,6 +47,10 @@ _mcp__token() {
                     ;;
                 --credential-helper)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --error-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
                     ;;
                 --timeout)

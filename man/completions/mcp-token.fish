@@ -7,6 +7,8 @@ headers\t'A JSON object of HTTP headers on one line, `{"Authorization": "Bearer 
 complete -c mcp-token -l env-var -d 'Variable name for --format env' -r
 complete -c mcp-token -l profile -d 'Name of the identity to use, so one machine can hold several per server' -r
 complete -c mcp-token -l credential-helper -d 'Credential helper to store with: NAME runs docker-credential-NAME; "file" uses the plain file store [default: chosen like the Docker CLI does]' -r
+complete -c mcp-token -l error-format -d 'How errors are written on stderr: one line of text, or one JSON object (exit_code, error, message, command to run) for scripts and agents' -r -f -a "text\t''
+json\t''"
 complete -c mcp-token -l timeout -d 'Timeout for each HTTP request, in seconds' -r
 complete -c mcp-token -l list -d 'List the stored clients and tokens (never their secrets) instead'
 complete -c mcp-token -l status -d 'Say which logins are stored (all, or URL\'s): store, issuer, client, grant, scopes, expiry, refresh token, pending hand-offs. Text on a terminal, JSON on a pipe or with --format json. Exit 7 when there is no login (or, with --online, the server refuses it)'

@@ -1,6 +1,14 @@
 //! The flags every tool shares: one definition is what makes `--profile`, `--trace` and
 //! friends mean the same thing in all five tools.
 
+/// `--error-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ErrorFormat {
+    #[default]
+    Text,
+    Json,
+}
+
 /// Flags shared by every tool (flattened into each tool's `Cli`).
 #[derive(Debug, Clone, clap::Args)]
 pub struct CommonArgs {
@@ -24,6 +32,11 @@ pub struct CommonArgs {
     /// Include tokens and client secrets in the output and the trace (they are left out otherwise)
     #[arg(long, global = true)]
     pub reveal_secrets: bool,
+
+    /// How errors are written on stderr: one line of text, or one JSON object (exit_code,
+    /// error, message, command to run) for scripts and agents
+    #[arg(long, global = true, env = "MCP_OAUTH_ERROR_FORMAT", value_name = "FORMAT", value_enum, default_value_t = ErrorFormat::Text)]
+    pub error_format: ErrorFormat,
 
     /// Timeout for each HTTP request, in seconds
     #[arg(long, global = true, env = "MCP_OAUTH_TIMEOUT", value_name = "SECONDS", default_value_t = 30,

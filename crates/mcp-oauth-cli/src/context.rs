@@ -16,6 +16,7 @@ pub struct Context {
 
 impl Context {
     pub fn new(args: CommonArgs) -> Self {
+        crate::exit::set_error_format(args.error_format);
         mcp_oauth::redact::reveal(args.reveal_secrets);
         let http = Http::new(HttpOptions {
             timeout: Duration::from_secs(args.timeout.max(1)),

@@ -13,7 +13,7 @@ mod exit;
 pub mod pipe;
 pub mod term;
 
-pub use common::CommonArgs;
+pub use common::{CommonArgs, ErrorFormat};
 pub use context::{Context, Input};
 pub use discover_args::DiscoverArgs;
 pub use exit::{exit_code_of, forbid_core_dumps, report};

@@ -33,6 +33,12 @@ fn block<'a>(texts: impl IntoIterator<Item = &'a str>) -> String {
     out
 }
 
+/// One line as it is: for text that is already safe to show (JSON, whose escaping covers
+/// control characters) and scrubbed of secrets by the caller.
+pub fn raw_line(text: &str) {
+    let _ = std::io::stderr().lock().write_all(format!("{text}\n").as_bytes());
+}
+
 /// A prompt: like [`line`] without the newline, for input typed on the same line.
 pub fn prompt(text: &str) {
     let mut err = std::io::stderr().lock();

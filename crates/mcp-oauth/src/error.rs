@@ -56,6 +56,24 @@ impl ExitCode {
         self as u8
     }
 
+    /// A stable name for scripts and agents (`--error-format json`), never renamed.
+    pub fn name(self) -> &'static str {
+        match self {
+            ExitCode::Success => "success",
+            ExitCode::Internal => "internal",
+            ExitCode::Usage => "usage",
+            ExitCode::Protocol => "protocol",
+            ExitCode::Network => "network",
+            ExitCode::Security => "refused_for_safety",
+            ExitCode::Store => "credential_store",
+            ExitCode::LoginRequired => "login_required",
+            ExitCode::AuthorizationFailed => "authorization_failed",
+            ExitCode::Partial => "partly_done",
+            ExitCode::CheckFailed => "check_failed",
+            ExitCode::NotProtected => "not_protected",
+        }
+    }
+
     /// The one line a user reads in `--help`, the man pages and the README (all generated
     /// from this, so the three never disagree).
     pub fn meaning(self) -> &'static str {

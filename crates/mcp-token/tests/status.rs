@@ -100,3 +100,26 @@ fn the_online_check_tells_a_token_the_server_no_longer_takes() {
     let tty = w.on_a_terminal("--status --online");
     assert!(tty.stdout.contains("expired ") && tty.stdout.contains("server says    rejected (401"), "{tty}");
 }
+
+/// `--error-format json` (or MCP_OAUTH_ERROR_FORMAT=json): one JSON object on stderr that a
+/// script or an agent acts on without parsing prose.
+#[test]
+fn errors_can_be_one_json_object_with_the_command_to_run() {
+    let w = World::new(Options::default());
+    let out = w.run("mcp-token", &["--error-format", "json", &w.servers.mcp_url]);
+    assert_eq!(out.code, Some(7), "{out}");
+    assert_eq!(out.stderr.lines().count(), 1, "{out}");
+    let e: Value = serde_json::from_str(&out.stderr).unwrap_or_else(|err| panic!("{err}: {out}"));
+    assert_eq!(e["tool"], "mcp-token");
+    assert_eq!(e["exit_code"], 7);
+    assert_eq!(e["error"], "login_required");
+    assert!(e["message"].as_str().unwrap().contains("no token stored"), "{e}");
+    assert!(e["command"].as_str().unwrap().starts_with("mcp-authorize "), "{e}");
+
+    let mut cmd = w.sandbox.cmd("mcp-token");
+    cmd.args(["--credential-helper", "file", "not a url"]).env("MCP_OAUTH_ERROR_FORMAT", "json");
+    let out = run(cmd, None, Duration::from_secs(30));
+    assert_eq!(out.code, Some(2), "{out}");
+    let e: Value = serde_json::from_str(&out.stderr).unwrap_or_else(|err| panic!("{err}: {out}"));
+    assert_eq!(e["error"], "usage");
+}
