@@ -76,7 +76,13 @@ fn falls_back_to_private_files_and_says_so_once() {
     assert_eq!(&lines[1..], ["round trip true", "round trip true"]);
     let warnings: Vec<&str> = stderr.lines().filter(|l| l.contains("unencrypted")).collect();
     assert_eq!(warnings.len(), 1, "{stderr}");
-    assert!(warnings[0].len() < 160 && warnings[0].contains(&dir.display().to_string()), "{}", warnings[0]);
+    // One line that says how to choose a store or keep this one quietly.
+    assert!(warnings[0].len() < 300 && warnings[0].contains(&dir.display().to_string()), "{}", warnings[0]);
+    assert!(warnings[0].contains("credsStore") && warnings[0].contains("--credential-helper file"), "{}", warnings[0]);
+    // Replacing those entries (a refresh, say) is no new login: no notice.
+    let again =
+        env.worker_command(WORKER, "save-twice").env("STORE_WORKER_SHOW_EVENTS", "1").output().expect("run worker");
+    assert!(!String::from_utf8_lossy(&again.stderr).contains("unencrypted"), "{again:?}");
 
     let mode = |p: &std::path::Path| std::fs::metadata(p).expect("stat").permissions().mode() & 0o777;
     assert_eq!(mode(&dir), 0o700);

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-/// Docker warns about unencrypted credentials; we do once per process.
+/// Docker warns about unencrypted credentials; we do once per process, for new entries.
 static WARNED: AtomicBool = AtomicBool::new(false);
 
 #[derive(Debug, Clone)]
@@ -43,9 +43,11 @@ impl FileStore {
     }
 
     pub fn store(&self, key: &str, secret: &str) -> Result<()> {
-        if self.warn && !WARNED.swap(true, Ordering::Relaxed) {
+        // Said when a new entry is made (a login, a registration), not on every refresh that
+        // replaces one: a notice repeated by every CI run is a notice nobody reads.
+        if self.warn && !self.path(key).exists() && !WARNED.swap(true, Ordering::Relaxed) {
             crate::events::warning!(
-                "no credential helper configured; credentials are stored unencrypted in {}",
+                "credentials are stored unencrypted in {}: name a helper with credsStore in ~/.docker/config.json (or --credential-helper NAME), or --credential-helper file to keep this and not be told",
                 self.dir.display()
             );
         }
