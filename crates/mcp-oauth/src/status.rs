@@ -26,6 +26,8 @@ pub struct Status {
     pub pending: Vec<Pending>,
     /// Entries that could not be read: a new login or `mcp-revoke` replaces them.
     pub damaged: Vec<Damaged>,
+    /// Hand-offs past their time, erased by this call.
+    pub purged_pending: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -95,6 +97,7 @@ pub struct Damaged {
 /// Everything the stores hold, with one `get` per token entry and its client (the listing
 /// hides whether a refresh token exists). With `online`, one request to each MCP server.
 pub fn collect(store: &Store, online: Option<&Http>) -> Result<Status> {
+    let purged = store.purge_stale_pending(crate::clock::now())?;
     let entries = store.list_entries()?;
     let mut status = Status {
         store: store.backend_description(),
@@ -102,6 +105,7 @@ pub fn collect(store: &Store, online: Option<&Http>) -> Result<Status> {
         logins: Vec::new(),
         pending: Vec::new(),
         damaged: Vec::new(),
+        purged_pending: purged,
     };
     for e in &entries {
         let profile = e.profile.clone().unwrap_or_else(|| keys::DEFAULT_PROFILE.to_string());

@@ -143,7 +143,9 @@ fn shell_quote(s: &str) -> String {
 }
 
 fn list(ctx: &Context) -> anyhow::Result<ExitCode> {
-    let entries = ctx.store()?.list_entries().context("listing the credential store")?;
+    let store = ctx.store()?;
+    store.purge_stale_pending(mcp_oauth::clock::now())?;
+    let entries = store.list_entries().context("listing the credential store")?;
     let rows: Vec<Value> = entries.iter().map(summary).collect();
     let out = if ctx.pretty() { serde_json::to_string_pretty(&rows)? } else { Value::Array(rows).to_string() };
     write_line(&out)?;

@@ -109,6 +109,9 @@ fn human(status: &Status, now: u64) -> String {
                 .unwrap_or_default()
         );
     }
+    if status.purged_pending > 0 {
+        out += &format!("\nerased {} headless hand-off(s) past their time\n", status.purged_pending);
+    }
     for d in &status.damaged {
         out += &format!("\ndamaged entry {}: {} (a new login or mcp-revoke replaces it)\n", d.what, d.error);
     }

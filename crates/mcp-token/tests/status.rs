@@ -123,3 +123,31 @@ fn errors_can_be_one_json_object_with_the_command_to_run() {
     let e: Value = serde_json::from_str(&out.stderr).unwrap_or_else(|err| panic!("{err}: {out}"));
     assert_eq!(e["error"], "usage");
 }
+
+/// A headless hand-off that was never finished shows as pending, and goes once its time is up.
+#[test]
+fn stale_hand_offs_are_purged() {
+    let w = World::new(Options::default());
+    let started = w.run("mcp-authorize", &["--print-url", &w.servers.mcp_url]);
+    assert!(started.success(), "{started}");
+    let status = w.run("mcp-token", &["--status"]);
+    assert_eq!(status.json()["pending"].as_array().unwrap().len(), 1, "{status}");
+
+    // Its time is up: move its expiry into the past, in the file store's entry.
+    let dir = w.sandbox.xdg_config_home.join("mcp-oauth/credentials");
+    for file in std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()) {
+        let mut entry: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+        let Some(secret) = entry["Secret"].as_str() else { continue };
+        let mut record: Value = serde_json::from_str(secret).unwrap();
+        if record.get("code_verifier").is_some() {
+            record["expires_at"] = Value::from(1);
+            entry["Secret"] = Value::from(record.to_string());
+            std::fs::write(&file, entry.to_string()).unwrap();
+        }
+    }
+    let status = w.run("mcp-token", &["--status"]).json();
+    assert_eq!(status["pending"], serde_json::json!([]), "{status}");
+    assert_eq!(status["purged_pending"], 1, "{status}");
+    let again = w.run("mcp-token", &["--status"]).json();
+    assert_eq!(again["purged_pending"], 0, "gone for good: {again}");
+}

@@ -112,4 +112,21 @@ impl Store {
             .count();
         (count > 0).then_some((dir, count))
     }
+
+    /// Erases headless hand-offs (`mcp-authorize --print-url`) whose time is up: their
+    /// verifier can no longer be used, and an entry nobody will finish should not linger
+    /// with it. Returns how many went. Costs a listing, so it runs where one is made anyway
+    /// (`--status`, `--list`) and when a new hand-off starts, never on a cached `mcp-token`.
+    pub fn purge_stale_pending(&self, now: u64) -> Result<usize> {
+        let mut purged = 0;
+        for e in self.list_entries()? {
+            let expired =
+                e.record.as_ref().and_then(|r| r.get("expires_at")).and_then(|v| v.as_u64()).is_some_and(|t| t <= now);
+            if let (Some(keys::Kind::Pending), Some(key), true) = (e.kind, &e.key, expired) {
+                self.erase(key)?;
+                purged += 1;
+            }
+        }
+        Ok(purged)
+    }
 }
