@@ -16,6 +16,7 @@ complete -c mcp-revoke -l error-format -d 'How errors are written on stderr: one
 json\t''"
 complete -c mcp-revoke -l timeout -d 'Timeout for each HTTP request, in seconds' -r
 complete -c mcp-revoke -l client -d 'Also remove the stored client; deletes the registration at the server too when it was dynamically registered with a management URI (RFC 7592)'
+complete -c mcp-revoke -l all -d 'Everything of the profile (--profile, else the default one): every stored token set revoked and erased with its client, then the clients and hand-offs left over'
 complete -c mcp-revoke -s v -l trace -d 'Print every HTTP request and response to stderr, secrets redacted'
 complete -c mcp-revoke -l compact -d 'Write compact one-line JSON instead of pretty-printed JSON'
 complete -c mcp-revoke -l reveal-secrets -d 'Include tokens and client secrets in the output and the trace (they are left out otherwise)'

@@ -2,7 +2,7 @@
 
 mod stored;
 
-pub use stored::{Entry, Outcome, Problem, Target, revoke_stored};
+pub use stored::{Entry, Outcome, Problem, Target, revoke_profile, revoke_stored};
 
 use crate::client::ClientRecord;
 use crate::error::{Error, Result};

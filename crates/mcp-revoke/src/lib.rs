@@ -9,7 +9,8 @@ use serde_json::json;
 
 const EXAMPLES: &str = r#"  mcp-revoke https://mcp.example.com/mcp
   mcp-revoke --client https://mcp.example.com/mcp     # also forget (and delete) the client
-  mcp-revoke --profile work https://mcp.example.com/mcp"#;
+  mcp-revoke --profile work https://mcp.example.com/mcp
+  mcp-revoke --all --profile work                      # everything of that profile"#;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -28,6 +29,11 @@ pub struct Cli {
     #[arg(long)]
     pub client: bool,
 
+    /// Everything of the profile (--profile, else the default one): every stored token set
+    /// revoked and erased with its client, then the clients and hand-offs left over
+    #[arg(long, conflicts_with_all = ["url", "client"])]
+    pub all: bool,
+
     #[command(flatten)]
     pub discover: DiscoverArgs,
 
@@ -37,6 +43,9 @@ pub struct Cli {
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let ctx = Context::new(cli.common.clone());
+    if cli.all {
+        return all(&ctx);
+    }
     let (server_url, issuer, revocation_endpoint) = match Input::resolve(cli.url.as_deref())? {
         Input::Url(u) => (u.to_string(), None, None),
         Input::Document(d) => {
@@ -49,7 +58,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
     };
     let profile = ctx.profile();
-    let target = Target { server_url: &server_url, profile, issuer, revocation_endpoint, forget_client: cli.client };
+    let target = Target {
+        server_url: &server_url,
+        profile,
+        issuer,
+        revocation_endpoint,
+        forget_client: cli.client,
+        token_key: None,
+    };
     let outcome = revocation::revoke_stored(&ctx.http, ctx.store()?, &target, || cli.discover.options(None, profile))?;
 
     let warnings: Vec<String> = outcome.problems.iter().map(ToString::to_string).collect();
@@ -71,4 +87,32 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     write_line(&out)?;
     outcome.check_complete()?;
     Ok(ExitCode::Success)
+}
+
+/// `--all`: one report per server, and exit 9 when any revocation fell short.
+fn all(ctx: &Context) -> anyhow::Result<ExitCode> {
+    let outcomes = revocation::revoke_profile(&ctx.http, ctx.store()?, ctx.profile())?;
+    let mut complete = true;
+    let mut reports = Vec::new();
+    for (server, outcome) in &outcomes {
+        let warnings: Vec<String> = outcome.problems.iter().map(ToString::to_string).collect();
+        for w in &warnings {
+            mcp_oauth_cli::say!("mcp-revoke: warning: {server}: {w}");
+        }
+        complete &= outcome.problems.is_empty();
+        reports.push(json!({
+            "server_url": server,
+            "issuer": outcome.issuer,
+            "revoked": outcome.revoked.iter().map(|h| h.as_str()).collect::<Vec<_>>(),
+            "erased": outcome.erased.iter().map(|e| e.as_str()).collect::<Vec<_>>(),
+            "deleted_registration": outcome.deleted_registration,
+            "warnings": warnings,
+        }));
+    }
+    if outcomes.is_empty() {
+        mcp_oauth_cli::say!("mcp-revoke: nothing stored for this profile");
+    }
+    let report = serde_json::Value::Array(reports);
+    write_line(&if ctx.pretty() { serde_json::to_string_pretty(&report)? } else { report.to_string() })?;
+    Ok(if complete { ExitCode::Success } else { ExitCode::Partial })
 }

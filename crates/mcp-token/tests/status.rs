@@ -151,3 +151,32 @@ fn stale_hand_offs_are_purged() {
     let again = w.run("mcp-token", &["--status"]).json();
     assert_eq!(again["purged_pending"], 0, "gone for good: {again}");
 }
+
+/// `mcp-revoke --all`: everything of one profile revoked and erased, hand-offs included;
+/// another profile's login is left alone.
+#[test]
+fn revoke_all_clears_one_profile() {
+    let w = World::new(Options::default());
+    w.login(&[]);
+    w.login(&["--profile", "work"]);
+    let token = w.run("mcp-token", &[&w.servers.mcp_url]).stdout.trim().to_string();
+    let started = w.run("mcp-authorize", &["--print-url", &w.servers.mcp_url]);
+    assert!(started.success(), "{started}");
+
+    let out = w.run("mcp-revoke", &["--all"]);
+    assert!(out.success(), "{out}");
+    let reports = out.json();
+    let report = &reports[0];
+    assert_eq!(report["server_url"], w.servers.mcp_url, "{reports}");
+    assert_eq!(report["revoked"], serde_json::json!(["refresh_token", "access_token"]), "{reports}");
+    for erased in ["token", "client", "pending"] {
+        assert!(report["erased"].as_array().unwrap().contains(&Value::from(erased)), "{erased}: {reports}");
+    }
+    assert_eq!(w.servers.call_mcp(Some(&token), "initialize").status, 401, "revoked at the server");
+
+    let status = w.run("mcp-token", &["--status"]).json();
+    let logins = status["logins"].as_array().unwrap();
+    assert_eq!(logins.len(), 1, "{status}");
+    assert_eq!(logins[0]["profile"], "work", "the other profile is left alone: {status}");
+    assert_eq!(status["pending"], serde_json::json!([]), "{status}");
+}

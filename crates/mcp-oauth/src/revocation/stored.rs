@@ -23,6 +23,9 @@ pub struct Target<'a> {
     /// Also forget the client, deleting its registration at the server (RFC 7592) when it
     /// has a management URI.
     pub forget_client: bool,
+    /// The token set's key when it is known from a listing (`--all`); else it is derived
+    /// from `server_url` and `profile`.
+    pub token_key: Option<crate::store::Key>,
 }
 
 /// A kind of stored entry.
@@ -30,6 +33,8 @@ pub struct Target<'a> {
 pub enum Entry {
     Token,
     Client,
+    /// A headless hand-off for this server that was never finished.
+    Pending,
 }
 
 impl Entry {
@@ -37,6 +42,7 @@ impl Entry {
         match self {
             Entry::Token => "token",
             Entry::Client => "client",
+            Entry::Pending => "pending",
         }
     }
 }
@@ -139,7 +145,10 @@ pub fn revoke_stored(
     target: &Target<'_>,
     discover: impl FnOnce() -> Result<DiscoverOptions>,
 ) -> Result<Outcome> {
-    let token_key = token::store_key(target.server_url, target.profile)?;
+    let token_key = match &target.token_key {
+        Some(key) => key.clone(),
+        None => token::store_key(target.server_url, target.profile)?,
+    };
     let mut out = Outcome {
         issuer: None,
         revoked: Vec::new(),
@@ -200,7 +209,67 @@ pub fn revoke_stored(
         store.erase(key)?;
         out.erased.push(Entry::Client);
     }
+    // A hand-off for this server that was never finished holds a verifier for a login the
+    // user now revokes: it goes too. Listing costs a helper call, so only when revoking.
+    for e in store.list_entries()? {
+        let resource = e.record.as_ref().and_then(|r| r.get("resource")).and_then(|v| v.as_str());
+        if e.kind == Some(keys::Kind::Pending)
+            && e.profile.as_deref() == Some(profile_name(target.profile))
+            && resource == Some(target.server_url)
+            && let Some(key) = &e.key
+        {
+            store.erase(key)?;
+            out.erased.push(Entry::Pending);
+        }
+    }
     Ok(out)
+}
+
+fn profile_name(profile: Option<&str>) -> &str {
+    profile.filter(|p| !p.is_empty()).unwrap_or(keys::DEFAULT_PROFILE)
+}
+
+/// `mcp-revoke --all`: everything of one profile. Each token set is revoked and erased as
+/// [`revoke_stored`] does, forgetting its client; then clients without tokens and
+/// hand-offs left over are erased. One outcome per server, and one for the rest.
+pub fn revoke_profile(http: &Http, store: &Store, profile: Option<&str>) -> Result<Vec<(String, Outcome)>> {
+    let name = profile_name(profile);
+    let mine = |e: &crate::store::Entry| e.profile.as_deref() == Some(name);
+    let mut outcomes = Vec::new();
+    for e in store.list_entries()?.into_iter().filter(|e| mine(e) && e.kind == Some(keys::Kind::Token)) {
+        let Some(key) = e.key.clone() else { continue };
+        let resource = e.record.as_ref().and_then(|r| r.get("resource")).and_then(|v| v.as_str()).map(String::from);
+        // An unreadable entry names no server: it is erased under its key, nothing revoked.
+        let server = resource.unwrap_or_else(|| key.to_string());
+        let target =
+            Target { server_url: &server, profile, forget_client: true, token_key: Some(key), ..Target::default() };
+        // Every client here is named by a token set's issuer: no discovery is needed.
+        let outcome =
+            revoke_stored(http, store, &target, || Err(Error::Internal("mcp-revoke --all discovers nothing".into())))?;
+        outcomes.push((server, outcome));
+    }
+    let mut rest = Outcome {
+        issuer: None,
+        revoked: Vec::new(),
+        erased: Vec::new(),
+        deleted_registration: false,
+        problems: Vec::new(),
+    };
+    for e in store.list_entries()?.into_iter().filter(mine) {
+        let kind = match e.kind {
+            Some(keys::Kind::Client) => Entry::Client,
+            Some(keys::Kind::Pending) => Entry::Pending,
+            _ => continue,
+        };
+        if let Some(key) = &e.key {
+            store.erase(key)?;
+            rest.erased.push(kind);
+        }
+    }
+    if !rest.erased.is_empty() {
+        outcomes.push(("(clients and hand-offs without tokens)".to_string(), rest));
+    }
+    Ok(outcomes)
 }
 
 /// Where, and as which client, the tokens can be revoked; or why they cannot.
