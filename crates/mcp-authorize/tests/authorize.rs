@@ -269,6 +269,7 @@ fn device_grant_is_approved_through_the_verification_uri() {
     let out = w.authorize(&["--device"], Some(&doc), &[("BROWSER", &b)]);
     assert!(out.success(), "{out}");
     assert!(out.stderr.contains("enter the code"), "{out}");
+    assert!(out.stderr.contains("(it expires in "), "the device code's time, RFC 8628 expires_in: {out}");
     assert_eq!(out.json()["token"]["grant"], "device_code");
     assert_eq!(w.servers.call_mcp(Some(&w.stored_token()), "initialize").status, 200);
 

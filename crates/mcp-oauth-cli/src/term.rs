@@ -72,9 +72,11 @@ fn render(tool: &str, event: &Event<'_>) -> Vec<String> {
                 String::new(),
             ]
         }
-        Event::Prompt(Prompt::EnterCode { verification_uri, user_code, complete }) => {
-            let mut out =
-                vec![format!("{tool}: to authorize, visit {verification_uri} and enter the code {user_code}")];
+        Event::Prompt(Prompt::EnterCode { verification_uri, user_code, complete, expires_in }) => {
+            let mut out = vec![format!(
+                "{tool}: to authorize, visit {verification_uri} and enter the code {user_code} (it expires in {} min)",
+                expires_in.div_ceil(60)
+            )];
             out.extend(complete.map(|c| format!("{tool}: or open {c}")));
             out
         }
@@ -98,11 +100,12 @@ mod tests {
             verification_uri: "https://as/d",
             user_code: "AB-12",
             complete: Some("https://as/d?c=AB-12"),
+            expires_in: 600,
         };
         assert_eq!(
             render("mcp-authorize", &Event::Prompt(code)),
             [
-                "mcp-authorize: to authorize, visit https://as/d and enter the code AB-12",
+                "mcp-authorize: to authorize, visit https://as/d and enter the code AB-12 (it expires in 10 min)",
                 "mcp-authorize: or open https://as/d?c=AB-12"
             ]
         );

@@ -37,8 +37,9 @@ pub enum Prompt<'a> {
     /// Open the authorization URL in a browser (the library may also have opened it).
     OpenUrl { url: &'a str },
     /// The device grant (RFC 8628 §3.3): visit `verification_uri` and enter `user_code`,
-    /// or open `complete` (`verification_uri_complete`), which carries the code.
-    EnterCode { verification_uri: &'a str, user_code: &'a str, complete: Option<&'a str> },
+    /// or open `complete` (`verification_uri_complete`), which carries the code, within
+    /// `expires_in` seconds.
+    EnterCode { verification_uri: &'a str, user_code: &'a str, complete: Option<&'a str>, expires_in: u64 },
 }
 
 type Sink = Arc<dyn Fn(&Event<'_>) + Send + Sync>;

@@ -100,6 +100,7 @@ pub fn device(s: Session<'_>, plan: &Plan, open_browser: bool) -> Result<TokenSe
         verification_uri: &da.verification_uri,
         user_code: &da.user_code,
         complete: da.verification_uri_complete.as_deref(),
+        expires_in: da.expires_in,
     }));
     if open_browser {
         let target = da.verification_uri_complete.as_deref().unwrap_or(&da.verification_uri);
