@@ -473,3 +473,23 @@ fn a_late_challenge_decides_what_the_first_authorization_asks_for() {
     );
     assert_eq!(w.servers.call_mcp(Some(&token), "tools/list").status, 200);
 }
+
+/// While waiting for the browser, a person on a terminal sees a countdown rewritten in
+/// place; a pipe (a log, a CI job) gets none of it.
+#[test]
+fn the_wait_for_the_browser_counts_down_on_a_terminal_only() {
+    let w = World::new(Options::default());
+    let args = ["--no-browser", "--timeout-callback", "3", &w.servers.mcp_url];
+    let piped = w.run("mcp-authorize", &args, None, &[]);
+    assert_eq!(piped.code, Some(8), "{piped}");
+    assert!(!piped.stderr.contains(" left") && !piped.stderr.contains('\r'), "no countdown on a pipe: {piped}");
+
+    let command =
+        format!("{} {} {}", mcp_testkit::bins::bin_path("mcp-authorize").display(), STORE.join(" "), args.join(" "));
+    let mut cmd = w.sandbox.command("script");
+    cmd.args(["-qec", &command, "/dev/null"]);
+    let tty = mcp_testkit::bins::run(cmd, None, Duration::from_secs(60));
+    assert!(tty.stdout.contains("mcp-authorize: waiting for the browser, 0:0"), "{tty}");
+    // The countdown line is erased before the error that ends the wait.
+    assert!(tty.stdout.contains("\r\x1b[Kmcp-authorize: no authorization response arrived"), "{tty}");
+}

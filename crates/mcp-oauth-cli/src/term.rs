@@ -21,7 +21,29 @@ pub fn line(text: &str) {
 /// Writes several lines with one write, so that concurrent threads (discovery probes
 /// tracing at once) do not interleave them.
 pub fn lines<'a>(texts: impl IntoIterator<Item = &'a str>) {
-    let _ = std::io::stderr().lock().write_all(block(texts).as_bytes());
+    let _ = std::io::stderr().lock().write_all(format!("{}{}", end_countdown(), block(texts)).as_bytes());
+}
+
+/// Whether the countdown line is on the terminal, to be erased before the next output.
+static COUNTDOWN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// What erases a countdown line, if one is shown: the next output starts on a clean line.
+fn end_countdown() -> &'static str {
+    if COUNTDOWN.swap(false, std::sync::atomic::Ordering::Relaxed) { "\r\x1b[K" } else { "" }
+}
+
+/// `waiting for the browser: 4:32 left`, rewritten in place once a second. On a terminal
+/// only: in a log it would be 300 lines of noise.
+fn countdown(tool: &str, remaining: u64) {
+    use std::io::IsTerminal as _;
+    let mut err = std::io::stderr().lock();
+    if !err.is_terminal() {
+        return;
+    }
+    COUNTDOWN.store(true, std::sync::atomic::Ordering::Relaxed);
+    let text = format!("\r\x1b[K{tool}: waiting for the browser, {}:{:02} left", remaining / 60, remaining % 60);
+    let _ = err.write_all(text.as_bytes());
+    let _ = err.flush();
 }
 
 fn block<'a>(texts: impl IntoIterator<Item = &'a str>) -> String {
@@ -36,13 +58,13 @@ fn block<'a>(texts: impl IntoIterator<Item = &'a str>) -> String {
 /// One line as it is: for text that is already safe to show (JSON, whose escaping covers
 /// control characters) and scrubbed of secrets by the caller.
 pub fn raw_line(text: &str) {
-    let _ = std::io::stderr().lock().write_all(format!("{text}\n").as_bytes());
+    let _ = std::io::stderr().lock().write_all(format!("{}{text}\n", end_countdown()).as_bytes());
 }
 
 /// A prompt: like [`line`] without the newline, for input typed on the same line.
 pub fn prompt(text: &str) {
     let mut err = std::io::stderr().lock();
-    let _ = err.write_all(clean(text).as_bytes());
+    let _ = err.write_all(format!("{}{}", end_countdown(), clean(text)).as_bytes());
     let _ = err.flush();
 }
 
@@ -55,7 +77,10 @@ macro_rules! say {
 /// Shows every later event of the library on stderr, as `tool: ...` lines.
 pub fn show_events(tool: &str) {
     let tool = tool.to_string();
-    mcp_oauth::events::install(move |event| lines(render(&tool, event).iter().map(String::as_str)));
+    mcp_oauth::events::install(move |event| match event {
+        Event::Waiting { remaining } => countdown(&tool, *remaining),
+        _ => lines(render(&tool, event).iter().map(String::as_str)),
+    });
 }
 
 /// An event's lines, as the tools have always printed them.
@@ -81,6 +106,7 @@ fn render(tool: &str, event: &Event<'_>) -> Vec<String> {
             out
         }
         Event::Trace(trace) => trace.to_vec(),
+        Event::Waiting { .. } => Vec::new(),
     }
 }
 

@@ -26,6 +26,9 @@ pub enum Event<'a> {
     Warning(&'a str),
     /// The flow waits for the person to act.
     Prompt(Prompt<'a>),
+    /// Still waiting for the browser to come back, this many seconds at most; sent about
+    /// once a second, for a countdown where a person watches (a terminal), nowhere else.
+    Waiting { remaining: u64 },
     /// `--trace`: one HTTP exchange (or half of one), one line each; shown together, so
     /// that concurrent requests (discovery's probes) do not interleave.
     Trace(&'a [String]),

@@ -136,9 +136,15 @@ pub fn interactive(s: Session<'_>, plan: &Plan, opts: &CodeOptions) -> Result<To
         "waiting up to {} s for the authorization response on {redirect_uri}",
         opts.timeout_callback.as_secs()
     );
+    let until = std::time::Instant::now() + opts.timeout_callback;
+    let mut last = None;
     let mut tick = || {
         if let Some(warning) = opened.as_mut().and_then(|o| o.poll_failure()) {
             crate::events::notice!("{warning}; open the URL above yourself");
+        }
+        let remaining = until.saturating_duration_since(std::time::Instant::now()).as_secs();
+        if last.replace(remaining) != Some(remaining) {
+            crate::events::emit(crate::events::Event::Waiting { remaining });
         }
     };
     let iss_supported = plan.metadata.authorization_response_iss_parameter_supported;
