@@ -6,12 +6,12 @@
 use crate::client::{ClientRecord, ClientSource};
 use crate::error::Result;
 use crate::grant_type::GrantType;
-use crate::http::{Http, Request};
+use crate::http::Http;
 use crate::store::{Entry, Kind, Store, keys};
 use crate::token::TokenSet;
 use crate::www_authenticate;
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::path::PathBuf;
 
 #[derive(Debug, Serialize)]
@@ -179,18 +179,7 @@ fn check(http: &Http, set: &TokenSet) -> Online {
         Ok(u) => u,
         Err(e) => return Online::Unreachable { error: e.to_string() },
     };
-    let body = json!({
-        "jsonrpc": "2.0", "id": 1, "method": "initialize",
-        "params": {
-            "protocolVersion": crate::discovery::PROTOCOL_VERSION,
-            "capabilities": {},
-            "clientInfo": { "name": "mcp-oauth", "version": env!("CARGO_PKG_VERSION") },
-        },
-    });
-    let request = Request::post_json(url, body)
-        .header("Accept", "application/json, text/event-stream")
-        .header("MCP-Protocol-Version", crate::discovery::PROTOCOL_VERSION)
-        .header("Authorization", set.authorization());
+    let request = crate::discovery::initialize_request(url).header("Authorization", set.authorization());
     let response = match http.send(request) {
         Ok(r) => r,
         Err(e) => return Online::Unreachable { error: e.to_string() },

@@ -37,6 +37,7 @@ mod urls;
 pub use authorization_server::{registration_options, require_secure_endpoints};
 pub use findings::metadata_findings;
 use findings::rule;
+pub use probe::initialize_request;
 pub use urls::{authorization_server_metadata_urls, resource_metadata_urls};
 
 /// The MCP revision this client speaks, sent as `MCP-Protocol-Version`.

@@ -10,25 +10,29 @@ use crate::http::{Request, Response};
 use crate::www_authenticate::{self, Challenge};
 use serde_json::json;
 
+/// The MCP `initialize` request a client sends first: without a token it is discovery's
+/// probe, with one it is `mcp-token --status --online`'s check.
+pub fn initialize_request(server: url::Url) -> Request {
+    let body = json!({
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": PROTOCOL_VERSION,
+            "capabilities": {},
+            "clientInfo": { "name": "mcp-oauth", "version": env!("CARGO_PKG_VERSION") },
+        },
+    });
+    Request::post_json(server, body)
+        .header("Accept", "application/json, text/event-stream")
+        .header("MCP-Protocol-Version", PROTOCOL_VERSION)
+}
+
 impl Run<'_> {
     /// An MCP `initialize` without a token: the 401 says where the metadata is and which
     /// scope the operation needs.
     pub(super) fn probe(&self) -> Result<Response> {
-        let body = json!({
-            "jsonrpc": "2.0",
-            "id": 1,
-            "method": "initialize",
-            "params": {
-                "protocolVersion": PROTOCOL_VERSION,
-                "capabilities": {},
-                "clientInfo": { "name": "mcp-oauth", "version": env!("CARGO_PKG_VERSION") },
-            },
-        });
-        self.http.send(
-            Request::post_json(self.server.clone(), body)
-                .header("Accept", "application/json, text/event-stream")
-                .header("MCP-Protocol-Version", PROTOCOL_VERSION),
-        )
+        self.http.send(initialize_request(self.server.clone()))
     }
 
     /// Records the probe and returns its `Bearer` challenge, if any.
