@@ -97,8 +97,7 @@ pub struct Damaged {
 /// Everything the stores hold, with one `get` per token entry and its client (the listing
 /// hides whether a refresh token exists). With `online`, one request to each MCP server.
 pub fn collect(store: &Store, online: Option<&Http>) -> Result<Status> {
-    let purged = store.purge_stale_pending(crate::clock::now())?;
-    let entries = store.list_entries()?;
+    let (entries, purged) = store.purge_stale_pending(store.list_entries()?, crate::clock::now())?;
     let mut status = Status {
         store: store.backend_description(),
         left_behind: store.file_store_left_behind().map(|(dir, entries)| LeftBehind { dir, entries }),

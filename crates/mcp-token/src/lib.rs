@@ -144,8 +144,8 @@ fn shell_quote(s: &str) -> String {
 
 fn list(ctx: &Context) -> anyhow::Result<ExitCode> {
     let store = ctx.store()?;
-    store.purge_stale_pending(mcp_oauth::clock::now())?;
-    let entries = store.list_entries().context("listing the credential store")?;
+    let listed = store.list_entries().context("listing the credential store")?;
+    let (entries, _) = store.purge_stale_pending(listed, mcp_oauth::clock::now())?;
     let rows: Vec<Value> = entries.iter().map(summary).collect();
     let out = if ctx.pretty() { serde_json::to_string_pretty(&rows)? } else { Value::Array(rows).to_string() };
     write_line(&out)?;

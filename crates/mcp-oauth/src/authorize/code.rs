@@ -188,7 +188,7 @@ pub fn start_handoff(s: Session<'_>, plan: &Plan, opts: &CodeOptions, document: 
     };
     let key = crate::store::keys::pending(&p.state, s.profile);
     // Hand-offs that were never finished go when a new one starts.
-    s.store.purge_stale_pending(now)?;
+    s.store.purge_stale_pending(s.store.list_entries()?, now)?;
     s.store.save(&key, &pending)?;
     Ok(PendingInfo { authorization_url: p.url.to_string(), store_key: key.to_string(), expires_at: pending.expires_at })
 }

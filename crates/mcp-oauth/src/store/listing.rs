@@ -113,20 +113,25 @@ impl Store {
         (count > 0).then_some((dir, count))
     }
 
-    /// Erases headless hand-offs (`mcp-authorize --print-url`) whose time is up: their
-    /// verifier can no longer be used, and an entry nobody will finish should not linger
-    /// with it. Returns how many went. Costs a listing, so it runs where one is made anyway
-    /// (`--status`, `--list`) and when a new hand-off starts, never on a cached `mcp-token`.
-    pub fn purge_stale_pending(&self, now: u64) -> Result<usize> {
+    /// Erases, among `entries` (a listing just made), the headless hand-offs (`mcp-authorize
+    /// --print-url`) whose time is up: their verifier can no longer be used, and an entry
+    /// nobody will finish should not linger with it. Returns the rest of the listing and
+    /// how many went. It takes a listing rather than making one, so that its callers
+    /// (`--status`, `--list`, a new hand-off) list once; a cached `mcp-token` never does.
+    pub fn purge_stale_pending(&self, entries: Vec<Entry>, now: u64) -> Result<(Vec<Entry>, usize)> {
+        let mut kept = Vec::with_capacity(entries.len());
         let mut purged = 0;
-        for e in self.list_entries()? {
+        for e in entries {
             let expired =
                 e.record.as_ref().and_then(|r| r.get("expires_at")).and_then(|v| v.as_u64()).is_some_and(|t| t <= now);
-            if let (Some(keys::Kind::Pending), Some(key), true) = (e.kind, &e.key, expired) {
-                self.erase(key)?;
-                purged += 1;
+            match (e.kind, &e.key, expired) {
+                (Some(keys::Kind::Pending), Some(key), true) => {
+                    self.erase(key)?;
+                    purged += 1;
+                }
+                _ => kept.push(e),
             }
         }
-        Ok(purged)
+        Ok((kept, purged))
     }
 }
