@@ -81,13 +81,13 @@ pub fn entries(h: &Handover<'_>, now: u64) -> Result<[(String, String, String); 
 pub fn gateway_helper() -> Result<String> {
     let home =
         std::env::var_os("HOME").filter(|h| !h.is_empty()).ok_or_else(|| Error::Usage("HOME is not set".into()))?;
-    let path = std::path::Path::new(&home).join(".docker/config.json");
-    let text = std::fs::read_to_string(&path).unwrap_or_default();
-    let config: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
-    config.get("credsStore").and_then(Value::as_str).filter(|s| !s.is_empty()).map(String::from).ok_or_else(|| {
+    // Read the way our own store reads config.json (a broken file is a store error, a
+    // helper name is checked), but only this one file, as the gateway does.
+    let config = crate::store::DockerConfig::load(&std::path::Path::new(&home).join(".docker"))?;
+    config.creds_store().map(String::from).ok_or_else(|| {
         Error::Usage(format!(
             "the Docker MCP gateway stores with the credsStore of {}, which names none: add one, e.g. {{\"credsStore\": \"pass\"}}",
-            path.display()
+            config.path.display()
         ))
     })
 }

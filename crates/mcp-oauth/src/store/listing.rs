@@ -2,7 +2,6 @@
 //! backend that can hold one, with secrets removed, and where the tools store and why.
 
 use super::file::Listed;
-use super::helper::Helper;
 use super::resolve::{self, Choice};
 use super::{Entry, Key, Store, keys, parse_record, store_reason, unbind, without_secrets};
 use crate::error::{Error, Result};
@@ -88,13 +87,7 @@ impl Store {
     /// (run like ours: same search path, environment and timeout), for hand-overs.
     pub fn store_foreign(&self, helper: &str, server_url: &str, username: &str, secret: &str) -> Result<()> {
         let name = resolve::checked_name(helper).map_err(Error::Store)?;
-        Helper {
-            name,
-            search_path: self.search_path.clone(),
-            env: self.helper_env.clone(),
-            timeout: self.helper_timeout,
-        }
-        .store_as(server_url, username, secret)
+        self.helper(name).store_as(server_url, username, secret)
     }
 
     /// The file store's directory and how many entries it holds, when the file store is not

@@ -52,7 +52,8 @@ use backend::Backend;
 use chunk::{Encoded, Head, Limits};
 use file::FileStore;
 use helper::Helper;
-use resolve::{Choice, DockerConfig, Origin, Resolver};
+pub(crate) use resolve::DockerConfig;
+use resolve::{Choice, Origin, Resolver};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -374,14 +375,19 @@ impl Store {
         self.backend(&self.resolver.resolve(keys::authority(key)).choice)
     }
 
+    /// `docker-credential-<name>`, run with this store's search path, environment and timeout.
+    fn helper(&self, name: String) -> Helper {
+        Helper {
+            name,
+            search_path: self.search_path.clone(),
+            env: self.helper_env.clone(),
+            timeout: self.helper_timeout,
+        }
+    }
+
     fn backend(&self, choice: &Choice) -> Result<Backend> {
         Ok(match choice {
-            Choice::Helper(name) => Backend::Helper(Helper {
-                name: name.clone(),
-                search_path: self.search_path.clone(),
-                env: self.helper_env.clone(),
-                timeout: self.helper_timeout,
-            }),
+            Choice::Helper(name) => Backend::Helper(self.helper(name.clone())),
             Choice::File => Backend::File(FileStore {
                 dir: {
                     // Directories made by hand (or loosened since) are checked before use.

@@ -52,6 +52,11 @@ pub(crate) struct DockerConfig {
 }
 
 impl DockerConfig {
+    /// `credsStore`, checked as a helper name when the file was read.
+    pub fn creds_store(&self) -> Option<&str> {
+        self.creds_store.as_deref()
+    }
+
     /// A config that says nothing (no file, or not consulted).
     pub fn empty(path: PathBuf) -> DockerConfig {
         DockerConfig { path, ..Default::default() }
