@@ -298,8 +298,7 @@ fn logged_in(store: &mcp_oauth::store::Store, server: &str, set: &mcp_oauth::tok
         .or_else(|| claims(set.access_token.expose()))
         .and_then(|c| c.get("sub").and_then(|s| s.as_str()).map(String::from));
     let valid = match set.expires_at.map(|t| t.saturating_sub(mcp_oauth::clock::now())) {
-        Some(s) if s >= 5400 => format!("valid {} h", (s + 1800) / 3600),
-        Some(s) => format!("valid {} min", s.div_ceil(60)),
+        Some(s) => format!("valid {}", mcp_oauth_cli::term::span(s)),
         None => "no expiry given".to_string(),
     };
     let backend = store.backend_description();

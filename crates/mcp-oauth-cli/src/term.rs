@@ -68,6 +68,16 @@ pub fn prompt(text: &str) {
     let _ = err.flush();
 }
 
+/// A span of time as a person reads it at a glance: "30 s", "42 min", "3 h", "2 days".
+pub fn span(secs: u64) -> String {
+    match secs {
+        0..=89 => format!("{secs} s"),
+        90..=5399 => format!("{} min", (secs + 30) / 60),
+        5400..=172_799 => format!("{} h", (secs + 1800) / 3600),
+        _ => format!("{} days", (secs + 43_200) / 86_400),
+    }
+}
+
 /// `say!("mcp-tool: {x}")` writes one line through [`line`].
 #[macro_export]
 macro_rules! say {
@@ -99,8 +109,8 @@ fn render(tool: &str, event: &Event<'_>) -> Vec<String> {
         }
         Event::Prompt(Prompt::EnterCode { verification_uri, user_code, complete, expires_in }) => {
             let mut out = vec![format!(
-                "{tool}: to authorize, visit {verification_uri} and enter the code {user_code} (it expires in {} min)",
-                expires_in.div_ceil(60)
+                "{tool}: to authorize, visit {verification_uri} and enter the code {user_code} (it expires in {})",
+                span(*expires_in)
             )];
             out.extend(complete.map(|c| format!("{tool}: or open {c}")));
             out

@@ -30,12 +30,7 @@ pub fn run(ctx: &Context, url: Option<&str>, format: Format, online: bool) -> an
 /// "in 42 min", "3 h ago": what a person checks at a glance.
 fn relative(at: u64, now: u64) -> String {
     let (secs, past) = if at >= now { (at - now, false) } else { (now - at, true) };
-    let amount = match secs {
-        0..=89 => format!("{secs} s"),
-        90..=5399 => format!("{} min", (secs + 30) / 60),
-        5400..=172_799 => format!("{} h", (secs + 1800) / 3600),
-        _ => format!("{} days", (secs + 43_200) / 86_400),
-    };
+    let amount = mcp_oauth_cli::term::span(secs);
     if past { format!("{amount} ago") } else { format!("in {amount}") }
 }
 
