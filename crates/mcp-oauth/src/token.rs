@@ -1,5 +1,5 @@
-//! Token-endpoint requests (code exchange, refresh, client credentials, device code) and
-//! the stored token set.
+//! Token-endpoint requests (code exchange, refresh, client credentials, device code,
+//! jwt-bearer) and the stored token set.
 //!
 //! API contract (other modules are written against it):
 //! - [`request`] sends one grant with the client's authentication and the RFC 8707
@@ -32,6 +32,10 @@ pub enum Grant {
     DeviceCode {
         device_code: Secret,
     },
+    /// RFC 7523 §2.1: a JWT the client holds (a workload's token, an ID-JAG) as the grant.
+    JwtBearer {
+        assertion: Secret,
+    },
 }
 
 impl Grant {
@@ -41,6 +45,7 @@ impl Grant {
             Grant::RefreshToken { .. } => GrantType::RefreshToken,
             Grant::ClientCredentials => GrantType::ClientCredentials,
             Grant::DeviceCode { .. } => GrantType::DeviceCode,
+            Grant::JwtBearer { .. } => GrantType::JwtBearer,
         }
     }
 }
@@ -110,6 +115,9 @@ pub fn store_key(server_url: &str, profile: Option<&str>) -> Result<crate::store
 /// RFC 8628 §3.4 grant type (also what a client registers to be allowed to use it).
 pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
+/// RFC 7523 §2.1 grant type, sent as `grant_type` and listed in `grant_types_supported`.
+pub const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+
 /// Connects to the token endpoint ahead of a request known to come (see [`Http::warm_up`]);
 /// only to an endpoint that [`request`] would send to.
 pub fn warm_up(http: &Http, token_endpoint: &str) {
@@ -146,6 +154,10 @@ pub fn request(
         Grant::DeviceCode { device_code } => {
             put("grant_type", DEVICE_CODE_GRANT);
             put("device_code", device_code.expose());
+        }
+        Grant::JwtBearer { assertion } => {
+            put("grant_type", JWT_BEARER_GRANT);
+            put("assertion", assertion.expose());
         }
     }
     // RFC 8707 and MCP: always, whether or not the server advertises support.
@@ -522,6 +534,38 @@ mod tests {
         }
         let ok = parse(json!({"access_token":"eyJ.a-b_c~d+e/f==","token_type":"DPoP","refresh_token":"r!t#1"}));
         assert!(ok.is_ok());
+    }
+
+    #[test]
+    fn jwt_bearer_sends_the_assertion_as_the_grant_with_resource_scope_and_client() {
+        use mcp_testkit::mock::{Mock, Reply};
+        let mock = Mock::start();
+        mock.on("POST", "/token", Reply::json(200, &json!({"access_token": "at", "token_type": "Bearer"})));
+        let client: ClientRecord = serde_json::from_value(json!({
+            "issuer": mock.origin(), "client_id": "c", "auth_method": "none", "source": "pre_registered", "created_at": 0,
+        }))
+        .unwrap();
+        let token_endpoint = mock.url("/token");
+        let endpoint = Endpoint { token_endpoint: &token_endpoint, issuer: &mock.origin(), client: &client };
+        let grant = Grant::JwtBearer { assertion: Secret::from("eyJ.a.b") };
+        assert_eq!(grant.kind(), GrantType::JwtBearer);
+        assert!(!format!("{grant:?}").contains("eyJ"), "the assertion is a secret");
+        let http = Http::new(Default::default());
+        let resp = request(&http, endpoint, &grant, "https://mcp.example/mcp", Some("mcp:read")).unwrap();
+        assert_eq!(resp.access_token.expose(), "at");
+        let sent = mock.requests();
+        let form: Vec<(String, String)> = url::form_urlencoded::parse(&sent[0].body).into_owned().collect();
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(
+            pairs,
+            [
+                ("grant_type", JWT_BEARER_GRANT),
+                ("assertion", "eyJ.a.b"),
+                ("resource", "https://mcp.example/mcp"),
+                ("scope", "mcp:read"),
+                ("client_id", "c"),
+            ]
+        );
     }
 
     #[test]
