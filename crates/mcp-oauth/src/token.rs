@@ -102,6 +102,9 @@ pub struct TokenSet {
     /// Docker MCP gateway): this record keeps the access token only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handed_to: Option<String>,
+    /// For a workload's jwt-bearer grant (SEP-1933): where its JWT is read again to renew.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload: Option<crate::workload::Source>,
 }
 
 /// The store key of the token set for an MCP server. Keyed by the canonical *server URL*
@@ -272,6 +275,7 @@ impl TokenSet {
             grant: origin.grant.clone(),
             obtained_at: now,
             handed_to: None,
+            workload: None,
         }
     }
 
@@ -403,12 +407,13 @@ fn refused(error: Option<&str>, client_credentials: bool) -> bool {
 /// One renewal of a stored set, under the caller's lock: RFC 6749 §6 refresh (with
 /// `resource`), or for a client-credentials set the client-credentials grant again with
 /// the stored secret or key (RFC 6749 §4.4.3: such sets rarely carry a refresh token, and
-/// the grant needs no user, so no login should be asked for).
+/// the grant needs no user, so no login should be asked for), or for a workload's set the
+/// jwt-bearer grant again with a JWT from the same source.
 pub fn refresh(http: &Http, store: &crate::store::Store, set: &TokenSet, profile: Option<&str>) -> Result<TokenSet> {
     let hint = || login_hint(&set.resource, profile, Some(&set.grant));
     let client_credentials = set.grant == GrantType::ClientCredentials;
     let refresh_token = set.refresh_token.as_ref();
-    if refresh_token.is_none() && !client_credentials {
+    if refresh_token.is_none() && !client_credentials && set.workload.is_none() {
         let why = match &set.handed_to {
             Some(to) => format!("its refresh token was handed to {to}, which renews it there"),
             None => "there is no refresh token".to_string(),
@@ -419,13 +424,17 @@ pub fn refresh(http: &Http, store: &crate::store::Store, set: &TokenSet, profile
             hint()
         )));
     }
-    let client: ClientRecord = store.load(&crate::store::keys::client(&set.issuer, profile))?.ok_or_else(|| {
-        Error::LoginRequired(format!(
-            "the client registration for {} is gone, so the token cannot be renewed; {}",
-            set.issuer,
-            hint()
-        ))
-    })?;
+    let client: ClientRecord = match set.workload {
+        // A workload without a client id never had a client record.
+        Some(_) if set.client_id.is_empty() => crate::workload::anonymous(&set.issuer),
+        _ => store.load(&crate::store::keys::client(&set.issuer, profile))?.ok_or_else(|| {
+            Error::LoginRequired(format!(
+                "the client registration for {} is gone, so the token cannot be renewed; {}",
+                set.issuer,
+                hint()
+            ))
+        })?,
+    };
     if client.client_id != set.client_id || client.issuer != set.issuer {
         return Err(Error::LoginRequired(format!(
             "the stored token was issued to client {} but the client for {} is now {}; {}",
@@ -437,6 +446,9 @@ pub fn refresh(http: &Http, store: &crate::store::Store, set: &TokenSet, profile
     }
     client.check_endpoint(crate::client::EndpointKind::Token, &set.token_endpoint)?;
     let endpoint = Endpoint { token_endpoint: &set.token_endpoint, issuer: &set.issuer, client: &client };
+    if let Some(source) = &set.workload {
+        return crate::workload::renew(http, endpoint, set, source);
+    }
     let (grant, scope) = match refresh_token {
         Some(rt) if !client_credentials => (Grant::RefreshToken { refresh_token: rt.clone() }, None),
         _ => (Grant::ClientCredentials, set.requested_scope.as_deref()),
