@@ -226,6 +226,15 @@ fn refused_or_unusable_tokens_fail_clearly_with_one_request_at_most_and_no_other
         assert_eq!(w.grants_since(0), vec![JWT_BEARER; sent], "one request, no fallback");
     }
 
+    // A scope the server does not grant workloads: invalid_scope, once, no narrower retry.
+    let (good, _) = w.jwt(json!({}));
+    w.rotate(&file, &good);
+    let out = authorize(&["--workload-token-file", file_arg, "--scope", "mcp:admin"], &[]);
+    sent += 1;
+    assert_eq!(out.code, Some(3), "{out}");
+    assert!(out.stderr.contains("invalid_scope"), "{out}");
+    assert_eq!(w.grants_since(0), vec![JWT_BEARER; sent]);
+
     // A JWT the server accepted once is refused the second time (replay), and is not retried.
     let (once, _) = w.jwt(json!({}));
     w.rotate(&file, &once);

@@ -65,7 +65,8 @@ impl WorkloadIssuer {
 }
 
 impl TestServers {
-    /// Every token-endpoint request so far, as the client sent it: `{grant_type, client_id,
+    /// Every token and revocation request so far, as the client sent it: `{endpoint ("token",
+    /// "revocation"), grant_type, client_id,
     /// client_auth ("none", "basic", "post", "private_key_jwt"), client_assertion_jti,
     /// assertion_jti}`.
     pub fn token_requests(&self) -> Vec<Value> {
