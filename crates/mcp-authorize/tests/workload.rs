@@ -156,6 +156,12 @@ fn an_environment_variable_with_a_url_argument_and_its_renewal() {
     assert_eq!(gone.code, Some(2), "{gone}");
     assert!(gone.stderr.contains("CI_WORKLOAD_JWT"), "{gone}");
     assert_eq!(w.servers.token_requests().len(), 2);
+
+    // Without a client nothing can authenticate a revocation: erased here, and said so.
+    let revoked = w.run("mcp-revoke", &[&w.servers.mcp_url], &[]);
+    assert_eq!(revoked.code, Some(9), "{revoked}");
+    assert!(revoked.stderr.contains("no client, so no revocation request can be authenticated"), "{revoked}");
+    assert_eq!(w.run("mcp-token", &[&w.servers.mcp_url], &[]).code, Some(7), "erased");
 }
 
 #[test]
