@@ -34,7 +34,7 @@ const EXAMPLES: &str = r#"  mcp-discover https://mcp.example.com/mcp | mcp-dcr |
 #[command(
     name = "mcp-authorize",
     version = mcp_oauth_cli::VERSION,
-    about = "Obtain tokens: authorization code with PKCE in the browser, headless hand-off, device code, or client credentials",
+    about = "Obtain tokens: authorization code with PKCE in the browser, headless hand-off, device code, client credentials, or a workload's JWT",
     long_about = "Obtain tokens for an MCP server and store them in the credential store, then write the pipeline document with a summary of them (the tokens themselves only with --reveal-secrets).\n\nBy default a stored refresh token is tried first, silently; only when there is none or the server refuses it does a new authorization start: PKCE S256, a random state, the RFC 8707 resource, the RFC 9207 iss check, a one-shot listener on the registered loopback redirect URI, and the browser ($BROWSER, else the system's). The URL is always printed on stderr as well.",
     after_help = mcp_oauth_cli::after_help(EXAMPLES)
 )]

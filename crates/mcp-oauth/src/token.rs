@@ -410,7 +410,13 @@ fn refused(error: Option<&str>, client_credentials: bool) -> bool {
 /// the grant needs no user, so no login should be asked for), or for a workload's set the
 /// jwt-bearer grant again with a JWT from the same source.
 pub fn refresh(http: &Http, store: &crate::store::Store, set: &TokenSet, profile: Option<&str>) -> Result<TokenSet> {
-    let hint = || login_hint(&set.resource, profile, Some(&set.grant));
+    let hint = || match &set.workload {
+        Some(source) => {
+            let profile = profile.map(|p| format!(" --profile {p}")).unwrap_or_default();
+            format!("run: mcp-authorize{profile} {} {}", source.flags(), set.resource)
+        }
+        None => login_hint(&set.resource, profile, Some(&set.grant)),
+    };
     let client_credentials = set.grant == GrantType::ClientCredentials;
     let refresh_token = set.refresh_token.as_ref();
     if refresh_token.is_none() && !client_credentials && set.workload.is_none() {

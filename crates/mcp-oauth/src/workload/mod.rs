@@ -192,6 +192,25 @@ mod tests {
     }
 
     #[test]
+    fn a_workload_whose_client_is_gone_is_told_the_command_with_its_source() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::tests::file_store(dir.path(), None);
+        let set: TokenSet = serde_json::from_value(serde_json::json!({
+            "issuer": "https://as.example", "client_id": "pre-registered", "resource": "https://mcp.example/mcp",
+            "token_endpoint": "https://as.example/token", "access_token": "at", "token_type": "Bearer",
+            "grant": JWT_BEARER_GRANT, "obtained_at": 0,
+            "workload": {"kind": "file", "path": "/var/run/secrets/tokens/mcp"},
+        }))
+        .unwrap();
+        let http = Http::new(Default::default());
+        let e = token::refresh(&http, &store, &set, Some("ci")).unwrap_err();
+        assert_eq!(e.exit_code().code(), 7);
+        let expected =
+            "run: mcp-authorize --profile ci --workload-token-file /var/run/secrets/tokens/mcp https://mcp.example/mcp";
+        assert!(e.to_string().ends_with(expected), "{e}");
+    }
+
+    #[test]
     fn no_client_means_no_client_id() {
         let c = anonymous("https://as.example");
         assert!(c.client_id.is_empty() && c.auth_method == AuthMethod::None);
