@@ -133,10 +133,11 @@ fn an_environment_variable_with_a_url_argument_and_its_renewal() {
     let (jwt, jti) = w.jwt(json!({}));
     let out = w.run(
         "mcp-authorize",
-        &["--workload-token-env", "CI_WORKLOAD_JWT", "--scope", "mcp:read", &w.servers.mcp_url],
+        &["--trace", "--workload-token-env", "CI_WORKLOAD_JWT", "--scope", "mcp:read", &w.servers.mcp_url],
         &[("CI_WORKLOAD_JWT", &jwt)],
     );
     assert!(out.success(), "{out}");
+    assert!(out.stderr.contains("assertion=[redacted"), "the trace shows the request, not the JWT: {out}");
     out.assert_stderr_hides(&[&jwt]);
     assert_eq!(w.servers.token_requests()[0]["assertion_jti"], json!(jti));
     let token = w.run("mcp-token", &[&w.servers.mcp_url], &[]);
@@ -171,8 +172,10 @@ fn github_actions_token_service_is_asked_each_time_with_the_audience() {
         ("ACTIONS_ID_TOKEN_REQUEST_URL", w.issuer.github_request_url.as_str()),
         ("ACTIONS_ID_TOKEN_REQUEST_TOKEN", w.issuer.github_request_token.as_str()),
     ];
-    let out = w.run("mcp-authorize", &["--github-actions", &w.servers.mcp_url], &env);
+    let out = w.run("mcp-authorize", &["--trace", "--github-actions", &w.servers.mcp_url], &env);
     assert!(out.success(), "{out}");
+    // Neither the request token nor the JWT GitHub answered with (an ES256 JWS) is shown.
+    out.assert_stderr_hides(&[&w.issuer.github_request_token, "eyJhbGciOiJFUzI1Ni"]);
     let calls = w.issuer.github_requests();
     assert_eq!(calls.len(), 1, "{calls:?}");
     assert_eq!(calls[0]["audience"], json!(w.servers.issuer), "default audience: the issuer");
