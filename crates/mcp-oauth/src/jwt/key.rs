@@ -47,7 +47,7 @@ fn parse(pem: &[u8]) -> std::result::Result<SigningKey, String> {
     }
     let der = PrivateKeyDer::from_pem_slice(pem).map_err(|e| match e {
         rustls::pki_types::pem::Error::NoItemsFound => {
-            "no private key found (a PEM PRIVATE KEY, EC PRIVATE KEY or RSA PRIVATE KEY block)".to_string()
+            "no PEM private key found (a PRIVATE KEY, EC PRIVATE KEY or RSA PRIVATE KEY block)".to_string()
         }
         other => format!("not a readable PEM file ({other})"),
     })?;
@@ -174,7 +174,7 @@ mod tests {
             assert!(e.contains(curve) && e.contains("not supported"), "{e}");
         }
         let cert_only = b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
-        assert!(parse(cert_only).err().unwrap().contains("no private key found"));
+        assert!(parse(cert_only).err().unwrap().contains("no PEM private key found"));
         let broken = b"-----BEGIN PRIVATE KEY-----\n!!!!\n-----END PRIVATE KEY-----\n";
         assert!(parse(broken).err().unwrap().contains("not a readable PEM"));
     }
