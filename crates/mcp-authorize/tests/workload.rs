@@ -152,6 +152,13 @@ fn an_environment_variable_with_a_url_argument_and_its_renewal() {
     assert_eq!(w.servers.token_requests()[1]["assertion_jti"], json!(next_jti));
     assert_eq!(w.servers.introspection(renewed.stdout.trim())["scope"], "mcp:read", "the same scope again");
 
+    // An expired JWT at renewal: refused locally, naming the variable, nothing sent.
+    let (stale, _) = w.jwt(json!({"exp": now() - 5}));
+    let expired = w.run("mcp-token", &["--min-valid", "3600", &w.servers.mcp_url], &[("CI_WORKLOAD_JWT", &stale)]);
+    assert_eq!(expired.code, Some(2), "{expired}");
+    assert!(expired.stderr.contains("expired") && expired.stderr.contains("CI_WORKLOAD_JWT"), "{expired}");
+    assert_eq!(w.servers.token_requests().len(), 2);
+
     // The variable is gone (another shell): a clear error naming it, nothing sent.
     let gone = w.run("mcp-token", &["--min-valid", "3600", &w.servers.mcp_url], &[]);
     assert_eq!(gone.code, Some(2), "{gone}");

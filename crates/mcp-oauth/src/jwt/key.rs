@@ -74,7 +74,7 @@ fn parse(pem: &[u8]) -> std::result::Result<SigningKey, String> {
                 return Err(unsupported(sec1, "EC key"));
             }
             ec(&sec1_to_pkcs8(sec1)).map(SigningKey::Ec).map_err(|e| {
-                format!("unusable EC PRIVATE KEY ({e}); one without its public key can be completed with `openssl pkcs8 -topk8 -nocrypt`")
+                format!("unusable EC PRIVATE KEY ({e}); one saved without its public key (ring needs it) is completed by `openssl ec -in KEY -out KEY.full`")
             })
         }
         _ => Err("unsupported kind of private key".into()),
@@ -173,6 +173,12 @@ mod tests {
             let e = parse(pem).err().expect("refused");
             assert!(e.contains(curve) && e.contains("not supported"), "{e}");
         }
+        // Saved without the public key: refused with the command that puts it back.
+        convert(d, "ec.pem", "nopub.pem", &["ec", "-no_public"]);
+        let e = parse(&std::fs::read(d.join("nopub.pem")).unwrap()).err().expect("refused");
+        assert!(e.contains("openssl ec -in KEY -out KEY.full"), "{e}");
+        let completed = convert(d, "nopub.pem", "full.pem", &["ec"]);
+        assert_eq!(parse(&completed).map(|k| k.alg()).ok(), Some("ES256"), "the hint works");
         let cert_only = b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
         assert!(parse(cert_only).err().unwrap().contains("no PEM private key found"));
         let broken = b"-----BEGIN PRIVATE KEY-----\n!!!!\n-----END PRIVATE KEY-----\n";
