@@ -3,6 +3,9 @@ complete -c mcp-authorize -l scope -d 'Scope to request instead of the document\
 complete -c mcp-authorize -l auth-param -d 'Extra authorization request parameter, e.g. access_type=offline or prompt=consent (repeatable)' -r
 complete -c mcp-authorize -l docker-gateway -d 'Then hand the grant to the Docker MCP gateway (CE mode) as its server NAME: its client and token entries go to the credsStore of ~/.docker/config.json, and the refresh token moves there (one holder per rotating refresh token); needs a public client' -r
 complete -c mcp-authorize -l callback-url -d 'Headless, step 2: the URL the browser was sent back to ("-" reads it from stdin)' -r
+complete -c mcp-authorize -l workload-token-file -d 'Workload identity (SEP-1933): present the JWT in PATH (e.g. a Kubernetes projected service-account token) as a jwt-bearer grant; read again on every renewal, no registration needed (a client of mcp-dcr --client-id is used when the document has one)' -r
+complete -c mcp-authorize -l workload-token-env -d 'Workload identity: the JWT is in the environment variable VAR (read again on every renewal)' -r
+complete -c mcp-authorize -l audience -d 'The audience to ask GitHub Actions for: what the authorization server expects [default: its issuer; some servers want the token endpoint URL]' -r
 complete -c mcp-authorize -l import-token -d 'Store tokens another program obtained instead of running a flow: an RFC 6749 token response (JSON) from FILE, or "-" for stdin. They belong to the client the document or discovery names (mcp-dcr --client-id ID for theirs), which refreshes them' -r
 complete -c mcp-authorize -l import-mcp-remote -d 'Take over mcp-remote\'s login for this server, client and tokens, so its users switch without logging in again: PATH is a <hash>_tokens.json file or a directory to search (--import-mcp-remote=PATH) [default: $MCP_REMOTE_CONFIG_DIR, else ~/.mcp-auth]' -r
 complete -c mcp-authorize -l step-up -d 'Step-up: the WWW-Authenticate value of a 403 insufficient_scope answer; requests the union of the stored token\'s scopes and the challenged ones, with a new authorization' -r
@@ -30,6 +33,7 @@ complete -c mcp-authorize -l force -d 'Start a new authorization even when a sto
 complete -c mcp-authorize -l print-url -d 'Headless, step 1: print the authorization URL, keep the pending state in the store, and exit; finish with --callback-url'
 complete -c mcp-authorize -l device -d 'Use the device authorization grant (RFC 8628): enter a code on another device'
 complete -c mcp-authorize -l client-credentials -d 'Machine to machine: the client_credentials grant with the pre-registered client\'s secret or private key (MCP OAuth client-credentials extension); no user, no browser'
+complete -c mcp-authorize -l github-actions -d 'Workload identity in GitHub Actions: ask the job\'s OIDC token endpoint for a new JWT every time (the job needs `permissions: id-token: write`)'
 complete -c mcp-authorize -s v -l trace -d 'Print every HTTP request and response to stderr, secrets redacted'
 complete -c mcp-authorize -l compact -d 'Write compact one-line JSON instead of pretty-printed JSON'
 complete -c mcp-authorize -l reveal-secrets -d 'Include tokens and client secrets in the output and the trace (they are left out otherwise)'

@@ -1,6 +1,7 @@
 //! `mcp-authorize`: obtain tokens for an MCP server and store them: the authorization code
 //! flow with PKCE in the browser, a headless two-step hand-off, the device grant, or client
-//! credentials; step-up on an `insufficient_scope` challenge; a silent refresh first.
+//! credentials, or a workload's own JWT (SEP-1933); step-up on an `insufficient_scope`
+//! challenge; a silent refresh first.
 
 use clap::Parser;
 use mcp_oauth::authorize::{self, CodeOptions, Flow, Obtained, Plan, Session, StepUp};
@@ -19,15 +20,21 @@ const EXAMPLES: &str = r#"  mcp-discover https://mcp.example.com/mcp | mcp-dcr |
   mcp-authorize --callback-url 'http://127.0.0.1:33418/callback?code=...&state=...&iss=...'
   mcp-authorize --device https://mcp.example.com/mcp
   mcp-dcr --client-id ID --client-secret-file F URL | mcp-authorize --client-credentials
+  mcp-authorize --workload-token-file /var/run/secrets/tokens/mcp URL   # a pod's projected token
+  mcp-authorize --github-actions URL       # in a job with permissions: id-token: write
+  mcp-discover URL | mcp-authorize --workload-token-env CI_JOB_JWT
   mcp-authorize --step-up 'Bearer error="insufficient_scope", scope="mcp:write"' URL
   mcp-authorize --challenge 'Bearer scope="files:read", resource_metadata="..."' URL   # a late 401
   mcp-authorize --auth-param access_type=offline --auth-param prompt=consent URL"#;
 
 #[derive(Debug, Parser)]
+#[command(group(clap::ArgGroup::new("workload").conflicts_with_all([
+    "client_credentials", "device", "print_url", "callback_url", "import_token", "import_mcp_remote", "step_up", "docker_gateway",
+])))]
 #[command(
     name = "mcp-authorize",
     version = mcp_oauth_cli::VERSION,
-    about = "Obtain tokens: authorization code with PKCE in the browser, headless hand-off, device code, or client credentials",
+    about = "Obtain tokens: authorization code with PKCE in the browser, headless hand-off, device code, client credentials, or a workload's JWT",
     long_about = "Obtain tokens for an MCP server and store them in the credential store, then write the pipeline document with a summary of them (the tokens themselves only with --reveal-secrets).\n\nBy default a stored refresh token is tried first, silently; only when there is none or the server refuses it does a new authorization start: PKCE S256, a random state, the RFC 8707 resource, the RFC 9207 iss check, a one-shot listener on the registered loopback redirect URI, and the browser ($BROWSER, else the system's). The URL is always printed on stderr as well.",
     after_help = mcp_oauth_cli::after_help(EXAMPLES)
 )]
@@ -88,6 +95,26 @@ pub struct Cli {
     #[arg(long)]
     pub client_credentials: bool,
 
+    /// Workload identity (SEP-1933): present the JWT in PATH (e.g. a Kubernetes projected
+    /// service-account token) as a jwt-bearer grant; read again on every renewal, no
+    /// registration needed (a client of mcp-dcr --client-id is used when the document has one)
+    #[arg(long, value_name = "PATH", group = "workload")]
+    pub workload_token_file: Option<String>,
+
+    /// Workload identity: the JWT is in the environment variable VAR (read again on every renewal)
+    #[arg(long, value_name = "VAR", group = "workload")]
+    pub workload_token_env: Option<String>,
+
+    /// Workload identity in GitHub Actions: ask the job's OIDC token endpoint for a new JWT
+    /// every time (the job needs `permissions: id-token: write`)
+    #[arg(long, group = "workload")]
+    pub github_actions: bool,
+
+    /// The audience to ask GitHub Actions for: what the authorization server expects
+    /// [default: its issuer; some servers want the token endpoint URL]
+    #[arg(long, value_name = "AUD", requires = "github_actions")]
+    pub audience: Option<String>,
+
     /// Store tokens another program obtained instead of running a flow: an RFC 6749 token
     /// response (JSON) from FILE, or "-" for stdin. They belong to the client the document or
     /// discovery names (mcp-dcr --client-id ID for theirs), which refreshes them
@@ -130,7 +157,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Input::Document(doc) => *doc,
         // mcp-remote's client comes with its tokens: nothing to register.
-        Input::Url(url) if cli.import_mcp_remote.is_some() => {
+        Input::Url(url) if cli.import_mcp_remote.is_some() || cli.workload() => {
             mcp_oauth::discovery::discover(&ctx.http, &url, &discover_opts)?
         }
         Input::Url(url) => discover_and_register(&ctx, &url, &discover_opts)?,
@@ -138,6 +165,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let profile = ctx.profile().map(String::from).or_else(|| doc.profile.clone());
     let store = ctx.store()?;
     let s = Session { http: &ctx.http, store, profile: profile.as_deref() };
+    if cli.workload() {
+        return workload(&ctx, s, &cli, doc);
+    }
     let mcp_remote = match &cli.import_mcp_remote {
         Some(path) => Some(take_mcp_remote_client(&ctx, s, &mut doc, path)?),
         None => None,
@@ -214,6 +244,36 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(name) => hand_to_gateway(s, &plan, &key, set, name)?,
         None => set,
     };
+    doc.pending = None;
+    doc.token = Some(set.info(&key, ctx.reveal()));
+    mcp_oauth_cli::pipe::write_document(&doc, ctx.pretty())?;
+    Ok(ExitCode::Success)
+}
+
+impl Cli {
+    fn workload(&self) -> bool {
+        self.workload_token_file.is_some() || self.workload_token_env.is_some() || self.github_actions
+    }
+}
+
+/// Workload identity: one jwt-bearer grant with the workload's JWT, no user and no
+/// registration (a pipe from mcp-discover, or a URL, is enough).
+fn workload(ctx: &Context, s: Session<'_>, cli: &Cli, mut doc: Document) -> anyhow::Result<ExitCode> {
+    use mcp_oauth::workload::{self, Source};
+    let mut plan = workload::plan(&doc, s.store, s.profile)?;
+    if let Some(scope) = &cli.scope {
+        let choice = ScopeChoice { scopes: mcp_oauth::scope::split(scope), source: ScopeSource::User };
+        set_scope(&mut plan, &mut doc, choice);
+    }
+    let source = match (&cli.workload_token_file, &cli.workload_token_env) {
+        (Some(path), _) => Source::File { path: path.clone() },
+        (None, Some(var)) => Source::Env { var: var.clone() },
+        (None, None) => Source::GithubActions { audience: cli.audience.clone().unwrap_or_else(|| plan.issuer.clone()) },
+    };
+    let Obtained { set, key, .. } = workload::obtain(s, &plan, &source)?;
+    if !cli.quiet {
+        logged_in(s.store, &plan.server_url, &set);
+    }
     doc.pending = None;
     doc.token = Some(set.info(&key, ctx.reveal()));
     mcp_oauth_cli::pipe::write_document(&doc, ctx.pretty())?;
@@ -374,5 +434,9 @@ mod tests {
         assert!(Cli::try_parse_from(["mcp-authorize", "--callback-url", "x", "http://a"]).is_err());
         assert!(Cli::try_parse_from(["mcp-authorize", "--timeout-callback", "0"]).is_err());
         assert!(Cli::try_parse_from(["mcp-authorize", "--step-up", "Bearer", "--client-credentials"]).is_ok());
+        assert!(Cli::try_parse_from(["mcp-authorize", "--workload-token-file", "f", "--client-credentials"]).is_err());
+        assert!(Cli::try_parse_from(["mcp-authorize", "--workload-token-file", "f", "--github-actions"]).is_err());
+        assert!(Cli::try_parse_from(["mcp-authorize", "--audience", "a"]).is_err(), "--audience is GitHub's");
+        assert!(Cli::try_parse_from(["mcp-authorize", "--github-actions", "--audience", "a", "--scope", "s"]).is_ok());
     }
 }

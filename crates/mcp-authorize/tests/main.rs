@@ -9,3 +9,5 @@ mod gateway;
 mod hostile_token;
 mod import;
 mod interop;
+mod private_key_jwt;
+mod workload;

@@ -62,7 +62,8 @@ pub struct Cli {
     #[arg(long, value_name = "METHOD", value_parser = parse_auth_method)]
     pub auth_method: Option<AuthMethod>,
 
-    /// PEM PKCS#8 private key (RSA or EC P-256) for private_key_jwt; with dynamic
+    /// PEM private key for private_key_jwt, unencrypted: PKCS#8 (RSA or EC P-256), SEC1 EC
+    /// PRIVATE KEY (`openssl ecparam -genkey`) or PKCS#1 RSA PRIVATE KEY; with dynamic
     /// registration its public key is registered as the client's jwks
     #[arg(long, value_name = "FILE")]
     pub private_key_file: Option<String>,

@@ -17,6 +17,8 @@ pub fn apply(mut req: Request, client: &ClientRecord, audience: &str) -> Result<
         return Err(Error::Internal("client authentication needs a form request".into()));
     };
     match client.auth_method {
+        // No client at all (a workload presenting only its own JWT, SEP-1933): nothing to send.
+        AuthMethod::None if client.client_id.is_empty() => {}
         AuthMethod::None => form.push(("client_id".into(), client.client_id.clone())),
         AuthMethod::ClientSecretPost => {
             form.push(("client_id".into(), client.client_id.clone()));
@@ -70,24 +72,13 @@ pub fn basic_credentials(id: &str, secret: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::client::ClientSource;
 
     fn client(method: AuthMethod, secret: Option<&str>) -> ClientRecord {
         ClientRecord {
-            issuer: "https://as.example".into(),
             client_id: "my id".into(),
             client_secret: secret.map(Secret::from),
-            client_secret_expires_at: None,
             auth_method: method,
-            source: ClientSource::PreRegistered,
-            redirect_uri: None,
-            private_key_file: None,
-            key_id: None,
-            registration_access_token: None,
-            registration_client_uri: None,
-            created_at: 0,
-            token_endpoint: None,
-            revocation_endpoint: None,
+            ..crate::workload::anonymous("https://as.example")
         }
     }
 
@@ -115,6 +106,9 @@ mod tests {
         let r = apply(req(), &client(AuthMethod::None, None), "a").unwrap();
         assert_eq!(form_of(&r), vec![("client_id".to_string(), "my id".to_string())]);
         assert!(r.headers.is_empty());
+
+        let r = apply(req(), &crate::workload::anonymous("a"), "a").unwrap();
+        assert!(form_of(&r).is_empty() && r.headers.is_empty(), "no client: no client_id either");
 
         let r = apply(req(), &client(AuthMethod::ClientSecretPost, Some("s")), "a").unwrap();
         assert!(form_of(&r).contains(&("client_secret".into(), "s".into())));

@@ -19,12 +19,19 @@ pub enum GrantType {
     ClientCredentials,
     /// RFC 8628; stored by this short name, not the `urn:` sent as `grant_type`.
     DeviceCode,
+    /// RFC 7523 §2.1; stored by its `urn:` name, which no earlier version knew by another.
+    JwtBearer,
     Other(String),
 }
 
 impl GrantType {
-    const KNOWN: [GrantType; 4] =
-        [GrantType::AuthorizationCode, GrantType::RefreshToken, GrantType::ClientCredentials, GrantType::DeviceCode];
+    const KNOWN: [GrantType; 5] = [
+        GrantType::AuthorizationCode,
+        GrantType::RefreshToken,
+        GrantType::ClientCredentials,
+        GrantType::DeviceCode,
+        GrantType::JwtBearer,
+    ];
 
     pub fn as_str(&self) -> &str {
         match self {
@@ -32,6 +39,7 @@ impl GrantType {
             GrantType::RefreshToken => "refresh_token",
             GrantType::ClientCredentials => "client_credentials",
             GrantType::DeviceCode => "device_code",
+            GrantType::JwtBearer => crate::token::JWT_BEARER_GRANT,
             GrantType::Other(name) => name,
         }
     }
@@ -72,6 +80,7 @@ mod tests {
             (GrantType::RefreshToken, "refresh_token"),
             (GrantType::ClientCredentials, "client_credentials"),
             (GrantType::DeviceCode, "device_code"),
+            (GrantType::JwtBearer, "urn:ietf:params:oauth:grant-type:jwt-bearer"),
         ] {
             assert_eq!(serde_json::to_value(&g).unwrap(), name);
             assert_eq!(serde_json::from_value::<GrantType>(name.into()).unwrap(), g);
@@ -81,10 +90,10 @@ mod tests {
 
     #[test]
     fn an_unknown_name_from_another_version_is_kept() {
-        let jwt = "urn:ietf:params:oauth:grant-type:jwt-bearer";
-        let g: GrantType = serde_json::from_value(jwt.into()).unwrap();
-        assert_eq!(g, GrantType::Other(jwt.into()));
-        assert_eq!(serde_json::to_value(&g).unwrap(), jwt, "written back as read");
+        let name = "urn:ietf:params:oauth:grant-type:token-exchange";
+        let g: GrantType = serde_json::from_value(name.into()).unwrap();
+        assert_eq!(g, GrantType::Other(name.into()));
+        assert_eq!(serde_json::to_value(&g).unwrap(), name, "written back as read");
         assert!(serde_json::from_value::<GrantType>(1.into()).is_err());
     }
 }

@@ -3,65 +3,24 @@
 
 use crate::error::{Error, Result};
 use base64::Engine as _;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use key::SigningKey;
 use ring::rand::{SecureRandom, SystemRandom};
-use ring::signature::{self, EcdsaKeyPair, KeyPair as _, RsaKeyPair};
+use ring::signature::{self, KeyPair as _};
 use serde_json::{Value, json};
+
+mod key;
 
 /// How long an assertion is valid: short, since it is used at once (TS SDK uses 300 s too).
 const ASSERTION_LIFETIME: u64 = 300;
 
-enum SigningKey {
-    Rsa(RsaKeyPair),
-    Ec(EcdsaKeyPair),
-}
-
-impl SigningKey {
-    fn alg(&self) -> &'static str {
-        match self {
-            SigningKey::Rsa(_) => "RS256",
-            SigningKey::Ec(_) => "ES256",
-        }
-    }
-}
-
-/// Reads a PEM private key: PKCS#8 (RSA or EC P-256) or PKCS#1 RSA.
-fn load_key(path: &str) -> Result<SigningKey> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(format!("reading the private key {path}"), e))?;
-    let (label, der) =
-        pem_block(&text).ok_or_else(|| Error::InvalidInput(format!("{path}: no PEM private key found")))?;
-    let bad = |e: &dyn std::fmt::Display| Error::InvalidInput(format!("{path}: unusable {label}: {e}"));
-    match label.as_str() {
-        "PRIVATE KEY" => {
-            if let Ok(k) = RsaKeyPair::from_pkcs8(&der) {
-                return Ok(SigningKey::Rsa(k));
-            }
-            let rng = SystemRandom::new();
-            EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &der, &rng)
-                .map(SigningKey::Ec)
-                .map_err(|_| bad(&"not an RSA or EC P-256 key"))
-        }
-        "RSA PRIVATE KEY" => RsaKeyPair::from_der(&der).map(SigningKey::Rsa).map_err(|e| bad(&e)),
-        other => Err(Error::InvalidInput(format!(
-            "{path}: {other} keys are not supported; convert with `openssl pkcs8 -topk8 -nocrypt`"
-        ))),
-    }
-}
-
-fn pem_block(text: &str) -> Option<(String, Vec<u8>)> {
-    let start = text.find("-----BEGIN ")?;
-    let rest = &text[start + 11..];
-    let label_end = rest.find("-----")?;
-    let label = rest[..label_end].to_string();
-    let body_start = label_end + 5;
-    let end = rest.find(&format!("-----END {label}-----"))?;
-    let b64: String = rest[body_start..end].chars().filter(|c| !c.is_whitespace()).collect();
-    STANDARD.decode(b64).ok().map(|der| (label, der))
-}
+/// RFC 7523bis: client-authentication JWTs say what they are, so that no other kind of
+/// JWT signed by the same key can be replayed as one.
+const ASSERTION_TYPE: &str = "client-authentication+jwt";
 
 /// The public half as a JWK, so tests (and users registering the client) can publish it.
 pub fn public_jwk(path: &str, kid: Option<&str>) -> Result<Value> {
-    let key = load_key(path)?;
+    let key = key::load(path)?;
     let mut jwk = match &key {
         SigningKey::Rsa(k) => {
             let c: ring::rsa::PublicKeyComponents<Vec<u8>> = k.public().into();
@@ -79,8 +38,8 @@ pub fn public_jwk(path: &str, kid: Option<&str>) -> Result<Value> {
     Ok(jwk)
 }
 
-/// An RFC 7523 §2.2 client assertion: `iss` = `sub` = client id, `aud` = the issuer
-/// (what the MCP client-credentials extension recommends), short-lived, unique `jti`.
+/// An RFC 7523 §2.2 client assertion: `iss` = `sub` = client id, `aud` = the issuer as a
+/// single string (RFC 7523bis), short-lived, a new `jti` each time (servers refuse a reuse).
 pub fn client_assertion(
     key_file: &str,
     kid: Option<&str>,
@@ -88,11 +47,11 @@ pub fn client_assertion(
     audience: &str,
     now: u64,
 ) -> Result<crate::secret::Secret> {
-    let key = load_key(key_file)?;
+    let key = key::load(key_file)?;
     let rng = SystemRandom::new();
     let mut jti = [0u8; 16];
     rng.fill(&mut jti).map_err(|_| Error::Internal("no system randomness".into()))?;
-    let mut header = json!({"alg": key.alg(), "typ": "JWT"});
+    let mut header = json!({"alg": key.alg(), "typ": ASSERTION_TYPE});
     if let Some(kid) = kid {
         header["kid"] = json!(kid);
     }
@@ -141,6 +100,10 @@ pub fn decode_unverified(token: &str) -> Option<(Value, Value)> {
 mod tests {
     use super::*;
 
+    use base64::engine::general_purpose::STANDARD;
+    use ring::rand::SystemRandom;
+    use ring::signature::EcdsaKeyPair;
+
     // A throwaway EC P-256 PKCS#8 key generated with ring for this test only.
     fn ec_key_file() -> tempfile::NamedTempFile {
         let rng = SystemRandom::new();
@@ -161,10 +124,13 @@ mod tests {
         let (header, claims) = decode_unverified(jwt).unwrap();
         assert_eq!(header["alg"], "ES256");
         assert_eq!(header["kid"], "k1");
+        assert_eq!(header["typ"], "client-authentication+jwt");
         assert_eq!(claims["iss"], "cid");
         assert_eq!(claims["sub"], "cid");
         assert_eq!(claims["aud"], "https://as.example");
         assert_eq!(claims["exp"], 1_300);
+        let again = client_assertion(path, Some("k1"), "cid", "https://as.example", 1_000).unwrap();
+        assert_ne!(decode_unverified(again.expose()).unwrap().1["jti"], claims["jti"], "a new jti every time");
 
         let jwk = public_jwk(path, None).unwrap();
         let mut point = vec![4u8];
@@ -178,11 +144,13 @@ mod tests {
     }
 
     #[test]
-    fn unsupported_keys_are_named() {
+    fn unusable_keys_are_named_with_their_file() {
         let f = tempfile::NamedTempFile::new().unwrap();
         std::fs::write(f.path(), "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n").unwrap();
-        let e = client_assertion(f.path().to_str().unwrap(), None, "c", "a", 0).err().unwrap();
-        assert!(e.to_string().contains("openssl pkcs8"), "{e}");
+        let path = f.path().to_str().unwrap();
+        let e = client_assertion(path, None, "c", "a", 0).err().unwrap();
+        assert_eq!(e.exit_code().code(), 2);
+        assert!(e.to_string().starts_with(path) && e.to_string().contains("unusable EC PRIVATE KEY"), "{e}");
     }
 
     #[test]

@@ -36,6 +36,7 @@ pub mod status;
 pub mod store;
 pub mod token;
 pub mod url_policy;
+pub mod workload;
 pub mod www_authenticate;
 
 pub use error::{Error, ExitCode, Result};

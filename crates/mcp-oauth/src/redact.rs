@@ -24,6 +24,8 @@ const SECRET_FIELDS: &[&str] = &[
     "actor_token",
     "password",
     "token",
+    // GitHub Actions' OIDC token service answers {"value": JWT}.
+    "value",
 ];
 
 /// Headers whose values are secrets.

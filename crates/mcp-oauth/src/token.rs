@@ -1,5 +1,5 @@
-//! Token-endpoint requests (code exchange, refresh, client credentials, device code) and
-//! the stored token set.
+//! Token-endpoint requests (code exchange, refresh, client credentials, device code,
+//! jwt-bearer) and the stored token set.
 //!
 //! API contract (other modules are written against it):
 //! - [`request`] sends one grant with the client's authentication and the RFC 8707
@@ -32,6 +32,10 @@ pub enum Grant {
     DeviceCode {
         device_code: Secret,
     },
+    /// RFC 7523 §2.1: a JWT the client holds (a workload's token, an ID-JAG) as the grant.
+    JwtBearer {
+        assertion: Secret,
+    },
 }
 
 impl Grant {
@@ -41,6 +45,7 @@ impl Grant {
             Grant::RefreshToken { .. } => GrantType::RefreshToken,
             Grant::ClientCredentials => GrantType::ClientCredentials,
             Grant::DeviceCode { .. } => GrantType::DeviceCode,
+            Grant::JwtBearer { .. } => GrantType::JwtBearer,
         }
     }
 }
@@ -97,6 +102,9 @@ pub struct TokenSet {
     /// Docker MCP gateway): this record keeps the access token only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handed_to: Option<String>,
+    /// For a workload's jwt-bearer grant (SEP-1933): where its JWT is read again to renew.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload: Option<crate::workload::Source>,
 }
 
 /// The store key of the token set for an MCP server. Keyed by the canonical *server URL*
@@ -109,6 +117,9 @@ pub fn store_key(server_url: &str, profile: Option<&str>) -> Result<crate::store
 
 /// RFC 8628 §3.4 grant type (also what a client registers to be allowed to use it).
 pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
+/// RFC 7523 §2.1 grant type, sent as `grant_type` and listed in `grant_types_supported`.
+pub const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
 /// Connects to the token endpoint ahead of a request known to come (see [`Http::warm_up`]);
 /// only to an endpoint that [`request`] would send to.
@@ -146,6 +157,10 @@ pub fn request(
         Grant::DeviceCode { device_code } => {
             put("grant_type", DEVICE_CODE_GRANT);
             put("device_code", device_code.expose());
+        }
+        Grant::JwtBearer { assertion } => {
+            put("grant_type", JWT_BEARER_GRANT);
+            put("assertion", assertion.expose());
         }
     }
     // RFC 8707 and MCP: always, whether or not the server advertises support.
@@ -260,6 +275,7 @@ impl TokenSet {
             grant: origin.grant.clone(),
             obtained_at: now,
             handed_to: None,
+            workload: None,
         }
     }
 
@@ -391,12 +407,19 @@ fn refused(error: Option<&str>, client_credentials: bool) -> bool {
 /// One renewal of a stored set, under the caller's lock: RFC 6749 §6 refresh (with
 /// `resource`), or for a client-credentials set the client-credentials grant again with
 /// the stored secret or key (RFC 6749 §4.4.3: such sets rarely carry a refresh token, and
-/// the grant needs no user, so no login should be asked for).
+/// the grant needs no user, so no login should be asked for), or for a workload's set the
+/// jwt-bearer grant again with a JWT from the same source.
 pub fn refresh(http: &Http, store: &crate::store::Store, set: &TokenSet, profile: Option<&str>) -> Result<TokenSet> {
-    let hint = || login_hint(&set.resource, profile, Some(&set.grant));
+    let hint = || match &set.workload {
+        Some(source) => {
+            let profile = profile.map(|p| format!(" --profile {p}")).unwrap_or_default();
+            format!("run: mcp-authorize{profile} {} {}", source.flags(), set.resource)
+        }
+        None => login_hint(&set.resource, profile, Some(&set.grant)),
+    };
     let client_credentials = set.grant == GrantType::ClientCredentials;
     let refresh_token = set.refresh_token.as_ref();
-    if refresh_token.is_none() && !client_credentials {
+    if refresh_token.is_none() && !client_credentials && set.workload.is_none() {
         let why = match &set.handed_to {
             Some(to) => format!("its refresh token was handed to {to}, which renews it there"),
             None => "there is no refresh token".to_string(),
@@ -407,13 +430,17 @@ pub fn refresh(http: &Http, store: &crate::store::Store, set: &TokenSet, profile
             hint()
         )));
     }
-    let client: ClientRecord = store.load(&crate::store::keys::client(&set.issuer, profile))?.ok_or_else(|| {
-        Error::LoginRequired(format!(
-            "the client registration for {} is gone, so the token cannot be renewed; {}",
-            set.issuer,
-            hint()
-        ))
-    })?;
+    let client: ClientRecord = match set.workload {
+        // A workload without a client id never had a client record.
+        Some(_) if set.client_id.is_empty() => crate::workload::anonymous(&set.issuer),
+        _ => store.load(&crate::store::keys::client(&set.issuer, profile))?.ok_or_else(|| {
+            Error::LoginRequired(format!(
+                "the client registration for {} is gone, so the token cannot be renewed; {}",
+                set.issuer,
+                hint()
+            ))
+        })?,
+    };
     if client.client_id != set.client_id || client.issuer != set.issuer {
         return Err(Error::LoginRequired(format!(
             "the stored token was issued to client {} but the client for {} is now {}; {}",
@@ -425,6 +452,9 @@ pub fn refresh(http: &Http, store: &crate::store::Store, set: &TokenSet, profile
     }
     client.check_endpoint(crate::client::EndpointKind::Token, &set.token_endpoint)?;
     let endpoint = Endpoint { token_endpoint: &set.token_endpoint, issuer: &set.issuer, client: &client };
+    if let Some(source) = &set.workload {
+        return crate::workload::renew(http, endpoint, set, source);
+    }
     let (grant, scope) = match refresh_token {
         Some(rt) if !client_credentials => (Grant::RefreshToken { refresh_token: rt.clone() }, None),
         _ => (Grant::ClientCredentials, set.requested_scope.as_deref()),
@@ -522,6 +552,38 @@ mod tests {
         }
         let ok = parse(json!({"access_token":"eyJ.a-b_c~d+e/f==","token_type":"DPoP","refresh_token":"r!t#1"}));
         assert!(ok.is_ok());
+    }
+
+    #[test]
+    fn jwt_bearer_sends_the_assertion_as_the_grant_with_resource_scope_and_client() {
+        use mcp_testkit::mock::{Mock, Reply};
+        let mock = Mock::start();
+        mock.on("POST", "/token", Reply::json(200, &json!({"access_token": "at", "token_type": "Bearer"})));
+        let client: ClientRecord = serde_json::from_value(json!({
+            "issuer": mock.origin(), "client_id": "c", "auth_method": "none", "source": "pre_registered", "created_at": 0,
+        }))
+        .unwrap();
+        let token_endpoint = mock.url("/token");
+        let endpoint = Endpoint { token_endpoint: &token_endpoint, issuer: &mock.origin(), client: &client };
+        let grant = Grant::JwtBearer { assertion: Secret::from("eyJ.a.b") };
+        assert_eq!(grant.kind(), GrantType::JwtBearer);
+        assert!(!format!("{grant:?}").contains("eyJ"), "the assertion is a secret");
+        let http = Http::new(Default::default());
+        let resp = request(&http, endpoint, &grant, "https://mcp.example/mcp", Some("mcp:read")).unwrap();
+        assert_eq!(resp.access_token.expose(), "at");
+        let sent = mock.requests();
+        let form: Vec<(String, String)> = url::form_urlencoded::parse(&sent[0].body).into_owned().collect();
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(
+            pairs,
+            [
+                ("grant_type", JWT_BEARER_GRANT),
+                ("assertion", "eyJ.a.b"),
+                ("resource", "https://mcp.example/mcp"),
+                ("scope", "mcp:read"),
+                ("client_id", "c"),
+            ]
+        );
     }
 
     #[test]

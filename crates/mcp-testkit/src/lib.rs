@@ -4,6 +4,8 @@
 //! - [`servers`]: `TestServers::start(Options)` runs tests/fixtures/servers.mjs (a real
 //!   oidc-provider authorization server and an MCP resource server, with variants), plus a
 //!   tiny loopback HTTP client, the `$BROWSER` stand-in and a token shortcut.
+//! - [`workload`]: tests/fixtures/workload.mjs, a workload JWT issuer and GitHub Actions
+//!   stand-in, and the servers.mjs authorization server that trusts it.
 //! - [`bins`]: `Sandbox` (own HOME, DOCKER_CONFIG, XDG dirs) and running the workspace's
 //!   binaries with stdin, a timeout and captured output.
 //!
@@ -16,3 +18,4 @@ pub mod mock;
 pub mod pass;
 pub mod ready;
 pub mod servers;
+pub mod workload;

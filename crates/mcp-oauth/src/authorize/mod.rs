@@ -601,6 +601,7 @@ mod tests {
             grant: "authorization_code".into(),
             obtained_at: 0,
             handed_to: None,
+            workload: None,
         }
     }
 

@@ -65,6 +65,11 @@ pub enum Problem {
     NoClient {
         issuer: String,
     },
+    /// A workload's token obtained without any client (SEP-1933): a revocation request
+    /// would have nothing to authenticate it.
+    Clientless {
+        issuer: String,
+    },
     /// The revocation endpoint is not the one the client was registered with.
     EndpointRefused(Error),
     RevokeFailed {
@@ -90,6 +95,10 @@ impl fmt::Display for Problem {
             Problem::NoClient { issuer } => write!(
                 f,
                 "no client registration is stored for {issuer}, so the tokens cannot be revoked at the server; erased here only"
+            ),
+            Problem::Clientless { issuer } => write!(
+                f,
+                "the token was obtained with a workload's JWT and no client, so no revocation request can be authenticated: erased here, valid at {issuer} until it expires"
             ),
             Problem::EndpointRefused(e) => {
                 write!(f, "{e}; the tokens were erased here but not revoked")
@@ -282,6 +291,9 @@ fn route<'a>(
         return Err(Problem::NoRevocationEndpoint { issuer: set.issuer.clone() });
     };
     let Some(client) = client else {
+        if set.workload.is_some() && set.client_id.is_empty() {
+            return Err(Problem::Clientless { issuer: set.issuer.clone() });
+        }
         return Err(Problem::NoClient { issuer: set.issuer.clone() });
     };
     client.check_endpoint(EndpointKind::Revocation, endpoint).map_err(Problem::EndpointRefused)?;
