@@ -404,6 +404,32 @@ fn bad_input_is_a_usage_error() {
     assert_eq!(out.code, Some(2), "{out}");
 }
 
+/// A document short of the stage mcp-authorize needs is refused as it is read, with the step
+/// to run first: before the store is opened (here one that refuses to open) or a file read.
+#[test]
+fn a_document_short_of_a_stage_names_the_step_to_run_first() {
+    let sandbox = Sandbox::new();
+    let (url, issuer) = ("http://127.0.0.1:9/mcp", "http://127.0.0.1:9");
+    let bare = json!({"mcp_oauth": 1, "server_url": url, "resource": url});
+    let mut discovered = bare.clone();
+    discovered["authorization_server"] = json!({
+        "issuer": issuer, "metadata": {"issuer": issuer}, "pkce_s256": true, "registration_options": ["pre_registered"],
+    });
+    let remote = "--import-mcp-remote=/nonexistent";
+    for (args, doc, needle) in [
+        (&[][..], &bare, "no authorization server: run mcp-discover first"),
+        (&[remote][..], &bare, "no authorization server: run mcp-discover first"),
+        (&[][..], &discovered, "no client: run mcp-dcr first"),
+        (&["--print-url"][..], &discovered, "no client: run mcp-dcr first"),
+    ] {
+        let mut cmd = sandbox.cmd("mcp-authorize");
+        cmd.args(STORE).args(args).env("MCP_OAUTH_STORE_PART_SIZE", "1");
+        let out = mcp_testkit::bins::run(cmd, Some(doc.to_string().as_bytes()), Duration::from_secs(30));
+        assert_eq!(out.code, Some(2), "{args:?} {out}");
+        assert!(out.stderr.contains(needle), "{args:?} {out}");
+    }
+}
+
 #[test]
 fn a_url_argument_runs_discovery_and_registration_first() {
     let w = World::new(Options::default());
