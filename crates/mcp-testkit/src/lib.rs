@@ -6,6 +6,7 @@
 //!   tiny loopback HTTP client, the `$BROWSER` stand-in and a token shortcut.
 //! - [`bins`]: `Sandbox` (own HOME, DOCKER_CONFIG, XDG dirs) and running the workspace's
 //!   binaries with stdin, a timeout and captured output.
+//! - [`world`]: servers and a sandbox together, the tools run on the file store, a login.
 //!
 //! Only loopback is ever contacted, and every child process is killed on drop or stops by
 //! itself.
@@ -16,3 +17,4 @@ pub mod mock;
 pub mod pass;
 pub mod ready;
 pub mod servers;
+pub mod world;
