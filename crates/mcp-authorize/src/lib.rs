@@ -6,7 +6,7 @@
 use clap::Parser;
 use mcp_oauth::authorize::{self, CodeOptions, Flow, Obtained, Plan, Session, StepUp};
 use mcp_oauth::discovery::DiscoverOptions;
-use mcp_oauth::document::{Document, ScopeChoice, ScopeSource};
+use mcp_oauth::document::{Discovered, Registered, ScopeChoice, ScopeSource};
 use mcp_oauth::registration;
 use mcp_oauth::{Error, ExitCode};
 use mcp_oauth_cli::{CommonArgs, Context, DiscoverArgs, Input};
@@ -148,30 +148,38 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Some(callback) = &cli.callback_url {
         return finish_handoff(&ctx, callback);
     }
-    let mut doc = match Input::resolve(cli.url.as_deref())? {
-        Input::Document(_) if cli.discover.needs_discovery() => {
-            return Err(Error::Usage(
-                "the discovery flags (--authorization-server, --challenge, --as-metadata, --issuer, the endpoint flags) need the MCP server URL; a piped document was already discovered".into(),
-            )
-            .into());
-        }
-        Input::Document(doc) => *doc,
+    let input = Input::resolve(cli.url.as_deref())?;
+    if matches!(input, Input::Document(_)) && cli.discover.needs_discovery() {
+        return Err(Error::Usage(
+            "the discovery flags (--authorization-server, --challenge, --as-metadata, --issuer, the endpoint flags) need the MCP server URL; a piped document was already discovered".into(),
+        )
+        .into());
+    }
+    if cli.workload() {
+        let discovered = match input {
+            Input::Document(doc) => doc.discovered()?,
+            Input::Url(url) => mcp_oauth::discovery::discover(&ctx.http, &url, &discover_opts)?,
+        };
+        return workload(&ctx, &cli, discovered);
+    }
+    let (mut doc, mcp_remote) = match &cli.import_mcp_remote {
         // mcp-remote's client comes with its tokens: nothing to register.
-        Input::Url(url) if cli.import_mcp_remote.is_some() || cli.workload() => {
-            mcp_oauth::discovery::discover(&ctx.http, &url, &discover_opts)?
+        Some(path) => {
+            let discovered = match input {
+                Input::Document(doc) => doc.discovered()?,
+                Input::Url(url) => mcp_oauth::discovery::discover(&ctx.http, &url, &discover_opts)?,
+            };
+            let (doc, login) = take_mcp_remote_client(&ctx, discovered, path)?;
+            (doc, Some(login))
         }
-        Input::Url(url) => discover_and_register(&ctx, &url, &discover_opts)?,
+        None => match input {
+            Input::Document(doc) => (doc.registered()?, None),
+            Input::Url(url) => (discover_and_register(&ctx, &url, &discover_opts)?, None),
+        },
     };
-    let profile = ctx.profile().map(String::from).or_else(|| doc.profile.clone());
+    let profile = effective_profile(&ctx, &doc);
     let store = ctx.store()?;
     let s = Session { http: &ctx.http, store, profile: profile.as_deref() };
-    if cli.workload() {
-        return workload(&ctx, s, &cli, doc);
-    }
-    let mcp_remote = match &cli.import_mcp_remote {
-        Some(path) => Some(take_mcp_remote_client(&ctx, s, &mut doc, path)?),
-        None => None,
-    };
     let mut plan = Plan::from_document(&doc, store, s.profile)?;
     if let Some(scope) = &cli.scope {
         set_scope(
@@ -207,9 +215,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 profile.as_deref().map(|p| format!(" --profile {p}")).unwrap_or_default()
             ),
         ]);
-        doc.token = None;
-        doc.pending = Some(pending);
-        mcp_oauth_cli::pipe::write_document(&doc, ctx.pretty())?;
+        mcp_oauth_cli::pipe::write_document(&doc.with_pending(pending).into_document(), ctx.pretty())?;
         return Ok(ExitCode::Success);
     }
 
@@ -220,10 +226,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     if let Some((response, expires_at)) = imported {
         let (set, key) = authorize::import(s, &plan, response, expires_at)?;
-        doc.pending = None;
-        doc.token = Some(set.info(&key, ctx.reveal()));
-        mcp_oauth_cli::pipe::write_document(&doc, ctx.pretty())?;
-        return Ok(ExitCode::Success);
+        return write_authorized(&ctx, doc, &set, &key);
     }
 
     let flow = match (cli.client_credentials, cli.device) {
@@ -244,9 +247,18 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(name) => hand_to_gateway(s, &plan, &key, set, name)?,
         None => set,
     };
-    doc.pending = None;
-    doc.token = Some(set.info(&key, ctx.reveal()));
-    mcp_oauth_cli::pipe::write_document(&doc, ctx.pretty())?;
+    write_authorized(&ctx, doc, &set, &key)
+}
+
+/// The document written on after a login: the token summary (its secrets only if revealed).
+fn write_authorized(
+    ctx: &Context,
+    doc: Registered,
+    set: &mcp_oauth::token::TokenSet,
+    key: &mcp_oauth::store::Key,
+) -> anyhow::Result<ExitCode> {
+    let doc = doc.with_token(set.info(key, ctx.reveal()));
+    mcp_oauth_cli::pipe::write_document(&doc.into_document(), ctx.pretty())?;
     Ok(ExitCode::Success)
 }
 
@@ -258,12 +270,15 @@ impl Cli {
 
 /// Workload identity: one jwt-bearer grant with the workload's JWT, no user and no
 /// registration (a pipe from mcp-discover, or a URL, is enough).
-fn workload(ctx: &Context, s: Session<'_>, cli: &Cli, mut doc: Document) -> anyhow::Result<ExitCode> {
+fn workload(ctx: &Context, cli: &Cli, mut doc: Discovered) -> anyhow::Result<ExitCode> {
     use mcp_oauth::workload::{self, Source};
+    let profile = effective_profile(ctx, &doc);
+    let s = Session { http: &ctx.http, store: ctx.store()?, profile: profile.as_deref() };
     let mut plan = workload::plan(&doc, s.store, s.profile)?;
     if let Some(scope) = &cli.scope {
         let choice = ScopeChoice { scopes: mcp_oauth::scope::split(scope), source: ScopeSource::User };
-        set_scope(&mut plan, &mut doc, choice);
+        plan.scope = choice.joined();
+        doc.set_scope(choice);
     }
     let source = match (&cli.workload_token_file, &cli.workload_token_env) {
         (Some(path), _) => Source::File { path: path.clone() },
@@ -274,10 +289,18 @@ fn workload(ctx: &Context, s: Session<'_>, cli: &Cli, mut doc: Document) -> anyh
     if !cli.quiet {
         logged_in(s.store, &plan.server_url, &set);
     }
+    // Without a client the document stays short of the registered stage, so it is written
+    // as it is, with the token added.
+    let mut doc = doc.into_document();
     doc.pending = None;
     doc.token = Some(set.info(&key, ctx.reveal()));
     mcp_oauth_cli::pipe::write_document(&doc, ctx.pretty())?;
     Ok(ExitCode::Success)
+}
+
+/// A --profile flag wins over the document's, as in the other tools.
+fn effective_profile(ctx: &Context, doc: &Discovered) -> Option<String> {
+    ctx.profile().or(doc.profile()).map(String::from)
 }
 
 /// `--docker-gateway NAME`: the gateway gets the grant (its client and token entries in the
@@ -308,21 +331,18 @@ fn hand_to_gateway(
     Ok(kept)
 }
 
-fn set_scope(plan: &mut Plan, doc: &mut Document, choice: ScopeChoice) {
+fn set_scope(plan: &mut Plan, doc: &mut Registered, choice: ScopeChoice) {
     plan.scope = choice.joined();
-    doc.scope = Some(choice);
+    doc.set_scope(choice);
 }
 
 fn finish_handoff(ctx: &Context, callback: &str) -> anyhow::Result<ExitCode> {
     let callback = if callback == "-" { read_pasted_url()? } else { callback.to_string() };
     let store = ctx.store()?;
     let s = Session { http: &ctx.http, store, profile: ctx.profile() };
-    let (set, mut doc, reservation) = authorize::finish_handoff(s, &callback)?;
+    let (set, doc, reservation) = authorize::finish_handoff(s, &callback)?;
     let key = authorize::store_tokens(s, reservation, &set)?;
-    doc.pending = None;
-    doc.token = Some(set.info(&key, ctx.reveal()));
-    mcp_oauth_cli::pipe::write_document(&doc, ctx.pretty())?;
-    Ok(ExitCode::Success)
+    write_authorized(ctx, doc, &set, &key)
 }
 
 /// One line from stdin, with a prompt when a person is typing.
@@ -389,11 +409,10 @@ fn read_token_response(file: &str) -> anyhow::Result<mcp_oauth::token::TokenResp
 /// client (its tokens are bound to it), and the document names it.
 fn take_mcp_remote_client(
     ctx: &Context,
-    s: Session<'_>,
-    doc: &mut Document,
+    doc: Discovered,
     path: &str,
-) -> anyhow::Result<mcp_oauth::import::McpRemoteLogin> {
-    let issuer = doc.require_authorization_server()?.issuer.clone();
+) -> anyhow::Result<(Registered, mcp_oauth::import::McpRemoteLogin)> {
+    let issuer = doc.authorization_server().issuer.clone();
     let dir = match path {
         "" => {
             mcp_oauth::import::mcp_remote_dir().ok_or_else(|| Error::Usage("no HOME to find ~/.mcp-auth in".into()))?
@@ -401,19 +420,20 @@ fn take_mcp_remote_client(
         p => std::path::PathBuf::from(p),
     };
     let login = mcp_oauth::import::find_mcp_remote(&dir, &issuer, mcp_oauth::clock::now())?;
-    let key = mcp_oauth::store::keys::client(&issuer, s.profile);
-    let _guard = s.store.lock(&key)?;
-    s.store.save(&key, &login.client)?;
-    doc.client = Some(registration::client_info(&login.client, key.as_str(), ctx.reveal()));
+    let (store, profile) = (ctx.store()?, effective_profile(ctx, &doc));
+    let key = mcp_oauth::store::keys::client(&issuer, profile.as_deref());
+    let _guard = store.lock(&key)?;
+    store.save(&key, &login.client)?;
+    let doc = doc.with_client(registration::client_info(&login.client, key.as_str(), ctx.reveal()));
     mcp_oauth_cli::say!(
         "mcp-authorize: took mcp-remote's client {} and tokens from {}",
         login.client.client_id,
         login.tokens_file.display()
     );
-    Ok(login)
+    Ok((doc, login))
 }
 
-fn discover_and_register(ctx: &Context, url: &url::Url, opts: &DiscoverOptions) -> anyhow::Result<Document> {
+fn discover_and_register(ctx: &Context, url: &url::Url, opts: &DiscoverOptions) -> anyhow::Result<Registered> {
     let (doc, obtained) = registration::discover_and_obtain(&ctx.http, url, opts, ctx.reveal(), || {
         Ok((ctx.store()?, registration::Options::default()))
     })?;

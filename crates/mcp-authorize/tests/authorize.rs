@@ -4,24 +4,21 @@
 //! the full `mcp-discover | mcp-dcr | mcp-authorize` pipeline has its own test.
 
 use mcp_testkit::bins::{Output, Sandbox};
-use mcp_testkit::servers::{Fixture, Options, Variant, browser_command};
+use mcp_testkit::servers::{Options, Variant, browser_command};
+use mcp_testkit::world::{FILE_STORE, World};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::time::Duration;
 
-/// The file store keeps these tests independent of `pass`; the pipeline test uses `pass`.
-const STORE: [&str; 2] = ["--credential-helper", "file"];
-
-struct World {
-    servers: Fixture,
-    sandbox: Sandbox,
+/// The pipeline's steps before and after mcp-authorize, in the shared setting.
+trait Steps {
+    fn discovered(&self, scope: &[&str]) -> String;
+    fn registered(&self, scope: &[&str], dcr_args: &[&str]) -> String;
+    fn authorize(&self, args: &[&str], doc: Option<&str>, env: &[(&str, &str)]) -> Output;
+    fn stored_token(&self) -> String;
 }
 
-impl World {
-    fn new(options: Options) -> World {
-        World { servers: Fixture::for_options(options), sandbox: Sandbox::new() }
-    }
-
+impl Steps for World {
     /// What mcp-discover would write, from the server's own metadata.
     fn discovered(&self, scope: &[&str]) -> String {
         let mcp = &self.servers.mcp_url;
@@ -43,12 +40,6 @@ impl World {
             "scope": {"scopes": scope, "source": "challenge"},
         })
         .to_string()
-    }
-
-    fn run(&self, bin: &str, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Output {
-        let mut cmd = self.sandbox.cmd(bin);
-        cmd.args(STORE).args(args).envs(env.iter().copied());
-        mcp_testkit::bins::run(cmd, stdin.map(str::as_bytes), Duration::from_secs(60))
     }
 
     /// discovery document -> mcp-dcr (dynamic registration of a native public client).
@@ -404,6 +395,32 @@ fn bad_input_is_a_usage_error() {
     assert_eq!(out.code, Some(2), "{out}");
 }
 
+/// A document short of the stage mcp-authorize needs is refused as it is read, with the step
+/// to run first: before the store is opened (here one that refuses to open) or a file read.
+#[test]
+fn a_document_short_of_a_stage_names_the_step_to_run_first() {
+    let sandbox = Sandbox::new();
+    let (url, issuer) = ("http://127.0.0.1:9/mcp", "http://127.0.0.1:9");
+    let bare = json!({"mcp_oauth": 1, "server_url": url, "resource": url});
+    let mut discovered = bare.clone();
+    discovered["authorization_server"] = json!({
+        "issuer": issuer, "metadata": {"issuer": issuer}, "pkce_s256": true, "registration_options": ["pre_registered"],
+    });
+    let remote = "--import-mcp-remote=/nonexistent";
+    for (args, doc, needle) in [
+        (&[][..], &bare, "no authorization server: run mcp-discover first"),
+        (&[remote][..], &bare, "no authorization server: run mcp-discover first"),
+        (&[][..], &discovered, "no client: run mcp-dcr first"),
+        (&["--print-url"][..], &discovered, "no client: run mcp-dcr first"),
+    ] {
+        let mut cmd = sandbox.cmd("mcp-authorize");
+        cmd.args(FILE_STORE).args(args).env("MCP_OAUTH_STORE_PART_SIZE", "1");
+        let out = mcp_testkit::bins::run(cmd, Some(doc.to_string().as_bytes()), Duration::from_secs(30));
+        assert_eq!(out.code, Some(2), "{args:?} {out}");
+        assert!(out.stderr.contains(needle), "{args:?} {out}");
+    }
+}
+
 #[test]
 fn a_url_argument_runs_discovery_and_registration_first() {
     let w = World::new(Options::default());
@@ -484,8 +501,12 @@ fn the_wait_for_the_browser_counts_down_on_a_terminal_only() {
     assert_eq!(piped.code, Some(8), "{piped}");
     assert!(!piped.stderr.contains(" left") && !piped.stderr.contains('\r'), "no countdown on a pipe: {piped}");
 
-    let command =
-        format!("{} {} {}", mcp_testkit::bins::bin_path("mcp-authorize").display(), STORE.join(" "), args.join(" "));
+    let command = format!(
+        "{} {} {}",
+        mcp_testkit::bins::bin_path("mcp-authorize").display(),
+        FILE_STORE.join(" "),
+        args.join(" ")
+    );
     let mut cmd = w.sandbox.command("script");
     cmd.args(["-qec", &command, "/dev/null"]);
     let tty = mcp_testkit::bins::run(cmd, None, Duration::from_secs(60));

@@ -150,12 +150,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     let (doc, obtained) = match input {
         Input::Document(doc) => {
-            let mut doc = *doc;
+            let doc = doc.discovered()?;
             let (store, opts) = store_and_options()?;
-            let profile = ctx.profile().map(String::from).or_else(|| doc.profile.clone());
-            let obtained =
-                registration::obtain_into(&ctx.http, store, &mut doc, profile.as_deref(), &opts, ctx.reveal())?;
-            (doc, obtained)
+            let profile = ctx.profile().or(doc.profile()).map(String::from);
+            registration::obtain_into(&ctx.http, store, doc, profile.as_deref(), &opts, ctx.reveal())?
         }
         Input::Url(url) => {
             let discover = cli.discovery.options(None, ctx.profile())?;
@@ -173,7 +171,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         };
         mcp_oauth_cli::say!("mcp-dcr: {how} {} for {}", obtained.record.client_id, obtained.record.issuer);
     }
-    mcp_oauth_cli::pipe::write_document(&doc, ctx.pretty())?;
+    mcp_oauth_cli::pipe::write_document(&doc.into_document(), ctx.pretty())?;
     Ok(ExitCode::Success)
 }
 

@@ -420,6 +420,11 @@ fn bad_input_is_a_usage_error() {
     let out = sandbox.run("mcp-dcr", &["--credential-helper", "file"], Some(&doc.to_string()));
     assert_eq!(out.code, Some(2));
     assert!(out.stderr.contains("run mcp-discover first"), "{}", out.stderr);
+    // Said as the document is read: before a secret is looked for or the store opened.
+    let args = ["--credential-helper", "file", "--client-id", "c", "--client-secret-file", "/nonexistent"];
+    let out = sandbox.run("mcp-dcr", &args, Some(&doc.to_string()));
+    assert_eq!(out.code, Some(2));
+    assert!(out.stderr.contains("run mcp-discover first"), "{}", out.stderr);
     let out = sandbox.run("mcp-dcr", &["--client-metadata-url", "http://app.example/c.json"], Some(&doc.to_string()));
     assert_eq!(out.code, Some(2));
     assert!(out.stderr.contains("https"), "{}", out.stderr);

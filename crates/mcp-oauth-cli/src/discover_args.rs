@@ -228,11 +228,11 @@ mod tests {
         assert_eq!(meta.scopes_supported.as_deref().unwrap(), ["openid", "email", "profile"]);
         assert!(meta.supports_pkce_s256());
         let doc = manual(&u("https://mcp.example.com/mcp"), meta, &opts).unwrap();
-        let a = doc.authorization_server.unwrap();
+        let a = doc.authorization_server();
         assert_eq!(a.issuer, "https://accounts.example.com");
-        assert_eq!(doc.discovery.unwrap().source, DiscoverySource::Manual);
-        assert_eq!(doc.scope.unwrap().scopes, ["email"]);
-        assert_eq!(doc.resource, "https://mcp.example.com/mcp");
+        assert_eq!(doc.discovery().unwrap().source, DiscoverySource::Manual);
+        assert_eq!(doc.scope().unwrap().scopes, ["email"]);
+        assert_eq!(doc.resource(), "https://mcp.example.com/mcp");
     }
 
     #[test]

@@ -4,13 +4,17 @@
 //!
 //! It never carries tokens or client secrets unless the user asks (`--reveal-secrets`);
 //! it carries the store keys the next step needs to find them. The schema is documented
-//! in the README ("The pipeline document").
+//! in the README ("The pipeline document"). The steps take it as stage types, which
+//! `stage` parses it into.
 
 use crate::client::{AuthMethod, ClientSource};
 use crate::error::{Error, Result};
 use crate::metadata::{AuthorizationServerMetadata, ResourceMetadata};
 use crate::www_authenticate::Challenge;
 use serde::{Deserialize, Serialize};
+
+mod stage;
+pub use stage::{Authorized, Discovered, Registered};
 
 /// Bumped on any change an older reader would misread; readers refuse other versions.
 pub const VERSION: u32 = 1;
@@ -237,18 +241,6 @@ impl Document {
 
     pub fn server(&self) -> Result<url::Url> {
         crate::url_policy::parse("server URL in the document", &self.server_url)
-    }
-
-    pub fn require_authorization_server(&self) -> Result<&AuthorizationServer> {
-        self.authorization_server.as_ref().ok_or_else(|| {
-            Error::InvalidInput("the input document has no authorization server: run mcp-discover first".into())
-        })
-    }
-
-    pub fn require_client(&self) -> Result<&ClientInfo> {
-        self.client
-            .as_ref()
-            .ok_or_else(|| Error::InvalidInput("the input document has no client: run mcp-dcr first".into()))
     }
 
     pub fn add_finding(&mut self, severity: Severity, reference: &str, message: impl Into<String>) {

@@ -7,10 +7,10 @@ use crate::client::{ClientRecord, ClientSource};
 use crate::error::Result;
 use crate::grant_type::GrantType;
 use crate::http::Http;
-use crate::store::{Entry, Kind, Store, keys};
+use crate::store::{Entry, Key, Kind, Store, keys};
 use crate::token::TokenSet;
 use crate::www_authenticate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::path::PathBuf;
 
@@ -94,8 +94,9 @@ pub struct Damaged {
     pub error: String,
 }
 
-/// Everything the stores hold, with one `get` per token entry and its client (the listing
-/// hides whether a refresh token exists). With `online`, one request to each MCP server.
+/// Everything the stores hold, from one listing: its records (secrets removed, their names
+/// kept) say all a login shows. With `online`, one read of each token set and one request
+/// to each MCP server.
 pub fn collect(store: &Store, online: Option<&Http>) -> Result<Status> {
     let (entries, purged) = store.purge_stale_pending(store.list_entries()?, crate::clock::now())?;
     let mut status = Status {
@@ -108,22 +109,30 @@ pub fn collect(store: &Store, online: Option<&Http>) -> Result<Status> {
     };
     for e in &entries {
         let profile = e.profile.clone().unwrap_or_else(|| keys::DEFAULT_PROFILE.to_string());
-        match (e.kind, &e.key, &e.error) {
-            (_, _, Some(error)) => status.damaged.push(Damaged { what: describe(e), error: error.clone() }),
-            (Some(Kind::Token), Some(key), None) => match store.load::<TokenSet>(key) {
-                Ok(Some(set)) => {
-                    let client = client_of(store, &set, &e.profile);
-                    let mut login = login(&set, &client, profile, e.backend.clone());
-                    login.key = key.to_string();
-                    if let Some(http) = online {
-                        login.online = Some(check(http, &set));
+        match (e.kind, &e.key, &e.record, &e.error) {
+            (_, _, _, Some(error)) => status.damaged.push(Damaged { what: describe(e), error: error.clone() }),
+            (Some(Kind::Token), Some(key), Some(record), None) => {
+                let mut login = match login(e, key, record, &entries, profile) {
+                    Ok(login) => login,
+                    Err(err) => {
+                        status.damaged.push(Damaged { what: describe(e), error: err.to_string() });
+                        continue;
                     }
-                    status.logins.push(login);
+                };
+                if let Some(http) = online {
+                    // The request needs the token itself: read only when asked.
+                    match store.load::<TokenSet>(key) {
+                        Ok(Some(set)) => login.online = Some(check(http, &set)),
+                        Ok(None) => continue,
+                        Err(err) => {
+                            status.damaged.push(Damaged { what: describe(e), error: err.to_string() });
+                            continue;
+                        }
+                    }
                 }
-                Ok(None) => {}
-                Err(err) => status.damaged.push(Damaged { what: describe(e), error: err.to_string() }),
-            },
-            (Some(Kind::Pending), _, None) => {
+                status.logins.push(login);
+            }
+            (Some(Kind::Pending), _, _, None) => {
                 let field = |k: &str| e.record.as_ref().and_then(|r| r.get(k)).cloned();
                 status.pending.push(Pending {
                     resource: field("resource").and_then(|v| v.as_str().map(String::from)),
@@ -146,30 +155,55 @@ fn describe(e: &Entry) -> String {
     }
 }
 
-/// The stored client of the token's issuer, in the token's profile ("default" is stored as
-/// no profile).
-fn client_of(store: &Store, set: &TokenSet, profile: &Option<String>) -> Option<ClientRecord> {
-    let profile = profile.as_deref().filter(|p| *p != keys::DEFAULT_PROFILE);
-    let record: ClientRecord = store.load(&keys::client(&set.issuer, profile)).ok()??;
-    (record.client_id == set.client_id).then_some(record)
+/// What a login shows of a stored [`TokenSet`]: its members that are no secret, as the
+/// listing has them.
+#[derive(Deserialize)]
+struct Shown {
+    issuer: String,
+    client_id: String,
+    resource: String,
+    token_type: String,
+    #[serde(default)]
+    expires_at: Option<u64>,
+    #[serde(default)]
+    scope: Option<String>,
+    grant: GrantType,
 }
 
-fn login(set: &TokenSet, client: &Option<ClientRecord>, profile: String, backend: String) -> Login {
-    Login {
-        key: String::new(),
-        resource: set.resource.clone(),
-        profile,
-        backend,
-        issuer: set.issuer.clone(),
-        client_id: set.client_id.clone(),
-        client_source: client.as_ref().map(|c| c.source),
-        grant: set.grant.clone(),
-        scopes: set.scopes().into_vec(),
-        token_type: set.token_type.clone(),
-        expires_at: set.expires_at,
-        refresh_token: set.refresh_token.is_some(),
-        online: None,
+/// A token entry of the listing as a login; an error when it is no token set.
+fn login(e: &Entry, key: &Key, record: &Value, entries: &[Entry], profile: String) -> Result<Login> {
+    let held = |name: &str| e.secrets.iter().any(|s| s == name);
+    let shown: Shown = if held("access_token") {
+        serde_json::from_value(record.clone())
+    } else {
+        Err(serde::de::Error::missing_field("access_token"))
     }
+    .map_err(|err| crate::store::shape_error(key, &err))?;
+    Ok(Login {
+        key: key.to_string(),
+        client_source: client_of(entries, &shown, &e.profile).map(|c| c.source),
+        resource: shown.resource,
+        profile,
+        backend: e.backend.clone(),
+        issuer: shown.issuer,
+        client_id: shown.client_id,
+        grant: shown.grant,
+        scopes: crate::scope::Scopes::parse(shown.scope.as_deref().unwrap_or("")).into_vec(),
+        token_type: shown.token_type,
+        expires_at: shown.expires_at,
+        refresh_token: held("refresh_token"),
+        online: None,
+    })
+}
+
+/// The listed client of the token's issuer, in the token's profile ("default" is stored as
+/// no profile). Its secrets are not needed, and not in the listing.
+fn client_of(entries: &[Entry], shown: &Shown, profile: &Option<String>) -> Option<ClientRecord> {
+    let profile = profile.as_deref().filter(|p| *p != keys::DEFAULT_PROFILE);
+    let key = keys::client(&shown.issuer, profile);
+    let listed = entries.iter().find(|c| c.key.as_ref() == Some(&key))?;
+    let record: ClientRecord = serde_json::from_value(listed.record.clone()?).ok()?;
+    (record.client_id == shown.client_id).then_some(record)
 }
 
 /// One MCP `initialize` with the token: what a client's first request would meet.

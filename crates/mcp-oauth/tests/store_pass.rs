@@ -129,6 +129,46 @@ fn listing_shows_ours_without_secrets_and_skips_foreign_entries() {
     assert!(entries.iter().all(|e| e.error.is_none()), "{entries:?}");
 }
 
+/// "Am I logged in?" is one listing: its records (secrets removed, their names kept) say
+/// all a login shows, with no second read of a token set or of its client.
+#[test]
+fn a_status_costs_the_listing_alone() {
+    let env = Env::with_pass();
+    let store = env.open();
+    let (issuer, resource) = ("https://as.example", "https://mcp.example/mcp");
+    let mut token = awkward_record("t");
+    token["token_endpoint"] = json!("https://as.example/token");
+    token["token_type"] = json!("Bearer");
+    token["grant"] = json!("authorization_code");
+    token["obtained_at"] = json!(1);
+    store.save(&keys::token(resource, None), &token).expect("token");
+    let client = json!({
+        "issuer": issuer, "client_id": "client-1", "client_secret": "cs", "auth_method": "client_secret_basic",
+        "source": "dynamic", "created_at": 1,
+    });
+    store.save(&keys::client(issuer, None), &client).expect("client");
+    // A second login, without a refresh token.
+    let mut other = token.clone();
+    other.as_object_mut().expect("object").remove("refresh_token");
+    other["resource"] = json!("https://other.example/mcp");
+    store.save(&keys::token("https://other.example/mcp", None), &other).expect("token without refresh");
+    // A record that is no token set, whatever it has besides, is damaged, as a load would say.
+    other.as_object_mut().expect("object").remove("access_token");
+    store.save(&keys::token("https://broken.example/mcp", None), &other).expect("no access token");
+    env.take_calls();
+
+    let status = mcp_oauth::status::collect(&env.open(), None).expect("status");
+    assert_eq!(env.take_calls(), ["list", "get", "get", "get", "get"], "one get per entry, nothing read twice");
+    let logins: Vec<(&str, bool, Option<mcp_oauth::client::ClientSource>)> =
+        status.logins.iter().map(|l| (l.resource.as_str(), l.refresh_token, l.client_source)).collect();
+    use mcp_oauth::client::ClientSource::Dynamic;
+    assert_eq!(logins, [(resource, true, Some(Dynamic)), ("https://other.example/mcp", false, Some(Dynamic))]);
+    assert_eq!(status.logins[0].scopes, ["mcp:read", "mcp:write"]);
+    assert_eq!(status.damaged.len(), 1, "{:?}", status.damaged);
+    assert!(status.damaged[0].what.contains("broken.example"), "{:?}", status.damaged);
+    assert!(status.damaged[0].error.contains("does not have the expected shape"), "{:?}", status.damaged);
+}
+
 #[test]
 fn profiles_are_separate_entries() {
     let env = Env::with_pass();

@@ -8,6 +8,7 @@
 //!   stand-in, and the servers.mjs authorization server that trusts it.
 //! - [`bins`]: `Sandbox` (own HOME, DOCKER_CONFIG, XDG dirs) and running the workspace's
 //!   binaries with stdin, a timeout and captured output.
+//! - [`world`]: servers and a sandbox together, the tools run on the file store, a login.
 //!
 //! Only loopback is ever contacted, and every child process is killed on drop or stops by
 //! itself.
@@ -19,3 +20,4 @@ pub mod pass;
 pub mod ready;
 pub mod servers;
 pub mod workload;
+pub mod world;

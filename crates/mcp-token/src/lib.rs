@@ -181,6 +181,10 @@ fn summary(e: &mcp_oauth::store::Entry) -> Value {
     {
         row["expired"] = json!(t <= mcp_oauth::clock::now());
     }
+    // Whether it can be refreshed, told by the secret's name alone.
+    if e.kind == Some(Kind::Token) && e.record.is_some() {
+        row["has_refresh_token"] = json!(e.secrets.iter().any(|s| s == "refresh_token"));
+    }
     if let Some(err) = &e.error {
         row["error"] = json!(err);
     }

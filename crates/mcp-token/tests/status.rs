@@ -1,37 +1,27 @@
 //! `mcp-token --status`: JSON on a pipe, a summary on a pseudo-terminal (the same facts), the
 //! online check against the real servers, and never a secret in either form.
 
-use mcp_testkit::bins::{Output, Sandbox, bin_path, run};
-use mcp_testkit::servers::{Fixture, Options, browser_command};
+use mcp_testkit::bins::{Output, bin_path, run};
+use mcp_testkit::servers::Options;
+use mcp_testkit::world::{FILE_STORE, World};
 use serde_json::Value;
 use std::time::Duration;
 
-struct World {
-    servers: Fixture,
-    sandbox: Sandbox,
+/// What these tests add to the shared setting.
+trait Tools {
+    fn tool(&self, bin: &str, args: &[&str]) -> Output;
+    fn on_a_terminal(&self, args: &str) -> Output;
 }
 
-impl World {
-    fn new(options: Options) -> World {
-        World { servers: Fixture::for_options(options), sandbox: Sandbox::new() }
-    }
-
-    fn run(&self, bin: &str, args: &[&str]) -> Output {
-        let mut cmd = self.sandbox.cmd(bin);
-        cmd.args(["--credential-helper", "file"]).args(args).env("BROWSER", browser_command());
-        run(cmd, None, Duration::from_secs(60))
-    }
-
-    fn login(&self, extra: &[&str]) {
-        let mut args = extra.to_vec();
-        args.push(&self.servers.mcp_url);
-        let out = self.run("mcp-authorize", &args);
-        assert!(out.success(), "{out}");
+impl Tools for World {
+    /// A tool with nothing on stdin.
+    fn tool(&self, bin: &str, args: &[&str]) -> Output {
+        self.run(bin, args, None, &[])
     }
 
     /// `mcp-token ARGS` on a pseudo-terminal (util-linux `script`), as a person runs it.
     fn on_a_terminal(&self, args: &str) -> Output {
-        let command = format!("{} --credential-helper file {args}", bin_path("mcp-token").display());
+        let command = format!("{} {} {args}", bin_path("mcp-token").display(), FILE_STORE.join(" "));
         let mut cmd = self.sandbox.command("script");
         cmd.args(["-qec", &command, "/dev/null"]);
         run(cmd, None, Duration::from_secs(60))
@@ -41,7 +31,7 @@ impl World {
 #[test]
 fn no_login_is_exit_7_and_says_so() {
     let w = World::new(Options::default());
-    let out = w.run("mcp-token", &["--status"]);
+    let out = w.tool("mcp-token", &["--status"]);
     assert_eq!(out.code, Some(7), "{out}");
     let status = out.json();
     assert_eq!(status["logins"], serde_json::json!([]));
@@ -54,9 +44,9 @@ fn no_login_is_exit_7_and_says_so() {
 fn a_login_is_described_alike_on_a_pipe_and_a_terminal_without_secrets() {
     let w = World::new(Options::default());
     w.login(&[]);
-    let token = w.run("mcp-token", &[&w.servers.mcp_url]).stdout.trim().to_string();
+    let token = w.tool("mcp-token", &[&w.servers.mcp_url]).stdout.trim().to_string();
 
-    let out = w.run("mcp-token", &["--status", "--online"]);
+    let out = w.tool("mcp-token", &["--status", "--online"]);
     assert!(out.success(), "{out}");
     let status = out.json();
     let login = &status["logins"][0];
@@ -84,7 +74,7 @@ fn a_login_is_described_alike_on_a_pipe_and_a_terminal_without_secrets() {
     assert!(forced.stdout.trim_start().starts_with('{'), "--format json wins on a terminal: {forced}");
 
     // Filtered by URL: another server has no login.
-    let other = w.run("mcp-token", &["--status", "https://elsewhere.example/mcp"]);
+    let other = w.tool("mcp-token", &["--status", "https://elsewhere.example/mcp"]);
     assert_eq!(other.code, Some(7), "{other}");
 }
 
@@ -93,7 +83,7 @@ fn the_online_check_tells_a_token_the_server_no_longer_takes() {
     let w = World::new(Options::default().access_ttl(2));
     w.login(&[]);
     std::thread::sleep(Duration::from_secs(3));
-    let out = w.run("mcp-token", &["--status", "--online"]);
+    let out = w.tool("mcp-token", &["--status", "--online"]);
     assert_eq!(out.code, Some(7), "{out}");
     let login = &out.json()["logins"][0];
     assert_eq!(login["online"]["result"], "rejected", "{login}");
@@ -106,7 +96,7 @@ fn the_online_check_tells_a_token_the_server_no_longer_takes() {
 #[test]
 fn errors_can_be_one_json_object_with_the_command_to_run() {
     let w = World::new(Options::default());
-    let out = w.run("mcp-token", &["--error-format", "json", &w.servers.mcp_url]);
+    let out = w.tool("mcp-token", &["--error-format", "json", &w.servers.mcp_url]);
     assert_eq!(out.code, Some(7), "{out}");
     assert_eq!(out.stderr.lines().count(), 1, "{out}");
     let e: Value = serde_json::from_str(&out.stderr).unwrap_or_else(|err| panic!("{err}: {out}"));
@@ -128,9 +118,9 @@ fn errors_can_be_one_json_object_with_the_command_to_run() {
 #[test]
 fn stale_hand_offs_are_purged() {
     let w = World::new(Options::default());
-    let started = w.run("mcp-authorize", &["--print-url", &w.servers.mcp_url]);
+    let started = w.tool("mcp-authorize", &["--print-url", &w.servers.mcp_url]);
     assert!(started.success(), "{started}");
-    let status = w.run("mcp-token", &["--status"]);
+    let status = w.tool("mcp-token", &["--status"]);
     assert_eq!(status.json()["pending"].as_array().unwrap().len(), 1, "{status}");
 
     // Its time is up: move its expiry into the past, in the file store's entry.
@@ -145,10 +135,10 @@ fn stale_hand_offs_are_purged() {
             std::fs::write(&file, entry.to_string()).unwrap();
         }
     }
-    let status = w.run("mcp-token", &["--status"]).json();
+    let status = w.tool("mcp-token", &["--status"]).json();
     assert_eq!(status["pending"], serde_json::json!([]), "{status}");
     assert_eq!(status["purged_pending"], 1, "{status}");
-    let again = w.run("mcp-token", &["--status"]).json();
+    let again = w.tool("mcp-token", &["--status"]).json();
     assert_eq!(again["purged_pending"], 0, "gone for good: {again}");
 }
 
@@ -159,11 +149,11 @@ fn revoke_all_clears_one_profile() {
     let w = World::new(Options::default());
     w.login(&[]);
     w.login(&["--profile", "work"]);
-    let token = w.run("mcp-token", &[&w.servers.mcp_url]).stdout.trim().to_string();
-    let started = w.run("mcp-authorize", &["--print-url", &w.servers.mcp_url]);
+    let token = w.tool("mcp-token", &[&w.servers.mcp_url]).stdout.trim().to_string();
+    let started = w.tool("mcp-authorize", &["--print-url", &w.servers.mcp_url]);
     assert!(started.success(), "{started}");
 
-    let out = w.run("mcp-revoke", &["--all"]);
+    let out = w.tool("mcp-revoke", &["--all"]);
     assert!(out.success(), "{out}");
     let reports = out.json();
     let report = &reports[0];
@@ -174,7 +164,7 @@ fn revoke_all_clears_one_profile() {
     }
     assert_eq!(w.servers.call_mcp(Some(&token), "initialize").status, 401, "revoked at the server");
 
-    let status = w.run("mcp-token", &["--status"]).json();
+    let status = w.tool("mcp-token", &["--status"]).json();
     let logins = status["logins"].as_array().unwrap();
     assert_eq!(logins.len(), 1, "{status}");
     assert_eq!(logins[0]["profile"], "work", "the other profile is left alone: {status}");

@@ -208,6 +208,7 @@ fn list_shows_entries_and_never_secrets() {
     assert_eq!(tok["issuer"], w.servers.issuer);
     assert_eq!(tok["resource"], w.servers.mcp_url);
     assert!(tok["expires_at"].is_u64() && tok["scope"].is_string(), "{tok}");
+    assert_eq!(tok["has_refresh_token"], true, "{tok}");
 }
 
 #[test]

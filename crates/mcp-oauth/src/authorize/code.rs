@@ -4,7 +4,7 @@
 
 use super::{AuthorizationRequest, Plan, Session, check_pkce_support, validate_response};
 use crate::callback::{CallbackParams, CallbackServer};
-use crate::document::{Document, PendingInfo};
+use crate::document::{PendingInfo, Registered};
 use crate::error::{Error, Result};
 use crate::events::{Event, Prompt};
 use crate::pkce::Pkce;
@@ -49,7 +49,7 @@ pub struct PendingAuthorization {
     pub created_at: u64,
     pub expires_at: u64,
     /// The pipeline document of the first half, so the second writes the same one on.
-    pub document: Document,
+    pub document: Registered,
 }
 
 /// A prepared authorization request: its URL and the secrets to finish it.
@@ -157,7 +157,7 @@ pub fn interactive(s: Session<'_>, plan: &Plan, opts: &CodeOptions) -> Result<To
 
 /// First half of the hand-off: prints nothing itself; returns the authorization URL and
 /// keeps what the second half needs in the store.
-pub fn start_handoff(s: Session<'_>, plan: &Plan, opts: &CodeOptions, document: &Document) -> Result<PendingInfo> {
+pub fn start_handoff(s: Session<'_>, plan: &Plan, opts: &CodeOptions, document: &Registered) -> Result<PendingInfo> {
     let redirect_uri = registered_redirect(plan)?.to_string();
     crate::redirect::validate(
         &Url::parse(&redirect_uri)
@@ -166,12 +166,9 @@ pub fn start_handoff(s: Session<'_>, plan: &Plan, opts: &CodeOptions, document: 
     let p = prepare(plan, &redirect_uri, opts)?;
     let now = crate::clock::now();
     let mut document = document.clone();
-    document.pending = None;
-    document.token = None;
+    document.forget_progress();
     // The second half writes this document without being asked to reveal anything.
-    if let Some(client) = document.client.as_mut() {
-        client.client_secret = None;
-    }
+    document.client_mut().client_secret = None;
     let pending = PendingAuthorization {
         state: p.state.clone(),
         code_verifier: p.pkce.verifier.clone(),
@@ -197,7 +194,7 @@ pub fn start_handoff(s: Session<'_>, plan: &Plan, opts: &CodeOptions, document: 
 /// (it is erased whatever happens next: a code is good for one try), validates the
 /// response and exchanges the code. Returns the tokens, the first half's document and the
 /// reservation to store the tokens with (taken before anything is spent).
-pub fn finish_handoff(s: Session<'_>, callback_url: &str) -> Result<(TokenSet, Document, Reservation)> {
+pub fn finish_handoff(s: Session<'_>, callback_url: &str) -> Result<(TokenSet, Registered, Reservation)> {
     let url = Url::parse(callback_url.trim()).map_err(|e| {
         Error::Usage(format!("--callback-url: not a URL ({e}); paste the whole address from the browser"))
     })?;
@@ -219,7 +216,7 @@ pub fn finish_handoff(s: Session<'_>, callback_url: &str) -> Result<(TokenSet, D
             )
         })?;
         // Before the hand-off is spent: a store that cannot keep the tokens leaves it usable.
-        let reservation = super::reserve_tokens(s, &pending.document.server_url)?;
+        let reservation = super::reserve_tokens(s, pending.document.server_url())?;
         s.store.erase(&key)?;
         (pending, reservation)
     };

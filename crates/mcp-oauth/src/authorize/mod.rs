@@ -17,7 +17,7 @@ pub use step_up::{StepUp, refresh_first};
 
 use crate::callback::CallbackParams;
 use crate::client::ClientRecord;
-use crate::document::Document;
+use crate::document::Registered;
 use crate::error::{Error, OAuthErrorBody, Result};
 use crate::http::Http;
 use crate::metadata::AuthorizationServerMetadata;
@@ -52,9 +52,9 @@ pub struct Session<'a> {
 impl Plan {
     /// From a document that went through discovery and registration; the client record
     /// (with its secret or key) is read from the store, where `mcp-dcr` put it.
-    pub fn from_document(doc: &Document, store: &Store, profile: Option<&str>) -> Result<Plan> {
-        let asv = doc.require_authorization_server()?;
-        let info = doc.require_client()?;
+    pub fn from_document(doc: &Registered, store: &Store, profile: Option<&str>) -> Result<Plan> {
+        let asv = doc.authorization_server();
+        let info = doc.client();
         let key = crate::store::keys::client(&asv.issuer, profile);
         let client: ClientRecord = store.load(&key)?.ok_or_else(|| {
             Error::InvalidInput(format!(
@@ -71,12 +71,12 @@ impl Plan {
             )));
         }
         Ok(Plan {
-            server_url: doc.server_url.clone(),
-            resource: doc.resource.clone(),
+            server_url: doc.server_url().to_string(),
+            resource: doc.resource().to_string(),
             issuer: asv.issuer.clone(),
             metadata: asv.metadata.clone(),
             client,
-            scope: doc.scope.as_ref().and_then(|s| s.joined()),
+            scope: doc.scope().and_then(|s| s.joined()),
             profile: profile.map(String::from),
         })
     }

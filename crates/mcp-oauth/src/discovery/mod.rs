@@ -17,7 +17,7 @@
 //! Findings: every deviation is recorded by `Run::finding`, and discovery stops with a
 //! `Stop` that knows whether a finding already says why, so `--check` lists each once.
 
-use crate::document::{Discovery, DiscoverySource, Document, Severity};
+use crate::document::{Discovered, Discovery, DiscoverySource, Document, Severity};
 use crate::error::{Error, ExitCode, Result};
 use crate::http::Http;
 use crate::metadata::AuthorizationServerMetadata;
@@ -92,8 +92,9 @@ fn is_deviation(e: &Error) -> bool {
 }
 
 /// Discovers how `server` wants clients to authorize (or takes the hand-given metadata).
-pub fn discover(http: &Http, server: &Url, opts: &DiscoverOptions) -> Result<Document> {
-    discover_report(http, server, opts).into_result()
+pub fn discover(http: &Http, server: &Url, opts: &DiscoverOptions) -> Result<Discovered> {
+    // Every discovery that ends without an error has chosen an authorization server.
+    discover_report(http, server, opts).into_result()?.discovered()
 }
 
 /// [`discover`], keeping the partial document and its findings when it fails.
@@ -108,10 +109,10 @@ pub fn discover_report(http: &Http, server: &Url, opts: &DiscoverOptions) -> Dis
 }
 
 /// A document for a server configured by hand: no request is made.
-pub fn manual(server: &Url, metadata: AuthorizationServerMetadata, opts: &DiscoverOptions) -> Result<Document> {
+pub fn manual(server: &Url, metadata: AuthorizationServerMetadata, opts: &DiscoverOptions) -> Result<Discovered> {
     let mut doc = new_document(server, opts);
     manual_into(&mut doc, metadata, opts)?;
-    Ok(doc)
+    doc.discovered()
 }
 
 fn new_document(server: &Url, opts: &DiscoverOptions) -> Document {

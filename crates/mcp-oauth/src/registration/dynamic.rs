@@ -4,7 +4,7 @@
 //! redirect URIs, a secret expired on arrival) would only fail later, at every login.
 
 use crate::client::{AuthMethod, ClientRecord, ClientSource};
-use crate::document::Document;
+use crate::document::Discovered;
 use crate::error::{Error, Result};
 use crate::http::{Http, Request};
 use crate::scope::Scopes;
@@ -97,16 +97,16 @@ pub struct RegistrationResponse {
 /// servers enforce it (oidc-provider answers `invalid_scope` beyond it). So it is the
 /// document's scope choice widened by everything the resource advertises, which step-up
 /// may later ask for (SEP-2350), and `offline_access` when the server lists it.
-pub fn registration_scope(doc: &Document) -> Option<String> {
-    let prm = doc.discovery.as_ref().and_then(|d| d.resource_metadata.as_ref());
-    let chosen = doc.scope.iter().flat_map(|c| c.scopes.iter());
+pub fn registration_scope(doc: &Discovered) -> Option<String> {
+    let prm = doc.discovery().and_then(|d| d.resource_metadata.as_ref());
+    let chosen = doc.scope().into_iter().flat_map(|c| c.scopes.iter());
     let advertised = prm.and_then(|m| m.scopes_supported.as_ref()).into_iter().flatten();
     let mut scopes: Scopes = chosen.chain(advertised).map(String::as_str).collect();
     if scopes.is_empty() {
         // Nothing chosen or advertised: omit `scope` and let the server apply its default.
         return None;
     }
-    if doc.authorization_server.as_ref().is_some_and(|a| a.metadata.supports_scope(OFFLINE_ACCESS)) {
+    if doc.authorization_server().metadata.supports_scope(OFFLINE_ACCESS) {
         scopes.add(OFFLINE_ACCESS);
     }
     scopes.joined()
@@ -207,7 +207,7 @@ pub fn register(http: &Http, endpoint: &Url, req: &RegistrationRequest) -> Resul
 mod tests {
     use super::super::testing::{ISSUER, metadata};
     use super::*;
-    use crate::document::{AuthorizationServer, Discovery, DiscoverySource, ScopeChoice, ScopeSource};
+    use crate::document::{AuthorizationServer, Discovery, DiscoverySource, Document, ScopeChoice, ScopeSource};
     use crate::metadata::ResourceMetadata;
     use serde_json::json;
 
@@ -234,7 +234,7 @@ mod tests {
         assert!(body.get("scope").is_none(), "no scope means the member is omitted");
     }
 
-    fn doc(choice: &[&str], prm: Option<&[&str]>, as_scopes: Option<&[&str]>) -> Document {
+    fn doc(choice: &[&str], prm: Option<&[&str]>, as_scopes: Option<&[&str]>) -> Discovered {
         let url = Url::parse("https://mcp.example/mcp").unwrap();
         let mut d = Document::new(&url, url.to_string(), None);
         let strings = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
@@ -263,7 +263,7 @@ mod tests {
             pkce_s256: true,
             registration_options: vec![],
         });
-        d
+        d.discovered().unwrap()
     }
 
     #[test]

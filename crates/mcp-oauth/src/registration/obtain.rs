@@ -12,7 +12,7 @@ use super::{
 };
 use crate::client::{AuthMethod, ClientRecord, ClientSource};
 use crate::discovery::DiscoverOptions;
-use crate::document::Document;
+use crate::document::{Discovered, Registered};
 use crate::error::{Error, Result};
 use crate::http::Http;
 use crate::metadata::AuthorizationServerMetadata;
@@ -80,12 +80,11 @@ pub fn discover_and_obtain<'s>(
     discover: &DiscoverOptions,
     reveal: bool,
     then: impl FnOnce() -> Result<(&'s Store, Options)>,
-) -> Result<(Document, Obtained)> {
-    let mut doc = crate::discovery::discover(http, url, discover)?;
+) -> Result<(Registered, Obtained)> {
+    let doc = crate::discovery::discover(http, url, discover)?;
     let (store, opts) = then()?;
-    let profile = doc.profile.clone();
-    let obtained = obtain_into(http, store, &mut doc, profile.as_deref(), &opts, reveal)?;
-    Ok((doc, obtained))
+    let profile = doc.profile().map(String::from);
+    obtain_into(http, store, doc, profile.as_deref(), &opts, reveal)
 }
 
 /// [`obtain`], with the client and the profile it is stored under written into the
@@ -93,21 +92,21 @@ pub fn discover_and_obtain<'s>(
 pub fn obtain_into(
     http: &Http,
     store: &Store,
-    doc: &mut Document,
+    mut doc: Discovered,
     profile: Option<&str>,
     opts: &Options,
     reveal: bool,
-) -> Result<Obtained> {
-    let obtained = obtain(http, store, doc, profile, opts)?;
-    doc.profile = profile.map(String::from);
-    doc.client = Some(client_info(&obtained.record, obtained.key.as_str(), reveal));
-    Ok(obtained)
+) -> Result<(Registered, Obtained)> {
+    let obtained = obtain(http, store, &doc, profile, opts)?;
+    doc.set_profile(profile.map(String::from));
+    let doc = doc.with_client(client_info(&obtained.record, obtained.key.as_str(), reveal));
+    Ok((doc, obtained))
 }
 
 /// What each way of getting a client works from.
 struct Run<'a> {
     http: &'a Http,
-    doc: &'a Document,
+    doc: &'a Discovered,
     issuer: &'a str,
     metadata: &'a AuthorizationServerMetadata,
     opts: &'a Options,
@@ -119,8 +118,8 @@ struct Run<'a> {
 
 /// The client for `doc`'s authorization server: the stored one when still good, else one
 /// made by [`plan`]; stored before returning.
-pub fn obtain(http: &Http, store: &Store, doc: &Document, profile: Option<&str>, opts: &Options) -> Result<Obtained> {
-    let asv = doc.require_authorization_server()?;
+pub fn obtain(http: &Http, store: &Store, doc: &Discovered, profile: Option<&str>, opts: &Options) -> Result<Obtained> {
+    let asv = doc.authorization_server();
     let issuer = asv.issuer.as_str();
     let key = keys::client(issuer, profile);
     let mut warnings = Vec::new();

@@ -178,7 +178,7 @@ pub fn revoke_stored(
         // the client record is keyed by issuer.
         let opts = discover()?;
         let url = crate::url_policy::parse("MCP server URL", target.server_url)?;
-        out.issuer = crate::discovery::discover(http, &url, &opts)?.authorization_server.map(|a| a.issuer);
+        out.issuer = Some(crate::discovery::discover(http, &url, &opts)?.authorization_server().issuer.clone());
     }
     let client_key = out.issuer.as_deref().map(|i| keys::client(i, target.profile));
     let (client, damaged_client) = match &client_key {

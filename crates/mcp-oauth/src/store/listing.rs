@@ -3,15 +3,15 @@
 
 use super::file::Listed;
 use super::resolve::{self, Choice};
-use super::{Entry, Key, Store, keys, parse_record, store_reason, unbind, without_secrets};
+use super::{Entry, Key, Store, keys, parse_record, secret_names, store_reason, unbind, without_secrets};
 use crate::error::{Error, Result};
 use std::path::PathBuf;
 
 impl Store {
-    /// Our records in every backend that can hold them, with secrets removed, sorted by
-    /// kind, profile and key. Entries of other tools are left out by the key scheme; parts
-    /// of split records are not listed. Costs one `list` per backend and one `get` (more
-    /// for split records) per entry.
+    /// Our records in every backend that can hold them, with secrets removed (their names
+    /// kept, in [`Entry::secrets`]), sorted by kind, profile and key. Entries of other tools
+    /// are left out by the key scheme; parts of split records are not listed. Costs one
+    /// `list` per backend and one `get` (more for split records) per entry.
     pub fn list_entries(&self) -> Result<Vec<Entry>> {
         let mut entries = Vec::new();
         for choice in self.resolver.all_backends() {
@@ -32,6 +32,7 @@ impl Store {
                             file: Some(file),
                             backend: backend.name(),
                             record,
+                            secrets: Vec::new(),
                             error,
                         });
                         continue;
@@ -46,13 +47,16 @@ impl Store {
                     continue;
                 }
                 let record = match self.read(&backend, &key) {
-                    Ok(Some(json)) => parse_record(&key, &json).and_then(|v| unbind(&key, v)).map(without_secrets),
+                    Ok(Some(json)) => parse_record(&key, &json).and_then(|v| unbind(&key, v)),
                     Ok(None) => continue,
                     Err(e) => Err(e),
                 };
-                let (record, error) = match record {
-                    Ok(v) => (Some(v), None),
-                    Err(e) => (None, Some(store_reason(&e))),
+                let (record, secrets, error) = match record {
+                    Ok(v) => {
+                        let names = secret_names(&v);
+                        (Some(without_secrets(v)), names, None)
+                    }
+                    Err(e) => (None, Vec::new(), Some(store_reason(&e))),
                 };
                 entries.push(Entry {
                     kind: Some(parsed.kind),
@@ -61,6 +65,7 @@ impl Store {
                     file: None,
                     backend: backend.name(),
                     record,
+                    secrets,
                     error,
                 });
             }

@@ -141,6 +141,10 @@ pub struct Entry {
     /// The record with every secret member removed (at any depth).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub record: Option<Value>,
+    /// The names of the secret members the record has at its top level (a token set's
+    /// `refresh_token`, say), without their values: what a listing may tell of them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<String>,
     /// Why the record could not be read (then `record` is absent).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -231,10 +235,7 @@ impl Store {
             return Ok(None);
         };
         let value = unbind(key, parse_record(key, &json)?)?;
-        serde_json::from_value(value).map(Some).map_err(|e| {
-            // serde's message can quote the data, which may be a secret: its kind only.
-            Error::Store(format!("the record under {key} does not have the expected shape ({:?} error)", e.classify()))
-        })
+        serde_json::from_value(value).map(Some).map_err(|e| shape_error(key, &e))
     }
 
     pub fn save<T: Serialize>(&self, key: &Key, value: &T) -> Result<()> {
@@ -478,6 +479,18 @@ fn env_number(name: &str) -> Result<Option<usize>> {
         Ok(v) if v.trim().is_empty() => Ok(None),
         Ok(v) => v.trim().parse().map(Some).map_err(|_| Error::Usage(format!("{name}={v:?} is not a whole number"))),
     }
+}
+
+/// A record that does not deserialize as what its key holds.
+pub(crate) fn shape_error(key: &Key, e: &serde_json::Error) -> Error {
+    // serde's message can quote the data, which may be a secret: its kind only.
+    Error::Store(format!("the record under {key} does not have the expected shape ({:?} error)", e.classify()))
+}
+
+/// The secret members of a record's top level that hold a value.
+fn secret_names(value: &Value) -> Vec<String> {
+    let members = value.as_object().into_iter().flatten();
+    members.filter(|(k, v)| !v.is_null() && crate::redact::is_secret_field(k)).map(|(k, _)| k.clone()).collect()
 }
 
 /// Removes every member named like a secret, at any depth (listing shows no secret at all,

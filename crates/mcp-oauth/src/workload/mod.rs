@@ -11,6 +11,7 @@ pub use source::{GITHUB_TOKEN_VAR, GITHUB_URL_VAR, Source};
 
 use crate::authorize::{Obtained, Plan, Session};
 use crate::client::{AuthMethod, ClientRecord, ClientSource};
+use crate::document::Discovered;
 use crate::error::{Error, Result};
 use crate::http::Http;
 use crate::token::{self, Grant, JWT_BEARER_GRANT, TokenSet};
@@ -21,18 +22,18 @@ pub const EXPIRY_SKEW: u64 = 30;
 
 /// The plan for a workload: the document's client when it names one (pre-registered with
 /// `mcp-dcr --client-id`), else no client at all.
-pub fn plan(doc: &crate::document::Document, store: &crate::store::Store, profile: Option<&str>) -> Result<Plan> {
-    if doc.client.is_some() {
-        return Plan::from_document(doc, store, profile);
+pub fn plan(doc: &Discovered, store: &crate::store::Store, profile: Option<&str>) -> Result<Plan> {
+    if let Ok(registered) = doc.clone().registered() {
+        return Plan::from_document(&registered, store, profile);
     }
-    let asv = doc.require_authorization_server()?;
+    let asv = doc.authorization_server();
     Ok(Plan {
-        server_url: doc.server_url.clone(),
-        resource: doc.resource.clone(),
+        server_url: doc.server_url().to_string(),
+        resource: doc.resource().to_string(),
         issuer: asv.issuer.clone(),
         metadata: asv.metadata.clone(),
         client: anonymous(&asv.issuer),
-        scope: doc.scope.as_ref().and_then(|s| s.joined()),
+        scope: doc.scope().and_then(|s| s.joined()),
         profile: profile.map(String::from),
     })
 }
