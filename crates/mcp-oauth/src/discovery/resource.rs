@@ -151,10 +151,8 @@ impl Run<'_> {
             Some(want) => {
                 listed.iter().find(|s| *s == want || Url::parse(s).ok() == Url::parse(want).ok()).cloned().ok_or_else(
                     || {
-                        Error::Usage(format!(
-                            "--authorization-server {want} is not one the resource lists: {}",
-                            listed.join(", ")
-                        ))
+                        Error::Usage(format!("{want} is not one the resource lists: {}", listed.join(", ")))
+                            .about(crate::remedy::Input::AuthorizationServer)
                     },
                 )?
             }
