@@ -9,3 +9,4 @@ mod gateway;
 mod hostile_token;
 mod import;
 mod interop;
+mod remedies;

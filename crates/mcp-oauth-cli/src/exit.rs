@@ -9,7 +9,7 @@ static ERROR_FORMAT: OnceLock<ErrorFormat> = OnceLock::new();
 
 /// Set once the flags are parsed; before that (or for errors clap reports itself)
 /// `MCP_OAUTH_ERROR_FORMAT` decides.
-pub(crate) fn set_error_format(format: ErrorFormat) {
+pub fn set_error_format(format: ErrorFormat) {
     let _ = ERROR_FORMAT.set(format);
 }
 
