@@ -1,4 +1,6 @@
 complete -c mcp-discover -l scope -d 'Scopes to request, space-separated, instead of the challenge\'s or the resource\'s' -r
+complete -c mcp-discover -l format -d 'How --check reports: human (grouped by step on stderr, the document on stdout) or json (one report on stdout instead of the document)' -r -f -a "human\t'Grouped by step on stderr, and the pipeline document on stdout'
+json\t'One JSON report on stdout instead of the document; nothing on stderr'"
 complete -c mcp-discover -l authorization-server -d 'Use this authorization server, one of those the resource metadata lists [default: the first]' -r
 complete -c mcp-discover -l challenge -d 'The WWW-Authenticate value of a 401 your client got on a later request: a 2026-07-28 server may answer initialize without a token and challenge only tools/list or tools/call. Its scope and resource_metadata take precedence over the probe\'s (a 403 insufficient_scope is mcp-authorize --step-up instead)' -r
 complete -c mcp-discover -l as-metadata -d 'Skip discovery: read the authorization-server metadata (RFC 8414 JSON) from FILE; the endpoint flags override its members' -r -F

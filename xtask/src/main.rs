@@ -173,6 +173,9 @@ fn main() -> anyhow::Result<()> {
 }
 
 #[cfg(test)]
+mod library_flags;
+
+#[cfg(test)]
 mod tests {
     #[test]
     fn man_pages_and_completions_are_up_to_date() {

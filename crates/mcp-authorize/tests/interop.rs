@@ -129,6 +129,23 @@ fn discovery_and_check_are_clean(kind: Kind) {
     let check = m.tool("mcp-discover", &["--check", m.url()]);
     assert!(check.success(), "{}: --check: {check}", kind.name());
     assert!(check.stderr.contains("check: 0 error(s)"), "{check}");
+
+    // The same findings for a CI: the JSON report, each finding with its rule and fix.
+    let json = m.tool("mcp-discover", &["--check", "--format", "json", m.url()]);
+    assert!(json.success() && json.stderr.is_empty(), "{}: {json}", kind.name());
+    let report = json.json();
+    assert_eq!((report["mcp_oauth_check"].as_u64(), report["errors"].as_u64()), (Some(1), Some(0)), "{report}");
+    let findings = report["findings"].as_array().expect("findings");
+    assert_eq!(check.stderr.matches("\n  warning: ").count(), findings.len(), "{check}\n{report}");
+    for f in findings {
+        assert!(check.stderr.contains(&format!("({})", f["rule"].as_str().expect("a rule id"))), "{check}\n{f}");
+        assert!(f["fix"].is_string() && f["step"].is_string(), "{f}");
+    }
+    // README's interoperability table: both official SDKs answer error="invalid_token" without a token.
+    if matches!(kind, Kind::PythonSdk | Kind::TypeScriptSdk) {
+        let rule = "probe.invalid-token-without-credentials";
+        assert!(findings.iter().any(|f| f["rule"] == rule && f["step"] == "probe"), "{}: {report}", kind.name());
+    }
 }
 
 /// The whole life of a login: pipeline into pass, token, MCP calls, forced refresh, revocation.

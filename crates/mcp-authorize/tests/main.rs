@@ -10,4 +10,5 @@ mod hostile_token;
 mod import;
 mod interop;
 mod private_key_jwt;
+mod remedies;
 mod workload;

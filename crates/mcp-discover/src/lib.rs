@@ -4,18 +4,27 @@
 use clap::Parser;
 use mcp_oauth::ExitCode;
 use mcp_oauth::discovery;
-use mcp_oauth::document::{Document, Finding, Severity};
 use mcp_oauth_cli::{CommonArgs, Context, DiscoverArgs, Input};
+
+pub mod check;
 
 const EXAMPLES: &str = r#"  mcp-discover https://mcp.example.com/mcp
   mcp-discover https://mcp.example.com/mcp | mcp-dcr | mcp-authorize
   mcp-discover --check https://mcp.example.com/mcp     # list every deviation from the specs
+  mcp-discover --check --format json https://mcp.example.com/mcp > check.json   # for a server's CI
   mcp-discover --authorization-server https://login.example.com https://mcp.example.com/mcp
   mcp-discover --challenge "$WWW_AUTHENTICATE_OF_THE_401" https://mcp.example.com/mcp   # challenged late
   mcp-discover --issuer https://accounts.google.com \
       --authorization-endpoint https://accounts.google.com/o/oauth2/v2/auth \
       --token-endpoint https://oauth2.googleapis.com/token https://mcp.example.com/mcp
   mcp-discover --as-metadata slack-as.json https://mcp.example.com/mcp"#;
+
+/// The JSON report's schema, in `--help` and the man page.
+const CHECK_FORMAT_HELP: &str = "How --check reports.\n\n\
+human: on stderr, the findings grouped by the step of the flow they concern (probe, protected-resource metadata, authorization-server metadata, client registration, authorization request, token request, revocation), errors first within a step; each with its reference and rule id, and under it what the server should send instead; the last line counts errors and warnings. The pipeline document goes to stdout as without --check.\n\n\
+json: one JSON object on stdout instead of the document, nothing on stderr, for a server author's CI. Exit codes are the same (0, or 10 when any finding is an error). Schema (version 1; members are only ever added):\n\
+{\"mcp_oauth_check\": 1, \"server_url\": URL, \"errors\": N, \"warnings\": N, \"findings\": [{\"rule\": ID, \"severity\": \"error\"|\"warning\", \"step\": STEP, \"message\": TEXT, \"reference\": TEXT, \"fix\": TEXT|null}]}\n\
+STEP is one of probe, resource_metadata, authorization_server_metadata, registration, authorization, token, revocation; ID is a stable rule id such as authorization.pkce-s256 (the README lists them all); fix is null for discovery.stopped, whose message says why discovery could not go on.";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -40,6 +49,18 @@ pub struct Cli {
     /// document's findings); exit 10 when any is an error
     #[arg(long)]
     pub check: bool,
+
+    /// How --check reports: human (grouped by step on stderr, the document on stdout) or
+    /// json (one report on stdout instead of the document)
+    #[arg(
+        long,
+        value_enum,
+        value_name = "FORMAT",
+        default_value_t = check::Format::Human,
+        requires = "check",
+        long_help = CHECK_FORMAT_HELP
+    )]
+    pub format: check::Format,
 
     #[command(flatten)]
     pub discover: DiscoverArgs,
@@ -67,52 +88,16 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
     // A refused server's document says why in its findings already.
     let doc = report.into_check()?;
-    mcp_oauth_cli::term::lines(check_report(&doc).lines());
-    mcp_oauth_cli::pipe::write_document(&doc, ctx.pretty())?;
-    Ok(if has_errors(&doc) { ExitCode::CheckFailed } else { ExitCode::Success })
-}
-
-fn has_errors(doc: &Document) -> bool {
-    doc.findings.iter().any(|f| f.severity == Severity::Error)
-}
-
-/// The findings for a human: errors first, one per line, with the rule they break.
-pub fn check_report(doc: &Document) -> String {
-    let mut sorted: Vec<&Finding> = doc.findings.iter().collect();
-    sorted.sort_by_key(|f| std::cmp::Reverse(f.severity));
-    let mut out = String::new();
-    for f in &sorted {
-        let level = match f.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
-        out += &format!("mcp-discover: {level}: {} [{}]\n", f.message, f.reference);
+    match cli.format {
+        check::Format::Human => {
+            mcp_oauth_cli::term::lines(check::human(&doc).lines());
+            mcp_oauth_cli::pipe::write_document(&doc, ctx.pretty())?;
+        }
+        check::Format::Json => {
+            let report = check::json(&doc);
+            let text = if ctx.pretty() { format!("{report:#}") } else { report.to_string() };
+            mcp_oauth_cli::pipe::write_line(&text)?;
+        }
     }
-    let errors = sorted.iter().filter(|f| f.severity == Severity::Error).count();
-    let warnings = sorted.len() - errors;
-    out += &match (errors, warnings) {
-        (0, 0) => format!("mcp-discover: check: {} follows the specs as far as discovery can tell\n", doc.server_url),
-        _ => format!("mcp-discover: check: {errors} error(s), {warnings} warning(s) for {}\n", doc.server_url),
-    };
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_report_puts_errors_first_and_counts() {
-        let url = mcp_oauth::url_policy::parse("t", "https://mcp.example.com/mcp").expect("a URL");
-        let mut doc = Document::new(&url, url.to_string(), None);
-        assert!(check_report(&doc).contains("follows the specs"));
-        doc.add_finding(Severity::Warning, "RFC 9207 §3", "no iss");
-        doc.add_finding(Severity::Error, "RFC 8414 §3.3", "issuer mismatch");
-        let report = check_report(&doc);
-        let lines: Vec<&str> = report.lines().collect();
-        assert_eq!(lines[0], "mcp-discover: error: issuer mismatch [RFC 8414 §3.3]");
-        assert_eq!(lines[1], "mcp-discover: warning: no iss [RFC 9207 §3]");
-        assert!(lines[2].contains("1 error(s), 1 warning(s)"), "{report}");
-        assert!(has_errors(&doc));
-    }
+    Ok(if check::has_errors(&doc) { ExitCode::CheckFailed } else { ExitCode::Success })
 }

@@ -413,9 +413,31 @@ fn check_lists_deviations_on_stderr_and_in_the_document() {
     assert!(findings.iter().all(|f| f["reference"].as_str().is_some_and(|r| !r.is_empty())));
     assert!(out.stderr.contains("[RFC 7235 §3.1]"), "{out}");
     assert!(out.stderr.lines().last().unwrap().contains("error(s)"), "{out}");
-    // Errors come first on stderr.
-    let first_warning = out.stderr.find(": warning: ").unwrap();
-    assert!(out.stderr.rfind(": error: ").unwrap() < first_warning, "{out}");
+    // Grouped by step in flow order, errors first within each step, each with its fix.
+    let headings: Vec<&str> = out.stderr.lines().filter(|l| !l.starts_with(' ') && !l.starts_with("mcp-")).collect();
+    assert_eq!(
+        headings,
+        [
+            "probe (initialize without a token):",
+            "protected-resource metadata:",
+            "authorization-server metadata:",
+            "client registration:",
+            "authorization request:"
+        ],
+        "{out}"
+    );
+    for group in out.stderr.split("\n").collect::<Vec<_>>().split(|l| headings.contains(l)) {
+        let levels: Vec<&str> = group
+            .iter()
+            .filter_map(|l| l.strip_prefix("  ").filter(|l| !l.starts_with(' '))?.split(": ").next())
+            .collect();
+        assert!(levels.is_sorted_by_key(|l| *l != "error"), "errors first in each step: {out}");
+    }
+    assert!(
+        out.stderr.contains("    fix: support PKCE with S256 and list S256 in code_challenge_methods_supported\n"),
+        "{out}"
+    );
+    assert!(out.stderr.contains("    fix: serve the metadata with `Content-Type: application/json`\n"), "{out}");
 
     // Without --check the same server is usable: the document carries the findings and the
     // next step (mcp-authorize) decides about the missing PKCE support.
@@ -457,7 +479,7 @@ fn check_errors(mock: &Mock) -> Vec<(String, String)> {
         .filter(|f| f["severity"] == "error")
         .map(|f| (f["reference"].as_str().unwrap().into(), f["message"].as_str().unwrap().into()))
         .collect();
-    assert_eq!(out.stderr.matches(": error: ").count(), errors.len(), "{out}");
+    assert_eq!(out.stderr.matches("\n  error: ").count(), errors.len(), "{out}");
     errors
 }
 

@@ -4,5 +4,6 @@
 // clippy.toml allows unwrap in tests, but does not see helpers of a test module as tests.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod check;
 mod hostile;
 mod servers;

@@ -274,7 +274,7 @@ fn check_names_the_challenge_revocation_and_grant_deviations() {
     assert!(out.success(), "warnings only: {out}");
     for (reference, needle) in NEW_RULES.iter().zip(["invalid_token", "none (public clients)", "client_credentials"]) {
         let line = out.stderr.lines().find(|l| l.contains(reference)).unwrap_or_else(|| panic!("{reference}: {out}"));
-        assert!(line.starts_with("mcp-discover: warning: ") && line.contains(needle), "{line}");
+        assert!(line.starts_with("  warning: ") && line.contains(needle), "{line}");
     }
 }
 

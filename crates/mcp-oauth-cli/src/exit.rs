@@ -9,7 +9,7 @@ static ERROR_FORMAT: OnceLock<ErrorFormat> = OnceLock::new();
 
 /// Set once the flags are parsed; before that (or for errors clap reports itself)
 /// `MCP_OAUTH_ERROR_FORMAT` decides.
-pub(crate) fn set_error_format(format: ErrorFormat) {
+pub fn set_error_format(format: ErrorFormat) {
     let _ = ERROR_FORMAT.set(format);
 }
 
@@ -42,7 +42,7 @@ pub fn forbid_core_dumps() {
 /// that context added at the binary's edge keeps the library's code.
 pub fn report(tool: &str, err: &(dyn std::error::Error + 'static)) -> std::process::ExitCode {
     let code = exit_code_of(err);
-    let msg = mcp_oauth::http::error_chain(err).replace('\n', " ");
+    let msg = mcp_oauth::http::error_chain_with(err, &crate::remedy::say_error).replace('\n', " ");
     match error_format() {
         ErrorFormat::Text => crate::say!("{tool}: {msg}"),
         ErrorFormat::Json => crate::term::raw_line(&json_error(tool, code, oauth_error_of(err), &msg)),

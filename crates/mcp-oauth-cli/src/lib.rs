@@ -11,12 +11,13 @@ mod context;
 mod discover_args;
 mod exit;
 pub mod pipe;
+pub mod remedy;
 pub mod term;
 
 pub use common::{CommonArgs, ErrorFormat};
 pub use context::{Context, Input};
 pub use discover_args::DiscoverArgs;
-pub use exit::{exit_code_of, forbid_core_dumps, report};
+pub use exit::{exit_code_of, forbid_core_dumps, report, set_error_format};
 
 /// `--version`: the release, the commit it was built from (build.rs), and what was compiled
 /// in, so a bug report says which build misbehaved.
@@ -49,7 +50,11 @@ macro_rules! tool_main {
             let name = env!("CARGO_BIN_NAME");
             $crate::forbid_core_dumps();
             $crate::term::show_events(name);
-            match $krate::run($krate::Cli::parse()) {
+            let cli = $krate::Cli::parse();
+            // Now, not in Context::new: flags checked before the Context is made (a bad
+            // --auth-param) fail in the asked format too.
+            $crate::set_error_format(cli.common.error_format);
+            match $krate::run(cli) {
                 Ok(code) => std::process::ExitCode::from(code.code()),
                 Err(err) => $crate::report(name, err.as_ref()),
             }

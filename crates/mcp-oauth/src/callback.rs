@@ -178,10 +178,11 @@ impl CallbackServer {
             let now = Instant::now();
             if now >= deadline {
                 return Err(Error::AuthorizationFailed(format!(
-                    "no authorization response arrived at {} within {} s (raise --timeout-callback, or use --print-url / --device on a machine without a browser)",
+                    "no authorization response arrived at {} within {} s",
                     self.redirect_uri,
                     timeout.as_secs()
-                )));
+                ))
+                .with_hint(crate::remedy::Remedy::WaitLonger));
             }
             if now >= next_tick {
                 tick();

@@ -5,6 +5,7 @@
 use crate::client::{AuthMethod, ClientRecord};
 use crate::error::{Error, Result};
 use crate::http::Request;
+use crate::remedy::{Registration, Remedy};
 use crate::secret::Secret;
 use base64::Engine as _;
 
@@ -34,10 +35,8 @@ pub fn apply(mut req: Request, client: &ClientRecord, audience: &str) -> Result<
         }
         AuthMethod::PrivateKeyJwt => {
             let key = client.private_key_file.as_deref().ok_or_else(|| {
-                Error::InvalidInput(format!(
-                    "client {} uses private_key_jwt but has no key file: register it again with mcp-dcr --private-key-file",
-                    client.client_id
-                ))
+                Error::InvalidInput(format!("client {} uses private_key_jwt but has no key file", client.client_id))
+                    .with_hint(Remedy::Register(Registration { private_key: true, ..Default::default() }))
             })?;
             let assertion = crate::jwt::client_assertion(
                 key,
@@ -127,6 +126,7 @@ mod tests {
         let e = apply(req(), &client(AuthMethod::ClientSecretBasic, None), "a").unwrap_err();
         assert_eq!(e.exit_code().code(), 2);
         let e = apply(req(), &client(AuthMethod::PrivateKeyJwt, None), "a").unwrap_err();
-        assert!(e.to_string().contains("--private-key-file"));
+        assert!(e.to_string().contains("has no key file"), "{e}");
+        assert_eq!(e.remedy(), Some(&Remedy::Register(Registration { private_key: true, ..Default::default() })));
     }
 }

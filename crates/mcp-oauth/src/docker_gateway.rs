@@ -37,9 +37,14 @@ pub fn entries(h: &Handover<'_>, now: u64) -> Result<[(String, String, String); 
     }
     if h.client.auth_method != AuthMethod::None {
         return Err(Error::Usage(format!(
-            "client {} authenticates with {}, but the Docker MCP gateway refreshes as a public client and keeps no secret: register a public client (mcp-dcr --force --auth-method none) first",
+            "client {} authenticates with {}, but the Docker MCP gateway refreshes as a public client and keeps no secret: register a public client first",
             h.client.client_id, h.client.auth_method
-        )));
+        ))
+        .with_hint(crate::remedy::Remedy::Register(crate::remedy::Registration {
+            replace: true,
+            auth_method: Some(AuthMethod::None),
+            ..Default::default()
+        })));
     }
     let refresh = h.set.refresh_token.as_ref().ok_or_else(|| {
         Error::Usage("this login has no refresh token: the gateway could use it only until it expires".into())

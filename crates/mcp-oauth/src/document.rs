@@ -182,6 +182,14 @@ pub struct Finding {
     pub message: String,
     /// The rule, e.g. "RFC 8414 §3.3".
     pub reference: String,
+    /// The rule's stable id (`crate::discovery::rules`); empty in documents of older versions.
+    #[serde(default)]
+    pub rule: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<crate::discovery::rules::Step>,
+    /// What the server should send instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -243,8 +251,7 @@ impl Document {
         crate::url_policy::parse("server URL in the document", &self.server_url)
     }
 
-    pub fn add_finding(&mut self, severity: Severity, reference: &str, message: impl Into<String>) {
-        let f = Finding { severity, message: message.into(), reference: reference.to_string() };
+    pub fn add_finding(&mut self, f: Finding) {
         if !self.findings.contains(&f) {
             self.findings.push(f);
         }

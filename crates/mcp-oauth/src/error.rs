@@ -175,7 +175,11 @@ pub enum Error {
 
     /// Another error with what to do about it; same exit code as the error itself.
     #[error("{error}; {hint}")]
-    Hinted { error: Box<Error>, hint: String },
+    Hinted { error: Box<Error>, hint: crate::remedy::Remedy },
+
+    /// Another error about one of the caller's inputs, which the command line names.
+    #[error("{input}: {error}")]
+    About { input: crate::remedy::Input, error: Box<Error> },
 }
 
 impl Error {
@@ -192,7 +196,7 @@ impl Error {
             Error::CheckFailed(_) => ExitCode::CheckFailed,
             Error::NotProtected(_) => ExitCode::NotProtected,
             Error::Io { .. } | Error::Internal(_) => ExitCode::Internal,
-            Error::Hinted { error, .. } => error.exit_code(),
+            Error::Hinted { error, .. } | Error::About { error, .. } => error.exit_code(),
         }
     }
 
@@ -209,15 +213,37 @@ impl Error {
     }
 
     /// This error followed by what the user can do about it.
-    pub fn with_hint(self, hint: impl Into<String>) -> Self {
+    pub fn with_hint(self, hint: impl Into<crate::remedy::Remedy>) -> Self {
         Error::Hinted { error: Box::new(self), hint: hint.into() }
+    }
+
+    /// This error as one about the caller's `input`.
+    pub fn about(self, input: crate::remedy::Input) -> Self {
+        Error::About { input, error: Box::new(self) }
+    }
+
+    /// The error itself, without the remedy or input it was wrapped with.
+    pub fn bare(&self) -> &Error {
+        match self {
+            Error::Hinted { error, .. } | Error::About { error, .. } => error.bare(),
+            other => other,
+        }
+    }
+
+    /// What the user can do about this error, when the library knows.
+    pub fn remedy(&self) -> Option<&crate::remedy::Remedy> {
+        match self {
+            Error::Hinted { hint, .. } => Some(hint),
+            Error::About { error, .. } => error.remedy(),
+            _ => None,
+        }
     }
 
     /// The OAuth `error` code, when the server sent one.
     pub fn oauth_error(&self) -> Option<&str> {
         match self {
             Error::OAuth { body, .. } => Some(&body.error),
-            Error::Hinted { error, .. } => error.oauth_error(),
+            Error::Hinted { error, .. } | Error::About { error, .. } => error.oauth_error(),
             _ => None,
         }
     }

@@ -28,6 +28,7 @@ pub mod pkce;
 pub mod redact;
 pub mod redirect;
 pub mod registration;
+pub mod remedy;
 pub mod revocation;
 pub mod safe_text;
 pub mod scope;

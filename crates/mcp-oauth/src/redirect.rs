@@ -10,6 +10,7 @@
 
 use crate::client::ClientSource;
 use crate::error::{Error, Result};
+use crate::remedy::{Input, Registration, Remedy};
 use std::io::ErrorKind;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
 use url::{Host, Url};
@@ -40,14 +41,14 @@ pub fn default_uri() -> Result<Url> {
 /// when neither was given (the caller then keeps a stored one or uses [`default_uri`]).
 pub fn from_flags(redirect_uri: Option<&str>, port: Option<u16>) -> Result<Option<Url>> {
     match (redirect_uri, port) {
-        (Some(_), Some(_)) => Err(Error::Usage("give --redirect-uri or --port, not both".into())),
+        (Some(_), Some(_)) => Err(Error::Usage("give a redirect URI or a port, not both".into())),
         (Some(s), None) => {
             let url =
                 Url::parse(s.trim()).map_err(|e| Error::Usage(format!("redirect URI {s:?} is not a URL: {e}")))?;
             validate(&url)?;
             Ok(Some(url))
         }
-        (None, Some(0)) => Err(Error::Usage("--port must be between 1 and 65535".into())),
+        (None, Some(0)) => Err(Error::Usage("must be between 1 and 65535".into()).about(Input::Port)),
         (None, Some(p)) => Ok(Some(loopback(p))),
         (None, None) => Ok(None),
     }
@@ -103,9 +104,9 @@ pub fn bind_callback(redirect_uri: &str, source: ClientSource) -> Result<Callbac
         .map_err(|e| Error::InvalidInput(format!("registered redirect URI {redirect_uri:?} is not a URL: {e}")))?;
     if !is_loopback_http(&uri) {
         return Err(Error::Usage(format!(
-            "redirect URI {uri} is not http:// on a loopback address, so no local listener can receive the callback; \
-             register a loopback one (mcp-dcr --force) or complete the authorization by pasting the callback URL"
-        )));
+            "redirect URI {uri} is not http:// on a loopback address, so no local listener can receive the callback"
+        ))
+        .with_hint(Remedy::LoopbackOrHandOff));
     }
     let ip = bind_ip(&uri);
     let port = uri.port_or_known_default().unwrap_or(80);
@@ -168,20 +169,21 @@ fn bind_ip(uri: &Url) -> IpAddr {
 }
 
 fn busy_port_error(uri: &Url, port: u16, source: ClientSource) -> Error {
-    let way_out = match source {
-        ClientSource::PreRegistered => {
-            "or use another redirect URI registered with the provider: mcp-dcr --client-id ID --redirect-uri URI"
-                .to_string()
-        }
-        _ => {
-            let suggestion = free_port().map(|p| p.to_string()).unwrap_or_else(|_| "PORT".into());
-            format!("or re-register with mcp-dcr --force --port {suggestion}")
-        }
+    let (way_out, registration) = match source {
+        ClientSource::PreRegistered => (
+            "use another redirect URI registered with the provider",
+            Registration { client_id: Some("ID".into()), redirect_uri: true, ..Default::default() },
+        ),
+        _ => (
+            "register again on another port",
+            Registration { replace: true, port: Some(free_port().ok()), ..Default::default() },
+        ),
     };
     Error::Usage(format!(
         "port {port} of the redirect URI {uri} is in use, probably by another mcp-authorize waiting for its browser; \
-         finish or stop it, {way_out}"
+         finish or stop it, or {way_out}"
     ))
+    .with_hint(Remedy::Register(registration))
 }
 
 #[cfg(test)]
@@ -251,10 +253,11 @@ mod tests {
             assert_eq!(e.exit_code().code(), 2, "{msg}");
             assert!(msg.contains(&format!("port {port}")) && msg.contains("another mcp-authorize"), "{msg}");
         }
-        let msg = bind_callback(uri.as_str(), ClientSource::MetadataDocument).unwrap_err().to_string();
-        assert!(msg.contains("mcp-dcr --force --port "), "{msg}");
-        let msg = bind_callback(uri.as_str(), ClientSource::PreRegistered).unwrap_err().to_string();
-        assert!(msg.contains("--redirect-uri"), "{msg}");
+        // The way out, which the command line words (mcp_oauth_cli::remedy's tests).
+        let e = bind_callback(uri.as_str(), ClientSource::MetadataDocument).unwrap_err();
+        assert!(matches!(e.remedy(), Some(Remedy::Register(r)) if r.replace && matches!(r.port, Some(Some(_)))), "{e}");
+        let e = bind_callback(uri.as_str(), ClientSource::PreRegistered).unwrap_err();
+        assert!(matches!(e.remedy(), Some(Remedy::Register(r)) if r.redirect_uri && r.client_id.is_some()), "{e}");
     }
 
     #[test]

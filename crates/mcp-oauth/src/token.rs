@@ -12,6 +12,7 @@ use crate::clock::now;
 use crate::error::{Error, Result};
 use crate::grant_type::GrantType;
 use crate::http::Http;
+use crate::remedy::Remedy;
 use crate::secret::Secret;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -339,21 +340,15 @@ pub enum Freshness {
 /// RFC 6749 §4.4 grant type, as servers list it in `grant_types_supported`.
 pub const CLIENT_CREDENTIALS_GRANT: &str = "client_credentials";
 
-/// The command that gets a new token, for "login required" messages: a machine client
-/// needs `--client-credentials`, since a plain `mcp-authorize` would open a browser.
-/// `grant` is `None` when nothing stored tells which kind of client it is.
-fn login_hint(resource: &str, profile: Option<&str>, grant: Option<&GrantType>) -> String {
-    let profile = profile.map(|p| format!(" --profile {p}")).unwrap_or_default();
-    match grant {
-        Some(GrantType::ClientCredentials) => {
-            format!("run: mcp-authorize{profile} --client-credentials {resource}")
-        }
-        Some(GrantType::DeviceCode) => format!("run: mcp-authorize{profile} --device {resource}"),
-        Some(_) => format!("run: mcp-authorize{profile} {resource}"),
-        None => format!(
-            "run: mcp-authorize{profile} {resource} (or mcp-authorize{profile} --client-credentials {resource} for a machine-to-machine client)"
-        ),
-    }
+/// How to get a new token, for "login required" errors: a machine client needs the
+/// client-credentials grant again, since a plain login would open a browser. `grant` is
+/// `None` when nothing stored tells which kind of client it is.
+fn login_hint(resource: &str, profile: Option<&str>, grant: Option<&GrantType>) -> Remedy {
+    let grant = grant.map(|g| match g {
+        GrantType::ClientCredentials | GrantType::DeviceCode => g.clone(),
+        _ => GrantType::AuthorizationCode,
+    });
+    Remedy::Login { server: Some(resource.to_string()), grant, profile: profile.map(String::from) }
 }
 
 /// A token for the MCP server valid for at least `min_valid` seconds: the stored one when it
@@ -373,8 +368,10 @@ pub fn fresh(
     min_valid: u64,
 ) -> Result<(TokenSet, Freshness)> {
     let key = store_key(server_url, profile)?;
-    let missing =
-        || Error::LoginRequired(format!("no token stored for {server_url}; {}", login_hint(server_url, profile, None)));
+    let missing = || {
+        Error::LoginRequired(format!("no token stored for {server_url}"))
+            .with_hint(login_hint(server_url, profile, None))
+    };
     let load = || -> Result<TokenSet> {
         let set: TokenSet = store.load(&key)?.ok_or_else(missing)?;
         set.check_for(server_url, &key)?;
@@ -411,10 +408,11 @@ fn refused(error: Option<&str>, client_credentials: bool) -> bool {
 /// jwt-bearer grant again with a JWT from the same source.
 pub fn refresh(http: &Http, store: &crate::store::Store, set: &TokenSet, profile: Option<&str>) -> Result<TokenSet> {
     let hint = || match &set.workload {
-        Some(source) => {
-            let profile = profile.map(|p| format!(" --profile {p}")).unwrap_or_default();
-            format!("run: mcp-authorize{profile} {} {}", source.flags(), set.resource)
-        }
+        Some(source) => crate::remedy::Remedy::Workload {
+            server: set.resource.clone(),
+            source: source.clone(),
+            profile: profile.map(String::from),
+        },
         None => login_hint(&set.resource, profile, Some(&set.grant)),
     };
     let client_credentials = set.grant == GrantType::ClientCredentials;
@@ -425,30 +423,28 @@ pub fn refresh(http: &Http, store: &crate::store::Store, set: &TokenSet, profile
             None => "there is no refresh token".to_string(),
         };
         return Err(Error::LoginRequired(format!(
-            "the token for {} is too close to expiry (or expired) and {why}; {}",
-            set.resource,
-            hint()
-        )));
+            "the token for {} is too close to expiry (or expired) and {why}",
+            set.resource
+        ))
+        .with_hint(hint()));
     }
     let client: ClientRecord = match set.workload {
         // A workload without a client id never had a client record.
         Some(_) if set.client_id.is_empty() => crate::workload::anonymous(&set.issuer),
         _ => store.load(&crate::store::keys::client(&set.issuer, profile))?.ok_or_else(|| {
             Error::LoginRequired(format!(
-                "the client registration for {} is gone, so the token cannot be renewed; {}",
-                set.issuer,
-                hint()
+                "the client registration for {} is gone, so the token cannot be renewed",
+                set.issuer
             ))
+            .with_hint(hint())
         })?,
     };
     if client.client_id != set.client_id || client.issuer != set.issuer {
         return Err(Error::LoginRequired(format!(
-            "the stored token was issued to client {} but the client for {} is now {}; {}",
-            set.client_id,
-            set.issuer,
-            client.client_id,
-            hint()
-        )));
+            "the stored token was issued to client {} but the client for {} is now {}",
+            set.client_id, set.issuer, client.client_id
+        ))
+        .with_hint(hint()));
     }
     client.check_endpoint(crate::client::EndpointKind::Token, &set.token_endpoint)?;
     let endpoint = Endpoint { token_endpoint: &set.token_endpoint, issuer: &set.issuer, client: &client };
@@ -465,7 +461,7 @@ pub fn refresh(http: &Http, store: &crate::store::Store, set: &TokenSet, profile
         // its stored secret or key no longer works. New credentials or a login are the answer.
         Err(e) if refused(e.oauth_error(), client_credentials) => {
             let what = if client_credentials { "the client credentials" } else { "the refresh token" };
-            return Err(Error::LoginRequired(format!("the server refused {what} ({e}); {}", hint())));
+            return Err(Error::LoginRequired(format!("the server refused {what} ({e})")).with_hint(hint()));
         }
         Err(e) => return Err(e),
     };
@@ -525,12 +521,21 @@ mod tests {
     #[test]
     fn hints_name_the_command_for_the_kind_of_client() {
         let url = "https://mcp.example/mcp";
-        assert_eq!(login_hint(url, None, Some(&GrantType::AuthorizationCode)), format!("run: mcp-authorize {url}"));
+        // The words and flags are the command line's (mcp_oauth_cli::remedy's tests).
+        let login = |grant: Option<GrantType>, profile: Option<&str>| Remedy::Login {
+            server: Some(url.into()),
+            grant,
+            profile: profile.map(String::from),
+        };
+        assert_eq!(
+            login_hint(url, None, Some(&GrantType::RefreshToken)),
+            login(Some(GrantType::AuthorizationCode), None)
+        );
         assert_eq!(
             login_hint(url, Some("ci"), Some(&GrantType::ClientCredentials)),
-            format!("run: mcp-authorize --profile ci --client-credentials {url}")
+            login(Some(GrantType::ClientCredentials), Some("ci"))
         );
-        assert!(login_hint(url, None, None).contains("--client-credentials"));
+        assert_eq!(login_hint(url, None, None), login(None, None));
         assert!(refused(Some("invalid_client"), true) && !refused(Some("invalid_client"), false));
         assert!(refused(Some("invalid_grant"), false) && !refused(Some("server_error"), true));
     }

@@ -8,6 +8,7 @@ use crate::document::{PendingInfo, Registered};
 use crate::error::{Error, Result};
 use crate::events::{Event, Prompt};
 use crate::pkce::Pkce;
+use crate::remedy::{Input, Remedy};
 use crate::secret::Secret;
 use crate::store::Reservation;
 use crate::token::{self, Grant, TokenSet};
@@ -86,10 +87,8 @@ fn prepare(plan: &Plan, redirect_uri: &str, opts: &CodeOptions) -> Result<Prepar
 
 fn registered_redirect(plan: &Plan) -> Result<&str> {
     plan.client.redirect_uri.as_deref().ok_or_else(|| {
-        Error::InvalidInput(format!(
-            "client {} has no redirect URI: register it with one (mcp-dcr --redirect-uri URI or --port N), or use --device",
-            plan.client.client_id
-        ))
+        Error::InvalidInput(format!("client {} has no redirect URI", plan.client.client_id))
+            .with_hint(Remedy::RedirectOrDevice)
     })
 }
 
@@ -196,9 +195,9 @@ pub fn start_handoff(s: Session<'_>, plan: &Plan, opts: &CodeOptions, document: 
 /// reservation to store the tokens with (taken before anything is spent).
 pub fn finish_handoff(s: Session<'_>, callback_url: &str) -> Result<(TokenSet, Registered, Reservation)> {
     let url = Url::parse(callback_url.trim()).map_err(|e| {
-        Error::Usage(format!("--callback-url: not a URL ({e}); paste the whole address from the browser"))
+        Error::Usage(format!("not a URL ({e}); paste the whole address from the browser")).about(Input::CallbackUrl)
     })?;
-    let params = CallbackParams::from_url(&url).map_err(|e| Error::Usage(format!("--callback-url: {e}")))?;
+    let params = CallbackParams::from_url(&url).map_err(|e| Error::Usage(e.to_string()).about(Input::CallbackUrl))?;
     let state = params.state.as_deref().filter(|s| !s.is_empty()).ok_or_else(|| {
         Error::Security("the callback URL has no state, so it cannot be matched to a pending authorization".into())
     })?;
@@ -212,7 +211,7 @@ pub fn finish_handoff(s: Session<'_>, callback_url: &str) -> Result<(TokenSet, R
         let found: Option<PendingAuthorization> = s.store.load(&key)?;
         let pending = found.ok_or_else(|| {
             Error::Security(
-                "no pending authorization matches the callback's state: it was already used, started with another --profile, or not started here".into(),
+                "no pending authorization matches the callback's state: it was already used, started with another profile, or not started here".into(),
             )
         })?;
         // Before the hand-off is spent: a store that cannot keep the tokens leaves it usable.
@@ -221,9 +220,9 @@ pub fn finish_handoff(s: Session<'_>, callback_url: &str) -> Result<(TokenSet, R
         (pending, reservation)
     };
     if crate::clock::now() > pending.expires_at {
-        return Err(Error::AuthorizationFailed(
-            "the pending authorization has expired; start again with --print-url".into(),
-        ));
+        return Err(
+            Error::AuthorizationFailed("the pending authorization has expired".into()).with_hint(Remedy::HandOff)
+        );
     }
     if !same_endpoint(&url, &pending.redirect_uri) {
         return Err(Error::Usage(format!(
@@ -234,9 +233,8 @@ pub fn finish_handoff(s: Session<'_>, callback_url: &str) -> Result<(TokenSet, R
     let code = validate_response(&params, &pending.state, pending.iss_parameter_supported, &pending.issuer)?;
     let plan = Plan::from_document(&pending.document, s.store, s.profile)?;
     if plan.client.client_id != pending.client_id || plan.issuer != pending.issuer {
-        return Err(Error::InvalidInput(
-            "the stored client changed since the authorization was started; start again with --print-url".into(),
-        ));
+        return Err(Error::InvalidInput("the stored client changed since the authorization was started".into())
+            .with_hint(Remedy::HandOff));
     }
     let set = exchange(s, &plan, code, pending.code_verifier, &pending.redirect_uri, pending.scope.as_deref())?;
     Ok((set, pending.document, reservation))

@@ -5,7 +5,9 @@
 use super::{Plan, Session};
 use crate::error::{Error, Result};
 use crate::events::{Event, Prompt};
+use crate::grant_type::GrantType;
 use crate::http::Request;
+use crate::remedy::Remedy;
 use crate::secret::Secret;
 use crate::token::{Grant, TokenSet};
 use serde_json::{Map, Value};
@@ -68,9 +70,10 @@ fn on_poll_error(e: Error, interval: u64) -> Result<Poll> {
         Some("authorization_pending") => Ok(Poll::Again { interval }),
         Some("slow_down") => Ok(Poll::Again { interval: (interval + SLOW_DOWN_STEP).min(MAX_WAIT) }),
         Some("access_denied") => Err(Error::AuthorizationFailed("the user denied the device authorization".into())),
-        Some("expired_token") => Err(Error::AuthorizationFailed(
-            "the device code expired before the user approved it; run mcp-authorize --device again".into(),
-        )),
+        Some("expired_token") => {
+            Err(Error::AuthorizationFailed("the device code expired before the user approved it".into())
+                .with_hint(Remedy::Login { server: None, grant: Some(GrantType::DeviceCode), profile: None }))
+        }
         _ => Err(e),
     }
 }
@@ -81,9 +84,10 @@ fn on_poll_error(e: Error, interval: u64) -> Result<Poll> {
 pub fn device(s: Session<'_>, plan: &Plan, open_browser: bool) -> Result<TokenSet> {
     let endpoint = plan.metadata.device_authorization_endpoint.as_deref().ok_or_else(|| {
         Error::Usage(format!(
-            "{} does not support the device authorization grant (no device_authorization_endpoint); use --print-url instead",
+            "{} does not support the device authorization grant (no device_authorization_endpoint)",
             plan.issuer
         ))
+        .with_hint(Remedy::HandOff)
     })?;
     let url = crate::url_policy::endpoint("device authorization endpoint", endpoint)?;
     let scope = plan.user_scope();

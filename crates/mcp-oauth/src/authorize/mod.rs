@@ -21,6 +21,7 @@ use crate::document::Registered;
 use crate::error::{Error, OAuthErrorBody, Result};
 use crate::http::Http;
 use crate::metadata::AuthorizationServerMetadata;
+use crate::remedy::{Input, Registration, Remedy};
 use crate::scope::Scopes;
 use crate::store::Store;
 use crate::token::{self, TokenSet};
@@ -57,18 +58,16 @@ impl Plan {
         let info = doc.client();
         let key = crate::store::keys::client(&asv.issuer, profile);
         let client: ClientRecord = store.load(&key)?.ok_or_else(|| {
-            Error::InvalidInput(format!(
-                "no client for {} is stored (key {key}): run mcp-dcr again{}",
-                asv.issuer,
-                profile.map(|p| format!(" with --profile {p}")).unwrap_or_default()
-            ))
+            Error::InvalidInput(format!("no client for {} is stored (key {key})", asv.issuer))
+                .with_hint(Remedy::Register(Registration { profile: profile.map(String::from), ..Default::default() }))
         })?;
         // MCP 2026-07-28 (SEP-2352): a client is bound to its issuer.
         if client.issuer != asv.issuer || client.client_id != info.client_id {
             return Err(Error::InvalidInput(format!(
-                "the stored client for {} is {} but the document names {}: run mcp-dcr again",
+                "the stored client for {} is {} but the document names {}",
                 asv.issuer, client.client_id, info.client_id
-            )));
+            ))
+            .with_hint(Remedy::Register(Registration::default())));
         }
         Ok(Plan {
             server_url: doc.server_url().to_string(),
@@ -114,17 +113,15 @@ impl Plan {
         if !self.metadata.auth_methods().iter().any(|m| m == other.as_str()) {
             return e;
         }
-        let profile = self.profile.as_deref().map(|p| format!(" --profile {p}")).unwrap_or_default();
-        let (how, secret) = match self.client.source {
-            ClientSource::PreRegistered => {
-                (format!("--client-id {}", self.client.client_id), " (with the same secret)")
-            }
-            _ => ("--force".to_string(), ""),
-        };
-        e.with_hint(format!(
-            "the server also accepts {other}: run: mcp-dcr {how} --auth-method {other}{profile} {}{secret}",
-            self.server_url
-        ))
+        let pre_registered = self.client.source == ClientSource::PreRegistered;
+        e.with_hint(Remedy::SwitchAuthMethod(Registration {
+            replace: !pre_registered,
+            client_id: pre_registered.then(|| self.client.client_id.clone()),
+            auth_method: Some(other),
+            profile: self.profile.clone(),
+            server: Some(self.server_url.to_string()),
+            ..Default::default()
+        }))
     }
 
     /// The scope for a user-delegated grant: MCP 2026-07-28 (SEP-2207) lets a client add
@@ -174,11 +171,10 @@ pub fn check_pkce_support(metadata: &AuthorizationServerMetadata, allow_missing:
         ))),
         None if allow_missing => Ok(()),
         None => Err(Error::Security(format!(
-            "{} does not list code_challenge_methods_supported, so PKCE S256 support is unknown and MCP requires refusing it; \
-             if this is a provider known to support PKCE without saying so (Azure AD / Entra ID, Amazon Cognito), \
-             pass --allow-missing-pkce-metadata",
+            "{} does not list code_challenge_methods_supported, so PKCE S256 support is unknown and MCP requires refusing it",
             metadata.issuer
-        ))),
+        ))
+        .with_hint(Remedy::AllowMissingPkceMetadata)),
     }
 }
 
@@ -201,12 +197,11 @@ pub fn parse_auth_params(raw: &[String]) -> Result<Vec<(String, String)>> {
             let (k, v) = p
                 .split_once('=')
                 .filter(|(k, _)| !k.is_empty())
-                .ok_or_else(|| Error::Usage(format!("--auth-param {p:?}: expected NAME=VALUE")))?;
+                .ok_or_else(|| Error::Usage(format!("{p:?} is not NAME=VALUE")).about(Input::AuthParam))?;
             if RESERVED_PARAMS.contains(&k) {
-                return Err(Error::Usage(format!(
-                    "--auth-param {k}: this parameter is set by mcp-authorize itself{}",
-                    if k == "scope" { " (use --scope)" } else { "" }
-                )));
+                let e = Error::Usage(format!("{k} is a parameter the authorization request sets itself"));
+                let e = if k == "scope" { e.with_hint(Remedy::Use(Input::Scope)) } else { e };
+                return Err(e.about(Input::AuthParam));
             }
             Ok((k.to_string(), v.to_string()))
         })
@@ -395,9 +390,10 @@ pub fn import(
 pub fn client_credentials(s: Session<'_>, plan: &Plan) -> Result<TokenSet> {
     if plan.client.auth_method == crate::client::AuthMethod::None {
         return Err(Error::Usage(format!(
-            "client {} is a public client: the client_credentials grant needs a client secret or a private key (mcp-dcr --client-id ID --client-secret-file F, or --private-key-file F)",
+            "client {} is a public client: the client_credentials grant needs a client secret or a private key",
             plan.client.client_id
-        )));
+        ))
+        .with_hint(Remedy::Confidential));
     }
     let scope = plan.scope.as_deref();
     let resp = plan.request_token(s.http, &token::Grant::ClientCredentials, scope)?;
@@ -513,10 +509,8 @@ mod tests {
         let e = check_pkce_support(&missing, false).unwrap_err();
         assert_eq!(e.exit_code().code(), 5);
         let msg = e.to_string();
-        assert!(
-            msg.contains("--allow-missing-pkce-metadata") && msg.contains("Azure AD") && msg.contains("Cognito"),
-            "{msg}"
-        );
+        assert!(msg.contains("Azure AD") && msg.contains("Cognito"), "{msg}");
+        assert_eq!(e.remedy(), Some(&Remedy::AllowMissingPkceMetadata), "the command line names the flag");
         assert!(check_pkce_support(&missing, true).is_ok());
     }
 

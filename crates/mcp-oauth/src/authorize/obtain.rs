@@ -147,7 +147,7 @@ mod tests {
         let f = setup();
         // The mock lists no device endpoint: the device flow stops before any request.
         let e = f.obtain(Flow::Device, false).unwrap_err();
-        assert!(matches!(&e, Error::Usage(m) if m.contains("device authorization grant")), "{e}");
+        assert!(matches!(e.bare(), Error::Usage(m) if m.contains("device authorization grant")), "{e}");
         assert!(f.mock.requests().is_empty(), "no refresh was tried");
     }
 }

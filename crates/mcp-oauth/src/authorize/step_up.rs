@@ -4,6 +4,7 @@
 use super::{Plan, Session, previous_scopes};
 use crate::document::ScopeChoice;
 use crate::error::{Error, Result};
+use crate::remedy::Input;
 use crate::token::{self, TokenSet};
 
 /// A checked 403 `insufficient_scope` challenge (the `--step-up` value).
@@ -19,18 +20,20 @@ impl StepUp {
     pub fn parse(www_authenticate: &str) -> Result<StepUp> {
         let challenges = crate::www_authenticate::parse(www_authenticate);
         let bearer = crate::www_authenticate::bearer(&challenges).ok_or_else(|| {
-            Error::Usage("--step-up: not a Bearer challenge (give the WWW-Authenticate value of the 403 answer)".into())
+            Error::Usage("not a Bearer challenge (give the WWW-Authenticate value of the 403 answer)".into())
+                .about(Input::StepUp)
         })?;
         if let Some(error) = bearer.error()
             && error != "insufficient_scope"
         {
             return Err(Error::Usage(format!(
-                "--step-up: the challenge's error is {error:?}, not insufficient_scope; a 401 invalid_token needs a refresh or login, not a step-up"
-            )));
+                "the challenge's error is {error:?}, not insufficient_scope; a 401 invalid_token needs a refresh or login, not a step-up"
+            ))
+            .about(Input::StepUp));
         }
         match bearer.scope().map(str::trim).filter(|s| !s.is_empty()) {
             Some(scope) => Ok(StepUp { scope: scope.to_string() }),
-            None => Err(Error::Usage("--step-up: the challenge names no scope to add".into())),
+            None => Err(Error::Usage("the challenge names no scope to add".into()).about(Input::StepUp)),
         }
     }
 
@@ -72,7 +75,8 @@ mod tests {
             [r#"Bearer error="invalid_token", scope="x""#, r#"Bearer error="insufficient_scope""#, "Basic realm=x"]
         {
             let e = StepUp::parse(bad).unwrap_err();
-            assert!(matches!(&e, Error::Usage(m) if m.starts_with("--step-up: ")), "{bad}: {e}");
+            assert!(matches!(&e, Error::About { input: Input::StepUp, .. }), "{bad}: {e}");
+            assert!(matches!(e.bare(), Error::Usage(_)), "{bad}: {e}");
         }
         assert!(StepUp::parse(r#"Bearer scope="  ""#).is_err());
     }

@@ -4,7 +4,7 @@
 //! another), and every endpoint must be HTTPS or loopback before the document records it.
 
 use super::fetch::{Tried, get_all};
-use super::{Run, Step, Stop, authorization_server_metadata_urls, metadata_findings, rule};
+use super::{At, Run, Step, Stop, authorization_server_metadata_urls, metadata_findings, rules};
 use crate::document::{AuthorizationServer, RegistrationOption};
 use crate::error::{Error, Result};
 use crate::metadata::AuthorizationServerMetadata;
@@ -34,7 +34,7 @@ impl Run<'_> {
                     "the metadata at {url} says issuer {:?}, but it was fetched for {:?}; not used",
                     meta.issuer, issuers[0]
                 );
-                self.unusable(rule::AS_ISSUER, message.clone(), tried);
+                self.unusable(&rules::ISSUER_MISMATCH, message.clone(), tried);
                 mismatch.get_or_insert(message);
                 continue;
             }
@@ -54,11 +54,12 @@ impl Run<'_> {
         candidates: Vec<String>,
         url: Option<&Url>,
     ) -> Step {
-        for (severity, rule, message) in metadata_findings(&meta) {
-            self.finding(severity, rule, message);
+        self.at = At::AuthorizationServerMetadata;
+        for (rule, message) in metadata_findings(&meta) {
+            self.finding(rule, message);
         }
         if let Err(e) = require_secure_endpoints(&meta) {
-            return Err(self.refuse(rule::HTTPS, e.to_string(), e));
+            return Err(self.refuse(&rules::INSECURE_ENDPOINT, e.to_string(), e));
         }
         self.doc.authorization_server = Some(authorization_server(meta, candidates, url));
         Ok(())

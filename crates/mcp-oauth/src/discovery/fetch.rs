@@ -4,8 +4,8 @@
 //! candidate" or "stop, the server is failing", and a body that is not the document it
 //! should be is a finding and a reason in the final error at once.
 
-use super::{PROTOCOL_VERSION, Run, Step, Stop, rule};
-use crate::document::Severity;
+use super::rules::{self, Rule};
+use super::{At, PROTOCOL_VERSION, Run, Step, Stop};
 use crate::error::{Error, Result};
 use crate::http::{Http, Request, Response};
 use crate::metadata::{AuthorizationServerMetadata, ResourceMetadata};
@@ -22,20 +22,39 @@ enum Fetched {
     Fatal(Error),
 }
 
-/// A document discovery fetches: its name in errors, and the rule a bad answer breaks.
+/// A document discovery fetches: its name in errors, its step, and the rules a bad answer
+/// breaks.
 pub(super) trait Metadata: DeserializeOwned {
     const WHAT: &'static str;
-    const RULE: &'static str;
+    const STEP: At;
+    const RULES: FetchRules;
+}
+
+/// What a metadata answer can get wrong, as the rules of one kind of metadata.
+pub(super) struct FetchRules {
+    content_type: &'static Rule,
+    redirect: &'static Rule,
+    invalid: &'static Rule,
 }
 
 impl Metadata for ResourceMetadata {
     const WHAT: &'static str = "protected-resource metadata";
-    const RULE: &'static str = rule::PRM_RESPONSE;
+    const STEP: At = At::ResourceMetadata;
+    const RULES: FetchRules = FetchRules {
+        content_type: &rules::PRM_CONTENT_TYPE,
+        redirect: &rules::PRM_REDIRECT,
+        invalid: &rules::PRM_INVALID,
+    };
 }
 
 impl Metadata for AuthorizationServerMetadata {
     const WHAT: &'static str = "authorization-server metadata";
-    const RULE: &'static str = rule::AS_RESPONSE;
+    const STEP: At = At::AuthorizationServerMetadata;
+    const RULES: FetchRules = FetchRules {
+        content_type: &rules::AS_CONTENT_TYPE,
+        redirect: &rules::AS_REDIRECT,
+        invalid: &rules::AS_INVALID,
+    };
 }
 
 /// The candidates that gave nothing, for the error when none is left.
@@ -103,7 +122,8 @@ impl Run<'_> {
         result: Result<Response>,
         tried: &mut Tried,
     ) -> Step<Option<T>> {
-        let r = match self.classify(url, result, T::RULE) {
+        self.at = T::STEP;
+        let r = match self.classify(url, result, &T::RULES) {
             Fetched::Found(r) => r,
             Fetched::NotHere(why) => {
                 tried.skip(format!("{url}: {why}"));
@@ -118,7 +138,7 @@ impl Run<'_> {
         match parsed {
             Ok(found) => Ok(Some(found)),
             Err(e) => {
-                self.unusable(T::RULE, e.to_string(), tried);
+                self.unusable(T::RULES.invalid, e.to_string(), tried);
                 Ok(None)
             }
         }
@@ -126,14 +146,13 @@ impl Run<'_> {
 
     /// A candidate that answered but cannot be used: a finding, and the same words as the
     /// reason in the final error.
-    pub(super) fn unusable(&mut self, rule: &str, message: String, tried: &mut Tried) {
-        self.finding(Severity::Error, rule, message.clone());
+    pub(super) fn unusable(&mut self, rule: &Rule, message: String, tried: &mut Tried) {
+        self.finding(rule, message.clone());
         tried.recorded = true;
         tried.skip(message);
     }
 
-    /// `rule`: what a success in another media type breaks.
-    fn classify(&mut self, url: &Url, result: Result<Response>, rule: &str) -> Fetched {
+    fn classify(&mut self, url: &Url, result: Result<Response>, rules: &FetchRules) -> Fetched {
         let r = match result {
             Ok(r) => r,
             Err(e) => return Fetched::Fatal(e),
@@ -141,15 +160,14 @@ impl Run<'_> {
         if r.is_success() {
             if !r.is_json_type() {
                 let got = r.media_type().unwrap_or_else(|| "no content type".into());
-                self.finding(Severity::Warning, rule, format!("{url} is served as {got}, not application/json"));
+                self.finding(rules.content_type, format!("{url} is served as {got}, not application/json"));
             }
             return Fetched::Found(r);
         }
         if r.is_redirect() {
             let to = r.header("location").unwrap_or("nowhere").to_string();
             self.finding(
-                Severity::Warning,
-                rule::REDIRECT,
+                rules.redirect,
                 format!("{url} answers {} redirecting to {to}; metadata must be served at its well-known URL, redirects are not followed", r.status),
             );
             return Fetched::NotHere(format!("HTTP {} to {to} (not followed)", r.status));

@@ -1,75 +1,40 @@
-//! The spec references of every finding, and the deviations in authorization-server
-//! metadata that `--check` reports but that do not stop discovery by themselves (the next
-//! step decides: mcp-authorize refuses a server without PKCE S256).
+//! The deviations in authorization-server metadata that `--check` reports but that do not
+//! stop discovery by themselves (the next step decides: mcp-authorize refuses a server
+//! without PKCE S256). The rules themselves are in `rules.rs`.
 
-use crate::document::Severity;
+use super::rules::{self, Rule};
 use crate::metadata::AuthorizationServerMetadata;
 
-/// Spec references used in findings.
-pub(super) mod rule {
-    pub const CHALLENGE: &str = "RFC 7235 §3.1";
-    pub const BEARER: &str = "RFC 6750 §3";
-    pub const PRM_CHALLENGE: &str = "RFC 9728 §5.1";
-    pub const PRM_RESPONSE: &str = "RFC 9728 §3.2";
-    pub const PRM_RESOURCE: &str = "RFC 9728 §3.3";
-    pub const PRM_AS: &str = "MCP 2026-07-28 authorization-server discovery (RFC 9728 §2)";
-    pub const PROBE: &str = "MCP 2026-07-28 authorization (401 for requests without a token)";
-    pub const AS_RESPONSE: &str = "RFC 8414 §3.2";
-    pub const AS_ISSUER: &str = "RFC 8414 §3.3, MCP 2026-07-28 (SEP-2468)";
-    pub const AS_MEMBERS: &str = "RFC 8414 §2";
-    pub const PKCE: &str = "MCP 2026-07-28 authorization (PKCE), RFC 8414 §2";
-    pub const ISS: &str = "RFC 9207 §3, MCP 2026-07-28 authorization response";
-    pub const DCR: &str = "MCP 2026-07-28 client registration (DCR deprecated)";
-    pub const HTTPS: &str = "MCP 2026-07-28 security considerations (HTTPS)";
-    pub const REDIRECT: &str = "RFC 8414 §3, RFC 9728 §3 (no redirects for metadata)";
-    pub const LEGACY: &str = "MCP 2025-03-26 authorization (fallbacks)";
-    pub const NO_CREDENTIALS: &str = "RFC 6750 §3.1";
-    pub const REVOCATION_AUTH: &str = "RFC 7009 §2.1, RFC 8414 §2";
-    pub const GRANT_AUTH: &str = "RFC 6749 §4.4, RFC 8414 §2";
-    /// Not a rule: the reference of the finding that says why discovery gave up.
-    pub const STOPPED: &str = "discovery stopped here";
-}
-
 /// Deviations in authorization-server metadata that do not stop discovery by themselves.
-pub fn metadata_findings(m: &AuthorizationServerMetadata) -> Vec<(Severity, &'static str, String)> {
+pub fn metadata_findings(m: &AuthorizationServerMetadata) -> Vec<(&'static Rule, String)> {
     let mut out = Vec::new();
     let issuer = &m.issuer;
     match &m.code_challenge_methods_supported {
         None => out.push((
-            Severity::Error,
-            rule::PKCE,
+            &rules::PKCE_S256,
             format!("{issuer} has no code_challenge_methods_supported: MCP clients must refuse it"),
         )),
         Some(methods) if !methods.iter().any(|x| x == "S256") => out.push((
-            Severity::Error,
-            rule::PKCE,
+            &rules::PKCE_S256,
             format!("{issuer} does not list S256 in code_challenge_methods_supported ({})", methods.join(", ")),
         )),
         Some(_) => {}
     }
     match &m.response_types_supported {
-        None => out.push((
-            Severity::Error,
-            rule::AS_MEMBERS,
-            format!("{issuer} has no response_types_supported (required)"),
-        )),
-        Some(types) if !types.iter().any(|t| t == "code") => out.push((
-            Severity::Error,
-            rule::AS_MEMBERS,
-            format!("{issuer} does not list \"code\" in response_types_supported"),
-        )),
+        None => out.push((&rules::RESPONSE_TYPE_CODE, format!("{issuer} has no response_types_supported (required)"))),
+        Some(types) if !types.iter().any(|t| t == "code") => out
+            .push((&rules::RESPONSE_TYPE_CODE, format!("{issuer} does not list \"code\" in response_types_supported"))),
         Some(_) => {}
     }
     for (name, value) in [("authorization_endpoint", &m.authorization_endpoint), ("token_endpoint", &m.token_endpoint)]
     {
         if value.is_none() {
-            out.push((Severity::Error, rule::AS_MEMBERS, format!("{issuer} has no {name}")));
+            out.push((&rules::MISSING_ENDPOINT, format!("{issuer} has no {name}")));
         }
     }
     if m.authorization_response_iss_parameter_supported != Some(true) {
         out.push((
-            Severity::Warning,
-            rule::ISS,
+            &rules::ISS_PARAMETER,
             format!(
                 "{issuer} does not set authorization_response_iss_parameter_supported: mix-up attacks go undetected"
             ),
@@ -81,8 +46,7 @@ pub fn metadata_findings(m: &AuthorizationServerMetadata) -> Vec<(Severity, &'st
         && m.token_endpoint_auth_methods_supported.as_ref().is_some_and(|l| l.iter().all(|x| x == "none"))
     {
         out.push((
-            Severity::Warning,
-            rule::GRANT_AUTH,
+            &rules::CLIENT_CREDENTIALS_WITHOUT_AUTH,
             format!(
                 "{issuer} advertises the client_credentials grant but lists only none in token_endpoint_auth_methods_supported: no client could authenticate for it"
             ),
@@ -95,8 +59,7 @@ pub fn metadata_findings(m: &AuthorizationServerMetadata) -> Vec<(Severity, &'st
             "; it does not support client ID metadata documents, the replacement"
         };
         out.push((
-            Severity::Warning,
-            rule::DCR,
+            &rules::DCR_DEPRECATED,
             format!("{issuer} advertises a registration_endpoint, and dynamic client registration is deprecated{hint}"),
         ));
     }
@@ -107,7 +70,7 @@ pub fn metadata_findings(m: &AuthorizationServerMetadata) -> Vec<(Severity, &'st
 /// and public clients must be able to revoke their tokens too. Compared only when the
 /// server lists its revocation methods (RFC 8414's default for an omitted list would flag
 /// nearly every server).
-fn revocation_findings(m: &AuthorizationServerMetadata) -> Option<(Severity, &'static str, String)> {
+fn revocation_findings(m: &AuthorizationServerMetadata) -> Option<(&'static Rule, String)> {
     m.revocation_endpoint.as_ref()?;
     let revocation = m.revocation_endpoint_auth_methods_supported.as_ref()?;
     let excluded: Vec<String> = m
@@ -120,8 +83,7 @@ fn revocation_findings(m: &AuthorizationServerMetadata) -> Option<(Severity, &'s
         return None;
     }
     Some((
-        Severity::Warning,
-        rule::REVOCATION_AUTH,
+        &rules::REVOCATION_AUTH,
         format!(
             "{}'s revocation endpoint does not accept {}, which its token endpoint does (revocation_endpoint_auth_methods_supported: {}): those clients cannot revoke their tokens",
             m.issuer,
@@ -137,7 +99,7 @@ mod tests {
     use super::*;
     use crate::discovery::registration_options;
     use crate::discovery::tests::good_metadata;
-    use crate::document::RegistrationOption;
+    use crate::document::{RegistrationOption, Severity};
 
     #[test]
     fn clean_metadata_has_no_findings() {
@@ -158,7 +120,7 @@ mod tests {
         m.client_id_metadata_document_supported = None;
         m.token_endpoint = None;
         let f = metadata_findings(&m);
-        let has = |needle: &str, sev: Severity| f.iter().any(|(s, _, msg)| *s == sev && msg.contains(needle));
+        let has = |needle: &str, sev: Severity| f.iter().any(|(r, msg)| r.severity == sev && msg.contains(needle));
         assert!(has("code_challenge_methods_supported", Severity::Error), "{f:?}");
         assert!(has("response_types_supported", Severity::Error), "{f:?}");
         assert!(has("no token_endpoint", Severity::Error), "{f:?}");
@@ -166,7 +128,7 @@ mod tests {
         assert!(has("deprecated", Severity::Warning), "{f:?}");
         assert_eq!(registration_options(&m), [RegistrationOption::PreRegistered, RegistrationOption::Dynamic]);
         m.code_challenge_methods_supported = Some(vec!["plain".into()]);
-        assert!(metadata_findings(&m).iter().any(|(_, _, msg)| msg.contains("S256")));
+        assert!(metadata_findings(&m).iter().any(|(_, msg)| msg.contains("S256")));
     }
 
     #[test]
@@ -180,16 +142,16 @@ mod tests {
         m.revocation_endpoint_auth_methods_supported = Some(vec!["client_secret_basic".into()]);
         let f = metadata_findings(&m);
         assert_eq!(f.len(), 1, "{f:?}");
-        assert_eq!(f[0].1, rule::REVOCATION_AUTH);
-        assert!(f[0].2.contains("none (public clients), client_secret_post"), "{f:?}");
+        assert_eq!(f[0].0, &rules::REVOCATION_AUTH);
+        assert!(f[0].1.contains("none (public clients), client_secret_post"), "{f:?}");
 
         let mut m = good_metadata();
         m.grant_types_supported = Some(vec!["authorization_code".into(), "client_credentials".into()]);
         m.token_endpoint_auth_methods_supported = Some(vec!["none".into()]);
         let f = metadata_findings(&m);
         assert!(
-            f.iter().any(|(s, r, msg)| *s == Severity::Warning
-                && *r == rule::GRANT_AUTH
+            f.iter().any(|(r, msg)| r.severity == Severity::Warning
+                && *r == &rules::CLIENT_CREDENTIALS_WITHOUT_AUTH
                 && msg.contains("client_credentials")),
             "{f:?}"
         );

@@ -4,8 +4,8 @@
 //! server that wants no token.
 
 use super::fetch::Tried;
-use super::{Run, Step, rule};
-use crate::document::{DiscoverySource, Severity};
+use super::{Run, Step, rules};
+use crate::document::DiscoverySource;
 use crate::error::Error;
 use crate::metadata::AuthorizationServerMetadata;
 use crate::scope;
@@ -17,8 +17,7 @@ impl Run<'_> {
     pub(super) fn legacy(&mut self, challenge: Option<&Challenge>) -> Step {
         let origin = url_policy::origin(self.server);
         self.finding(
-            Severity::Warning,
-            rule::LEGACY,
+            &rules::LEGACY_NO_PRM,
             "no protected-resource metadata (required since MCP 2025-06-18): using the 2025-03-26 rules, the MCP server's origin is the authorization server",
         );
         if let Some(d) = self.doc.discovery.as_mut() {
@@ -34,8 +33,7 @@ impl Run<'_> {
             Some((url, meta)) => self.accept(meta, Vec::new(), Some(&url)),
             None => {
                 self.finding(
-                    Severity::Warning,
-                    rule::LEGACY,
+                    &rules::LEGACY_NO_AS_METADATA,
                     format!("no authorization-server metadata at {origin}: using {origin}/authorize, /token and /register, assuming PKCE S256 (mandatory in OAuth 2.1)"),
                 );
                 let mut meta = AuthorizationServerMetadata::from_endpoints(origin.clone());

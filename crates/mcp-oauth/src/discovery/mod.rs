@@ -17,7 +17,7 @@
 //! Findings: every deviation is recorded by `Run::finding`, and discovery stops with a
 //! `Stop` that knows whether a finding already says why, so `--check` lists each once.
 
-use crate::document::{Discovered, Discovery, DiscoverySource, Document, Severity};
+use crate::document::{Discovered, Discovery, DiscoverySource, Document};
 use crate::error::{Error, ExitCode, Result};
 use crate::http::Http;
 use crate::metadata::AuthorizationServerMetadata;
@@ -32,12 +32,13 @@ mod findings;
 mod legacy;
 mod probe;
 mod resource;
+pub mod rules;
 mod urls;
 
 pub use authorization_server::{registration_options, require_secure_endpoints};
 pub use findings::metadata_findings;
-use findings::rule;
 pub use probe::initialize_request;
+use rules::{Rule, Step as At};
 pub use urls::{authorization_server_metadata_urls, resource_metadata_urls};
 
 /// The MCP revision this client speaks, sent as `MCP-Protocol-Version`.
@@ -99,9 +100,12 @@ pub fn discover(http: &Http, server: &Url, opts: &DiscoverOptions) -> Result<Dis
 
 /// [`discover`], keeping the partial document and its findings when it fails.
 pub fn discover_report(http: &Http, server: &Url, opts: &DiscoverOptions) -> DiscoveryReport {
-    let mut run = Run { http, server, opts, doc: new_document(server, opts) };
+    let mut run = Run { http, server, opts, doc: new_document(server, opts), at: At::Probe };
     let result = match &opts.manual {
-        Some(meta) => manual_into(&mut run.doc, meta.clone(), opts).map_err(Stop::from),
+        Some(meta) => {
+            run.at = At::AuthorizationServerMetadata;
+            manual_into(&mut run.doc, meta.clone(), opts).map_err(Stop::from)
+        }
         None => run.discover(),
     };
     let error = result.err().map(|stop| run.stopped(stop));
@@ -157,17 +161,19 @@ struct Run<'a> {
     server: &'a Url,
     opts: &'a DiscoverOptions,
     doc: Document,
+    /// The step under way: where a finding of no fixed step belongs.
+    at: At,
 }
 
 impl Run<'_> {
     /// The one place a finding is recorded.
-    fn finding(&mut self, severity: Severity, reference: &str, message: impl Into<String>) {
-        self.doc.add_finding(severity, reference, message);
+    fn finding(&mut self, rule: &Rule, message: impl Into<String>) {
+        self.doc.add_finding(rule.finding(self.at, message));
     }
 
     /// Stops with `error`, recording `message` as the finding that explains it.
-    fn refuse(&mut self, rule: &str, message: String, error: Error) -> Stop {
-        self.finding(Severity::Error, rule, message);
+    fn refuse(&mut self, rule: &Rule, message: String, error: Error) -> Stop {
+        self.finding(rule, message);
         Stop { error, recorded: true }
     }
 
@@ -175,7 +181,7 @@ impl Run<'_> {
     /// becomes the last finding.
     fn stopped(&mut self, stop: Stop) -> Error {
         if !stop.recorded && is_deviation(&stop.error) {
-            self.finding(Severity::Error, rule::STOPPED, stop.error.to_string());
+            self.finding(&rules::STOPPED, stop.error.to_string());
         }
         stop.error
     }

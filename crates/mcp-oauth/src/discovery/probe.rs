@@ -3,8 +3,8 @@
 //! later request, and whether the server asks for authorization at all.
 
 use super::fetch::{Tried, server_failure};
-use super::{PROTOCOL_VERSION, Run, rule};
-use crate::document::{Discovery, DiscoverySource, Severity};
+use super::{PROTOCOL_VERSION, Run, rules};
+use crate::document::{Discovery, DiscoverySource};
 use crate::error::{Error, Result};
 use crate::http::{Request, Response};
 use crate::www_authenticate::{self, Challenge};
@@ -49,32 +49,28 @@ impl Run<'_> {
         match r.status {
             401 => {
                 if challenges.is_empty() {
-                    self.finding(Severity::Error, rule::CHALLENGE, "the 401 has no WWW-Authenticate challenge");
+                    self.finding(&rules::NO_CHALLENGE, "the 401 has no WWW-Authenticate challenge");
                 } else if bearer.is_none() {
                     let schemes: Vec<&str> = challenges.iter().map(|c| c.scheme.as_str()).collect();
                     self.finding(
-                        Severity::Error,
-                        rule::BEARER,
+                        &rules::NO_BEARER,
                         format!("the 401 has no Bearer challenge (only {})", schemes.join(", ")),
                     );
                 } else if bearer.as_ref().is_some_and(|b| b.resource_metadata().is_none()) {
                     self.finding(
-                        Severity::Warning,
-                        rule::PRM_CHALLENGE,
+                        &rules::NO_RESOURCE_METADATA_PARAM,
                         "the 401 challenge has no resource_metadata: clients must guess the well-known URLs",
                     );
                 }
                 if bearer.as_ref().is_some_and(|b| b.error() == Some("invalid_token")) {
                     self.finding(
-                        Severity::Warning,
-                        rule::NO_CREDENTIALS,
+                        &rules::INVALID_TOKEN_WITHOUT_TOKEN,
                         "the 401 to a request without credentials says error=\"invalid_token\": no error code should be sent then, and clients take it for a rejected token",
                     );
                 }
             }
             s if (200..300).contains(&s) => self.finding(
-                Severity::Warning,
-                rule::PROBE,
+                &rules::NOT_CHALLENGED,
                 format!("answered {s} to an initialize without a token: it may not require authorization"),
             ),
             s if (300..400).contains(&s) => {
@@ -89,8 +85,7 @@ impl Run<'_> {
             // 501: a plain web server saying it has no such method, not a failing server.
             s if s == 429 || (s >= 500 && s != 501) => return Err(server_failure(&r)),
             s => self.finding(
-                Severity::Warning,
-                rule::PROBE,
+                &rules::UNEXPECTED_STATUS,
                 format!(
                     "answered {s} to an initialize without a token, expected 401 with a WWW-Authenticate challenge"
                 ),

@@ -4,8 +4,7 @@
 //! the authorization server chosen among those it lists.
 
 use super::fetch::{Tried, get_metadata};
-use super::{Run, Step, rule};
-use crate::document::Severity;
+use super::{At, Run, Step, rules};
 use crate::error::{Error, Result};
 use crate::http::Response;
 use crate::metadata::ResourceMetadata;
@@ -25,6 +24,7 @@ impl Run<'_> {
         speculative: Result<Response>,
         tried: &mut Tried,
     ) -> Step<Option<(Url, ResourceMetadata)>> {
+        self.at = At::ResourceMetadata;
         let mut cached = Some((well_known[0].clone(), speculative));
         let mut fetch = |http, url: &Url| match cached.take_if(|(u, _)| u == url) {
             Some((_, r)) => r,
@@ -34,11 +34,7 @@ impl Run<'_> {
             Some(s) => match Url::parse(s) {
                 Ok(u) => Some(u),
                 Err(e) => {
-                    self.finding(
-                        Severity::Error,
-                        rule::PRM_CHALLENGE,
-                        format!("resource_metadata {s:?} is not a URL: {e}"),
-                    );
+                    self.finding(&rules::CHALLENGE_URL_INVALID, format!("resource_metadata {s:?} is not a URL: {e}"));
                     tried.skip(format!("{s:?}: not a URL"));
                     None
                 }
@@ -55,8 +51,7 @@ impl Run<'_> {
             // The header is authoritative, but a broken one should not strand the client
             // when the well-known locations work (as the Python SDK does).
             self.finding(
-                Severity::Error,
-                rule::PRM_CHALLENGE,
+                &rules::CHALLENGE_URL_UNUSABLE,
                 format!("resource_metadata {url} in the challenge gives no usable metadata"),
             );
         }
@@ -101,8 +96,7 @@ impl Run<'_> {
         let (exact, tolerated) = self.expected_resources(root);
         if tolerated.contains(&prm.resource) {
             self.finding(
-                Severity::Warning,
-                rule::PRM_RESOURCE,
+                &rules::ROOT_RESOURCE,
                 format!("the root metadata {url} names resource {:?}; RFC 9728 wants the origin there", prm.resource),
             );
         } else if !exact.contains(&prm.resource) {
@@ -111,7 +105,7 @@ impl Run<'_> {
                 prm.resource, exact[0]
             );
             let error = self.wrong_path(url, &prm.resource).unwrap_or_else(|| Error::Security(message.clone()));
-            return Err(self.refuse(rule::PRM_RESOURCE, message, error));
+            return Err(self.refuse(&rules::RESOURCE_MISMATCH, message, error));
         }
         Ok(Some((url.clone(), prm)))
     }
@@ -146,7 +140,7 @@ impl Run<'_> {
         self.doc.resource = prm.resource.clone();
         self.doc.scope = Some(scope::initial(challenge, Some(&prm), self.opts.scope.as_deref()));
         if prm.authorization_servers.is_empty() {
-            self.finding(Severity::Error, rule::PRM_AS, format!("{url} lists no authorization_servers"));
+            self.finding(&rules::NO_AUTHORIZATION_SERVERS, format!("{url} lists no authorization_servers"));
             return Err(
                 Error::protocol(url.as_str(), "the protected-resource metadata lists no authorization server").into()
             );
@@ -157,10 +151,8 @@ impl Run<'_> {
             Some(want) => {
                 listed.iter().find(|s| *s == want || Url::parse(s).ok() == Url::parse(want).ok()).cloned().ok_or_else(
                     || {
-                        Error::Usage(format!(
-                            "--authorization-server {want} is not one the resource lists: {}",
-                            listed.join(", ")
-                        ))
+                        Error::Usage(format!("{want} is not one the resource lists: {}", listed.join(", ")))
+                            .about(crate::remedy::Input::AuthorizationServer)
                     },
                 )?
             }

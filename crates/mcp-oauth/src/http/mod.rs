@@ -295,10 +295,18 @@ fn indent(prefix: &str, text: &str) -> Vec<String> {
 /// "a: b: c" from an error and its sources, without repeating text that a wrapper already
 /// included from its source.
 pub fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut parts: Vec<String> = vec![e.to_string()];
+    error_chain_with(e, &|e| e.to_string())
+}
+
+/// [`error_chain`], each error said by `say` (the command line words remedies its way).
+pub fn error_chain_with(
+    e: &(dyn std::error::Error + 'static),
+    say: &dyn Fn(&(dyn std::error::Error + 'static)) -> String,
+) -> String {
+    let mut parts: Vec<String> = vec![say(e)];
     let mut cur = e.source();
     while let Some(s) = cur {
-        let t = s.to_string();
+        let t = say(s);
         if !parts.last().is_some_and(|p| p.contains(&t)) {
             parts.push(t);
         }

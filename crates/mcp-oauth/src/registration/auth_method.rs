@@ -8,6 +8,7 @@ use super::Credentials;
 use crate::client::AuthMethod;
 use crate::error::{Error, Result};
 use crate::metadata::AuthorizationServerMetadata;
+use crate::remedy::{Registration, Remedy};
 
 fn listed(metadata: &AuthorizationServerMetadata) -> String {
     metadata.auth_methods().join(", ")
@@ -18,7 +19,7 @@ fn listed(metadata: &AuthorizationServerMetadata) -> String {
 /// the user knows how the client was registered. The server's answer will tell if not.
 fn unlisted(method: AuthMethod, metadata: &AuthorizationServerMetadata) -> String {
     format!(
-        "{} does not list {method} in token_endpoint_auth_methods_supported (it lists {}); using it because --auth-method asks for it",
+        "{} does not list {method} in token_endpoint_auth_methods_supported (it lists {}); using it because it was asked for by name",
         metadata.issuer,
         listed(metadata)
     )
@@ -69,11 +70,11 @@ pub fn choose_auth_method(
         None => {
             if !lists(AuthMethod::None) {
                 return Err(Error::Usage(format!(
-                    "{} does not accept public clients (it lists {}): give the client secret with \
-                     --client-secret-file, --client-secret-stdin or MCP_OAUTH_CLIENT_SECRET, or a key with --private-key-file",
+                    "{} does not accept public clients (it lists {})",
                     metadata.issuer,
                     listed(metadata)
-                )));
+                ))
+                .with_hint(Remedy::GiveCredentials { secret: true, key: true }));
             }
             AuthMethod::None
         }
@@ -87,13 +88,15 @@ pub fn choose_auth_method(
 pub(super) fn check_credentials(method: AuthMethod, creds: &Credentials) -> Result<()> {
     let missing = match method {
         AuthMethod::ClientSecretBasic | AuthMethod::ClientSecretPost if creds.client_secret.is_none() => {
-            Some("a client secret (--client-secret-file, --client-secret-stdin or MCP_OAUTH_CLIENT_SECRET)")
+            Some(("a client secret", Remedy::GiveCredentials { secret: true, key: false }))
         }
-        AuthMethod::PrivateKeyJwt if creds.private_key_file.is_none() => Some("a key file (--private-key-file)"),
+        AuthMethod::PrivateKeyJwt if creds.private_key_file.is_none() => {
+            Some(("a key file", Remedy::GiveCredentials { secret: false, key: true }))
+        }
         _ => None,
     };
-    if let Some(what) = missing {
-        return Err(Error::Usage(format!("--auth-method {method} needs {what}")));
+    if let Some((what, remedy)) = missing {
+        return Err(Error::Usage(format!("client authentication {method} needs {what}")).with_hint(remedy));
     }
     if creds.client_secret.is_some() && !method.needs_secret() {
         return Err(Error::Usage(format!("a client secret was given, but the client authenticates with {method}")));
@@ -129,11 +132,15 @@ pub fn dynamic_auth_method(
             .find(|m| lists(*m))
             .ok_or_else(|| {
                 Error::Usage(format!(
-                    "{} accepts none of none, client_secret_basic, client_secret_post (it lists {}): \
-                     register with --auth-method private_key_jwt --private-key-file FILE",
+                    "{} accepts none of none, client_secret_basic, client_secret_post (it lists {})",
                     metadata.issuer,
                     listed(metadata)
                 ))
+                .with_hint(Remedy::Register(Registration {
+                    auth_method: Some(AuthMethod::PrivateKeyJwt),
+                    private_key: true,
+                    ..Default::default()
+                }))
             }),
     }
 }
@@ -194,10 +201,8 @@ mod tests {
     #[test]
     fn a_method_the_user_did_not_ask_for_is_refused_naming_the_list() {
         let e = choose(None, &Credentials::default(), &metadata(None)).unwrap_err();
-        assert!(
-            e.to_string().contains("does not accept public clients") && e.to_string().contains("--client-secret-file"),
-            "{e}"
-        );
+        assert!(e.to_string().contains("does not accept public clients"), "{e}");
+        assert_eq!(e.remedy(), Some(&Remedy::GiveCredentials { secret: true, key: true }));
     }
 
     #[test]
@@ -214,7 +219,8 @@ mod tests {
         let e = choose(Some(AuthMethod::ClientSecretBasic), &Credentials::default(), &m).unwrap_err();
         assert!(e.to_string().contains("needs a client secret"), "{e}");
         let e = choose(Some(AuthMethod::PrivateKeyJwt), &secret(), &m).unwrap_err();
-        assert!(e.to_string().contains("--private-key-file"), "{e}");
+        assert!(e.to_string().contains("needs a key file"), "{e}");
+        assert_eq!(e.remedy(), Some(&Remedy::GiveCredentials { secret: false, key: true }));
         let e = choose(Some(AuthMethod::None), &secret(), &m).unwrap_err();
         assert!(e.to_string().contains("secret was given"), "{e}");
     }

@@ -141,7 +141,8 @@ pub fn validate_registration_response(
         return Err(bad(format!("token_endpoint_auth_method is {method} but no client_secret was issued")));
     }
     if method == AuthMethod::PrivateKeyJwt && private_key_file.is_none() {
-        return Err(bad("the server assigned private_key_jwt, but no key was registered (--private-key-file)".into()));
+        return Err(bad("the server assigned private_key_jwt, but no key was registered".into())
+            .with_hint(crate::remedy::Remedy::GiveCredentials { secret: false, key: true }));
     }
     if let Some(t) = resp.client_secret_expires_at
         && secret.is_some()

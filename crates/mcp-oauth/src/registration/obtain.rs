@@ -16,6 +16,7 @@ use crate::document::{Discovered, Registered};
 use crate::error::{Error, Result};
 use crate::http::Http;
 use crate::metadata::AuthorizationServerMetadata;
+use crate::remedy::Remedy;
 use crate::store::{Store, keys};
 use url::Url;
 
@@ -43,7 +44,7 @@ pub fn plan(
             return Ok(RegistrationPlan::MetadataDocument(url.clone()));
         }
         warnings.push(format!(
-            "{} does not advertise client_id_metadata_document_supported; --client-metadata-url is ignored",
+            "{} does not advertise client_id_metadata_document_supported; the client metadata document URL given is ignored",
             metadata.issuer
         ));
     }
@@ -54,19 +55,11 @@ pub fn plan(
             crate::url_policy::require_secure("registration endpoint", &url)?;
             Ok(RegistrationPlan::Dynamic(url))
         }
-        None => {
-            let cimd_hint = if cimd {
-                ", or --client-metadata-url URL (the server supports Client ID Metadata Documents)"
-            } else {
-                ""
-            };
-            Err(Error::Usage(format!(
-                "{} offers no dynamic client registration (no registration_endpoint) and no client was given: \
-                 register one with the provider and pass --client-id ID, with --client-secret-file FILE, \
-                 --client-secret-stdin or MCP_OAUTH_CLIENT_SECRET if it has a secret, or --private-key-file FILE{cimd_hint}",
-                metadata.issuer
-            )))
-        }
+        None => Err(Error::Usage(format!(
+            "{} offers no dynamic client registration (no registration_endpoint) and no client was given",
+            metadata.issuer
+        ))
+        .with_hint(Remedy::PreRegister { metadata_document: cimd })),
     }
 }
 
@@ -188,11 +181,12 @@ fn dynamic(run: &mut Run, endpoint: &Url) -> Result<ClientRecord> {
     // Unlike a pre-registered client's, a secret is the server's to issue here.
     let has_key = opts.credentials.private_key_file.is_some();
     if (method == AuthMethod::PrivateKeyJwt) != has_key {
-        return Err(Error::Usage(if has_key {
-            format!("a private key was given, but the client is to authenticate with {method}")
+        return Err(if has_key {
+            Error::Usage(format!("a private key was given, but the client is to authenticate with {method}"))
         } else {
-            "--auth-method private_key_jwt needs --private-key-file".into()
-        }));
+            Error::Usage("private_key_jwt needs a private key".into())
+                .with_hint(Remedy::GiveCredentials { secret: false, key: true })
+        });
     }
     // Reuse the old port unless asked otherwise: a stable redirect survives servers
     // that match exactly, and a stale one is handled by redirect::bind_callback.
@@ -280,9 +274,8 @@ mod tests {
         m.registration_endpoint = None;
         let e = plan(&Options::default(), &m, &mut w).unwrap_err();
         assert_eq!(e.exit_code().code(), 2);
-        for flag in ["--client-id", "--client-secret-file", "--client-secret-stdin", "MCP_OAUTH_CLIENT_SECRET"] {
-            assert!(e.to_string().contains(flag), "{flag}: {e}");
-        }
+        // The flags are the command line's to name (mcp_oauth_cli::remedy's tests).
+        assert_eq!(e.remedy(), Some(&Remedy::PreRegister { metadata_document: false }), "{e}");
 
         m.registration_endpoint = Some("http://as.example/reg".into());
         assert_eq!(plan(&Options::default(), &m, &mut w).unwrap_err().exit_code().code(), 5);

@@ -18,7 +18,7 @@ pub fn unusable_reason(stored: &ClientRecord, issuer: &str, opts: &Options, now:
         return Some(format!("the stored client belongs to {}, not {issuer}", stored.issuer));
     }
     if opts.force {
-        return Some("--force".into());
+        return Some("a new registration was asked for".into());
     }
     if stored.secret_expired(now + SECRET_EXPIRY_MARGIN) {
         return Some("its client secret has expired".into());
@@ -39,7 +39,7 @@ pub fn unusable_reason(stored: &ClientRecord, issuer: &str, opts: &Options, now:
     if let Some(url) = &opts.client_metadata_url
         && (stored.source != ClientSource::MetadataDocument || stored.client_id != url.as_str())
     {
-        return Some(format!("--client-metadata-url {url} asks for another client"));
+        return Some(format!("the client metadata document URL {url} names another client"));
     }
     None
 }
@@ -105,7 +105,10 @@ mod tests {
         assert!(unusable_reason(&record(), "https://as.example/", &opts, now).unwrap().contains("belongs to"));
 
         let force = Options { force: true, ..Options::default() };
-        assert_eq!(unusable_reason(&record(), ISSUER, &force, now).as_deref(), Some("--force"));
+        assert_eq!(
+            unusable_reason(&record(), ISSUER, &force, now).as_deref(),
+            Some("a new registration was asked for")
+        );
 
         let mut expired = record();
         expired.client_secret_expires_at = Some(now - 1);

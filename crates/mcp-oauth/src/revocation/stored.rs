@@ -253,8 +253,9 @@ pub fn revoke_profile(http: &Http, store: &Store, profile: Option<&str>) -> Resu
         let target =
             Target { server_url: &server, profile, forget_client: true, token_key: Some(key), ..Target::default() };
         // Every client here is named by a token set's issuer: no discovery is needed.
-        let outcome =
-            revoke_stored(http, store, &target, || Err(Error::Internal("mcp-revoke --all discovers nothing".into())))?;
+        let outcome = revoke_stored(http, store, &target, || {
+            Err(Error::Internal("revoking every stored login discovers nothing".into()))
+        })?;
         outcomes.push((server, outcome));
     }
     let mut rest = Outcome {

@@ -147,7 +147,7 @@ impl Resolver {
             Some(FILE) => Some(Choice::File),
             Some(name) => Some(Choice::Helper(
                 checked_name(name)
-                    .map_err(|e| Error::Usage(format!("--credential-helper / MCP_OAUTH_CREDENTIAL_HELPER: {e}")))?,
+                    .map_err(|e| Error::Usage(e.to_string()).about(crate::remedy::Input::CredentialHelper))?,
             )),
         };
         let detected =

@@ -42,15 +42,6 @@ impl fmt::Display for Source {
 }
 
 impl Source {
-    /// The `mcp-authorize` flags that name this source, for "run this again" hints.
-    pub fn flags(&self) -> String {
-        match self {
-            Source::File { path } => format!("--workload-token-file {path}"),
-            Source::Env { var } => format!("--workload-token-env {var}"),
-            Source::GithubActions { audience } => format!("--github-actions --audience {audience}"),
-        }
-    }
-
     /// A new read of the JWT, checked to look like one (so that a wrong file is named as
     /// such rather than refused by the server after it was sent).
     pub fn fetch(&self, http: &Http) -> Result<Secret> {
@@ -98,7 +89,7 @@ fn looks_like_jwt(s: &str) -> bool {
 fn github_actions(http: &Http, audience: &str) -> Result<String> {
     let missing = |var: &str| {
         Error::InvalidInput(format!(
-            "{var} is not set: --github-actions works inside a GitHub Actions job with `permissions: id-token: write`"
+            "{var} is not set: the runner sets it only inside a GitHub Actions job with `permissions: id-token: write`"
         ))
     };
     let url = std::env::var(GITHUB_URL_VAR).map_err(|_| missing(GITHUB_URL_VAR))?;
@@ -139,7 +130,6 @@ mod tests {
         assert_eq!(v, serde_json::json!({"kind": "file", "path": "/var/run/secrets/tokens/mcp"}));
         assert_eq!(serde_json::from_value::<Source>(v).unwrap(), s);
         let g = Source::GithubActions { audience: "https://as.example".into() };
-        assert_eq!(g.flags(), "--github-actions --audience https://as.example");
         assert!(g.to_string().contains("audience https://as.example"));
     }
 
