@@ -206,9 +206,13 @@ mod tests {
         let http = Http::new(Default::default());
         let e = token::refresh(&http, &store, &set, Some("ci")).unwrap_err();
         assert_eq!(e.exit_code().code(), 7);
-        let expected =
-            "run: mcp-authorize --profile ci --workload-token-file /var/run/secrets/tokens/mcp https://mcp.example/mcp";
-        assert!(e.to_string().ends_with(expected), "{e}");
+        // The command line names the flags (mcp_oauth_cli::remedy); the library says what to do.
+        let expected = crate::remedy::Remedy::Workload {
+            server: "https://mcp.example/mcp".into(),
+            source: Source::File { path: "/var/run/secrets/tokens/mcp".into() },
+            profile: Some("ci".into()),
+        };
+        assert_eq!(e.remedy(), Some(&expected), "{e}");
     }
 
     #[test]
