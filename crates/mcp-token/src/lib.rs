@@ -208,6 +208,7 @@ mod tests {
             grant: "authorization_code".into(),
             obtained_at: 0,
             handed_to: None,
+            idp: None,
         }
     }
 
