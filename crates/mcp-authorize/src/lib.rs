@@ -12,6 +12,8 @@ use mcp_oauth_cli::{CommonArgs, Context, DiscoverArgs, Input};
 use std::io::{BufRead, IsTerminal, Read};
 use std::time::Duration;
 
+mod enterprise;
+
 const EXAMPLES: &str = r#"  mcp-discover https://mcp.example.com/mcp | mcp-dcr | mcp-authorize
   mcp-authorize https://mcp.example.com/mcp            # discovers and registers first
   mcp-authorize --no-browser https://mcp.example.com/mcp
@@ -21,7 +23,10 @@ const EXAMPLES: &str = r#"  mcp-discover https://mcp.example.com/mcp | mcp-dcr |
   mcp-dcr --client-id ID --client-secret-file F URL | mcp-authorize --client-credentials
   mcp-authorize --step-up 'Bearer error="insufficient_scope", scope="mcp:write"' URL
   mcp-authorize --challenge 'Bearer scope="files:read", resource_metadata="..."' URL   # a late 401
-  mcp-authorize --auth-param access_type=offline --auth-param prompt=consent URL"#;
+  mcp-authorize --auth-param access_type=offline --auth-param prompt=consent URL
+  mcp-authorize --idp https://idp.example.com --idp-client-id ID --idp-client-secret-file F URL
+  mcp-authorize --idp https://idp.example.com https://other-mcp.example.com/mcp   # same IdP sign-in
+  mcp-authorize --idp https://idp.example.com --id-token-env OIDC_ID_TOKEN URL      # CI: an ID token"#;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -104,6 +109,9 @@ pub struct Cli {
     /// union of the stored token's scopes and the challenged ones, with a new authorization
     #[arg(long, value_name = "CHALLENGE")]
     pub step_up: Option<String>,
+
+    #[command(flatten)]
+    pub enterprise: enterprise::EnterpriseArgs,
 
     #[command(flatten)]
     pub discover: DiscoverArgs,
@@ -201,8 +209,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         (false, true) => Flow::Device,
         (false, false) => Flow::Code,
     };
-    let Obtained { set, key, refreshed } =
-        authorize::obtain(s, &plan, &opts, flow, authorize::refresh_first(cli.force, step_up.as_ref()))?;
+    let Obtained { set, key, refreshed } = match cli.enterprise.idp(s, &plan.server_url, cli.client_credentials)? {
+        Some(idp) => cli.enterprise.obtain(s, &idp, &plan, opts, cli.device, cli.force)?,
+        None => authorize::obtain(s, &plan, &opts, flow, authorize::refresh_first(cli.force, step_up.as_ref()))?,
+    };
     if refreshed {
         mcp_oauth_cli::say!(
             "mcp-authorize: refreshed the stored token; no new authorization needed (--force starts one)"

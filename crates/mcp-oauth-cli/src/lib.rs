@@ -11,6 +11,7 @@ mod context;
 mod discover_args;
 mod exit;
 pub mod pipe;
+pub mod secret_input;
 pub mod term;
 
 pub use common::{CommonArgs, ErrorFormat};
