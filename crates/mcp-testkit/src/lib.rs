@@ -11,6 +11,7 @@
 //! itself.
 
 pub mod bins;
+pub mod enterprise;
 pub mod interop;
 pub mod mock;
 pub mod pass;

@@ -91,12 +91,13 @@ fn id_jag(http: &Http, store: &Store, t: &Target<'_>, hint: &str) -> Result<crat
     let exchange =
         |refused: bool| request_id_jag(http, &idp::subject(http, store, t.idp, t.profile, refused, hint)?, audience);
     let id_jag = match exchange(false) {
-        Err(e) if e.oauth_error() == Some("invalid_grant") => exchange(true).map_err(|e| match e.oauth_error() {
-            Some("invalid_grant") => Error::LoginRequired(format!(
+        Err(first) if first.oauth_error() == Some("invalid_grant") => exchange(true).map_err(|e| match e {
+            Error::LoginRequired(why) => Error::LoginRequired(format!("{first}; {why}")),
+            e if e.oauth_error() == Some("invalid_grant") => Error::LoginRequired(format!(
                 "the IdP {} refused the sign-in for the token exchange ({e}); {hint}",
                 t.idp
             )),
-            _ => e,
+            e => e,
         })?,
         r => r?,
     };
