@@ -183,6 +183,8 @@ fn mcp_token_renews_by_a_new_exchange_and_grant() {
     assert_ne!(renewed.stdout, first.stdout, "a new access token");
     assert_eq!((w.stat("exchanges"), w.stat("mas_grants"), w.stat("mas_refused")), (2, 2, 0));
     w.assert_mcp_call(&w.servers, &w.e, renewed.stdout.trim());
+    let status = w.run("mcp-token", &["--status", "--format", "json", &w.servers.mcp_url], None, &[]);
+    assert_eq!(status.json()["logins"][0]["idp"], w.e.idp_issuer.as_str(), "{status}");
 }
 
 /// ID tokens live 33 s (fresh for the first 3, since one within 30 s of its end is refreshed

@@ -54,6 +54,9 @@ pub struct Login {
     pub token_type: String,
     pub expires_at: Option<u64>,
     pub refresh_token: bool,
+    /// The enterprise IdP whose sign-in renews this token (SEP-990), instead of a refresh token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idp: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub online: Option<Online>,
 }
@@ -168,6 +171,7 @@ fn login(set: &TokenSet, client: &Option<ClientRecord>, profile: String, backend
         token_type: set.token_type.clone(),
         expires_at: set.expires_at,
         refresh_token: set.refresh_token.is_some(),
+        idp: set.idp.clone(),
         online: None,
     }
 }
