@@ -145,6 +145,15 @@ fn one_sign_in_at_the_idp_then_an_mcp_call_with_the_token_from_pass() {
 }
 
 #[test]
+fn the_idp_sign_in_can_use_the_device_grant() {
+    let w = World::new(&[]);
+    let out = w.first_sign_in(&w.register(&w.servers, &w.e), &w.e.browser_env(), &["--device"]);
+    assert!(out.success(), "{out}");
+    assert!(out.stderr.contains("/device"), "the user was sent to the IdP's device page: {out}");
+    w.assert_mcp_call(&w.servers, &w.e, w.token(&w.servers, &[]).stdout.trim());
+}
+
+#[test]
 fn a_second_mcp_server_of_the_enterprise_needs_no_second_sign_in() {
     let w = World::new(&[]);
     let out = w.first_sign_in(&w.register(&w.servers, &w.e), &w.e.browser_env(), &[]);
@@ -230,10 +239,19 @@ fn an_id_token_from_a_file_stdin_or_the_environment_signs_in_without_a_browser()
     assert!(out.success(), "{out}");
     out.assert_stderr_hides(&[&id_token]);
     let stdin = w.e.id_token(300);
-    let args = ["--idp", &w.e.idp_issuer, "--id-token-file", "-", &w.servers.mcp_url];
+    let args = ["--trace", "--idp", &w.e.idp_issuer, "--id-token-file", "-", &w.servers.mcp_url];
     let out = w.run("mcp-authorize", &args, Some(&stdin), &env);
     assert!(out.success(), "{out}");
-    assert_eq!(w.stat("exchanges"), 3);
+    out.assert_stderr_hides(&[&stdin, &w.e.idp_client_secret]);
+    assert!(out.stderr.contains("token-exchange"), "the trace shows the exchange: {out}");
+    // The IdP named by its token endpoint alone: no discovery of its metadata.
+    let endpoint = format!("{}/token", w.e.idp_issuer);
+    let args = ["--idp", &w.e.idp_issuer, "--idp-token-endpoint", &endpoint, "--id-token-env", "CI_ID_TOKEN"];
+    let mut env2 = env.clone();
+    env2.last_mut().unwrap().1 = w.e.id_token(300);
+    let out = w.run("mcp-authorize", &args, Some(&doc), &env2);
+    assert!(out.success(), "{out}");
+    assert_eq!(w.stat("exchanges"), 4);
     assert!(!marker.exists(), "no browser");
     w.assert_mcp_call(&w.servers, &w.e, w.token(&w.servers, &[]).stdout.trim());
 
@@ -251,7 +269,7 @@ fn an_id_token_from_a_file_stdin_or_the_environment_signs_in_without_a_browser()
         all.push(&w.servers.mcp_url);
         assert_code(&w.run("mcp-authorize", &all, None, &env), 2);
     }
-    assert_eq!(w.stat("exchanges"), 3);
+    assert_eq!(w.stat("exchanges"), 4);
 }
 
 #[test]
