@@ -15,7 +15,7 @@ pub struct EnterpriseArgs {
     /// (issuer URL, OIDC/RFC 8414 discovery) and get tokens by exchanging its ID token for
     /// an ID-JAG, never at the MCP server's own login [default: the IdP a stored token for
     /// this server came from]
-    #[arg(long, value_name = "ISSUER", conflicts_with_all = ["print_url", "callback_url", "client_credentials", "import_token", "import_mcp_remote", "docker_gateway"])]
+    #[arg(long, value_name = "ISSUER", conflicts_with_all = ["callback_url", "client_credentials", "import_token", "import_mcp_remote", "docker_gateway"])]
     pub idp: Option<String>,
 
     /// The IdP's token endpoint, instead of discovering its metadata (then only an ID
@@ -42,11 +42,11 @@ pub struct EnterpriseArgs {
 
     /// Sign in with an ID token from this file ("-": stdin) instead of at the IdP's login
     /// page (no IdP refresh token then: a new one is needed when it expires)
-    #[arg(long, value_name = "PATH", requires = "idp", conflicts_with = "id_token_env")]
+    #[arg(long, value_name = "PATH", requires = "idp", conflicts_with_all = ["id_token_env", "print_url"])]
     pub id_token_file: Option<String>,
 
     /// Sign in with the ID token in this environment variable
-    #[arg(long, value_name = "VAR", requires = "idp")]
+    #[arg(long, value_name = "VAR", requires = "idp", conflicts_with = "print_url")]
     pub id_token_env: Option<String>,
 }
 
@@ -88,6 +88,25 @@ impl EnterpriseArgs {
         }
     }
 
+    /// The IdP named by the flags (or the store), with its client.
+    fn resolve(&self, s: Session<'_>, idp: &str) -> anyhow::Result<Idp> {
+        let client = self.client_options()?;
+        Ok(Idp::resolve(s.http, s.store, idp, self.idp_token_endpoint.as_deref(), &client, s.profile)?)
+    }
+
+    /// `--print-url --idp`: the first half of a headless sign-in at the IdP; the second
+    /// (`--callback-url`) continues with the document's MCP server.
+    pub fn start_handoff(
+        &self,
+        s: Session<'_>,
+        idp: &str,
+        opts: &CodeOptions,
+        doc: &mcp_oauth::document::Document,
+    ) -> anyhow::Result<mcp_oauth::document::PendingInfo> {
+        let idp = self.resolve(s, idp)?;
+        Ok(mcp_oauth::authorize::start_handoff(s, &idp.plan(s.profile), opts, doc)?)
+    }
+
     /// Signs in at `idp` when needed and gets tokens for `plan` through it.
     pub fn obtain(
         &self,
@@ -100,8 +119,7 @@ impl EnterpriseArgs {
     ) -> anyhow::Result<Obtained> {
         // Flags first: a bad file must not cost a discovery round trip.
         let id_token = self.id_token()?;
-        let client = self.client_options()?;
-        let idp = Idp::resolve(s.http, s.store, idp, self.idp_token_endpoint.as_deref(), &client, s.profile)?;
+        let idp = self.resolve(s, idp)?;
         let login = match id_token {
             Some(t) => Login::IdToken(t.into()),
             None if device => Login::Device { open_browser: opts.open_browser },

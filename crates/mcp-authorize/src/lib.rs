@@ -170,7 +170,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     };
 
     if cli.print_url {
-        let pending = authorize::start_handoff(s, &plan, &opts, &doc)?;
+        let pending = match &cli.enterprise.idp {
+            Some(idp) => cli.enterprise.start_handoff(s, idp, &opts, &doc)?,
+            None => authorize::start_handoff(s, &plan, &opts, &doc)?,
+        };
         mcp_oauth_cli::term::lines([
             "mcp-authorize: open this URL in a browser on any machine:",
             "",

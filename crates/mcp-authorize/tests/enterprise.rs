@@ -154,6 +154,33 @@ fn the_idp_sign_in_can_use_the_device_grant() {
 }
 
 #[test]
+fn a_headless_sign_in_at_the_idp_in_two_steps() {
+    let w = World::new(&[]);
+    let out = w.first_sign_in(&w.register(&w.servers, &w.e), &[], &["--print-url"]);
+    assert!(out.success(), "{out}");
+    let url = out.json()["pending"]["authorization_url"].as_str().expect("pending URL").to_string();
+    assert!(url.starts_with(&w.e.idp_issuer), "the sign-in is at the IdP: {url}");
+
+    // The "other machine" signs in at the IdP and ends at the callback address.
+    let file = w.sandbox.path().join("callback-url");
+    let mut browser = w.sandbox.command(mcp_testkit::servers::browser_command());
+    browser.arg(&url).env("MCP_TEST_BROWSER_CALLBACK_FILE", &file).envs(w.e.browser_env().into_iter().skip(1));
+    assert!(browser.status().unwrap().success());
+    let callback = std::fs::read_to_string(&file).unwrap().trim().to_string();
+
+    let out = w.run("mcp-authorize", &["--callback-url", &callback], None, &[]);
+    assert!(out.success(), "{out}");
+    let d = out.json();
+    assert_eq!(d["server_url"], w.servers.mcp_url.as_str(), "{d}");
+    assert_eq!(d["token"]["grant"], "urn:ietf:params:oauth:grant-type:jwt-bearer", "{d}");
+    assert_eq!((w.stat("exchanges"), w.stat("mas_grants")), (1, 1));
+    w.assert_mcp_call(&w.servers, &w.e, w.token(&w.servers, &[]).stdout.trim());
+    // The sign-in is stored: mcp-token renews from it.
+    assert!(w.token(&w.servers, &["--min-valid", "100000"]).success());
+    assert_eq!(w.stat("exchanges"), 2);
+}
+
+#[test]
 fn a_second_mcp_server_of_the_enterprise_needs_no_second_sign_in() {
     let w = World::new(&[]);
     let out = w.first_sign_in(&w.register(&w.servers, &w.e), &w.e.browser_env(), &[]);

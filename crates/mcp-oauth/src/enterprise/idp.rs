@@ -75,27 +75,51 @@ impl Idp {
     /// Signs in and stores the session; returns it.
     pub fn login(&self, s: Session<'_>, how: Login) -> Result<TokenSet> {
         let reservation = s.store.reserve(&session_key(&self.issuer, s.profile))?;
-        let plan = Plan {
+        let plan = self.plan(s.profile);
+        let set = match how {
+            Login::Browser(opts) => crate::authorize::interactive(s, &plan, &opts)?,
+            Login::Device { open_browser } => crate::authorize::device(s, &plan, open_browser)?,
+            Login::IdToken(id_token) => self.given(id_token)?,
+        };
+        self.keep(s, reservation, set)
+    }
+
+    /// The sign-in as an authorization plan: the IdP's client and `openid` (plus
+    /// `offline_access`, for an IdP refresh token, where the IdP lists it), for no MCP
+    /// resource (an empty one, which the flows then leave out).
+    pub fn plan(&self, profile: Option<&str>) -> Plan {
+        Plan {
             server_url: self.issuer.clone(),
-            // No MCP resource: the ID token is for this client at the IdP.
             resource: String::new(),
             issuer: self.issuer.clone(),
             metadata: self.metadata.clone(),
             client: self.client.clone(),
             scope: Some("openid".into()),
-            profile: s.profile.map(String::from),
-        };
-        let mut set = match how {
-            Login::Browser(opts) => crate::authorize::interactive(s, &plan, &opts)?,
-            Login::Device { open_browser } => crate::authorize::device(s, &plan, open_browser)?,
-            Login::IdToken(id_token) => self.given(id_token)?,
-        };
+            profile: profile.map(String::from),
+        }
+    }
+
+    /// Stores the session a sign-in gave, which must hold an ID token.
+    pub fn keep(&self, s: Session<'_>, reservation: crate::store::Reservation, mut set: TokenSet) -> Result<TokenSet> {
         if set.id_token.is_none() {
             return Err(Error::protocol(&self.issuer, "the IdP's token response has no id_token (is openid allowed?)"));
         }
         set.resource = self.issuer.clone();
         crate::authorize::store_tokens(s, reservation, &set)?;
         Ok(set)
+    }
+
+    /// The IdP as stored: its client, and only the token endpoint of its metadata (what a
+    /// headless sign-in's second half needs).
+    pub fn stored(store: &Store, issuer: &str, token_endpoint: &str, profile: Option<&str>) -> Result<Idp> {
+        let client: ClientRecord = store.load(&keys::client(issuer, profile))?.ok_or_else(|| {
+            Error::InvalidInput(format!(
+                "the client for the IdP {issuer} is no longer stored; start again with --print-url"
+            ))
+        })?;
+        let mut metadata = AuthorizationServerMetadata::from_endpoints(issuer.to_string());
+        metadata.token_endpoint = Some(token_endpoint.to_string());
+        Ok(Idp { issuer: issuer.to_string(), metadata, client })
     }
 
     /// A session from an ID token handed over: kept until its `exp`.

@@ -148,17 +148,7 @@ pub fn stored_idp(store: &Store, server_url: &str, profile: Option<&str>) -> Res
 /// user signs in at the IdP with `login` first. Stored like every token set.
 pub fn obtain(s: Session<'_>, plan: &Plan, idp: &Idp, login: Login, force: bool) -> Result<Obtained> {
     warn_unless_supported(&plan.metadata);
-    let target = Target {
-        server_url: &plan.server_url,
-        issuer: &plan.issuer,
-        token_endpoint: plan.token_endpoint()?,
-        revocation_endpoint: plan.metadata.revocation_endpoint.as_deref(),
-        client: &plan.client,
-        resource: &plan.resource,
-        scope: plan.scope.as_deref(),
-        idp: &idp.issuer,
-        profile: s.profile,
-    };
+    let target = target(plan, &idp.issuer, s.profile)?;
     let reservation = crate::authorize::reserve_tokens(s, &plan.server_url)?;
     let reuse = !force && !matches!(login, Login::IdToken(_));
     let set = match reuse.then(|| grant(s.http, s.store, &target)) {
@@ -176,6 +166,43 @@ pub fn obtain(s: Session<'_>, plan: &Plan, idp: &Idp, login: Login, force: bool)
     };
     let key = crate::authorize::store_tokens(s, reservation, &set)?;
     Ok(Obtained { set, key, refreshed: false })
+}
+
+fn target<'a>(plan: &'a Plan, idp: &'a str, profile: Option<&'a str>) -> Result<Target<'a>> {
+    Ok(Target {
+        server_url: &plan.server_url,
+        issuer: &plan.issuer,
+        token_endpoint: plan.token_endpoint()?,
+        revocation_endpoint: plan.metadata.revocation_endpoint.as_deref(),
+        client: &plan.client,
+        resource: &plan.resource,
+        scope: plan.scope.as_deref(),
+        idp,
+        profile,
+    })
+}
+
+/// The second half of a headless sign-in at the IdP (`mcp-authorize --print-url --idp`,
+/// then `--callback-url`): `exchange` redeems the code with the IdP's plan, the session is
+/// stored, and the grant for the first half's MCP server follows. The caller stores that.
+pub fn finish_handoff(
+    s: Session<'_>,
+    idp: &str,
+    token_endpoint: &str,
+    client_id: &str,
+    doc: &crate::document::Document,
+    exchange: impl FnOnce(&Plan) -> Result<TokenSet>,
+) -> Result<TokenSet> {
+    let idp = Idp::stored(s.store, idp, token_endpoint, s.profile)?;
+    if idp.client.client_id != client_id {
+        return Err(Error::InvalidInput(
+            "the stored IdP client changed since the sign-in was started; start again with --print-url".into(),
+        ));
+    }
+    let reservation = s.store.reserve(&session_key(&idp.issuer, s.profile))?;
+    idp.keep(s, reservation, exchange(&idp.plan(s.profile))?)?;
+    let plan = Plan::from_document(doc, s.store, s.profile)?;
+    grant(s.http, s.store, &target(&plan, &idp.issuer, s.profile)?)
 }
 
 /// EMA §6: the profile entry is only a SHOULD, so its absence is said, not refused.
