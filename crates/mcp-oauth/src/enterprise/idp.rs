@@ -228,3 +228,24 @@ pub fn subject(
     crate::events::notice!("refreshed the sign-in at the IdP {issuer} ({why})");
     Ok(subject(id_token))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    fn id_token(exp: u64) -> Secret {
+        let claims = URL_SAFE_NO_PAD.encode(format!(r#"{{"sub":"u","exp":{exp}}}"#));
+        Secret::from(format!("{}.{claims}.sig", URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256"}"#)))
+    }
+
+    #[test]
+    fn an_id_token_near_its_end_is_not_fresh() {
+        let now = crate::clock::now();
+        assert!(fresh(&id_token(now + ID_TOKEN_MARGIN + 5)));
+        assert!(!fresh(&id_token(now + ID_TOKEN_MARGIN)), "within the margin: refreshed first");
+        assert!(!fresh(&id_token(now.saturating_sub(1))));
+        assert!(fresh(&Secret::from("opaque")), "not a JWT: the IdP judges it");
+    }
+}

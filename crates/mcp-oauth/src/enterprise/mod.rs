@@ -215,3 +215,34 @@ fn warn_unless_supported(metadata: &crate::metadata::AuthorizationServerMetadata
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sign_in_hint_names_the_idp_server_and_profile() {
+        let client: ClientRecord = serde_json::from_value(serde_json::json!({
+            "issuer": "https://as.example", "client_id": "c", "auth_method": "none",
+            "source": "pre_registered", "created_at": 0,
+        }))
+        .unwrap();
+        let mut t = Target {
+            server_url: "https://mcp.example/mcp",
+            issuer: "https://as.example",
+            token_endpoint: "https://as.example/token",
+            revocation_endpoint: None,
+            client: &client,
+            resource: "https://mcp.example/mcp",
+            scope: None,
+            idp: "https://idp.example",
+            profile: None,
+        };
+        assert_eq!(t.login_hint(), "run: mcp-authorize --idp https://idp.example https://mcp.example/mcp");
+        t.profile = Some("work");
+        assert_eq!(
+            t.login_hint(),
+            "run: mcp-authorize --profile work --idp https://idp.example https://mcp.example/mcp"
+        );
+    }
+}
