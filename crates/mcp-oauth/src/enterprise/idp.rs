@@ -69,6 +69,9 @@ impl Idp {
             )));
         }
         let obtained = crate::registration::obtain(http, store, &doc, profile, client)?;
+        for w in &obtained.warnings {
+            crate::events::warning!("the IdP client: {w}");
+        }
         Ok(Idp { issuer: issuer.to_string(), metadata, client: obtained.record })
     }
 

@@ -137,9 +137,10 @@ pub fn renew(
 }
 
 /// The IdP a stored token set for `server_url` came from, so that later runs need not be
-/// told again.
+/// told again. An entry that cannot be read names none: the flow that follows meets it
+/// and deals with it (a new login replaces a damaged entry, with a warning).
 pub fn stored_idp(store: &Store, server_url: &str, profile: Option<&str>) -> Result<Option<String>> {
-    let set: Option<TokenSet> = store.load(&token::store_key(server_url, profile)?)?;
+    let set: Option<TokenSet> = store.load(&token::store_key(server_url, profile)?).ok().flatten();
     Ok(set.and_then(|s| s.idp))
 }
 
