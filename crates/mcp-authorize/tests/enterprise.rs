@@ -300,6 +300,39 @@ fn an_id_token_from_a_file_stdin_or_the_environment_signs_in_without_a_browser()
 }
 
 #[test]
+fn the_idp_client_may_authenticate_with_a_private_key() {
+    let w = World::new(&[]);
+    let (key, jwk) = super::authorize::ec_key(w.sandbox.path());
+    let registered = w.e.register_idp_client(&serde_json::json!({
+        "token_endpoint_auth_method": "private_key_jwt",
+        "token_endpoint_auth_signing_alg": "ES256",
+        "jwks": {"keys": [jwk]},
+        "grant_types": ["urn:ietf:params:oauth:grant-type:token-exchange"],
+        "response_types": [],
+        "redirect_uris": [],
+    }));
+    let client_id = registered["client_id"].as_str().unwrap();
+    let env = vec![("CI_ID_TOKEN".to_string(), w.e.id_token_for(client_id, 300))];
+    let args = [
+        "--idp",
+        &w.e.idp_issuer,
+        "--idp-client-id",
+        client_id,
+        "--idp-private-key-file",
+        &key,
+        "--id-token-env",
+        "CI_ID_TOKEN",
+    ];
+    let out = w.run("mcp-authorize", &args, Some(&w.register(&w.servers, &w.e)), &env);
+    assert!(out.success(), "{out}");
+    assert_eq!(w.stat("exchanges"), 1);
+    w.assert_mcp_call(&w.servers, &w.e, w.token(&w.servers, &[]).stdout.trim());
+    // Renewal authenticates the same way, with a new assertion.
+    assert!(w.token(&w.servers, &["--min-valid", "100000"]).success());
+    assert_eq!(w.stat("exchanges"), 2);
+}
+
+#[test]
 fn an_id_token_the_idp_refuses_ends_in_exit_7_and_reaches_no_authorization_server() {
     let w = World::new(&[]);
     let doc = w.register(&w.servers, &w.e);

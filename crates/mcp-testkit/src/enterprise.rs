@@ -94,7 +94,21 @@ impl Enterprise {
 
     /// An ID token for the CLI's IdP client, signed by the IdP as its login would.
     pub fn id_token(&self, ttl: u64) -> String {
-        let out = self.admin(&json!({"mint_id_token": {"sub": self.user, "ttl": ttl}}));
+        self.id_token_for(&self.idp_client_id, ttl)
+    }
+
+    /// An ID token for another client of the IdP (`aud`).
+    pub fn id_token_for(&self, client_id: &str, ttl: u64) -> String {
+        let out = self.admin(&json!({"mint_id_token": {"sub": self.user, "ttl": ttl, "aud": client_id}}));
         out["id_token"].as_str().expect("id_token").to_string()
+    }
+
+    /// Registers a client of the test's own at the IdP (RFC 7591, open there); returns the
+    /// registration response.
+    pub fn register_idp_client(&self, metadata: &Value) -> Value {
+        let response =
+            Request::post(&format!("{}/reg", self.idp_issuer)).json(metadata).send().expect("POST IdP registration");
+        assert_eq!(response.status, 201, "IdP registration refused: {response}");
+        response.json()
     }
 }
