@@ -221,6 +221,12 @@ fn mcp_token_renews_by_a_new_exchange_and_grant() {
     w.assert_mcp_call(&w.servers, &w.e, renewed.stdout.trim());
     let status = w.run("mcp-token", &["--status", "--format", "json", &w.servers.mcp_url], None, &[]);
     assert_eq!(status.json()["logins"][0]["idp"], w.e.idp_issuer.as_str(), "{status}");
+
+    // Signing out at the IdP (mcp-revoke ISSUER) ends every renewal through it.
+    let out = w.run("mcp-revoke", &[&w.e.idp_issuer], None, &[]);
+    assert!(out.success(), "{out}");
+    assert_eq!(out.json()["revoked"], serde_json::json!(["refresh_token", "access_token"]), "{out}");
+    assert_code(&w.token(&w.servers, &["--min-valid", "100000"]), 7);
 }
 
 /// ID tokens live 33 s (fresh for the first 3, since one within 30 s of its end is refreshed
@@ -297,6 +303,14 @@ fn an_id_token_from_a_file_stdin_or_the_environment_signs_in_without_a_browser()
         assert_code(&w.run("mcp-authorize", &all, None, &env), 2);
     }
     assert_eq!(w.stat("exchanges"), 4);
+
+    // A handed-over ID token leaves nothing the IdP could revoke: signing out only erases it.
+    let out = w.run("mcp-revoke", &[&w.e.idp_issuer], None, &[]);
+    assert!(out.success(), "{out}");
+    assert_eq!(out.json()["erased"], serde_json::json!(["token"]), "{out}");
+    let renew = w.token(&w.servers, &["--min-valid", "100000"]);
+    assert_code(&renew, 7);
+    assert!(renew.stderr.contains(&format!("run: mcp-authorize --idp {}", w.e.idp_issuer)), "{renew}");
 }
 
 #[test]
