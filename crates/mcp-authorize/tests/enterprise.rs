@@ -206,6 +206,24 @@ fn a_second_mcp_server_of_the_enterprise_needs_no_second_sign_in() {
 }
 
 #[test]
+fn step_up_asks_the_idp_for_a_wider_id_jag_without_a_login() {
+    let w = World::new(&[]);
+    assert!(w.first_sign_in(&w.register(&w.servers, &w.e), &w.e.browser_env(), &[]).success());
+    let narrow = w.token(&w.servers, &[]).stdout.trim().to_string();
+    let denied = w.servers.call_mcp(Some(&narrow), "tools/call");
+    assert_eq!(denied.status, 403, "{denied}");
+    let challenge = denied.www_authenticate().expect("403 challenge").to_string();
+
+    let (no_browser, marker) = tripwire(w.sandbox.path());
+    let out = w.run("mcp-authorize", &["--step-up", &challenge, &w.servers.mcp_url], None, &no_browser);
+    assert!(out.success(), "{out}");
+    assert!(!marker.exists(), "the stored IdP sign-in did");
+    let wide = w.token(&w.servers, &[]).stdout.trim().to_string();
+    assert_eq!(w.servers.call_mcp(Some(&wide), "tools/call").status, 200);
+    assert_eq!(w.stat("exchanges"), 2);
+}
+
+#[test]
 fn mcp_token_renews_by_a_new_exchange_and_grant() {
     let w = World::new(&[]);
     assert!(w.first_sign_in(&w.register(&w.servers, &w.e), &w.e.browser_env(), &[]).success());
