@@ -387,5 +387,20 @@ mod tests {
         assert!(Cli::try_parse_from(["mcp-authorize", "--callback-url", "x", "http://a"]).is_err());
         assert!(Cli::try_parse_from(["mcp-authorize", "--timeout-callback", "0"]).is_err());
         assert!(Cli::try_parse_from(["mcp-authorize", "--step-up", "Bearer", "--client-credentials"]).is_ok());
+        assert!(Cli::try_parse_from(["mcp-authorize", "--idp", "https://i", "--client-credentials"]).is_err());
+        assert!(Cli::try_parse_from(["mcp-authorize", "--idp", "https://i", "--print-url"]).is_ok());
+        assert!(
+            Cli::try_parse_from(["mcp-authorize", "--idp", "https://i", "--print-url", "--id-token-env", "T"]).is_err()
+        );
+        assert!(Cli::try_parse_from(["mcp-authorize", "--id-token-env", "T"]).is_err(), "needs --idp");
+    }
+
+    #[test]
+    fn enterprise_secrets_are_never_a_flag_value() {
+        use clap::CommandFactory;
+        let cmd = Cli::command();
+        for secret in ["id-token", "idp-client-secret"] {
+            assert!(cmd.get_arguments().all(|a| a.get_long() != Some(secret)), "--{secret}");
+        }
     }
 }
