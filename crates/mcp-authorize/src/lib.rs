@@ -317,8 +317,9 @@ fn logged_in(store: &mcp_oauth::store::Store, server: &str, set: &mcp_oauth::tok
     let backend = store.backend_description();
     let backend = backend.split(" (").next().unwrap_or(&backend);
     mcp_oauth_cli::say!(
-        "mcp-authorize: logged in to {server}{}: scopes {}, {valid}, stored in {backend}",
+        "mcp-authorize: logged in to {server}{}{}: scopes {}, {valid}, stored in {backend}",
         sub.map(|s| format!(" as {s}")).unwrap_or_default(),
+        set.idp.as_ref().map(|i| format!(" through the IdP {i}")).unwrap_or_default(),
         set.scope.as_deref().filter(|s| !s.is_empty()).unwrap_or("(server default)")
     );
 }

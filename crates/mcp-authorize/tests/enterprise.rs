@@ -134,6 +134,7 @@ fn one_sign_in_at_the_idp_then_an_mcp_call_with_the_token_from_pass() {
     assert_eq!(d["token"]["grant"], "urn:ietf:params:oauth:grant-type:jwt-bearer", "{d}");
     assert!(d["token"].get("access_token").is_none(), "no secrets without --reveal-secrets: {d}");
     out.assert_stderr_hides(&[&w.e.idp_client_secret, &w.e.mas_client_secret, &w.e.password]);
+    assert!(out.stderr.contains(&format!("through the IdP {}", w.e.idp_issuer)), "{out}");
     // The client never went to the AS's authorization endpoint: one exchange, one grant.
     assert_eq!((w.stat("exchanges"), w.stat("mas_grants"), w.stat("mas_refused")), (1, 1, 0));
 
