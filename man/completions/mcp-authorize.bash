@@ -23,7 +23,7 @@ _mcp__authorize() {
 
     case "${cmd}" in
         mcp__authorize)
-            opts="-q -v -h -V --no-browser --quiet --timeout-callback --scope --auth-param --allow-missing-pkce-metadata --force --docker-gateway --print-url --callback-url --device --client-credentials --workload-token-file --workload-token-env --github-actions --audience --import-token --import-mcp-remote --step-up --authorization-server --challenge --as-metadata --issuer --authorization-endpoint --token-endpoint --registration-endpoint --revocation-endpoint --device-authorization-endpoint --scopes-supported --code-challenge-methods-supported --token-endpoint-auth-methods-supported --trace --profile --credential-helper --compact --reveal-secrets --error-format --timeout --help --version"
+            opts="-q -v -h -V --no-browser --quiet --timeout-callback --scope --auth-param --allow-missing-pkce-metadata --force --docker-gateway --print-url --callback-url --device --client-credentials --workload-token-file --workload-token-env --github-actions --audience --import-token --import-mcp-remote --step-up --idp --idp-token-endpoint --idp-client-id --idp-client-secret-file --idp-private-key-file --idp-redirect-uri --id-token-file --id-token-env --authorization-server --challenge --as-metadata --issuer --authorization-endpoint --token-endpoint --registration-endpoint --revocation-endpoint --device-authorization-endpoint --scopes-supported --code-challenge-methods-supported --token-endpoint-auth-methods-supported --trace --profile --credential-helper --compact --reveal-secrets --error-format --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -70,6 +70,38 @@ _mcp__authorize() {
                     return 0
                     ;;
                 --step-up)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idp)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idp-token-endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idp-client-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idp-client-secret-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idp-private-key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idp-redirect-uri)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --id-token-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --id-token-env)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -13,6 +13,8 @@ use mcp_oauth_cli::{CommonArgs, Context, DiscoverArgs, Input};
 use std::io::{BufRead, IsTerminal, Read};
 use std::time::Duration;
 
+mod enterprise;
+
 const EXAMPLES: &str = r#"  mcp-discover https://mcp.example.com/mcp | mcp-dcr | mcp-authorize
   mcp-authorize https://mcp.example.com/mcp            # discovers and registers first
   mcp-authorize --no-browser https://mcp.example.com/mcp
@@ -25,11 +27,14 @@ const EXAMPLES: &str = r#"  mcp-discover https://mcp.example.com/mcp | mcp-dcr |
   mcp-discover URL | mcp-authorize --workload-token-env CI_JOB_JWT
   mcp-authorize --step-up 'Bearer error="insufficient_scope", scope="mcp:write"' URL
   mcp-authorize --challenge 'Bearer scope="files:read", resource_metadata="..."' URL   # a late 401
-  mcp-authorize --auth-param access_type=offline --auth-param prompt=consent URL"#;
+  mcp-authorize --auth-param access_type=offline --auth-param prompt=consent URL
+  mcp-authorize --idp https://idp.example.com --idp-client-id ID --idp-client-secret-file F URL
+  mcp-authorize --idp https://idp.example.com https://other-mcp.example.com/mcp   # same IdP sign-in
+  mcp-authorize --idp https://idp.example.com --id-token-env OIDC_ID_TOKEN URL      # CI: an ID token"#;
 
 #[derive(Debug, Parser)]
 #[command(group(clap::ArgGroup::new("workload").conflicts_with_all([
-    "client_credentials", "device", "print_url", "callback_url", "import_token", "import_mcp_remote", "step_up", "docker_gateway",
+    "client_credentials", "device", "print_url", "callback_url", "import_token", "import_mcp_remote", "step_up", "docker_gateway", "idp",
 ])))]
 #[command(
     name = "mcp-authorize",
@@ -133,6 +138,9 @@ pub struct Cli {
     pub step_up: Option<String>,
 
     #[command(flatten)]
+    pub enterprise: enterprise::EnterpriseArgs,
+
+    #[command(flatten)]
     pub discover: DiscoverArgs,
 
     #[command(flatten)]
@@ -200,7 +208,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     };
 
     if cli.print_url {
-        let pending = authorize::start_handoff(s, &plan, &opts, &doc)?;
+        let pending = match &cli.enterprise.idp {
+            Some(idp) => cli.enterprise.start_handoff(s, idp, &opts, &doc)?,
+            None => authorize::start_handoff(s, &plan, &opts, &doc)?,
+        };
         mcp_oauth_cli::term::lines([
             "mcp-authorize: open this URL in a browser on any machine:",
             "",
@@ -234,8 +245,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         (false, true) => Flow::Device,
         (false, false) => Flow::Code,
     };
-    let Obtained { set, key, refreshed } =
-        authorize::obtain(s, &plan, &opts, flow, authorize::refresh_first(cli.force, step_up.as_ref()))?;
+    let Obtained { set, key, refreshed } = match cli.enterprise.idp(s, &plan.server_url, cli.client_credentials)? {
+        Some(idp) => cli.enterprise.obtain(s, &idp, &plan, opts, cli.device, cli.force)?,
+        None => authorize::obtain(s, &plan, &opts, flow, authorize::refresh_first(cli.force, step_up.as_ref()))?,
+    };
     if refreshed {
         mcp_oauth_cli::say!(
             "mcp-authorize: refreshed the stored token; no new authorization needed (--force starts one)"
@@ -384,8 +397,9 @@ fn logged_in(store: &mcp_oauth::store::Store, server: &str, set: &mcp_oauth::tok
     let backend = store.backend_description();
     let backend = backend.split(" (").next().unwrap_or(&backend);
     mcp_oauth_cli::say!(
-        "mcp-authorize: logged in to {server}{}: scopes {}, {valid}, stored in {backend}",
+        "mcp-authorize: logged in to {server}{}{}: scopes {}, {valid}, stored in {backend}",
         sub.map(|s| format!(" as {s}")).unwrap_or_default(),
+        set.idp.as_ref().map(|i| format!(" through the IdP {i}")).unwrap_or_default(),
         set.scope.as_deref().filter(|s| !s.is_empty()).unwrap_or("(server default)")
     );
 }
@@ -458,5 +472,21 @@ mod tests {
         assert!(Cli::try_parse_from(["mcp-authorize", "--workload-token-file", "f", "--github-actions"]).is_err());
         assert!(Cli::try_parse_from(["mcp-authorize", "--audience", "a"]).is_err(), "--audience is GitHub's");
         assert!(Cli::try_parse_from(["mcp-authorize", "--github-actions", "--audience", "a", "--scope", "s"]).is_ok());
+        assert!(Cli::try_parse_from(["mcp-authorize", "--workload-token-file", "f", "--idp", "https://i"]).is_err());
+        assert!(Cli::try_parse_from(["mcp-authorize", "--idp", "https://i", "--client-credentials"]).is_err());
+        assert!(Cli::try_parse_from(["mcp-authorize", "--idp", "https://i", "--print-url"]).is_ok());
+        assert!(
+            Cli::try_parse_from(["mcp-authorize", "--idp", "https://i", "--print-url", "--id-token-env", "T"]).is_err()
+        );
+        assert!(Cli::try_parse_from(["mcp-authorize", "--id-token-env", "T"]).is_err(), "needs --idp");
+    }
+
+    #[test]
+    fn enterprise_secrets_are_never_a_flag_value() {
+        use clap::CommandFactory;
+        let cmd = Cli::command();
+        for secret in ["id-token", "idp-client-secret"] {
+            assert!(cmd.get_arguments().all(|a| a.get_long() != Some(secret)), "--{secret}");
+        }
     }
 }

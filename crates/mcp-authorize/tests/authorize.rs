@@ -308,7 +308,7 @@ fn client_credentials_with_a_secret() {
 }
 
 /// A P-256 key in a PKCS#8 PEM file, and its public JWK.
-fn ec_key(dir: &Path) -> (String, Value) {
+pub(crate) fn ec_key(dir: &Path) -> (String, Value) {
     use base64::Engine as _;
     let rng = ring::rand::SystemRandom::new();
     let pkcs8 =

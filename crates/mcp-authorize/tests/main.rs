@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod authorize;
+mod enterprise;
 mod gateway;
 mod hostile_token;
 mod import;

@@ -7,15 +7,13 @@ use clap::Parser;
 use mcp_oauth::client::AuthMethod;
 use mcp_oauth::registration::{self, Action, Credentials, Options};
 use mcp_oauth::{Error, ExitCode, redirect};
+use mcp_oauth_cli::secret_input::first_line;
 use mcp_oauth_cli::{CommonArgs, Context, DiscoverArgs, Input};
-use std::io::Read;
 use std::path::Path;
 
 /// Where a pre-registered client's secret may come from besides a file or stdin: the
 /// command line is readable by every user of the machine (`ps`), the environment is not.
 pub const SECRET_ENV: &str = "MCP_OAUTH_CLIENT_SECRET";
-/// A client secret is a few dozen bytes; a larger file is the wrong file.
-const MAX_SECRET_BYTES: u64 = 64 * 1024;
 
 const EXAMPLES: &str = r#"  mcp-discover https://mcp.example.com/mcp | mcp-dcr | mcp-authorize
   mcp-dcr https://mcp.example.com/mcp                  # discovers, then registers
@@ -201,19 +199,6 @@ fn client_secret(cli: &Cli) -> mcp_oauth::Result<Option<String>> {
         Ok(s) if !s.is_empty() => Ok(Some(s)),
         _ => Ok(None),
     }
-}
-
-fn first_line(source: impl Read, what: &str) -> mcp_oauth::Result<String> {
-    let mut text = String::new();
-    source
-        .take(MAX_SECRET_BYTES)
-        .read_to_string(&mut text)
-        .map_err(|e| Error::Usage(format!("cannot read {what}: {e}")))?;
-    let line = text.lines().next().unwrap_or("").trim_end_matches('\r');
-    if line.is_empty() {
-        return Err(Error::Usage(format!("{what} is empty")));
-    }
-    Ok(line.to_string())
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ mod discover_args;
 mod exit;
 pub mod pipe;
 pub mod remedy;
+pub mod secret_input;
 pub mod term;
 
 pub use common::{CommonArgs, ErrorFormat};

@@ -48,6 +48,11 @@ pub fn remedy(r: &Remedy) -> String {
             format!("the server also accepts {method}: {}", register(r))
         }
         Remedy::Login { server, grant, profile } => login(server.as_deref(), grant.as_ref(), profile.as_deref()),
+        Remedy::IdpSignIn { idp, server, profile } => {
+            let profile = profile.as_deref().map(|p| format!(" --profile {p}")).unwrap_or_default();
+            format!("run: mcp-authorize{profile} --idp {idp} {server}")
+        }
+        Remedy::IdpClient => "name it once with --idp-client-id (and its secret or key)".into(),
         Remedy::Workload { server, source, profile } => {
             let profile = profile.as_deref().map(|p| format!(" --profile {p}")).unwrap_or_default();
             format!("run: mcp-authorize{profile} {} {server}", workload_flags(source))
@@ -163,6 +168,20 @@ mod tests {
             grant,
             profile: profile.map(String::from),
         })
+    }
+
+    #[test]
+    fn an_idp_sign_in_names_the_idp_server_and_profile() {
+        let r = |profile: Option<&str>| Remedy::IdpSignIn {
+            idp: "https://idp.example".into(),
+            server: URL.into(),
+            profile: profile.map(String::from),
+        };
+        assert_eq!(remedy(&r(None)), format!("run: mcp-authorize --idp https://idp.example {URL}"));
+        assert_eq!(
+            remedy(&r(Some("work"))),
+            format!("run: mcp-authorize --profile work --idp https://idp.example {URL}")
+        );
     }
 
     #[test]

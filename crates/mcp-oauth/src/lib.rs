@@ -16,6 +16,7 @@ pub mod clock;
 pub mod discovery;
 pub mod docker_gateway;
 pub mod document;
+pub mod enterprise;
 pub mod error;
 pub mod events;
 pub mod grant_type;

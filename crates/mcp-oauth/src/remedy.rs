@@ -65,6 +65,10 @@ pub enum Remedy {
     Login { server: Option<String>, grant: Option<GrantType>, profile: Option<String> },
     /// Get a workload's token again from the same source of its JWT.
     Workload { server: String, source: crate::workload::Source, profile: Option<String> },
+    /// Sign in at the enterprise IdP again, for this MCP server.
+    IdpSignIn { idp: String, server: String, profile: Option<String> },
+    /// Name the enterprise IdP's client once: its id, and its secret or key.
+    IdpClient,
     /// Give the client's credentials: its secret, its private key, or either.
     GiveCredentials { secret: bool, key: bool },
     /// Register a client with the provider by hand and give it (or, `metadata_document`,
@@ -131,6 +135,8 @@ impl fmt::Display for Remedy {
                 Some(GrantType::DeviceCode) => write!(f, "log in again with the device grant"),
                 _ => write!(f, "log in again"),
             },
+            Remedy::IdpSignIn { idp, .. } => write!(f, "sign in at the IdP {idp} again"),
+            Remedy::IdpClient => write!(f, "name the IdP's client once (its id, and its secret or key)"),
             Remedy::Workload { source, .. } => write!(f, "get a token again with a JWT from {source}"),
             Remedy::GiveCredentials { secret: true, key: true } => write!(f, "give the client secret or a private key"),
             Remedy::GiveCredentials { secret: true, .. } => write!(f, "give the client secret"),

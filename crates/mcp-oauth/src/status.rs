@@ -54,6 +54,9 @@ pub struct Login {
     pub token_type: String,
     pub expires_at: Option<u64>,
     pub refresh_token: bool,
+    /// The enterprise IdP whose sign-in renews this token (SEP-990), instead of a refresh token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idp: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub online: Option<Online>,
 }
@@ -168,6 +171,8 @@ struct Shown {
     #[serde(default)]
     scope: Option<String>,
     grant: GrantType,
+    #[serde(default)]
+    idp: Option<String>,
 }
 
 /// A token entry of the listing as a login; an error when it is no token set.
@@ -192,6 +197,7 @@ fn login(e: &Entry, key: &Key, record: &Value, entries: &[Entry], profile: Strin
         token_type: shown.token_type,
         expires_at: shown.expires_at,
         refresh_token: held("refresh_token"),
+        idp: shown.idp,
         online: None,
     })
 }

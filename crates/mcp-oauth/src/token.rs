@@ -37,6 +37,13 @@ pub enum Grant {
     JwtBearer {
         assertion: Secret,
     },
+    /// RFC 8693 token exchange (the enterprise IdP's ID-JAG leg, see `enterprise`).
+    TokenExchange {
+        subject_token: Secret,
+        subject_token_type: &'static str,
+        requested_token_type: &'static str,
+        audience: String,
+    },
 }
 
 impl Grant {
@@ -47,6 +54,7 @@ impl Grant {
             Grant::ClientCredentials => GrantType::ClientCredentials,
             Grant::DeviceCode { .. } => GrantType::DeviceCode,
             Grant::JwtBearer { .. } => GrantType::JwtBearer,
+            Grant::TokenExchange { .. } => GrantType::Other(TOKEN_EXCHANGE_GRANT.into()),
         }
     }
 }
@@ -106,6 +114,10 @@ pub struct TokenSet {
     /// For a workload's jwt-bearer grant (SEP-1933): where its JWT is read again to renew.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workload: Option<crate::workload::Source>,
+    /// The enterprise IdP's issuer when this set came from an ID-JAG (SEP-990): renewed by
+    /// a new token exchange there, not by a refresh token (see `enterprise`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idp: Option<String>,
 }
 
 /// The store key of the token set for an MCP server. Keyed by the canonical *server URL*
@@ -121,6 +133,9 @@ pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_cod
 
 /// RFC 7523 §2.1 grant type, sent as `grant_type` and listed in `grant_types_supported`.
 pub const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+
+/// RFC 8693 §2.1 grant type.
+pub const TOKEN_EXCHANGE_GRANT: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 
 /// Connects to the token endpoint ahead of a request known to come (see [`Http::warm_up`]);
 /// only to an endpoint that [`request`] would send to.
@@ -163,9 +178,19 @@ pub fn request(
             put("grant_type", JWT_BEARER_GRANT);
             put("assertion", assertion.expose());
         }
+        Grant::TokenExchange { subject_token, subject_token_type, requested_token_type, audience } => {
+            put("grant_type", TOKEN_EXCHANGE_GRANT);
+            put("requested_token_type", requested_token_type);
+            put("subject_token", subject_token.expose());
+            put("subject_token_type", subject_token_type);
+            put("audience", audience);
+        }
     }
-    // RFC 8707 and MCP: always, whether or not the server advertises support.
-    put("resource", resource);
+    // RFC 8707 and MCP: always, whether or not the server advertises support. Only an
+    // enterprise IdP login (no MCP resource involved) has none to send.
+    if !resource.is_empty() {
+        put("resource", resource);
+    }
     if let Some(scope) = scope.filter(|s| !s.is_empty()) {
         put("scope", scope);
     }
@@ -277,6 +302,7 @@ impl TokenSet {
             obtained_at: now,
             handed_to: None,
             workload: None,
+            idp: None,
         }
     }
 
@@ -417,7 +443,7 @@ pub fn refresh(http: &Http, store: &crate::store::Store, set: &TokenSet, profile
     };
     let client_credentials = set.grant == GrantType::ClientCredentials;
     let refresh_token = set.refresh_token.as_ref();
-    if refresh_token.is_none() && !client_credentials && set.workload.is_none() {
+    if refresh_token.is_none() && !client_credentials && set.workload.is_none() && set.idp.is_none() {
         let why = match &set.handed_to {
             Some(to) => format!("its refresh token was handed to {to}, which renews it there"),
             None => "there is no refresh token".to_string(),
@@ -447,6 +473,9 @@ pub fn refresh(http: &Http, store: &crate::store::Store, set: &TokenSet, profile
         .with_hint(hint()));
     }
     client.check_endpoint(crate::client::EndpointKind::Token, &set.token_endpoint)?;
+    if let Some(idp) = &set.idp {
+        return crate::enterprise::renew(http, store, set, &client, idp, profile);
+    }
     let endpoint = Endpoint { token_endpoint: &set.token_endpoint, issuer: &set.issuer, client: &client };
     if let Some(source) = &set.workload {
         return crate::workload::renew(http, endpoint, set, source);

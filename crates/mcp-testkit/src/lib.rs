@@ -14,6 +14,7 @@
 //! itself.
 
 pub mod bins;
+pub mod enterprise;
 pub mod interop;
 pub mod mock;
 pub mod pass;

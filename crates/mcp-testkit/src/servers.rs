@@ -58,10 +58,13 @@ pub enum Variant {
     AuthMethodsNone,
     /// The metadata lists only `client_secret_basic` for the revocation endpoint.
     ConfidentialRevocation,
+    /// SEP-990: an enterprise IdP beside the servers and the ID-JAG jwt-bearer grant at the
+    /// AS (see [`crate::enterprise`]).
+    Enterprise,
 }
 
 impl Variant {
-    pub const ALL: [Variant; 14] = [
+    pub const ALL: [Variant; 15] = [
         Variant::NoResourceMetadata,
         Variant::RootPrm,
         Variant::Tenant,
@@ -76,6 +79,7 @@ impl Variant {
         Variant::InvalidTokenChallenge,
         Variant::AuthMethodsNone,
         Variant::ConfidentialRevocation,
+        Variant::Enterprise,
     ];
 
     /// The name `servers.mjs --variant` takes.
@@ -95,6 +99,7 @@ impl Variant {
             Variant::InvalidTokenChallenge => "invalid-token-challenge",
             Variant::AuthMethodsNone => "auth-methods-none",
             Variant::ConfidentialRevocation => "confidential-revocation",
+            Variant::Enterprise => "enterprise",
         }
     }
 }

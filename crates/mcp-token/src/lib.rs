@@ -39,7 +39,7 @@ pub enum Format {
     name = "mcp-token",
     version = mcp_oauth_cli::VERSION,
     about = "Print a valid access token for an MCP server, refreshing it when needed",
-    long_about = "Print a valid access token for an MCP server, refreshing it when needed.\n\nWhile the stored token is valid for longer than --min-valid seconds this makes no network request at all and reads the credential store once. Otherwise it refreshes with the stored refresh token (sending the RFC 8707 resource), stores the new tokens, and prints the new access token. A token from the client-credentials grant (mcp-authorize --client-credentials) is renewed by that grant again, with the client secret or private key stored by mcp-dcr, so CI jobs keep working after the first token expires; a workload's token (mcp-authorize --workload-token-file, --workload-token-env or --github-actions) is renewed by the jwt-bearer grant again, with a fresh JWT from the same file, variable or GitHub Actions token service. Exit code 7 means a login is needed (no token, or the refresh or the client credentials were refused); the message names the command to run.",
+    long_about = "Print a valid access token for an MCP server, refreshing it when needed.\n\nWhile the stored token is valid for longer than --min-valid seconds this makes no network request at all and reads the credential store once. Otherwise it refreshes with the stored refresh token (sending the RFC 8707 resource), stores the new tokens, and prints the new access token. A token from the client-credentials grant (mcp-authorize --client-credentials) is renewed by that grant again, with the client secret or private key stored by mcp-dcr, so CI jobs keep working after the first token expires; a workload's token (mcp-authorize --workload-token-file, --workload-token-env or --github-actions) is renewed by the jwt-bearer grant again, with a fresh JWT from the same file, variable or GitHub Actions token service. A token from an enterprise IdP (mcp-authorize --idp) is renewed by a new token exchange at the IdP and jwt-bearer grant, while the IdP sign-in lasts (its ID token, refreshed once with the IdP refresh token when it expired). Exit code 7 means a login is needed (no token, or the refresh or the client credentials were refused); the message names the command to run.",
     after_help = mcp_oauth_cli::after_help(EXAMPLES)
 )]
 pub struct Cli {
@@ -213,6 +213,7 @@ mod tests {
             obtained_at: 0,
             handed_to: None,
             workload: None,
+            idp: None,
         }
     }
 

@@ -86,6 +86,9 @@ fn human(status: &Status, now: u64) -> String {
         );
         out += &format!("  token          {}, {}\n", l.token_type, expiry(l, now));
         out += &format!("  refresh token  {}\n", if l.refresh_token { "yes" } else { "no" });
+        if let Some(idp) = &l.idp {
+            out += &format!("  renewed via    the sign-in at the IdP {idp}\n");
+        }
         if let Some(o) = &l.online {
             out += &format!("  server says    {}\n", online(o));
         }

@@ -51,6 +51,10 @@ pub struct PendingAuthorization {
     pub expires_at: u64,
     /// The pipeline document of the first half, so the second writes the same one on.
     pub document: Registered,
+    /// Set for a sign-in at this enterprise IdP (see `enterprise`): the code is the IdP's,
+    /// and `document`'s MCP server gets its tokens through the IdP afterwards.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idp: Option<String>,
 }
 
 /// A prepared authorization request: its URL and the secrets to finish it.
@@ -181,6 +185,8 @@ pub fn start_handoff(s: Session<'_>, plan: &Plan, opts: &CodeOptions, document: 
         created_at: now,
         expires_at: now + PENDING_TTL,
         document,
+        // An IdP sign-in is the plan for no MCP resource (`enterprise::Idp::plan`).
+        idp: plan.resource.is_empty().then(|| plan.issuer.clone()),
     };
     let key = crate::store::keys::pending(&p.state, s.profile);
     // Hand-offs that were never finished go when a new one starts.
@@ -231,6 +237,18 @@ pub fn finish_handoff(s: Session<'_>, callback_url: &str) -> Result<(TokenSet, R
         )));
     }
     let code = validate_response(&params, &pending.state, pending.iss_parameter_supported, &pending.issuer)?;
+    if let Some(idp) = &pending.idp {
+        let (verifier, redirect_uri, scope) = (pending.code_verifier, pending.redirect_uri, pending.scope);
+        let set = crate::enterprise::finish_handoff(
+            s,
+            idp,
+            &pending.token_endpoint,
+            &pending.client_id,
+            &pending.document,
+            |plan| exchange(s, plan, code, verifier, &redirect_uri, scope.as_deref()),
+        )?;
+        return Ok((set, pending.document, reservation));
+    }
     let plan = Plan::from_document(&pending.document, s.store, s.profile)?;
     if plan.client.client_id != pending.client_id || plan.issuer != pending.issuer {
         return Err(Error::InvalidInput("the stored client changed since the authorization was started".into())

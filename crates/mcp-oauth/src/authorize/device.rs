@@ -91,7 +91,12 @@ pub fn device(s: Session<'_>, plan: &Plan, open_browser: bool) -> Result<TokenSe
     })?;
     let url = crate::url_policy::endpoint("device authorization endpoint", endpoint)?;
     let scope = plan.user_scope();
-    let mut form = vec![("resource".to_string(), plan.resource.clone())];
+    // An enterprise IdP login has no MCP resource to name.
+    let mut form: Vec<(String, String)> = Some(plan.resource.clone())
+        .filter(|r| !r.is_empty())
+        .map(|r| ("resource".to_string(), r))
+        .into_iter()
+        .collect();
     if let Some(scope) = &scope {
         form.push(("scope".to_string(), scope.clone()));
     }

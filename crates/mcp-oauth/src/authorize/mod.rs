@@ -234,8 +234,11 @@ impl AuthorizationRequest<'_> {
                 .append_pair("redirect_uri", self.redirect_uri)
                 .append_pair("code_challenge", self.code_challenge)
                 .append_pair("code_challenge_method", crate::pkce::METHOD)
-                .append_pair("state", self.state)
-                .append_pair("resource", self.resource);
+                .append_pair("state", self.state);
+            // Empty for an enterprise IdP login, which is for no MCP resource.
+            if !self.resource.is_empty() {
+                q.append_pair("resource", self.resource);
+            }
             if let Some(scope) = self.scope.filter(|s| !s.is_empty()) {
                 q.append_pair("scope", scope);
                 // OIDC Core §11: offline_access is ignored without prompt=consent.
@@ -596,6 +599,7 @@ mod tests {
             obtained_at: 0,
             handed_to: None,
             workload: None,
+            idp: None,
         }
     }
 

@@ -29,6 +29,7 @@ use url::Url;
 mod authorization_server;
 mod fetch;
 mod findings;
+mod issuer;
 mod legacy;
 mod probe;
 mod resource;
@@ -37,6 +38,7 @@ mod urls;
 
 pub use authorization_server::{registration_options, require_secure_endpoints};
 pub use findings::metadata_findings;
+pub use issuer::issuer_metadata;
 pub use probe::initialize_request;
 use rules::{Rule, Step as At};
 pub use urls::{authorization_server_metadata_urls, resource_metadata_urls};

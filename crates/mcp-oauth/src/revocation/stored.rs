@@ -186,7 +186,7 @@ pub fn revoke_stored(
         None => (None, false),
     };
 
-    if let Some(set) = &set {
+    if let Some(set) = set.as_ref().filter(|s| !order(s).is_empty()) {
         let endpoint = set.revocation_endpoint.as_deref().or(target.revocation_endpoint.as_deref());
         match route(set, endpoint, client.as_ref()) {
             Err(p) => out.problems.push(p),
@@ -308,7 +308,9 @@ fn order(set: &TokenSet) -> Vec<(Hint, &str)> {
         (Hint::RefreshToken, set.refresh_token.as_ref().map(crate::secret::Secret::expose)),
         (Hint::AccessToken, Some(set.access_token.expose())),
     ];
-    tokens.into_iter().filter_map(|(hint, tok)| Some((hint, tok?))).collect()
+    // An enterprise IdP sign-in from a handed-over ID token has no token of its own (an
+    // empty access token): nothing the IdP could revoke.
+    tokens.into_iter().filter_map(|(hint, tok)| Some((hint, tok?))).filter(|(_, tok)| !tok.is_empty()).collect()
 }
 
 /// A damaged entry must not block its own removal: it is reported (and then erased, with
