@@ -35,6 +35,7 @@ pub mod secret;
 pub mod status;
 pub mod store;
 pub mod token;
+pub mod trace;
 pub mod url_policy;
 pub mod www_authenticate;
 

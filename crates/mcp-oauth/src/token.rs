@@ -128,6 +128,53 @@ pub fn request(
     resource: &str,
     scope: Option<&str>,
 ) -> Result<TokenResponse> {
+    let kind = grant.kind();
+    let name = match kind {
+        GrantType::AuthorizationCode => "token request".to_string(),
+        GrantType::RefreshToken => "refresh".to_string(),
+        other => format!("token request ({other})"),
+    };
+    let step = crate::trace::Step::begin(name);
+    for field in ["access_token", "id_token"] {
+        step.expect(Some(field), "iss", endpoint.issuer);
+    }
+    step.expect(Some("access_token"), "aud", resource);
+    step.expect(Some("id_token"), "aud", &endpoint.client.client_id);
+    step.expect(Some("client_assertion"), "aud", endpoint.issuer);
+    let result = {
+        let _entered = step.enter();
+        send_grant(http, endpoint, grant, resource, scope)
+    };
+    step.finish(&result, issued);
+    result
+}
+
+/// A token response in a few words, for the trace.
+fn issued(t: &TokenResponse) -> String {
+    let mut said = format!("issued a {} access token", t.token_type);
+    if let Some(e) = t.expires_in {
+        said += &format!(" for {e} s");
+    }
+    if let Some(s) = &t.scope {
+        said += &format!(", scope \"{s}\"");
+    }
+    let also: Vec<&str> = [(t.refresh_token.is_some(), "a refresh token"), (t.id_token.is_some(), "an ID token")]
+        .into_iter()
+        .filter_map(|(has, what)| has.then_some(what))
+        .collect();
+    if !also.is_empty() {
+        said += &format!(", with {}", also.join(" and "));
+    }
+    said
+}
+
+fn send_grant(
+    http: &Http,
+    endpoint: Endpoint<'_>,
+    grant: &Grant,
+    resource: &str,
+    scope: Option<&str>,
+) -> Result<TokenResponse> {
     let url = crate::url_policy::endpoint("token endpoint", endpoint.token_endpoint)?;
     let mut form: Vec<(String, String)> = Vec::new();
     let mut put = |k: &str, v: &str| form.push((k.to_string(), v.to_string()));
