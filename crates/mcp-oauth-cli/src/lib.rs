@@ -10,10 +10,13 @@ mod common;
 mod context;
 mod discover_args;
 mod exit;
+mod har;
 pub mod pipe;
 pub mod term;
+pub mod trace_out;
+mod trace_text;
 
-pub use common::{CommonArgs, ErrorFormat};
+pub use common::{CommonArgs, ErrorFormat, TraceFormat};
 pub use context::{Context, Input};
 pub use discover_args::DiscoverArgs;
 pub use exit::{exit_code_of, forbid_core_dumps, report};
@@ -49,9 +52,18 @@ macro_rules! tool_main {
             let name = env!("CARGO_BIN_NAME");
             $crate::forbid_core_dumps();
             $crate::term::show_events(name);
-            match $krate::run($krate::Cli::parse()) {
-                Ok(code) => std::process::ExitCode::from(code.code()),
-                Err(err) => $crate::report(name, err.as_ref()),
+            let result = $krate::run($krate::Cli::parse());
+            // The HAR is written whatever happened: a failing run is the one to attach.
+            let har = $crate::trace_out::finish(name);
+            match (result, har) {
+                (Ok(code), Ok(())) => std::process::ExitCode::from(code.code()),
+                (Ok(_), Err(err)) => $crate::report(name, &err),
+                (Err(err), har) => {
+                    if let Err(e) = har {
+                        $crate::say!("{name}: {e}");
+                    }
+                    $crate::report(name, err.as_ref())
+                }
             }
         }
     };
