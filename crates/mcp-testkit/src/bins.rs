@@ -29,6 +29,8 @@ const SESSION_VARS: [&str; 5] = ["BROWSER", "DISPLAY", "WAYLAND_DISPLAY", "DBUS_
 /// A throwaway home for the tools under test; removed on drop.
 pub struct Sandbox {
     dir: tempfile::TempDir,
+    /// Every run's HAR and stderr, swept for secrets on drop (see [`crate::sweep`]).
+    pub traces: crate::sweep::Sweep,
     pub home: PathBuf,
     pub docker_config: PathBuf,
     pub xdg_config_home: PathBuf,
@@ -57,6 +59,7 @@ impl Sandbox {
             xdg_runtime_dir: make("runtime"),
             home,
             dir,
+            traces: crate::sweep::Sweep::new(),
         };
         // Programs (and gpg-agent) refuse a runtime dir others can read.
         set_private(&sandbox.xdg_runtime_dir);
@@ -101,6 +104,7 @@ impl Sandbox {
             .env("XDG_STATE_HOME", &self.xdg_state_home)
             .env("GNUPGHOME", self.home.join(".gnupg"))
             .env("PASSWORD_STORE_DIR", self.home.join(".password-store"))
+            .env("MCP_OAUTH_HAR", self.traces.dir())
             .current_dir(self.path());
         command
     }
@@ -110,6 +114,24 @@ impl Sandbox {
         let mut command = self.cmd(bin);
         command.args(args);
         run(command, stdin.map(str::as_bytes), DEFAULT_TIMEOUT)
+    }
+}
+
+impl Sandbox {
+    /// Fails when a kept trace or HAR of this sandbox's runs holds a secret they handled.
+    pub fn assert_traces_hide_secrets(&self) {
+        let secrets = self.traces.secrets(self.path(), &self.xdg_config_home);
+        let leaks = self.traces.leaks(&secrets);
+        assert!(leaks.is_empty(), "secrets in traces:\n{}", leaks.join("\n"));
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        // A test already failing says why; a second panic would abort the test binary.
+        if !std::thread::panicking() {
+            self.assert_traces_hide_secrets();
+        }
     }
 }
 
@@ -210,11 +232,16 @@ pub fn run(mut command: Command, stdin: Option<&[u8]>, timeout: Duration) -> Out
     let stderr = Drain::start(child.stderr.take());
     let (status, timed_out) = wait_until(&mut child, began + timeout);
     let _ = writer.join();
+    let stderr = stderr.finish();
+    // Kept for the sandbox's sweep (crate::sweep), where the sandbox asked for traces.
+    if let Some((_, Some(dir))) = command.get_envs().find(|(k, _)| *k == "MCP_OAUTH_HAR") {
+        let _ = std::fs::write(crate::sweep::stderr_file(Path::new(dir), &command), &stderr);
+    }
     Output {
         status,
         code: status.and_then(|s| s.code()),
         stdout: stdout.finish(),
-        stderr: stderr.finish(),
+        stderr,
         timed_out,
         elapsed: began.elapsed(),
     }

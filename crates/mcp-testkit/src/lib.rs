@@ -12,7 +12,9 @@
 
 pub mod bins;
 pub mod interop;
+pub mod keys;
 pub mod mock;
 pub mod pass;
 pub mod ready;
 pub mod servers;
+pub mod sweep;
