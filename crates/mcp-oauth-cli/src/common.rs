@@ -34,13 +34,19 @@ pub struct CommonArgs {
     /// fields of each event are stable:
     ///
     /// step_begin: step (a number), name, started_at (RFC 3339).
+    ///
     /// step_end: step, name, ok, outcome, elapsed_ms.
+    ///
     /// exchange: step, started_at, elapsed_ms, note, request {method, url, headers [{name,
     /// value}], body}, response {status, headers, body} (null when none came), error, tokens.
+    ///
     /// A body is {media_type, size} with json, form [{name, value}] or text.
+    ///
     /// tokens (JWTs found in the exchange, decoded): [{location, field, header, claims, times
     /// [{claim, value, date}], checks [{claim, expected, ok}]}].
+    ///
     /// check: step, name, passed, detail. detail: step, title, fields [{name, value}].
+    ///
     /// notice, warning: text. prompt: open_url, or verification_uri, user_code,
     /// verification_uri_complete, expires_in. message (the tool's own lines): text.
     #[arg(long, global = true, value_name = "FORMAT", value_enum)]

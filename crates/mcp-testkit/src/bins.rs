@@ -80,7 +80,8 @@ impl Sandbox {
 
     /// A command for any program, with the sandbox's environment: HOME, DOCKER_CONFIG and
     /// XDG_* pointing inside the sandbox; no proxy variables (NO_PROXY covers loopback in case a
-    /// proxy sneaks in through a config file); no MCP_OAUTH_* variables; no BROWSER, DISPLAY or
+    /// proxy sneaks in through a config file); no MCP_OAUTH_* variables but MCP_OAUTH_HAR (the
+    /// sandbox's trace directory, see [`crate::sweep`]); no BROWSER, DISPLAY or
     /// WAYLAND_DISPLAY (a test that wants a browser sets BROWSER to
     /// [`crate::servers::browser_command`]); the sandbox root as working directory.
     pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
@@ -313,9 +314,11 @@ mod tests {
         assert!(env.contains(&format!("DOCKER_CONFIG={}", sandbox.docker_config.display()).as_str()), "{out}");
         assert!(env.contains(&"NO_PROXY=127.0.0.1,localhost,::1"), "{out}");
         assert!(env.contains(&"MCP_TEST_BROWSER_DENY=1"), "{out}");
+        let har = format!("MCP_OAUTH_HAR={}", sandbox.traces.dir().display());
+        assert!(env.contains(&har.as_str()), "every run leaves its HAR for the sweep: {out}");
         for line in &env {
             let name = line.split('=').next().unwrap_or_default();
-            assert!(!name.starts_with("MCP_OAUTH_"), "{line}");
+            assert!(!name.starts_with("MCP_OAUTH_") || *line == har, "{line}");
             assert!(
                 !["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "BROWSER", "DISPLAY"]
                     .contains(&name),
