@@ -100,7 +100,7 @@ impl Http {
             return;
         };
         // Its step is the one that asked for it, not whatever runs when the answer comes.
-        let traced = self.options.trace.then(|| (crate::trace::current(), self.options.reveal));
+        let traced = self.options.trace.then(|| (crate::trace::Inherited::here(), self.options.reveal));
         let url = url.clone();
         std::thread::spawn(move || {
             let _entered;
@@ -117,7 +117,7 @@ impl Http {
                         quotable: true,
                     })
                     .map_err(|e| Error::network(request.url.as_str(), innermost(&e)));
-                _entered = step.map(crate::trace::Entered::adopt);
+                _entered = step.enter();
                 let elapsed = started.1.elapsed();
                 let note = Some("connection warm-up");
                 crate::trace::emit_exchange(&request, answer.as_ref(), started.0, elapsed, reveal, note);

@@ -72,6 +72,18 @@ pub(crate) fn emit_exchange(
     reveal: bool,
     note: Option<&str>,
 ) {
+    let exchange = build(req, resp, started, elapsed, reveal, note);
+    crate::events::emit(crate::events::Event::Exchange(&exchange));
+}
+
+fn build(
+    req: &Request,
+    resp: Result<&Response, &crate::Error>,
+    started: SystemTime,
+    elapsed: Duration,
+    reveal: bool,
+    note: Option<&str>,
+) -> Exchange {
     let (step, expects) = super::current().unzip();
     let shown = Shown { reveal };
     let mut found = Vec::new();
@@ -79,7 +91,7 @@ pub(crate) fn emit_exchange(
     if let Ok(r) = resp {
         tokens::scan_response(r, &mut found);
     }
-    let exchange = Exchange {
+    Exchange {
         step,
         started_at: super::timestamp(started),
         elapsed,
@@ -97,8 +109,7 @@ pub(crate) fn emit_exchange(
         }),
         error: resp.err().map(|e| e.to_string()),
         tokens: tokens::decode(found, &expects.unwrap_or_default(), reveal),
-    };
-    crate::events::emit(crate::events::Event::Exchange(&exchange));
+    }
 }
 
 /// Pairs with their secret values hidden, unless the user asked to see them.
@@ -188,4 +199,38 @@ impl Shown {
 
 fn is_text(media_type: &str) -> bool {
     media_type.starts_with("text/") || media_type.ends_with("+xml") || media_type == "application/xml"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::Step;
+
+    #[test]
+    fn an_exchange_belongs_to_the_step_entered_and_shows_no_secret() {
+        let url = Url::parse("http://127.0.0.1:1/token?code=CODE-123456789").unwrap();
+        let form = vec![("grant_type".into(), "refresh_token".into()), ("refresh_token".into(), "RT-123456789".into())];
+        let req = Request::post_form(url.clone(), form).header("Authorization", "Basic Q1JFRC0xMjM0NTY3ODk=");
+        let resp = Response {
+            url,
+            status: 200,
+            headers: vec![("location".into(), "/x?access_token=AT-123456789".into())],
+            body: br#"{"access_token":"AT-123456789","token_type":"Bearer"}"#.to_vec(),
+            quotable: false,
+        };
+        let step = Step::begin("a flow added later");
+        let shown = {
+            let _entered = step.enter();
+            build(&req, Ok(&resp), SystemTime::now(), Duration::from_millis(3), false, None)
+        };
+        assert_eq!(shown.step, Some(step.id()));
+        let text = serde_json::to_string(&shown).unwrap();
+        for secret in ["CODE-123456789", "RT-123456789", "Q1JFRC0xMjM0NTY3ODk=", "AT-123456789"] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+        assert!(text.contains(r#""value":"refresh_token""#) && text.contains(r#""elapsed_ms":3.0"#), "{text}");
+        let revealed = build(&req, Ok(&resp), SystemTime::now(), Duration::ZERO, true, None);
+        assert!(serde_json::to_string(&revealed).unwrap().contains("RT-123456789"));
+        assert_eq!(revealed.step, None, "outside the step, none");
+    }
 }

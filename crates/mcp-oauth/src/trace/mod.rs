@@ -6,8 +6,9 @@
 //! A step is a library concept, not the command line's: whatever flow opens a [`Step`]
 //! (a new grant, a token exchange) has its exchanges grouped and timed in every front end
 //! (text on a terminal, JSON lines, a HAR file) without touching any of them. Exchanges
-//! are tied to the step *entered* on their thread ([`Step::enter`]); worker threads that
-//! entered none (concurrent metadata fetches) belong to the innermost step entered anywhere.
+//! are tied to the step *entered* on their thread ([`Step::enter`]); a worker thread a step
+//! spawns enters it too, through [`Inherited`] (concurrent metadata fetches, the connection
+//! warm-up).
 //!
 //! Everything here is already redacted as the trace must show it (unless the caller asked
 //! to reveal secrets): a sink can print, serialise or export it as it is.
@@ -80,8 +81,6 @@ struct Open {
 
 static NEXT: AtomicU64 = AtomicU64::new(1);
 static OPEN: Mutex<Vec<Open>> = Mutex::new(Vec::new());
-/// Steps entered on any thread, innermost last: the fallback for threads that entered none.
-static ENTERED: Mutex<Vec<u64>> = Mutex::new(Vec::new());
 
 thread_local! {
     static HERE: RefCell<Vec<u64>> = const { RefCell::new(Vec::new()) };
@@ -105,8 +104,6 @@ pub struct Step {
 #[derive(Debug)]
 pub struct Entered {
     id: u64,
-    /// Also in [`ENTERED`] (the fallback for threads that entered nothing).
-    global: bool,
     /// Tied to its thread: the thread-local list is the one it pushed to.
     _not_send: std::marker::PhantomData<*const ()>,
 }
@@ -114,18 +111,25 @@ pub struct Entered {
 impl Drop for Entered {
     fn drop(&mut self) {
         HERE.with(|h| remove_last(&mut h.borrow_mut(), self.id));
-        if self.global {
-            remove_last(&mut lock(&ENTERED), self.id);
-        }
     }
 }
 
-impl Entered {
-    /// Enters, on this thread only, the step [`current`] gave on another: work a step
-    /// handed to a thread of its own (the connection warm-up) stays in that step.
-    pub(crate) fn adopt((id, _): (u64, Vec<Expect>)) -> Entered {
+/// The step of the thread that made it, for a worker thread to enter: what a step hands
+/// to a thread of its own stays in that step.
+#[derive(Debug, Clone, Copy)]
+pub struct Inherited(Option<u64>);
+
+impl Inherited {
+    /// This thread's step (none when it entered none).
+    pub fn here() -> Inherited {
+        Inherited(HERE.with(|h| h.borrow().last().copied()))
+    }
+
+    /// Enters it on the calling thread, until the guard drops.
+    pub fn enter(self) -> Option<Entered> {
+        let id = self.0?;
         HERE.with(|h| h.borrow_mut().push(id));
-        Entered { id, global: false, _not_send: std::marker::PhantomData }
+        Some(Entered { id, _not_send: std::marker::PhantomData })
     }
 }
 
@@ -151,8 +155,7 @@ impl Step {
     /// Makes this the step of exchanges sent from this thread until the guard drops.
     pub fn enter(&self) -> Entered {
         HERE.with(|h| h.borrow_mut().push(self.id));
-        lock(&ENTERED).push(self.id);
-        Entered { id: self.id, global: true, _not_send: std::marker::PhantomData }
+        Entered { id: self.id, _not_send: std::marker::PhantomData }
     }
 
     /// A JWT of this step found in `field` (any field when `None`) should have `claim`
@@ -214,7 +217,7 @@ pub fn run<T, E: std::fmt::Display>(
 
 /// The step exchanges on this thread belong to, with what it expects of JWT claims.
 pub(crate) fn current() -> Option<(u64, Vec<Expect>)> {
-    let id = HERE.with(|h| h.borrow().last().copied()).or_else(|| lock(&ENTERED).last().copied())?;
+    let id = Inherited::here().0?;
     let expects = lock(&OPEN).iter().find(|o| o.id == id).map(|o| o.expects.clone()).unwrap_or_default();
     Some((id, expects))
 }
@@ -247,28 +250,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_thread_without_a_step_of_its_own_belongs_to_the_innermost_entered() {
+    fn a_worker_thread_is_in_the_step_it_inherits_and_no_other() {
         let outer = Step::begin("trace-test outer");
         let inner = Step::begin("trace-test inner");
-        {
-            let _o = outer.enter();
-            assert_eq!(current().map(|c| c.0), Some(outer.id()));
-            let worker = std::thread::scope(|s| {
-                s.spawn(|| {
-                    let _i = inner.enter();
-                    current().map(|c| c.0)
-                })
-                .join()
-                .unwrap()
-            });
-            assert_eq!(worker, Some(inner.id()), "a thread that entered a step has it");
-            assert_eq!(current().map(|c| c.0), Some(outer.id()), "and this thread kept its own");
-        }
         inner.expect(Some("access_token"), "aud", "https://rs.example");
-        let _i = inner.enter();
-        let unentered = std::thread::scope(|s| s.spawn(current).join().unwrap());
-        assert_eq!(unentered.as_ref().map(|c| c.0), Some(inner.id()));
-        assert_eq!(unentered.unwrap().1[0].value, "https://rs.example");
+        let _o = outer.enter();
+        assert_eq!(current().map(|c| c.0), Some(outer.id()));
+        let (entered, inherited, none) = std::thread::scope(|s| {
+            let entered = s.spawn(|| {
+                let _i = inner.enter();
+                current()
+            });
+            let handed = Inherited::here();
+            let inherited = s.spawn(move || {
+                let _e = handed.enter();
+                current().map(|c| c.0)
+            });
+            let none = s.spawn(|| current().map(|c| c.0));
+            (entered.join().unwrap(), inherited.join().unwrap(), none.join().unwrap())
+        });
+        let (id, expects) = entered.unwrap();
+        assert_eq!((id, expects[0].value.as_str()), (inner.id(), "https://rs.example"));
+        assert_eq!(inherited, Some(outer.id()));
+        assert_eq!(none, None, "a thread that entered nothing is in no step");
+        assert_eq!(current().map(|c| c.0), Some(outer.id()), "this thread kept its own");
     }
 
     #[test]
