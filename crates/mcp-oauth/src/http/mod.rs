@@ -120,7 +120,8 @@ impl Http {
                 _entered = step.enter();
                 let elapsed = started.1.elapsed();
                 let note = Some("connection warm-up");
-                crate::trace::emit_exchange(&request, answer.as_ref(), started.0, elapsed, reveal, note);
+                let shown = crate::trace::exchange(&request, answer.as_ref(), started.0, elapsed, reveal, note);
+                crate::events::emit(crate::events::Event::Exchange(&shown));
             }
         });
     }
@@ -134,7 +135,8 @@ impl Http {
         let result = self.exchange(client, &req);
         if self.options.trace {
             let elapsed = started.1.elapsed();
-            crate::trace::emit_exchange(&req, result.as_ref(), started.0, elapsed, self.options.reveal, None);
+            let shown = crate::trace::exchange(&req, result.as_ref(), started.0, elapsed, self.options.reveal, None);
+            crate::events::emit(crate::events::Event::Exchange(&shown));
         }
         result
     }

@@ -63,20 +63,8 @@ pub struct ShownBody {
 /// Longest non-JSON text body quoted in a trace (an HTML error page, say).
 const MAX_TEXT: usize = 16 * 1024;
 
-/// Hands the exchange to the events sink.
-pub(crate) fn emit_exchange(
-    req: &Request,
-    resp: Result<&Response, &crate::Error>,
-    started: SystemTime,
-    elapsed: Duration,
-    reveal: bool,
-    note: Option<&str>,
-) {
-    let exchange = build(req, resp, started, elapsed, reveal, note);
-    crate::events::emit(crate::events::Event::Exchange(&exchange));
-}
-
-fn build(
+/// The exchange as the trace shows it, tied to this thread's step.
+pub(crate) fn build(
     req: &Request,
     resp: Result<&Response, &crate::Error>,
     started: SystemTime,

@@ -24,7 +24,7 @@ mod exchange;
 mod tokens;
 
 pub use exchange::{Exchange, Field, ShownBody, ShownRequest, ShownResponse};
-pub(crate) use exchange::{emit_exchange, shown_pairs};
+pub(crate) use exchange::{build as exchange, shown_pairs};
 pub use tokens::{ClaimCheck, DecodedToken, TimeClaim};
 
 /// A step opened: later exchanges, checks and details of this step carry its `step` id.
