@@ -37,6 +37,8 @@ pub struct CommonArgs {
     ///
     /// step_end: step, name, ok, outcome, elapsed_ms.
     ///
+    /// request (as it goes out; its exchange follows): step, started_at, note, request.
+    ///
     /// exchange: step, started_at, elapsed_ms, note, request {method, url, headers [{name,
     /// value}], body}, response {status, headers, body} (null when none came), error, tokens.
     ///

@@ -32,6 +32,7 @@ pub(crate) fn build(tool: &str, recorded: &[Recorded], reveal: bool) -> Value {
                 }
             }
             Recorded::Exchange(x) => entries.push(entry(x)),
+            Recorded::Sent(_) => {}
             Recorded::Check(c) => {
                 if let Some(Value::Array(checks)) = page(&mut pages, c.step).map(|p| &mut p["_checks"]) {
                     checks.push(json!(c));

@@ -189,6 +189,7 @@ fn render(tool: &str, event: &Event<'_>) -> Vec<String> {
         Event::Waiting { .. }
         | Event::StepBegin(_)
         | Event::StepEnd(_)
+        | Event::Request(_)
         | Event::Exchange(_)
         | Event::Check(_)
         | Event::Detail(_) => Vec::new(),

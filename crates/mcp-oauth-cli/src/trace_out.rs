@@ -23,6 +23,7 @@ static RECORDED: Mutex<Vec<Recorded>> = Mutex::new(Vec::new());
 pub(crate) enum Recorded {
     Begin(mcp_oauth::trace::StepBegin),
     End(mcp_oauth::trace::StepEnd),
+    Sent(Box<mcp_oauth::trace::Sent>),
     Exchange(Box<mcp_oauth::trace::Exchange>),
     Check(mcp_oauth::trace::Check),
     Detail(mcp_oauth::trace::Detail),
@@ -54,6 +55,7 @@ pub(crate) fn handle(tool: &str, event: &Event<'_>) -> bool {
     let recorded = match event {
         Event::StepBegin(b) => Recorded::Begin((*b).clone()),
         Event::StepEnd(e) => Recorded::End((*e).clone()),
+        Event::Request(r) => Recorded::Sent(Box::new((*r).clone())),
         Event::Exchange(x) => Recorded::Exchange(Box::new((*x).clone())),
         Event::Check(c) => Recorded::Check((*c).clone()),
         Event::Detail(d) => Recorded::Detail((*d).clone()),
@@ -68,7 +70,8 @@ pub(crate) fn handle(tool: &str, event: &Event<'_>) -> bool {
         Some(TraceFormat::Text) => crate::trace_text::show(tool, &recorded),
         None => {}
     }
-    if har {
+    // A HAR entry is the whole exchange: the request alone adds nothing to it.
+    if har && !matches!(recorded, Recorded::Sent(_)) {
         lock(&RECORDED).push(recorded);
     }
     true
@@ -79,6 +82,7 @@ pub(crate) fn json_line(tool: &str, event: &Event<'_>) {
     let (kind, fields) = match event {
         Event::StepBegin(b) => ("step_begin", serde_json::to_value(b)),
         Event::StepEnd(e) => ("step_end", serde_json::to_value(e)),
+        Event::Request(r) => ("request", serde_json::to_value(r)),
         Event::Exchange(x) => ("exchange", serde_json::to_value(x)),
         Event::Check(c) => ("check", serde_json::to_value(c)),
         Event::Detail(d) => ("detail", serde_json::to_value(d)),

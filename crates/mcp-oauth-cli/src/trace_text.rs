@@ -4,7 +4,7 @@
 
 use crate::term::{Colour, Painted};
 use crate::trace_out::Recorded;
-use mcp_oauth::trace::{DecodedToken, Exchange, ShownBody};
+use mcp_oauth::trace::{DecodedToken, Exchange, Sent, ShownBody};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -55,9 +55,14 @@ fn render(tool: &str, event: &Recorded, state: &mut State, now: u64) -> Vec<Pain
             let outcome = if e.outcome.is_empty() { String::new() } else { format!(", {}", e.outcome) };
             vec![(Some(colour), format!("== {}: {word}{outcome} ({})", e.name, millis(e.elapsed.as_secs_f64())))]
         }
+        Recorded::Sent(r) => {
+            let mut out = continued(r.step, state);
+            out.extend(request(r));
+            out
+        }
         Recorded::Exchange(x) => {
             let mut out = continued(x.step, state);
-            out.extend(exchange(x, now));
+            out.extend(answer(x, now));
             out
         }
         Recorded::Check(c) => {
@@ -91,11 +96,22 @@ fn millis(secs: f64) -> String {
     if secs < 10.0 { format!("{:.1} ms", secs * 1000.0) } else { format!("{secs:.1} s") }
 }
 
-fn exchange(x: &Exchange, now: u64) -> Vec<Painted> {
-    let note = x.note.as_ref().map(|n| format!(" ({n})")).unwrap_or_default();
-    let mut out = vec![plain(format!("> {} {}{note}", x.request.method, x.request.url))];
-    out.extend(x.request.headers.iter().map(|h| plain(format!(">   {}: {}", h.name, h.value))));
-    out.extend(body(">   ", x.request.body.as_ref(), false));
+fn note(note: Option<&String>) -> String {
+    note.map(|n| format!(" ({n})")).unwrap_or_default()
+}
+
+/// `> METHOD URL`, its headers and body: printed as the request goes out.
+fn request(r: &Sent) -> Vec<Painted> {
+    let mut out = vec![plain(format!("> {} {}{}", r.request.method, r.request.url, note(r.note.as_ref())))];
+    out.extend(r.request.headers.iter().map(|h| plain(format!(">   {}: {}", h.name, h.value))));
+    out.extend(body(">   ", r.request.body.as_ref(), false));
+    out
+}
+
+/// `< STATUS URL (time)`, the headers that matter, the body, and the JWTs the exchange carried.
+fn answer(x: &Exchange, now: u64) -> Vec<Painted> {
+    let mut out = Vec::new();
+    let note = note(x.note.as_ref());
     let took = millis(x.elapsed.as_secs_f64());
     match &x.response {
         Some(r) => {
@@ -103,7 +119,7 @@ fn exchange(x: &Exchange, now: u64) -> Vec<Painted> {
                 200..=399 => None,
                 _ => Some(Colour::Yellow),
             };
-            out.push((colour, format!("< {} {}{note} ({took})", r.status, x.request.url)));
+            out.push((colour, format!("< {} {} ({took}){note}", r.status, x.request.url)));
             out.extend(
                 r.headers
                     .iter()
@@ -112,7 +128,7 @@ fn exchange(x: &Exchange, now: u64) -> Vec<Painted> {
             );
             out.extend(body("<   ", r.body.as_ref(), true));
         }
-        None => out.push((Some(Colour::Red), format!("< no answer{note} ({took})"))),
+        None => out.push((Some(Colour::Red), format!("< no answer from {} ({took}){note}", x.request.url))),
     }
     if let Some(e) = &x.error {
         out.push((Some(Colour::Red), format!("<   error: {e}")));
@@ -176,6 +192,15 @@ fn relative(at: i64, now: u64) -> String {
 mod tests {
     use super::*;
     use mcp_oauth::trace::{Check, Field, ShownRequest, ShownResponse, StepBegin, StepEnd, TimeClaim};
+
+    fn token_request() -> ShownRequest {
+        ShownRequest {
+            method: "POST".into(),
+            url: "http://127.0.0.1:1/token".into(),
+            headers: vec![Field { name: "Accept".into(), value: "application/json".into() }],
+            body: None,
+        }
+    }
     use std::time::Duration;
 
     fn texts(p: Vec<Painted>) -> Vec<String> {
@@ -192,12 +217,7 @@ mod tests {
             started_at: String::new(),
             elapsed: Duration::from_micros(12_345),
             note: None,
-            request: ShownRequest {
-                method: "POST".into(),
-                url: "http://127.0.0.1:1/token".into(),
-                headers: vec![Field { name: "Accept".into(), value: "application/json".into() }],
-                body: None,
-            },
+            request: token_request(),
             response: Some(ShownResponse { status: 400, headers: Vec::new(), body: None }),
             error: None,
             tokens: vec![DecodedToken {
@@ -210,6 +230,11 @@ mod tests {
                 token: None,
             }],
         };
+        let sent = Sent { step: Some(7), started_at: String::new(), note: None, request: token_request() };
+        assert_eq!(
+            texts(render("mcp-x", &Recorded::Sent(Box::new(sent)), &mut state, 1000)),
+            ["> POST http://127.0.0.1:1/token", ">   Accept: application/json"]
+        );
         let other = Recorded::Begin(StepBegin { step: 8, name: "refresh".into(), started_at: String::new() });
         render("mcp-x", &other, &mut state, 1000);
         let shown = render("mcp-x", &Recorded::Exchange(Box::new(x)), &mut state, 1000);
@@ -218,8 +243,6 @@ mod tests {
             texts(shown),
             [
                 "== token request (continued)",
-                "> POST http://127.0.0.1:1/token",
-                ">   Accept: application/json",
                 "< 400 http://127.0.0.1:1/token (12.3 ms)",
                 "   JWT in the response body access_token:",
                 "     header: {\"alg\":\"RS256\"}",

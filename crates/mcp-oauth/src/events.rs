@@ -36,6 +36,8 @@ pub enum Event<'a> {
     StepBegin(&'a crate::trace::StepBegin),
     /// A step ends, with its outcome and elapsed time.
     StepEnd(&'a crate::trace::StepEnd),
+    /// A request going out, redacted; its [`Event::Exchange`] follows when it is answered.
+    Request(&'a crate::trace::Sent),
     /// One HTTP exchange, redacted, with the JWTs it carried decoded; only when tracing
     /// ([`crate::http::HttpOptions::trace`]).
     Exchange(&'a crate::trace::Exchange),

@@ -109,8 +109,13 @@ fn a_full_login_is_traced_in_steps_the_same_on_a_pipe_and_a_terminal() {
     }
     assert!(exchanges.contains(&"> POST /mcp".to_string()) && exchanges.contains(&"< 401 /mcp".to_string()));
     // Every answer says how long it took, and every step too.
-    for line in trace.lines().filter(|l| l.starts_with("< ") && !l.starts_with("<  ")) {
-        assert!(line.ends_with(" ms)") || line.ends_with(" s)"), "no time: {line}");
+    for (i, line) in trace.lines().enumerate().filter(|(_, l)| l.starts_with("< ") && !l.starts_with("<  ")) {
+        assert!(line.contains(" ms)") || line.contains(" s)"), "no time: {line}");
+        // Each request shows as it goes out, before its answer: what was in flight together
+        // reads from the order of the lines (scripts/bench counts round trips from it).
+        let url = line.split(' ').nth(2).unwrap();
+        let sent = trace.lines().position(|l| l.starts_with("> ") && l.split(' ').nth(2) == Some(url));
+        assert!(sent.is_some_and(|s| s < i), "answer before request: {line}");
     }
     for line in trace.lines().filter(|l| l.starts_with("== ") && l.contains(": ok")) {
         assert!(line.ends_with(" ms)") || line.ends_with(" s)"), "no time: {line}");

@@ -11,7 +11,7 @@ use crate::redact;
 use serde_json::Value;
 use std::io::Read;
 use std::sync::OnceLock;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 use url::Url;
 
 mod message;
@@ -103,11 +103,13 @@ impl Http {
         let traced = self.options.trace.then(|| (crate::trace::Inherited::here(), self.options.reveal));
         let url = url.clone();
         std::thread::spawn(move || {
-            let _entered;
             let request = Request::head(url);
-            let started = (SystemTime::now(), Instant::now());
+            let traced = traced.map(|(step, reveal)| {
+                let entered = step.enter();
+                (crate::trace::sending(&request, reveal, Some("connection warm-up")), entered)
+            });
             let answer = client.head(request.url.clone()).send();
-            if let Some((step, reveal)) = traced {
+            if let Some((pending, _entered)) = traced {
                 let answer = answer
                     .map(|r| Response {
                         url: request.url.clone(),
@@ -117,11 +119,7 @@ impl Http {
                         quotable: true,
                     })
                     .map_err(|e| Error::network(request.url.as_str(), innermost(&e)));
-                _entered = step.enter();
-                let elapsed = started.1.elapsed();
-                let note = Some("connection warm-up");
-                let shown = crate::trace::exchange(&request, answer.as_ref(), started.0, elapsed, reveal, note);
-                crate::events::emit(crate::events::Event::Exchange(&shown));
+                pending.answered(&request, answer.as_ref());
             }
         });
     }
@@ -131,12 +129,10 @@ impl Http {
         for secret in req.secrets() {
             redact::remember(&secret);
         }
-        let started = (SystemTime::now(), Instant::now());
+        let traced = self.options.trace.then(|| crate::trace::sending(&req, self.options.reveal, None));
         let result = self.exchange(client, &req);
-        if self.options.trace {
-            let elapsed = started.1.elapsed();
-            let shown = crate::trace::exchange(&req, result.as_ref(), started.0, elapsed, self.options.reveal, None);
-            crate::events::emit(crate::events::Event::Exchange(&shown));
+        if let Some(pending) = traced {
+            pending.answered(&req, result.as_ref());
         }
         result
     }

@@ -6,7 +6,7 @@ use crate::http::{Body, Request, Response};
 use crate::redact;
 use serde::Serialize;
 use serde_json::Value;
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 use url::Url;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -63,26 +63,31 @@ pub struct ShownBody {
 /// Longest non-JSON text body quoted in a trace (an HTML error page, say).
 const MAX_TEXT: usize = 16 * 1024;
 
-/// The exchange as the trace shows it, tied to this thread's step.
-pub(crate) fn build(
-    req: &Request,
-    resp: Result<&Response, &crate::Error>,
-    started: SystemTime,
-    elapsed: Duration,
+/// A request as it goes out, before its answer: a trace shows it at once, so that what is
+/// in flight together (and what waits on what) reads from the order of the lines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Sent {
+    pub step: Option<u64>,
+    pub started_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    pub request: ShownRequest,
+}
+
+/// An exchange being traced, from [`sending`] to [`Pending::answered`].
+pub(crate) struct Pending {
+    sent: Sent,
+    started: Instant,
     reveal: bool,
-    note: Option<&str>,
-) -> Exchange {
-    let (step, expects) = super::current().unzip();
+}
+
+/// Announces a request about to go out (an [`Event::Request`](crate::events::Event::Request)),
+/// tied to this thread's step.
+pub(crate) fn sending(req: &Request, reveal: bool, note: Option<&str>) -> Pending {
     let shown = Shown { reveal };
-    let mut found = Vec::new();
-    tokens::scan_request(req, &mut found);
-    if let Ok(r) = resp {
-        tokens::scan_response(r, &mut found);
-    }
-    Exchange {
-        step,
-        started_at: super::timestamp(started),
-        elapsed,
+    let sent = Sent {
+        step: super::current().map(|(id, _)| id),
+        started_at: super::timestamp(SystemTime::now()),
         note: note.map(String::from),
         request: ShownRequest {
             method: req.method.to_string(),
@@ -90,13 +95,40 @@ pub(crate) fn build(
             headers: req.headers.iter().map(|(n, v)| shown.header(&req.url, n, v)).collect(),
             body: shown.request_body(&req.body),
         },
-        response: resp.ok().map(|r| ShownResponse {
-            status: r.status,
-            headers: r.headers.iter().map(|(n, v)| shown.header(&r.url, n, v)).collect(),
-            body: shown.response_body(r),
-        }),
-        error: resp.err().map(|e| e.to_string()),
-        tokens: tokens::decode(found, &expects.unwrap_or_default(), reveal),
+    };
+    crate::events::emit(crate::events::Event::Request(&sent));
+    Pending { sent, started: Instant::now(), reveal }
+}
+
+impl Pending {
+    /// Reports the whole exchange (an [`Event::Exchange`](crate::events::Event::Exchange)).
+    pub(crate) fn answered(self, req: &Request, resp: Result<&Response, &crate::Error>) {
+        crate::events::emit(crate::events::Event::Exchange(&self.exchange(req, resp)));
+    }
+
+    fn exchange(self, req: &Request, resp: Result<&Response, &crate::Error>) -> Exchange {
+        let elapsed = self.started.elapsed();
+        let expects = super::current().map(|(_, e)| e).unwrap_or_default();
+        let shown = Shown { reveal: self.reveal };
+        let mut found = Vec::new();
+        tokens::scan_request(req, &mut found);
+        if let Ok(r) = resp {
+            tokens::scan_response(r, &mut found);
+        }
+        Exchange {
+            step: self.sent.step,
+            started_at: self.sent.started_at,
+            elapsed,
+            note: self.sent.note,
+            request: self.sent.request,
+            response: resp.ok().map(|r| ShownResponse {
+                status: r.status,
+                headers: r.headers.iter().map(|(n, v)| shown.header(&r.url, n, v)).collect(),
+                body: shown.response_body(r),
+            }),
+            error: resp.err().map(|e| e.to_string()),
+            tokens: tokens::decode(found, &expects, self.reveal),
+        }
     }
 }
 
@@ -209,15 +241,15 @@ mod tests {
         let step = Step::begin("a flow added later");
         let shown = {
             let _entered = step.enter();
-            build(&req, Ok(&resp), SystemTime::now(), Duration::from_millis(3), false, None)
+            sending(&req, false, None).exchange(&req, Ok(&resp))
         };
         assert_eq!(shown.step, Some(step.id()));
         let text = serde_json::to_string(&shown).unwrap();
         for secret in ["CODE-123456789", "RT-123456789", "Q1JFRC0xMjM0NTY3ODk=", "AT-123456789"] {
             assert!(!text.contains(secret), "{secret} in {text}");
         }
-        assert!(text.contains(r#""value":"refresh_token""#) && text.contains(r#""elapsed_ms":3.0"#), "{text}");
-        let revealed = build(&req, Ok(&resp), SystemTime::now(), Duration::ZERO, true, None);
+        assert!(text.contains(r#""value":"refresh_token""#) && text.contains(r#""elapsed_ms":"#), "{text}");
+        let revealed = sending(&req, true, None).exchange(&req, Ok(&resp));
         assert!(serde_json::to_string(&revealed).unwrap().contains("RT-123456789"));
         assert_eq!(revealed.step, None, "outside the step, none");
     }

@@ -23,8 +23,8 @@ use std::time::{Duration, Instant, SystemTime};
 mod exchange;
 mod tokens;
 
-pub use exchange::{Exchange, Field, ShownBody, ShownRequest, ShownResponse};
-pub(crate) use exchange::{build as exchange, shown_pairs};
+pub use exchange::{Exchange, Field, Sent, ShownBody, ShownRequest, ShownResponse};
+pub(crate) use exchange::{sending, shown_pairs};
 pub use tokens::{ClaimCheck, DecodedToken, TimeClaim};
 
 /// A step opened: later exchanges, checks and details of this step carry its `step` id.
