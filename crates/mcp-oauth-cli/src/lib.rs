@@ -36,7 +36,7 @@ pub const VERSION: &str = concat!(
 /// Shared text for the end of every tool's `--help` and man page.
 pub fn after_help(examples: &str) -> String {
     format!(
-        "EXAMPLES:\n{examples}\n\n{}\n\nENVIRONMENT:\n  MCP_OAUTH_PROFILE, MCP_OAUTH_CREDENTIAL_HELPER, MCP_OAUTH_TIMEOUT (as the flags);\n  DOCKER_CONFIG (where config.json picks the credential helper); HTTPS_PROXY, NO_PROXY;\n  SSL_CERT_FILE (extra CA certificates); BROWSER (the command that opens URLs)",
+        "EXAMPLES:\n{examples}\n\n{}\n\nENVIRONMENT:\n  MCP_OAUTH_PROFILE, MCP_OAUTH_CREDENTIAL_HELPER, MCP_OAUTH_TIMEOUT, MCP_OAUTH_HAR (as the flags);\n  NO_COLOR (no colour on a terminal), CLICOLOR_FORCE (colour on a pipe too);\n  DOCKER_CONFIG (where config.json picks the credential helper); HTTPS_PROXY, NO_PROXY;\n  SSL_CERT_FILE (extra CA certificates); BROWSER (the command that opens URLs)",
         mcp_oauth::error::exit_codes_help()
     )
 }
