@@ -145,8 +145,21 @@ pub fn request(
         let _entered = step.enter();
         send_grant(http, endpoint, grant, resource, scope)
     };
-    step.finish(&result, issued);
+    let (ok, outcome) = outcome(&result);
+    step.end(ok, outcome);
     result
+}
+
+/// A token request's outcome for the trace. RFC 8628 §3.5: "not yet" is how every device
+/// poll but the last one ends, not a failure.
+fn outcome(result: &Result<TokenResponse>) -> (bool, String) {
+    match result {
+        Ok(t) => (true, issued(t)),
+        Err(e) => match e.oauth_error() {
+            Some(pending @ ("authorization_pending" | "slow_down")) => (true, format!("{pending}: polling on")),
+            _ => (false, crate::trace::failure(e)),
+        },
+    }
 }
 
 /// A token response in a few words, for the trace.
@@ -569,6 +582,21 @@ mod tests {
         }
         let ok = parse(json!({"access_token":"eyJ.a-b_c~d+e/f==","token_type":"DPoP","refresh_token":"r!t#1"}));
         assert!(ok.is_ok());
+    }
+
+    #[test]
+    fn a_device_poll_that_is_not_yet_answered_is_no_failed_step() {
+        let oauth = |error: &str| {
+            let body = crate::error::OAuthErrorBody { error: error.into(), error_description: None, error_uri: None };
+            Err(Error::OAuth { context: "device_code grant (400)".into(), body })
+        };
+        assert_eq!(outcome(&oauth("authorization_pending")), (true, "authorization_pending: polling on".into()));
+        assert_eq!(outcome(&oauth("slow_down")).0, true);
+        let (ok, said) = outcome(&oauth("expired_token"));
+        assert!(!ok && said.starts_with("failed: ") && said.contains("expired_token"), "{said}");
+        let issued =
+            parse(json!({"access_token": "a", "token_type": "Bearer", "expires_in": 60, "refresh_token": "r"}));
+        assert_eq!(outcome(&issued).1, "issued a Bearer access token for 60 s, with a refresh token");
     }
 
     #[test]

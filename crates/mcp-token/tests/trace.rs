@@ -226,3 +226,24 @@ fn a_failing_run_still_writes_its_har() {
     );
     validate_hars(&[har]);
 }
+
+#[test]
+fn a_device_login_is_traced_in_steps() {
+    let servers = Fixture::for_options(Options::default());
+    let sandbox = Sandbox::new();
+    let line = r#"mcp-discover "$1" | mcp-dcr --credential-helper file | mcp-authorize --trace --device --credential-helper file"#;
+    let mut cmd = sandbox.command("sh");
+    cmd.args(["-c", line, "sh", &servers.mcp_url])
+        .env("PATH", format!("{}:{}", target_profile_dir().display(), std::env::var("PATH").unwrap_or_default()))
+        .env("BROWSER", browser_command());
+    let out = run(cmd, None, Duration::from_secs(120));
+    assert!(out.success(), "{out}");
+    assert!(out.stderr.contains("== device authorization: ok, a user code for "), "{}", out.stderr);
+    let polls: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("== token request (device_code): ") || l.contains("device_code)"))
+        .collect();
+    assert!(polls.last().is_some_and(|l| l.contains(": ok, issued a")), "{}", out.stderr);
+    assert!(!out.stderr.contains("FAILED"), "{}", out.stderr);
+}

@@ -175,7 +175,7 @@ impl Step {
     pub fn finish<T, E: std::fmt::Display>(self, result: &Result<T, E>, ok: impl FnOnce(&T) -> String) {
         match result {
             Ok(v) => self.end(true, ok(v)),
-            Err(e) => self.end(false, format!("failed: {}", e.to_string().lines().next().unwrap_or(""))),
+            Err(e) => self.end(false, failure(e)),
         }
     }
 
@@ -198,6 +198,11 @@ impl Drop for Step {
     fn drop(&mut self) {
         self.close(false, "stopped".into());
     }
+}
+
+/// A failed step's outcome: the error's first line.
+pub fn failure(e: &impl std::fmt::Display) -> String {
+    format!("failed: {}", e.to_string().lines().next().unwrap_or(""))
 }
 
 /// Runs `f` as the step `name`, entered on this thread, and ends it with its result.
