@@ -58,10 +58,11 @@ pub enum Variant {
     AuthMethodsNone,
     /// The metadata lists only `client_secret_basic` for the revocation endpoint.
     ConfidentialRevocation,
+    JwtAccessTokens,
 }
 
 impl Variant {
-    pub const ALL: [Variant; 14] = [
+    pub const ALL: [Variant; 15] = [
         Variant::NoResourceMetadata,
         Variant::RootPrm,
         Variant::Tenant,
@@ -76,6 +77,7 @@ impl Variant {
         Variant::InvalidTokenChallenge,
         Variant::AuthMethodsNone,
         Variant::ConfidentialRevocation,
+        Variant::JwtAccessTokens,
     ];
 
     /// The name `servers.mjs --variant` takes.
@@ -95,6 +97,7 @@ impl Variant {
             Variant::InvalidTokenChallenge => "invalid-token-challenge",
             Variant::AuthMethodsNone => "auth-methods-none",
             Variant::ConfidentialRevocation => "confidential-revocation",
+            Variant::JwtAccessTokens => "jwt-access-tokens",
         }
     }
 }

@@ -4,7 +4,7 @@
 //! colour; as JSON lines; and as a HAR that a HAR 1.2 validator accepts.
 
 use mcp_testkit::bins::{Output, Sandbox, run, target_profile_dir};
-use mcp_testkit::servers::{Fixture, Options, browser_command, fixtures_dir, node_binary};
+use mcp_testkit::servers::{Fixture, Options, Variant, browser_command, fixtures_dir, node_binary};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -246,4 +246,16 @@ fn a_device_login_is_traced_in_steps() {
         .collect();
     assert!(polls.last().is_some_and(|l| l.contains(": ok, issued a")), "{}", out.stderr);
     assert!(!out.stderr.contains("FAILED"), "{}", out.stderr);
+}
+
+#[test]
+fn a_jwt_access_token_is_decoded_and_its_audience_and_issuer_checked() {
+    let servers = Fixture::for_options(Options::default().variant(Variant::JwtAccessTokens));
+    let sandbox = Sandbox::new();
+    let trace = login(&sandbox, &servers.mcp_url, "--trace", false, &[]).stderr;
+    let at = &trace[trace.find("   JWT in the response body access_token:").expect("the access token decoded")..];
+    assert!(at.contains(r#"     header: {"alg":"RS256","#) && at.contains(r#""typ":"at+jwt""#), "RFC 9068: {at}");
+    assert!(at.contains(&format!("     aud: as expected, {}", servers.mcp_url)), "the resource: {at}");
+    assert!(at.contains(&format!("     iss: as expected, {}", servers.issuer)), "{at}");
+    assert!(at.contains("     exp: ") && at.contains("     iat: "), "{at}");
 }
