@@ -52,6 +52,23 @@ pub(crate) fn json_lines() -> bool {
 
 /// Handles a trace event; false for events that are not the trace's.
 pub(crate) fn handle(tool: &str, event: &Event<'_>) -> bool {
+    let is_trace = matches!(
+        event,
+        Event::StepBegin(_)
+            | Event::StepEnd(_)
+            | Event::Request(_)
+            | Event::Exchange(_)
+            | Event::Check(_)
+            | Event::Detail(_)
+    );
+    // Steps are announced whether or not anyone traces: nothing is copied for nobody.
+    let (show, har) = match lock(&CONFIG).as_ref() {
+        Some(c) if is_trace => (c.show, c.har.is_some()),
+        _ => return is_trace,
+    };
+    if show.is_none() && !har {
+        return true;
+    }
     let recorded = match event {
         Event::StepBegin(b) => Recorded::Begin((*b).clone()),
         Event::StepEnd(e) => Recorded::End((*e).clone()),
@@ -60,10 +77,6 @@ pub(crate) fn handle(tool: &str, event: &Event<'_>) -> bool {
         Event::Check(c) => Recorded::Check((*c).clone()),
         Event::Detail(d) => Recorded::Detail((*d).clone()),
         _ => return false,
-    };
-    let (show, har) = match lock(&CONFIG).as_ref() {
-        Some(c) => (c.show, c.har.is_some()),
-        None => return true,
     };
     match show {
         Some(TraceFormat::Json) => json_line(tool, event),
@@ -77,7 +90,7 @@ pub(crate) fn handle(tool: &str, event: &Event<'_>) -> bool {
     true
 }
 
-/// One event as one JSON line: `event` and `tool` first, then the event's own fields.
+/// One event as one JSON line: `event`, `tool` and the event's own fields.
 pub(crate) fn json_line(tool: &str, event: &Event<'_>) {
     let (kind, fields) = match event {
         Event::StepBegin(b) => ("step_begin", serde_json::to_value(b)),
