@@ -23,7 +23,7 @@ _mcp__authorize() {
 
     case "${cmd}" in
         mcp__authorize)
-            opts="-q -v -h -V --no-browser --quiet --timeout-callback --scope --auth-param --allow-missing-pkce-metadata --force --docker-gateway --print-url --callback-url --device --client-credentials --workload-token-file --workload-token-env --github-actions --audience --import-token --import-mcp-remote --step-up --idp --idp-token-endpoint --idp-client-id --idp-client-secret-file --idp-private-key-file --idp-redirect-uri --id-token-file --id-token-env --authorization-server --challenge --as-metadata --issuer --authorization-endpoint --token-endpoint --registration-endpoint --revocation-endpoint --device-authorization-endpoint --scopes-supported --code-challenge-methods-supported --token-endpoint-auth-methods-supported --trace --profile --credential-helper --compact --reveal-secrets --error-format --timeout --help --version"
+            opts="-q -v -h -V --no-browser --quiet --timeout-callback --scope --auth-param --allow-missing-pkce-metadata --force --docker-gateway --print-url --callback-url --device --client-credentials --workload-token-file --workload-token-env --github-actions --audience --import-token --import-mcp-remote --step-up --idp --idp-token-endpoint --idp-client-id --idp-client-secret-file --idp-private-key-file --idp-redirect-uri --id-token-file --id-token-env --authorization-server --challenge --as-metadata --issuer --authorization-endpoint --token-endpoint --registration-endpoint --revocation-endpoint --device-authorization-endpoint --scopes-supported --code-challenge-methods-supported --token-endpoint-auth-methods-supported --trace --trace-format --har --profile --credential-helper --compact --reveal-secrets --error-format --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -150,6 +150,14 @@ _mcp__authorize() {
                     return 0
                     ;;
                 --token-endpoint-auth-methods-supported)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trace-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --har)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -29,6 +29,9 @@ complete -c mcp-authorize -l device-authorization-endpoint -d 'Skip discovery: t
 complete -c mcp-authorize -l scopes-supported -d 'Skip discovery: scopes the server supports (comma-separated, repeatable)' -r
 complete -c mcp-authorize -l code-challenge-methods-supported -d 'Skip discovery: PKCE methods the server supports [default: S256, which OAuth 2.1 requires]' -r
 complete -c mcp-authorize -l token-endpoint-auth-methods-supported -d 'Skip discovery: client authentication methods the token endpoint accepts [default: client_secret_basic, per RFC 8414]' -r
+complete -c mcp-authorize -l trace-format -d 'How --trace is written (implies --trace): text for a person, or json for a program' -r -f -a "text\t'For a person: steps, exchanges, decoded JWTs and checks; coloured on a terminal'
+json\t'For a program: one JSON object per event and line'"
+complete -c mcp-authorize -l har -d 'Write this run\'s HTTP exchanges, grouped by step and redacted like --trace, to FILE as a HAR 1.2 archive (browsers\' developer tools open it), also when the run fails: the file to attach to a bug report. Written whole (mode 0600); a directory gets one file per run' -r -F
 complete -c mcp-authorize -l profile -d 'Name of the identity to use, so one machine can hold several per server' -r
 complete -c mcp-authorize -l credential-helper -d 'Credential helper to store with: NAME runs docker-credential-NAME; "file" uses the plain file store [default: chosen like the Docker CLI does]' -r
 complete -c mcp-authorize -l error-format -d 'How errors are written on stderr: one line of text, or one JSON object (exit_code, error, message, command to run) for scripts and agents' -r -f -a "text\t''
@@ -42,7 +45,7 @@ complete -c mcp-authorize -l print-url -d 'Headless, step 1: print the authoriza
 complete -c mcp-authorize -l device -d 'Use the device authorization grant (RFC 8628): enter a code on another device'
 complete -c mcp-authorize -l client-credentials -d 'Machine to machine: the client_credentials grant with the pre-registered client\'s secret or private key (MCP OAuth client-credentials extension); no user, no browser'
 complete -c mcp-authorize -l github-actions -d 'Workload identity in GitHub Actions: ask the job\'s OIDC token endpoint for a new JWT every time (the job needs `permissions: id-token: write`)'
-complete -c mcp-authorize -s v -l trace -d 'Print every HTTP request and response to stderr, secrets redacted'
+complete -c mcp-authorize -s v -l trace -d 'Print every HTTP request and response to stderr, grouped by the step of the flow it belongs to (with its outcome and time), JWTs decoded, secrets redacted'
 complete -c mcp-authorize -l compact -d 'Write compact one-line JSON instead of pretty-printed JSON'
 complete -c mcp-authorize -l reveal-secrets -d 'Include tokens and client secrets in the output and the trace (they are left out otherwise)'
 complete -c mcp-authorize -s h -l help -d 'Print help (see more with \'--help\')'

@@ -19,6 +19,9 @@ complete -c mcp-dcr -l device-authorization-endpoint -d 'Skip discovery: the RFC
 complete -c mcp-dcr -l scopes-supported -d 'Skip discovery: scopes the server supports (comma-separated, repeatable)' -r
 complete -c mcp-dcr -l code-challenge-methods-supported -d 'Skip discovery: PKCE methods the server supports [default: S256, which OAuth 2.1 requires]' -r
 complete -c mcp-dcr -l token-endpoint-auth-methods-supported -d 'Skip discovery: client authentication methods the token endpoint accepts [default: client_secret_basic, per RFC 8414]' -r
+complete -c mcp-dcr -l trace-format -d 'How --trace is written (implies --trace): text for a person, or json for a program' -r -f -a "text\t'For a person: steps, exchanges, decoded JWTs and checks; coloured on a terminal'
+json\t'For a program: one JSON object per event and line'"
+complete -c mcp-dcr -l har -d 'Write this run\'s HTTP exchanges, grouped by step and redacted like --trace, to FILE as a HAR 1.2 archive (browsers\' developer tools open it), also when the run fails: the file to attach to a bug report. Written whole (mode 0600); a directory gets one file per run' -r -F
 complete -c mcp-dcr -l profile -d 'Name of the identity to use, so one machine can hold several per server' -r
 complete -c mcp-dcr -l credential-helper -d 'Credential helper to store with: NAME runs docker-credential-NAME; "file" uses the plain file store [default: chosen like the Docker CLI does]' -r
 complete -c mcp-dcr -l error-format -d 'How errors are written on stderr: one line of text, or one JSON object (exit_code, error, message, command to run) for scripts and agents' -r -f -a "text\t''
@@ -26,7 +29,7 @@ json\t''"
 complete -c mcp-dcr -l timeout -d 'Timeout for each HTTP request, in seconds' -r
 complete -c mcp-dcr -l client-secret-stdin -d 'Read the pre-registered client\'s secret from stdin (the first line); the server must then be given as the URL argument, since stdin cannot also carry the document'
 complete -c mcp-dcr -l force -d 'Register anew even when a usable client is stored'
-complete -c mcp-dcr -s v -l trace -d 'Print every HTTP request and response to stderr, secrets redacted'
+complete -c mcp-dcr -s v -l trace -d 'Print every HTTP request and response to stderr, grouped by the step of the flow it belongs to (with its outcome and time), JWTs decoded, secrets redacted'
 complete -c mcp-dcr -l compact -d 'Write compact one-line JSON instead of pretty-printed JSON'
 complete -c mcp-dcr -l reveal-secrets -d 'Include tokens and client secrets in the output and the trace (they are left out otherwise)'
 complete -c mcp-dcr -s h -l help -d 'Print help (see more with \'--help\')'

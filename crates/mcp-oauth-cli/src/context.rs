@@ -18,9 +18,10 @@ impl Context {
     pub fn new(args: CommonArgs) -> Self {
         crate::exit::set_error_format(args.error_format);
         mcp_oauth::redact::reveal(args.reveal_secrets);
+        let traced = crate::trace_out::configure(&args);
         let http = Http::new(HttpOptions {
             timeout: Duration::from_secs(args.timeout.max(1)),
-            trace: args.trace,
+            trace: traced,
             reveal: args.reveal_secrets,
             ..HttpOptions::default()
         });

@@ -10,12 +10,15 @@ mod common;
 mod context;
 mod discover_args;
 mod exit;
+mod har;
 pub mod pipe;
 pub mod remedy;
 pub mod secret_input;
 pub mod term;
+pub mod trace_out;
+mod trace_text;
 
-pub use common::{CommonArgs, ErrorFormat};
+pub use common::{CommonArgs, ErrorFormat, TraceFormat};
 pub use context::{Context, Input};
 pub use discover_args::DiscoverArgs;
 pub use exit::{exit_code_of, forbid_core_dumps, report, set_error_format};
@@ -35,7 +38,7 @@ pub const VERSION: &str = concat!(
 /// Shared text for the end of every tool's `--help` and man page.
 pub fn after_help(examples: &str) -> String {
     format!(
-        "EXAMPLES:\n{examples}\n\n{}\n\nENVIRONMENT:\n  MCP_OAUTH_PROFILE, MCP_OAUTH_CREDENTIAL_HELPER, MCP_OAUTH_TIMEOUT (as the flags);\n  DOCKER_CONFIG (where config.json picks the credential helper); HTTPS_PROXY, NO_PROXY;\n  SSL_CERT_FILE (extra CA certificates); BROWSER (the command that opens URLs)",
+        "EXAMPLES:\n{examples}\n\n{}\n\nENVIRONMENT:\n  MCP_OAUTH_PROFILE, MCP_OAUTH_CREDENTIAL_HELPER, MCP_OAUTH_TIMEOUT, MCP_OAUTH_HAR (as the flags);\n  NO_COLOR (no colour on a terminal), CLICOLOR_FORCE (colour on a pipe too);\n  DOCKER_CONFIG (where config.json picks the credential helper); HTTPS_PROXY, NO_PROXY;\n  SSL_CERT_FILE (extra CA certificates); BROWSER (the command that opens URLs)",
         mcp_oauth::error::exit_codes_help()
     )
 }
@@ -55,9 +58,18 @@ macro_rules! tool_main {
             // Now, not in Context::new: flags checked before the Context is made (a bad
             // --auth-param) fail in the asked format too.
             $crate::set_error_format(cli.common.error_format);
-            match $krate::run(cli) {
-                Ok(code) => std::process::ExitCode::from(code.code()),
-                Err(err) => $crate::report(name, err.as_ref()),
+            let result = $krate::run(cli);
+            // The HAR is written whatever happened: a failing run is the one to attach.
+            let har = $crate::trace_out::finish(name);
+            match (result, har) {
+                (Ok(code), Ok(())) => std::process::ExitCode::from(code.code()),
+                (Ok(_), Err(err)) => $crate::report(name, &err),
+                (Err(err), har) => {
+                    if let Err(e) = har {
+                        $crate::say!("{name}: {e}");
+                    }
+                    $crate::report(name, err.as_ref())
+                }
             }
         }
     };

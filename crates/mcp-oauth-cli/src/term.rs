@@ -21,6 +21,11 @@ pub fn line(text: &str) {
 /// Writes several lines with one write, so that concurrent threads (discovery probes
 /// tracing at once) do not interleave them.
 pub fn lines<'a>(texts: impl IntoIterator<Item = &'a str>) {
+    // With --trace-format json every line on stderr is a JSON object, the tool's own too.
+    if crate::trace_out::json_lines() {
+        texts.into_iter().for_each(crate::trace_out::message_line);
+        return;
+    }
     let _ = std::io::stderr().lock().write_all(format!("{}{}", end_countdown(), block(texts)).as_bytes());
 }
 
@@ -55,6 +60,63 @@ fn block<'a>(texts: impl IntoIterator<Item = &'a str>) -> String {
     out
 }
 
+/// What colours mark: outcomes (green passed, red failed), warnings (yellow), step names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Colour {
+    Green,
+    Red,
+    Yellow,
+    Bold,
+}
+
+impl Colour {
+    fn sgr(self) -> &'static str {
+        match self {
+            Colour::Green => "32",
+            Colour::Red => "1;31",
+            Colour::Yellow => "33",
+            Colour::Bold => "1",
+        }
+    }
+}
+
+/// A line and the colour it is shown in where colour is on.
+pub type Painted = (Option<Colour>, String);
+
+/// Colour on stderr: on a terminal, unless NO_COLOR is set (no-color.org); CLICOLOR_FORCE
+/// (other than 0) asks for it on a pipe too, NO_COLOR still winning.
+fn colour_on() -> bool {
+    use std::io::IsTerminal as _;
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ON.get_or_init(|| {
+        wants_colour(std::io::stderr().is_terminal(), std::env::var_os("NO_COLOR"), std::env::var_os("CLICOLOR_FORCE"))
+    })
+}
+
+fn wants_colour(terminal: bool, no_color: Option<std::ffi::OsString>, force: Option<std::ffi::OsString>) -> bool {
+    if no_color.is_some_and(|v| !v.is_empty()) {
+        return false;
+    }
+    terminal || force.is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+/// Like [`lines`], each line in its colour where colour is on; the text is cleaned first,
+/// so only our own escape sequences reach the terminal.
+pub fn painted_lines(texts: &[Painted]) {
+    let on = colour_on();
+    let mut out = end_countdown().to_string();
+    for (colour, text) in texts {
+        match colour {
+            Some(c) if on => out.push_str(&format!("\x1b[{}m{}\x1b[0m\n", c.sgr(), clean(text))),
+            _ => {
+                out.push_str(&clean(text));
+                out.push('\n');
+            }
+        }
+    }
+    let _ = std::io::stderr().lock().write_all(out.as_bytes());
+}
+
 /// One line as it is: for text that is already safe to show (JSON, whose escaping covers
 /// control characters) and scrubbed of secrets by the caller.
 pub fn raw_line(text: &str) {
@@ -87,9 +149,16 @@ macro_rules! say {
 /// Shows every later event of the library on stderr, as `tool: ...` lines.
 pub fn show_events(tool: &str) {
     let tool = tool.to_string();
-    mcp_oauth::events::install(move |event| match event {
-        Event::Waiting { remaining } => countdown(&tool, *remaining),
-        _ => lines(render(&tool, event).iter().map(String::as_str)),
+    mcp_oauth::events::install(move |event| {
+        if crate::trace_out::handle(&tool, event) {
+            return;
+        }
+        match event {
+            _ if crate::trace_out::json_lines() => crate::trace_out::json_line(&tool, event),
+            Event::Waiting { remaining } => countdown(&tool, *remaining),
+            Event::Warning(_) => painted_lines(&[(Some(Colour::Yellow), render(&tool, event).concat())]),
+            _ => lines(render(&tool, event).iter().map(String::as_str)),
+        }
     });
 }
 
@@ -116,7 +185,14 @@ fn render(tool: &str, event: &Event<'_>) -> Vec<String> {
             out
         }
         Event::Trace(trace) => trace.to_vec(),
-        Event::Waiting { .. } => Vec::new(),
+        // Shown by crate::trace_out.
+        Event::Waiting { .. }
+        | Event::StepBegin(_)
+        | Event::StepEnd(_)
+        | Event::Request(_)
+        | Event::Exchange(_)
+        | Event::Check(_)
+        | Event::Detail(_) => Vec::new(),
     }
 }
 
@@ -147,6 +223,18 @@ mod tests {
         );
         let trace = ["> GET https://as/x".to_string(), ">   Accept: */*".to_string()];
         assert_eq!(render("mcp-x", &Event::Trace(&trace)), trace);
+    }
+
+    #[test]
+    fn colour_on_a_terminal_unless_no_color_and_on_a_pipe_when_forced() {
+        let some = |s: &str| Some(std::ffi::OsString::from(s));
+        assert!(wants_colour(true, None, None));
+        assert!(!wants_colour(false, None, None));
+        assert!(!wants_colour(true, some("1"), None));
+        assert!(wants_colour(true, some(""), None), "an empty NO_COLOR is unset (no-color.org)");
+        assert!(wants_colour(false, None, some("1")));
+        assert!(!wants_colour(false, None, some("0")));
+        assert!(!wants_colour(false, some("1"), some("1")), "NO_COLOR wins");
     }
 
     #[test]

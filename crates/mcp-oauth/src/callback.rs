@@ -55,6 +55,21 @@ impl std::fmt::Debug for CallbackParams {
 }
 
 impl CallbackParams {
+    /// The parameters that came, by name (the code too: a trace redacts it).
+    pub fn pairs(&self) -> Vec<(&str, &str)> {
+        [
+            ("code", &self.code),
+            ("state", &self.state),
+            ("iss", &self.iss),
+            ("error", &self.error),
+            ("error_description", &self.error_description),
+            ("error_uri", &self.error_uri),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
+        .collect()
+    }
+
     /// Parses a query string. RFC 6749 §3.1: a parameter sent twice makes the response
     /// invalid (and is how parameter-injection attacks look), so that is refused.
     pub fn from_query(query: &str) -> std::result::Result<Self, String> {
@@ -195,6 +210,7 @@ impl CallbackServer {
             };
             let route = match route(&head.method, &head.target, head.host.as_deref(), &path) {
                 Route::Callback(p) if p.state.as_deref() != Some(state) => {
+                    crate::trace::check("state", false, "a callback with another state was turned away (400)");
                     if !std::mem::replace(&mut warned, true) {
                         crate::events::notice!(
                             "ignored a callback whose state is not this authorization's (a forged request, or an old browser tab); still waiting"

@@ -29,9 +29,22 @@ pub enum Event<'a> {
     /// Still waiting for the browser to come back, this many seconds at most; sent about
     /// once a second, for a countdown where a person watches (a terminal), nowhere else.
     Waiting { remaining: u64 },
-    /// `--trace`: one HTTP exchange (or half of one), one line each; shown together, so
-    /// that concurrent requests (discovery's probes) do not interleave.
+    /// Free-form `--trace` lines, shown together so that concurrent threads do not
+    /// interleave them.
     Trace(&'a [String]),
+    /// A step of the flow begins (see [`crate::trace`]); sent whether or not anyone traces.
+    StepBegin(&'a crate::trace::StepBegin),
+    /// A step ends, with its outcome and elapsed time.
+    StepEnd(&'a crate::trace::StepEnd),
+    /// A request going out, redacted; its [`Event::Exchange`] follows when it is answered.
+    Request(&'a crate::trace::Sent),
+    /// One HTTP exchange, redacted, with the JWTs it carried decoded; only when tracing
+    /// ([`crate::http::HttpOptions::trace`]).
+    Exchange(&'a crate::trace::Exchange),
+    /// A check of what a step received, passed or failed.
+    Check(&'a crate::trace::Check),
+    /// Values a step received or sent outside an exchange (the callback's parameters).
+    Detail(&'a crate::trace::Detail),
 }
 
 /// What the person must do for an authorization to go on.

@@ -37,6 +37,7 @@ pub mod secret;
 pub mod status;
 pub mod store;
 pub mod token;
+pub mod trace;
 pub mod url_policy;
 pub mod workload;
 pub mod www_authenticate;

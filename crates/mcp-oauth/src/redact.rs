@@ -139,6 +139,11 @@ pub fn reveal(on: bool) {
     REVEAL.store(on, Ordering::Relaxed);
 }
 
+/// Whether the user asked to see secrets ([`reveal`]).
+pub fn revealing() -> bool {
+    REVEAL.load(Ordering::Relaxed)
+}
+
 /// Remembers a secret, with the encodings a server may quote it in (form and percent
 /// encoding, as it went out in a body or a query).
 pub fn remember(secret: &str) {

@@ -28,6 +28,18 @@ impl Hint {
 /// what makes a second `mcp-revoke` succeed. Plain `http` is allowed on loopback, unlike
 /// the `oauth2` crate's https-only check, so local servers can be tested.
 pub fn revoke(http: &Http, endpoint: &str, issuer: &str, client: &ClientRecord, token: &str, hint: Hint) -> Result<()> {
+    let name = format!("revocation ({})", hint.as_str());
+    crate::trace::run(&name, |_| send_revocation(http, endpoint, issuer, client, token, hint), |()| "revoked".into())
+}
+
+fn send_revocation(
+    http: &Http,
+    endpoint: &str,
+    issuer: &str,
+    client: &ClientRecord,
+    token: &str,
+    hint: Hint,
+) -> Result<()> {
     let url = crate::url_policy::endpoint("revocation endpoint", endpoint)?;
     let form =
         vec![("token".to_string(), token.to_string()), ("token_type_hint".to_string(), hint.as_str().to_string())];
@@ -44,6 +56,16 @@ pub fn revoke(http: &Http, endpoint: &str, issuer: &str, client: &ClientRecord, 
 /// token. 204 is success; 401/403/404 mean the registration is already gone or no longer
 /// ours to delete, which for a user cleaning up is the same outcome.
 pub fn delete_registration(http: &Http, client: &ClientRecord) -> Result<bool> {
+    crate::trace::run(
+        "registration deletion",
+        |_| send_deletion(http, client),
+        |deleted| {
+            if *deleted { "deleted (or already gone)".into() } else { "nothing to delete with".into() }
+        },
+    )
+}
+
+fn send_deletion(http: &Http, client: &ClientRecord) -> Result<bool> {
     let (Some(uri), Some(rat)) = (&client.registration_client_uri, &client.registration_access_token) else {
         return Ok(false);
     };

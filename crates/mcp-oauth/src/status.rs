@@ -214,6 +214,16 @@ fn client_of(entries: &[Entry], shown: &Shown, profile: &Option<String>) -> Opti
 
 /// One MCP `initialize` with the token: what a client's first request would meet.
 fn check(http: &Http, set: &TokenSet) -> Online {
+    let step = crate::trace::Step::begin("token check");
+    let online = {
+        let _entered = step.enter();
+        send_check(http, set)
+    };
+    step.end(matches!(online, Online::Valid { .. }), serde_json::to_string(&online).unwrap_or_default());
+    online
+}
+
+fn send_check(http: &Http, set: &TokenSet) -> Online {
     let url = match crate::url_policy::parse("MCP server URL", &set.resource) {
         Ok(u) => u,
         Err(e) => return Online::Unreachable { error: e.to_string() },

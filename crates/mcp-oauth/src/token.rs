@@ -155,6 +155,66 @@ pub fn request(
     resource: &str,
     scope: Option<&str>,
 ) -> Result<TokenResponse> {
+    let kind = grant.kind();
+    let name = match kind {
+        GrantType::AuthorizationCode => "token request".to_string(),
+        GrantType::RefreshToken => "refresh".to_string(),
+        other => format!("token request ({other})"),
+    };
+    let step = crate::trace::Step::begin(name);
+    for field in ["access_token", "id_token"] {
+        step.expect(Some(field), "iss", endpoint.issuer);
+    }
+    step.expect(Some("access_token"), "aud", resource);
+    step.expect(Some("id_token"), "aud", &endpoint.client.client_id);
+    step.expect(Some("client_assertion"), "aud", endpoint.issuer);
+    let result = {
+        let _entered = step.enter();
+        send_grant(http, endpoint, grant, resource, scope)
+    };
+    let (ok, outcome) = outcome(&result);
+    step.end(ok, outcome);
+    result
+}
+
+/// A token request's outcome for the trace. RFC 8628 §3.5: "not yet" is how every device
+/// poll but the last one ends, not a failure.
+fn outcome(result: &Result<TokenResponse>) -> (bool, String) {
+    match result {
+        Ok(t) => (true, issued(t)),
+        Err(e) => match e.oauth_error() {
+            Some(pending @ ("authorization_pending" | "slow_down")) => (true, format!("{pending}: polling on")),
+            _ => (false, crate::trace::failure(e)),
+        },
+    }
+}
+
+/// A token response in a few words, for the trace.
+fn issued(t: &TokenResponse) -> String {
+    let mut said = format!("issued a {} access token", t.token_type);
+    if let Some(e) = t.expires_in {
+        said += &format!(" for {e} s");
+    }
+    if let Some(s) = &t.scope {
+        said += &format!(", scope \"{s}\"");
+    }
+    let also: Vec<&str> = [(t.refresh_token.is_some(), "a refresh token"), (t.id_token.is_some(), "an ID token")]
+        .into_iter()
+        .filter_map(|(has, what)| has.then_some(what))
+        .collect();
+    if !also.is_empty() {
+        said += &format!(", with {}", also.join(" and "));
+    }
+    said
+}
+
+fn send_grant(
+    http: &Http,
+    endpoint: Endpoint<'_>,
+    grant: &Grant,
+    resource: &str,
+    scope: Option<&str>,
+) -> Result<TokenResponse> {
     let url = crate::url_policy::endpoint("token endpoint", endpoint.token_endpoint)?;
     let mut form: Vec<(String, String)> = Vec::new();
     let mut put = |k: &str, v: &str| form.push((k.to_string(), v.to_string()));
@@ -618,6 +678,21 @@ mod tests {
                 ("client_id", "c"),
             ]
         );
+    }
+
+    #[test]
+    fn a_device_poll_that_is_not_yet_answered_is_no_failed_step() {
+        let oauth = |error: &str| {
+            let body = crate::error::OAuthErrorBody { error: error.into(), error_description: None, error_uri: None };
+            Err(Error::OAuth { context: "device_code grant (400)".into(), body })
+        };
+        assert_eq!(outcome(&oauth("authorization_pending")), (true, "authorization_pending: polling on".into()));
+        assert!(outcome(&oauth("slow_down")).0);
+        let (ok, said) = outcome(&oauth("expired_token"));
+        assert!(!ok && said.starts_with("failed: ") && said.contains("expired_token"), "{said}");
+        let issued =
+            parse(json!({"access_token": "a", "token_type": "Bearer", "expires_in": 60, "refresh_token": "r"}));
+        assert_eq!(outcome(&issued).1, "issued a Bearer access token for 60 s, with a refresh token");
     }
 
     #[test]

@@ -29,6 +29,8 @@ const SESSION_VARS: [&str; 5] = ["BROWSER", "DISPLAY", "WAYLAND_DISPLAY", "DBUS_
 /// A throwaway home for the tools under test; removed on drop.
 pub struct Sandbox {
     dir: tempfile::TempDir,
+    /// Every run's HAR and stderr, swept for secrets on drop (see [`crate::sweep`]).
+    pub traces: crate::sweep::Sweep,
     pub home: PathBuf,
     pub docker_config: PathBuf,
     pub xdg_config_home: PathBuf,
@@ -57,6 +59,7 @@ impl Sandbox {
             xdg_runtime_dir: make("runtime"),
             home,
             dir,
+            traces: crate::sweep::Sweep::new(),
         };
         // Programs (and gpg-agent) refuse a runtime dir others can read.
         set_private(&sandbox.xdg_runtime_dir);
@@ -77,7 +80,8 @@ impl Sandbox {
 
     /// A command for any program, with the sandbox's environment: HOME, DOCKER_CONFIG and
     /// XDG_* pointing inside the sandbox; no proxy variables (NO_PROXY covers loopback in case a
-    /// proxy sneaks in through a config file); no MCP_OAUTH_* variables; no BROWSER, DISPLAY or
+    /// proxy sneaks in through a config file); no MCP_OAUTH_* variables but MCP_OAUTH_HAR (the
+    /// sandbox's trace directory, see [`crate::sweep`]); no BROWSER, DISPLAY or
     /// WAYLAND_DISPLAY (a test that wants a browser sets BROWSER to
     /// [`crate::servers::browser_command`]); the sandbox root as working directory.
     pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
@@ -101,6 +105,7 @@ impl Sandbox {
             .env("XDG_STATE_HOME", &self.xdg_state_home)
             .env("GNUPGHOME", self.home.join(".gnupg"))
             .env("PASSWORD_STORE_DIR", self.home.join(".password-store"))
+            .env("MCP_OAUTH_HAR", self.traces.dir())
             .current_dir(self.path());
         command
     }
@@ -110,6 +115,24 @@ impl Sandbox {
         let mut command = self.cmd(bin);
         command.args(args);
         run(command, stdin.map(str::as_bytes), DEFAULT_TIMEOUT)
+    }
+}
+
+impl Sandbox {
+    /// Fails when a kept trace or HAR of this sandbox's runs holds a secret they handled.
+    pub fn assert_traces_hide_secrets(&self) {
+        let secrets = self.traces.secrets(self.path(), &self.xdg_config_home);
+        let leaks = self.traces.leaks(&secrets);
+        assert!(leaks.is_empty(), "secrets in traces:\n{}", leaks.join("\n"));
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        // A test already failing says why; a second panic would abort the test binary.
+        if !std::thread::panicking() {
+            self.assert_traces_hide_secrets();
+        }
     }
 }
 
@@ -210,11 +233,16 @@ pub fn run(mut command: Command, stdin: Option<&[u8]>, timeout: Duration) -> Out
     let stderr = Drain::start(child.stderr.take());
     let (status, timed_out) = wait_until(&mut child, began + timeout);
     let _ = writer.join();
+    let stderr = stderr.finish();
+    // Kept for the sandbox's sweep (crate::sweep), where the sandbox asked for traces.
+    if let Some((_, Some(dir))) = command.get_envs().find(|(k, _)| *k == "MCP_OAUTH_HAR") {
+        let _ = std::fs::write(crate::sweep::stderr_file(Path::new(dir), &command), &stderr);
+    }
     Output {
         status,
         code: status.and_then(|s| s.code()),
         stdout: stdout.finish(),
-        stderr: stderr.finish(),
+        stderr,
         timed_out,
         elapsed: began.elapsed(),
     }
@@ -286,9 +314,11 @@ mod tests {
         assert!(env.contains(&format!("DOCKER_CONFIG={}", sandbox.docker_config.display()).as_str()), "{out}");
         assert!(env.contains(&"NO_PROXY=127.0.0.1,localhost,::1"), "{out}");
         assert!(env.contains(&"MCP_TEST_BROWSER_DENY=1"), "{out}");
+        let har = format!("MCP_OAUTH_HAR={}", sandbox.traces.dir().display());
+        assert!(env.contains(&har.as_str()), "every run leaves its HAR for the sweep: {out}");
         for line in &env {
             let name = line.split('=').next().unwrap_or_default();
-            assert!(!name.starts_with("MCP_OAUTH_"), "{line}");
+            assert!(!name.starts_with("MCP_OAUTH_") || *line == har, "{line}");
             assert!(
                 !["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "BROWSER", "DISPLAY"]
                     .contains(&name),

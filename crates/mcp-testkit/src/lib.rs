@@ -16,9 +16,11 @@
 pub mod bins;
 pub mod enterprise;
 pub mod interop;
+pub mod keys;
 pub mod mock;
 pub mod pass;
 pub mod ready;
 pub mod servers;
+pub mod sweep;
 pub mod workload;
 pub mod world;

@@ -61,10 +61,11 @@ pub enum Variant {
     /// SEP-990: an enterprise IdP beside the servers and the ID-JAG jwt-bearer grant at the
     /// AS (see [`crate::enterprise`]).
     Enterprise,
+    JwtAccessTokens,
 }
 
 impl Variant {
-    pub const ALL: [Variant; 15] = [
+    pub const ALL: [Variant; 16] = [
         Variant::NoResourceMetadata,
         Variant::RootPrm,
         Variant::Tenant,
@@ -80,6 +81,7 @@ impl Variant {
         Variant::AuthMethodsNone,
         Variant::ConfidentialRevocation,
         Variant::Enterprise,
+        Variant::JwtAccessTokens,
     ];
 
     /// The name `servers.mjs --variant` takes.
@@ -100,6 +102,7 @@ impl Variant {
             Variant::AuthMethodsNone => "auth-methods-none",
             Variant::ConfidentialRevocation => "confidential-revocation",
             Variant::Enterprise => "enterprise",
+            Variant::JwtAccessTokens => "jwt-access-tokens",
         }
     }
 }

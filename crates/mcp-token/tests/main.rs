@@ -9,4 +9,6 @@ mod recipes;
 mod secrets;
 mod status;
 mod store_faults;
+mod sweep;
 mod token;
+mod trace;

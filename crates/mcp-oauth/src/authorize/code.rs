@@ -123,6 +123,10 @@ pub fn interactive(s: Session<'_>, plan: &Plan, opts: &CodeOptions) -> Result<To
     }
     let server = CallbackServer::from_listeners(bound.listeners, bound.redirect_uri)?;
     let p = prepare(plan, &redirect_uri, opts)?;
+    // Open while the user is in the browser: its time is the time they took.
+    let step = crate::trace::Step::begin("authorization request");
+    let entered = step.enter();
+    trace_request_url(&p.url);
     crate::events::emit(Event::Prompt(Prompt::OpenUrl { url: p.url.as_str() }));
     let mut opened = None;
     if opts.open_browser {
@@ -152,10 +156,26 @@ pub fn interactive(s: Session<'_>, plan: &Plan, opts: &CodeOptions) -> Result<To
     };
     let iss_supported = plan.metadata.authorization_response_iss_parameter_supported;
     let Prepared { pkce, state, scope, .. } = p;
-    server.wait(opts.timeout_callback, &state, &mut tick, |params| {
+    let mut waiting = Some((step, entered));
+    let result = server.wait(opts.timeout_callback, &state, &mut tick, |params| {
+        if let Some((step, entered)) = waiting.take() {
+            drop(entered);
+            step.end(true, "the browser came back to the redirect URI");
+        }
         let code = validate_response(params, &state, iss_supported, &plan.issuer)?;
         exchange(s, plan, code, pkce.verifier.clone(), &redirect_uri, scope.as_deref())
-    })
+    });
+    if let Some((step, entered)) = waiting.take() {
+        drop(entered);
+        step.finish(&result, |_| String::new());
+    }
+    result
+}
+
+/// The authorization URL's parameters, in the trace of the step that sends the user there.
+fn trace_request_url(url: &Url) {
+    let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+    crate::trace::detail("authorization URL parameters", pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
 }
 
 /// First half of the hand-off: prints nothing itself; returns the authorization URL and
@@ -167,6 +187,14 @@ pub fn start_handoff(s: Session<'_>, plan: &Plan, opts: &CodeOptions, document: 
             .map_err(|e| Error::InvalidInput(format!("registered redirect URI {redirect_uri:?} is not a URL: {e}")))?,
     )?;
     let p = prepare(plan, &redirect_uri, opts)?;
+    crate::trace::run(
+        "authorization request",
+        |_| {
+            trace_request_url(&p.url);
+            Ok::<_, Error>(())
+        },
+        |()| "URL handed over; the callback URL comes back with --callback-url".into(),
+    )?;
     let now = crate::clock::now();
     let mut document = document.clone();
     document.forget_progress();

@@ -102,8 +102,14 @@ pub fn device(s: Session<'_>, plan: &Plan, open_browser: bool) -> Result<TokenSe
     }
     let req = Request::post_form(url, form).header("Accept", "application/json").secret_answer();
     let req = crate::client_auth::apply(req, &plan.client, &plan.issuer)?;
-    let resp = s.http.send(req)?;
-    let da = parse_device_authorization(&resp.oauth_json("device authorization")?, resp.url.as_str())?;
+    let da = crate::trace::run(
+        "device authorization",
+        |_| {
+            let resp = s.http.send(req)?;
+            parse_device_authorization(&resp.oauth_json("device authorization")?, resp.url.as_str())
+        },
+        |da| format!("a user code for {}, valid {} s", da.verification_uri, da.expires_in),
+    )?;
 
     crate::events::emit(Event::Prompt(Prompt::EnterCode {
         verification_uri: &da.verification_uri,

@@ -291,8 +291,35 @@ pub fn validate_response(
     iss_supported: Option<bool>,
     expected_issuer: &str,
 ) -> Result<crate::secret::Secret> {
-    check_state(expected_state, params.state.as_deref())?;
-    check_iss(iss_supported, expected_issuer, params.iss.as_deref())?;
+    crate::trace::run(
+        "callback received",
+        |_| {
+            crate::trace::detail("parameters", params.pairs());
+            let state = check_state(expected_state, params.state.as_deref());
+            traced_check("state", state, "the request's".into())?;
+            let iss = check_iss(iss_supported, expected_issuer, params.iss.as_deref());
+            let said = match &params.iss {
+                Some(_) => format!("the issuer {expected_issuer}"),
+                None => "absent, which the server's metadata allows (RFC 9207)".into(),
+            };
+            traced_check("iss", iss, said)?;
+            read_response(params, expected_issuer)
+        },
+        |_| "a code came back".into(),
+    )
+}
+
+/// A check's result in the trace: passed with what matched, or failed with why.
+fn traced_check(name: &str, result: Result<()>, matched: String) -> Result<()> {
+    match &result {
+        Ok(()) => crate::trace::check(name, true, matched),
+        Err(e) => crate::trace::check(name, false, e.to_string()),
+    }
+    result
+}
+
+/// The code of a response whose `state` and `iss` passed, or the error it carries.
+fn read_response(params: &CallbackParams, expected_issuer: &str) -> Result<crate::secret::Secret> {
     if let Some(error) = &params.error {
         let body = OAuthErrorBody {
             error: error.clone(),

@@ -22,6 +22,24 @@ impl Run<'_> {
         issuers: &[&str],
         tried: &mut Tried,
     ) -> Step<Option<(Url, AuthorizationServerMetadata)>> {
+        let step = crate::trace::Step::begin("authorization-server metadata");
+        let found = {
+            let _entered = step.enter();
+            self.find_authorization_server_metadata(issuer, issuers, tried)
+        };
+        step.finish(&found.as_ref().map_err(|s| &s.error), |found| match found {
+            Some((url, meta)) => format!("found at {url}, issuer {}", meta.issuer),
+            None => format!("none found: {}", tried.list()),
+        });
+        found
+    }
+
+    fn find_authorization_server_metadata(
+        &mut self,
+        issuer: &Url,
+        issuers: &[&str],
+        tried: &mut Tried,
+    ) -> Step<Option<(Url, AuthorizationServerMetadata)>> {
         let candidates = authorization_server_metadata_urls(issuer);
         let answers = get_all(self.http, &candidates);
         let mut mismatch = None;

@@ -92,8 +92,17 @@ pub(super) fn get_all(http: &Http, urls: &[Url]) -> Vec<Result<Response>> {
     if let [one] = urls {
         return vec![get_metadata(http, one)];
     }
+    let step = crate::trace::Inherited::here();
     std::thread::scope(|s| {
-        let handles: Vec<_> = urls.iter().map(|u| s.spawn(move || get_metadata(http, u))).collect();
+        let handles: Vec<_> = urls
+            .iter()
+            .map(|u| {
+                s.spawn(move || {
+                    let _entered = step.enter();
+                    get_metadata(http, u)
+                })
+            })
+            .collect();
         handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(thread_panicked()))).collect()
     })
 }

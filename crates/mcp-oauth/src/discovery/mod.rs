@@ -22,6 +22,7 @@ use crate::error::{Error, ExitCode, Result};
 use crate::http::Http;
 use crate::metadata::AuthorizationServerMetadata;
 use crate::scope;
+use crate::trace;
 use crate::url_policy;
 use crate::www_authenticate::Challenge;
 use url::Url;
@@ -195,18 +196,36 @@ impl Run<'_> {
         // whether that speculative fetch is the one to use.
         let http = self.http;
         let this = &*self;
+        let probe_step = trace::Step::begin("probe");
+        let metadata_step = trace::Step::begin("resource metadata");
         let (probe, speculative) = std::thread::scope(|s| {
             let first = &well_known[0];
-            let handle = s.spawn(move || fetch::get_metadata(http, first));
-            let probe = this.probe();
+            let step = &metadata_step;
+            let handle = s.spawn(move || {
+                let _entered = step.enter();
+                fetch::get_metadata(http, first)
+            });
+            let probe = {
+                let _entered = probe_step.enter();
+                this.probe()
+            };
             let speculative = handle.join().unwrap_or_else(|_| Err(fetch::thread_panicked()));
             (probe, speculative)
         });
-        let probed = self.read_probe(probe?)?;
-        let challenge = self.with_given_challenge(probed);
+        let probed = probe.and_then(|r| self.read_probe(r));
+        probe_step.finish(&probed, |c| self.probe_outcome(c.as_ref()));
+        let challenge = self.with_given_challenge(probed?);
         let challenge = challenge.as_ref();
         let mut tried = fetch::Tried::default();
-        match self.find_resource_metadata(challenge, &well_known, speculative, &mut tried)? {
+        let found = {
+            let _entered = metadata_step.enter();
+            self.find_resource_metadata(challenge, &well_known, speculative, &mut tried)
+        };
+        metadata_step.finish(&found.as_ref().map_err(|s| &s.error), |found| match found {
+            Some((url, prm)) => format!("found at {url} for resource {}", prm.resource),
+            None => format!("none found: {}", tried.list()),
+        });
+        match found? {
             Some((url, prm)) => self.with_resource_metadata(challenge, url, prm),
             None if challenge.is_some_and(|c| c.resource_metadata().is_some()) => Err(tried.stop(|list| {
                 Error::protocol(self.server.as_str(), format!("no usable protected-resource metadata: {list}"))

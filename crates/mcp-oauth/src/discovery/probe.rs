@@ -109,6 +109,19 @@ impl Run<'_> {
         Some(merged)
     }
 
+    /// The probe's outcome in a few words, for the trace.
+    pub(super) fn probe_outcome(&self, bearer: Option<&Challenge>) -> String {
+        let status = self.probe_status().map_or_else(|| "no status".into(), |s| s.to_string());
+        match bearer {
+            Some(b) if b.params.is_empty() => format!("{status}, Bearer challenge without parameters"),
+            Some(b) => {
+                let names: Vec<&str> = b.params.keys().map(String::as_str).collect();
+                format!("{status}, Bearer challenge with {}", names.join(", "))
+            }
+            None => format!("{status}, no Bearer challenge"),
+        }
+    }
+
     pub(super) fn probe_status(&self) -> Option<u16> {
         self.doc.discovery.as_ref().and_then(|d| d.probe_status)
     }

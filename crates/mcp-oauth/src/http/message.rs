@@ -89,6 +89,10 @@ impl Request {
         }
     }
 
+    pub fn head(url: Url) -> Self {
+        Request { method: reqwest::Method::HEAD, url, headers: Vec::new(), body: Body::Empty, secret_answer: false }
+    }
+
     pub fn delete(url: Url) -> Self {
         Request { method: reqwest::Method::DELETE, url, headers: Vec::new(), body: Body::Empty, secret_answer: false }
     }

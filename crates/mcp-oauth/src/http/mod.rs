@@ -30,7 +30,7 @@ const USER_AGENT: &str = concat!("mcp-oauth/", env!("CARGO_PKG_VERSION"));
 pub struct HttpOptions {
     pub timeout: Duration,
     pub max_body: usize,
-    /// Report every exchange as an [`Event::Trace`](crate::events::Event::Trace).
+    /// Report every exchange as an [`Event::Exchange`](crate::events::Event::Exchange).
     pub trace: bool,
     /// Show secrets in the trace (the user asked for it explicitly).
     pub reveal: bool,
@@ -99,16 +99,27 @@ impl Http {
         let Ok(client) = self.client(url).cloned() else {
             return;
         };
-        let shown = self.options.trace.then(|| self.show_url(url));
+        // Its step is the one that asked for it, not whatever runs when the answer comes.
+        let traced = self.options.trace.then(|| (crate::trace::Inherited::here(), self.options.reveal));
         let url = url.clone();
         std::thread::spawn(move || {
-            let answer = client.head(url).send();
-            if let Some(shown) = shown {
-                let status = answer.map(|r| r.status().as_u16().to_string()).unwrap_or_else(|e| innermost(&e));
-                crate::events::emit(crate::events::Event::Trace(&[
-                    format!("> HEAD {shown} (connection warm-up)"),
-                    format!("< {status} {shown} (connection warm-up)"),
-                ]));
+            let request = Request::head(url);
+            let traced = traced.map(|(step, reveal)| {
+                let entered = step.enter();
+                (crate::trace::sending(&request, reveal, Some("connection warm-up")), entered)
+            });
+            let answer = client.head(request.url.clone()).send();
+            if let Some((pending, _entered)) = traced {
+                let answer = answer
+                    .map(|r| Response {
+                        url: request.url.clone(),
+                        status: r.status().as_u16(),
+                        headers: header_pairs(r.headers()),
+                        body: Vec::new(),
+                        quotable: true,
+                    })
+                    .map_err(|e| Error::network(request.url.as_str(), innermost(&e)));
+                pending.answered(&request, answer.as_ref());
             }
         });
     }
@@ -118,9 +129,15 @@ impl Http {
         for secret in req.secrets() {
             redact::remember(&secret);
         }
-        if self.options.trace {
-            self.trace_request(&req);
+        let traced = self.options.trace.then(|| crate::trace::sending(&req, self.options.reveal, None));
+        let result = self.exchange(client, &req);
+        if let Some(pending) = traced {
+            pending.answered(&req, result.as_ref());
         }
+        result
+    }
+
+    fn exchange(&self, client: &reqwest::blocking::Client, req: &Request) -> Result<Response> {
         let mut builder = client.request(req.method.clone(), req.url.clone());
         for (n, v) in &req.headers {
             builder = builder.header(n.as_str(), v.as_str());
@@ -133,11 +150,7 @@ impl Http {
         let started = Instant::now();
         let resp = builder.send().map_err(|e| self.transport_error(&req.url, &e))?;
         let status = resp.status().as_u16();
-        let headers: Vec<(String, String)> = resp
-            .headers()
-            .iter()
-            .map(|(n, v)| (n.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-            .collect();
+        let headers = header_pairs(resp.headers());
         let max = self.options.max_body;
         if let Some(len) = resp.content_length()
             && len > max as u64
@@ -182,11 +195,7 @@ impl Http {
             secret_members(&v, &mut received);
             received.iter().for_each(|s| redact::remember(s));
         }
-        let response = Response { url: req.url, status, headers, body, quotable: !req.secret_answer };
-        if self.options.trace {
-            self.trace_response(&response);
-        }
-        Ok(response)
+        Ok(Response { url: req.url.clone(), status, headers, body, quotable: !req.secret_answer })
     }
 
     fn transport_error(&self, url: &Url, e: &reqwest::Error) -> Error {
@@ -198,67 +207,6 @@ impl Http {
             error_chain(e)
         };
         Error::network(url.as_str(), what)
-    }
-
-    fn trace_request(&self, req: &Request) {
-        let mut out = vec![format!("> {} {}", req.method, self.show_url(&req.url))];
-        for (n, v) in &req.headers {
-            out.push(format!(">   {n}: {}", self.show_header(&req.url, n, v)));
-        }
-        match &req.body {
-            Body::Empty => {}
-            Body::Json(v) => out.extend(indent(">   ", &self.show_json(v))),
-            Body::Form(f) => {
-                let shown: Vec<(String, String)> = if self.options.reveal {
-                    f.clone()
-                } else {
-                    redact::pairs(f.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-                };
-                out.extend(shown.into_iter().map(|(k, v)| format!(">   {k}={v}")));
-            }
-        }
-        crate::events::emit(crate::events::Event::Trace(&out));
-    }
-
-    fn trace_response(&self, r: &Response) {
-        let mut out = vec![format!("< {} {}", r.status, self.show_url(&r.url))];
-        for (n, v) in &r.headers {
-            if TRACED_HEADERS.contains(&n.as_str()) {
-                out.push(format!("<   {n}: {}", self.show_header(&r.url, n, v)));
-            }
-        }
-        if r.body.is_empty() {
-        } else if let Ok(v) = serde_json::from_slice::<Value>(&r.body) {
-            out.extend(indent("<   ", &self.show_json(&v)));
-        } else {
-            out.push(format!(
-                "<   ({} bytes of {})",
-                r.body.len(),
-                r.media_type().unwrap_or_else(|| "unknown type".into())
-            ));
-        }
-        crate::events::emit(crate::events::Event::Trace(&out));
-    }
-
-    fn show_url(&self, u: &Url) -> String {
-        if self.options.reveal { u.to_string() } else { redact::url(u) }
-    }
-
-    /// Credential headers are hidden, and a `Location` is redacted like a URL: a server
-    /// may redirect with a token in it.
-    fn show_header(&self, base: &Url, n: &str, v: &str) -> String {
-        if self.options.reveal {
-            v.to_string()
-        } else if n.eq_ignore_ascii_case("location") || n.eq_ignore_ascii_case("content-location") {
-            redact::location(base, v)
-        } else {
-            redact::header_value(n, v)
-        }
-    }
-
-    fn show_json(&self, v: &Value) -> String {
-        let v = if self.options.reveal { v.clone() } else { redact::json(v) };
-        serde_json::to_string_pretty(&v).unwrap_or_default()
     }
 }
 
@@ -276,20 +224,9 @@ fn tls_proxy_configured() -> bool {
         .any(|v| std::env::var(v).is_ok_and(|p| p.trim_start().to_ascii_lowercase().starts_with("https:")))
 }
 
-/// Response headers that matter when debugging OAuth; the rest is noise.
-const TRACED_HEADERS: &[&str] = &[
-    "content-type",
-    "content-length",
-    "location",
-    "www-authenticate",
-    "cache-control",
-    "retry-after",
-    "mcp-session-id",
-    "dpop-nonce",
-];
-
-fn indent(prefix: &str, text: &str) -> Vec<String> {
-    text.lines().map(|l| format!("{prefix}{l}")).collect()
+/// Names lowercased (as the `http` crate keeps them), repeated headers kept in order.
+fn header_pairs(headers: &reqwest::header::HeaderMap) -> Vec<(String, String)> {
+    headers.iter().map(|(n, v)| (n.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect()
 }
 
 /// "a: b: c" from an error and its sources, without repeating text that a wrapper already

@@ -190,6 +190,18 @@ pub fn validate_registration_response(
 /// occur). A refusal becomes [`Error::OAuth`] with the server's `error` and
 /// `error_description` (e.g. `invalid_redirect_uri`).
 pub fn register(http: &Http, endpoint: &Url, req: &RegistrationRequest) -> Result<RegistrationResponse> {
+    crate::trace::run(
+        "registration",
+        |_| send_registration(http, endpoint, req),
+        |r| {
+            r.client_id
+                .as_ref()
+                .map_or_else(|| "answered without a client_id".into(), |id| format!("registered client {id}"))
+        },
+    )
+}
+
+fn send_registration(http: &Http, endpoint: &Url, req: &RegistrationRequest) -> Result<RegistrationResponse> {
     let body = serde_json::to_value(req).map_err(|e| Error::Internal(format!("encoding the registration: {e}")))?;
     let resp =
         http.send(Request::post_json(endpoint.clone(), body).header("Accept", "application/json").secret_answer())?;

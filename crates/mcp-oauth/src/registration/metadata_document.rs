@@ -31,6 +31,14 @@ pub fn metadata_document_url(s: &str) -> Result<Url> {
 /// mcp-authorize can listen on), else its first. The server will check the same document,
 /// so a mismatch found here saves a failed login.
 pub fn fetch_metadata_document(http: &Http, url: &Url, wanted: Option<&Url>) -> Result<Url> {
+    crate::trace::run(
+        "client metadata document",
+        |_| read_metadata_document(http, url, wanted),
+        |redirect| format!("lists the redirect URI {redirect}"),
+    )
+}
+
+fn read_metadata_document(http: &Http, url: &Url, wanted: Option<&Url>) -> Result<Url> {
     let resp = http.send(Request::get(url.clone()).header("Accept", "application/json"))?;
     if !resp.is_success() {
         return Err(Error::protocol(url.as_str(), format!("client metadata document: HTTP {}", resp.status)));

@@ -39,6 +39,7 @@ pub mod keys;
 mod listing;
 mod lock;
 mod private;
+pub use private::replace_private;
 mod rescue;
 mod reservation;
 mod resolve;
