@@ -193,7 +193,7 @@ pub fn start_handoff(s: Session<'_>, plan: &Plan, opts: &CodeOptions, document: 
             trace_request_url(&p.url);
             Ok::<_, Error>(())
         },
-        |()| "URL handed over; the callback URL comes back with --callback-url".into(),
+        |()| "URL handed over; the callback URL is to be pasted back in a second run".into(),
     )?;
     let now = crate::clock::now();
     let mut document = document.clone();

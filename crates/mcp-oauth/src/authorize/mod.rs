@@ -363,8 +363,9 @@ pub fn silent_refresh(s: Session<'_>, plan: &Plan, wanted_scope: Option<&str>) -
             s.store.commit(reservation, &new)?;
             Ok(Some(new))
         }
-        Err(Error::LoginRequired(why)) => {
-            crate::events::notice!("{why}; starting a new authorization");
+        // Bare: the remedy (log in again) is what happens next.
+        Err(e) if matches!(e.bare(), Error::LoginRequired(_)) => {
+            crate::events::notice!("{}; starting a new authorization", e.bare());
             Ok(None)
         }
         Err(e) => Err(e),

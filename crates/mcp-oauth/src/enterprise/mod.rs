@@ -160,8 +160,9 @@ pub fn obtain(s: Session<'_>, plan: &Plan, idp: &Idp, login: Login, force: bool)
     let reuse = !force && !matches!(login, Login::IdToken(_));
     let set = match reuse.then(|| grant(s.http, s.store, &target)) {
         Some(Ok(set)) => set,
-        Some(Err(Error::LoginRequired(why))) => {
-            crate::events::notice!("{}; signing in at the IdP", why.split("; run:").next().unwrap_or(&why));
+        Some(Err(e)) if matches!(e.bare(), Error::LoginRequired(_)) => {
+            // The bare message: its remedy (sign in at the IdP) is what happens next.
+            crate::events::notice!("{}; signing in at the IdP", e.bare());
             idp.login(s, login)?;
             grant(s.http, s.store, &target)?
         }
