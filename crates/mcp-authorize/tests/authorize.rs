@@ -131,6 +131,26 @@ fn interactive_flow_yields_a_token_the_mcp_server_accepts_then_refreshes_silentl
 }
 
 #[test]
+fn a_refused_refresh_token_leads_to_a_new_authorization_not_an_error() {
+    // The refresh token dies before the second run: the server answers invalid_grant, and
+    // mcp-authorize must fall back to the browser login instead of failing with "log in again".
+    let w = World::new(Options::default().access_ttl(1).refresh_ttl(2));
+    let doc = w.registered(&["mcp:read"], &[]);
+    let b = browser();
+    let out = w.authorize(&[], Some(&doc), &[("BROWSER", &b)]);
+    assert!(out.success(), "{out}");
+    assert_eq!(out.json()["token"]["has_refresh_token"], true, "{out}");
+    std::thread::sleep(Duration::from_secs(3));
+    let out = w.authorize(&[], Some(&doc), &[("BROWSER", &b)]);
+    assert!(out.success(), "{out}");
+    assert!(out.stderr.contains("refused the refresh token"), "{out}");
+    assert!(out.stderr.contains("starting a new authorization"), "{out}");
+    assert!(!out.stderr.contains("run: mcp-authorize"), "no advice to do what is being done: {out}");
+    assert_eq!(out.json()["token"]["grant"], "authorization_code", "{out}");
+    assert_eq!(w.servers.call_mcp(Some(&w.stored_token()), "initialize").status, 200);
+}
+
+#[test]
 fn tampered_or_missing_state_and_iss_are_refused() {
     let w = World::new(Options::default());
     let doc = w.registered(&["mcp:read"], &[]);
