@@ -21,7 +21,8 @@ const EXAMPLES: &str = r#"  mcp-discover https://mcp.example.com/mcp | mcp-dcr |
   mcp-dcr --client-id ID --client-secret-file F URL | mcp-authorize --client-credentials
   mcp-authorize --step-up 'Bearer error="insufficient_scope", scope="mcp:write"' URL
   mcp-authorize --challenge 'Bearer scope="files:read", resource_metadata="..."' URL   # a late 401
-  mcp-authorize --auth-param access_type=offline --auth-param prompt=consent URL"#;
+  mcp-authorize --auth-param access_type=offline --auth-param prompt=consent URL
+  mcp-authorize --dpop https://mcp.example.com/mcp        # DPoP-bound tokens, or fail"#;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -105,6 +106,16 @@ pub struct Cli {
     #[arg(long, value_name = "CHALLENGE")]
     pub step_up: Option<String>,
 
+    /// Require DPoP (RFC 9449): tokens bound to a key kept in the credential store; fail when
+    /// the server does not advertise ES256 DPoP or answers with a Bearer token [default: DPoP
+    /// whenever the server advertises it, else Bearer]
+    #[arg(long, conflicts_with_all = ["no_dpop", "import_token", "import_mcp_remote"])]
+    pub dpop: bool,
+
+    /// Never use DPoP: plain Bearer tokens even from a server that offers DPoP
+    #[arg(long, conflicts_with_all = ["import_token", "import_mcp_remote"])]
+    pub no_dpop: bool,
+
     #[command(flatten)]
     pub discover: DiscoverArgs,
 
@@ -160,6 +171,17 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         extra_params,
         allow_missing_pkce_metadata: cli.allow_missing_pkce_metadata,
     };
+
+    let dpop_mode = match (cli.dpop, cli.no_dpop) {
+        (true, _) => mcp_oauth::dpop::Mode::Require,
+        (_, true) => mcp_oauth::dpop::Mode::Off,
+        _ => mcp_oauth::dpop::Mode::Auto,
+    };
+    // Imported tokens were obtained by another program, bound to no key of ours.
+    if cli.import_token.is_none() && cli.import_mcp_remote.is_none() {
+        plan.dpop = mcp_oauth::dpop::prepare(store, s.profile, &plan.metadata, &plan.client.client_id, dpop_mode)?
+            .map(std::sync::Arc::new);
+    }
 
     if cli.print_url {
         let pending = authorize::start_handoff(s, &plan, &opts, &doc)?;

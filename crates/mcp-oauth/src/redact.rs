@@ -24,6 +24,7 @@ const SECRET_FIELDS: &[&str] = &[
     "actor_token",
     "password",
     "token",
+    "private_key",
 ];
 
 /// Headers whose values are secrets.

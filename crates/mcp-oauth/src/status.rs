@@ -116,7 +116,8 @@ pub fn collect(store: &Store, online: Option<&Http>) -> Result<Status> {
                     let mut login = login(&set, &client, profile, e.backend.clone());
                     login.key = key.to_string();
                     if let Some(http) = online {
-                        login.online = Some(check(http, &set));
+                        let profile = e.profile.as_deref().filter(|p| *p != keys::DEFAULT_PROFILE);
+                        login.online = Some(check(http, store, &set, profile));
                     }
                     status.logins.push(login);
                 }
@@ -173,19 +174,27 @@ fn login(set: &TokenSet, client: &Option<ClientRecord>, profile: String, backend
 }
 
 /// One MCP `initialize` with the token: what a client's first request would meet.
-fn check(http: &Http, set: &TokenSet) -> Online {
+/// A DPoP token goes with a proof of its key, never as Bearer.
+fn check(http: &Http, store: &Store, set: &TokenSet, profile: Option<&str>) -> Online {
     let url = match crate::url_policy::parse("MCP server URL", &set.resource) {
         Ok(u) => u,
         Err(e) => return Online::Unreachable { error: e.to_string() },
     };
-    let request = crate::discovery::initialize_request(url).header("Authorization", set.authorization());
-    let response = match http.send(request) {
+    let sent = if crate::dpop::is_dpop(set) {
+        crate::dpop::presentation_key(store, set, profile).and_then(|key| {
+            let token = set.access_token.expose();
+            crate::dpop::send_to_resource(http, &key, token, || crate::discovery::initialize_request(url.clone()))
+        })
+    } else {
+        http.send(crate::discovery::initialize_request(url).header("Authorization", set.authorization()))
+    };
+    let response = match sent {
         Ok(r) => r,
         Err(e) => return Online::Unreachable { error: e.to_string() },
     };
     let challenge = || {
         let all = www_authenticate::parse_all(response.headers_named("www-authenticate"));
-        www_authenticate::bearer(&all).cloned()
+        www_authenticate::bearer(&all).or_else(|| all.iter().find(|c| c.is_scheme("DPoP"))).cloned()
     };
     let param = |name: &str| challenge().and_then(|c| c.param(name).map(String::from));
     match response.status {

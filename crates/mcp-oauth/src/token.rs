@@ -52,6 +52,8 @@ pub struct Endpoint<'a> {
     /// The validated issuer: the `aud` of a `private_key_jwt` assertion.
     pub issuer: &'a str,
     pub client: &'a ClientRecord,
+    /// The DPoP key every request of this grant carries a proof of (RFC 9449 §5).
+    pub dpop: Option<&'a crate::dpop::Binding>,
 }
 
 /// A successful token response (RFC 6749 §5.1), parsed leniently.
@@ -97,6 +99,10 @@ pub struct TokenSet {
     /// Docker MCP gateway): this record keeps the access token only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handed_to: Option<String>,
+    /// The RFC 7638 thumbprint of the DPoP key the grant was made with: refreshes carry a
+    /// proof of that key, and a `DPoP` token is presented only with one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop_jkt: Option<String>,
 }
 
 /// The store key of the token set for an MCP server. Keyed by the canonical *server URL*
@@ -153,11 +159,27 @@ pub fn request(
     if let Some(scope) = scope.filter(|s| !s.is_empty()) {
         put("scope", scope);
     }
-    let req = crate::http::Request::post_form(url, form).header("Accept", "application/json").secret_answer();
-    let req = crate::client_auth::apply(req, endpoint.client, endpoint.issuer)?;
-    let resp = http.send(req)?;
+    // Built anew for a retry: a private_key_jwt assertion is single-use (RFC 7523 §3).
+    let build = || {
+        let req = crate::http::Request::post_form(url.clone(), form.clone())
+            .header("Accept", "application/json")
+            .secret_answer();
+        crate::client_auth::apply(req, endpoint.client, endpoint.issuer)
+    };
+    let resp = match endpoint.dpop {
+        Some(b) => crate::dpop::send(http, &b.key, crate::dpop::Role::Token, None, build)?,
+        None => http.send(build()?)?,
+    };
     let context = format!("{} grant", grant.kind());
-    parse_response(&resp.oauth_json(&context)?, resp.url.as_str())
+    let parsed = parse_response(&resp.oauth_json(&context)?, resp.url.as_str())?;
+    // RFC 9449 §5: a Bearer answer to a proof is discarded when the binding matters.
+    if endpoint.dpop.is_some_and(|b| b.required) && !parsed.token_type.eq_ignore_ascii_case(crate::dpop::TOKEN_TYPE) {
+        return Err(Error::Security(format!(
+            "{context}: DPoP was required but {} answered with a {} token; it was discarded",
+            endpoint.issuer, parsed.token_type
+        )));
+    }
+    Ok(parsed)
 }
 
 /// RFC 6749 §5.1, leniently: servers in the field send `expires_in` as a string (Azure
@@ -260,6 +282,7 @@ impl TokenSet {
             grant: origin.grant.clone(),
             obtained_at: now,
             handed_to: None,
+            dpop_jkt: None,
         }
     }
 
@@ -424,7 +447,9 @@ pub fn refresh(http: &Http, store: &crate::store::Store, set: &TokenSet, profile
         )));
     }
     client.check_endpoint(crate::client::EndpointKind::Token, &set.token_endpoint)?;
-    let endpoint = Endpoint { token_endpoint: &set.token_endpoint, issuer: &set.issuer, client: &client };
+    let dpop = crate::dpop::for_refresh(store, set, profile)?;
+    let endpoint =
+        Endpoint { token_endpoint: &set.token_endpoint, issuer: &set.issuer, client: &client, dpop: dpop.as_ref() };
     let (grant, scope) = match refresh_token {
         Some(rt) if !client_credentials => (Grant::RefreshToken { refresh_token: rt.clone() }, None),
         _ => (Grant::ClientCredentials, set.requested_scope.as_deref()),
@@ -449,6 +474,7 @@ pub fn refresh(http: &Http, store: &crate::store::Store, set: &TokenSet, profile
         requested_scope: set.requested_scope.as_deref(),
     };
     let mut new = TokenSet::new(resp, &origin, refresh_token, now());
+    new.dpop_jkt = set.dpop_jkt.clone();
     // A refresh returns the same scope when it says nothing (RFC 6749 §5.1).
     if new.scope == new.requested_scope && set.scope.is_some() {
         new.scope = set.scope.clone();

@@ -235,7 +235,11 @@ pub fn finish_handoff(s: Session<'_>, callback_url: &str) -> Result<(TokenSet, D
         )));
     }
     let code = validate_response(&params, &pending.state, pending.iss_parameter_supported, &pending.issuer)?;
-    let plan = Plan::from_document(&pending.document, s.store, s.profile)?;
+    let mut plan = Plan::from_document(&pending.document, s.store, s.profile)?;
+    // The key made (or not) at step 1 is in the store: DPoP exactly when it is there.
+    plan.dpop = crate::dpop::key::load(s.store, &plan.issuer, &plan.client.client_id, s.profile)?
+        .filter(|_| crate::dpop::advertised(&plan.metadata))
+        .map(|key| std::sync::Arc::new(crate::dpop::Binding { key, required: false }));
     if plan.client.client_id != pending.client_id || plan.issuer != pending.issuer {
         return Err(Error::InvalidInput(
             "the stored client changed since the authorization was started; start again with --print-url".into(),

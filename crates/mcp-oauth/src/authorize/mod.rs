@@ -39,6 +39,8 @@ pub struct Plan {
     /// The scope to request (`None`: omit `scope`), before `offline_access` is added.
     pub scope: Option<String>,
     pub profile: Option<String>,
+    /// The DPoP key of this grant (see [`crate::dpop::prepare`]); `None`: Bearer.
+    pub dpop: Option<std::sync::Arc<crate::dpop::Binding>>,
 }
 
 /// The calling environment of every flow.
@@ -78,6 +80,7 @@ impl Plan {
             client,
             scope: doc.scope.as_ref().and_then(|s| s.joined()),
             profile: profile.map(String::from),
+            dpop: None,
         })
     }
 
@@ -89,7 +92,12 @@ impl Plan {
     }
 
     fn endpoint(&self) -> Result<token::Endpoint<'_>> {
-        Ok(token::Endpoint { token_endpoint: self.token_endpoint()?, issuer: &self.issuer, client: &self.client })
+        Ok(token::Endpoint {
+            token_endpoint: self.token_endpoint()?,
+            issuer: &self.issuer,
+            client: &self.client,
+            dpop: self.dpop.as_deref(),
+        })
     }
 
     /// One grant at the token endpoint as this plan's client. A refusal of the client's
@@ -149,7 +157,9 @@ impl Plan {
             grant,
             requested_scope,
         };
-        Ok(TokenSet::new(resp, &origin, None, crate::clock::now()))
+        let mut set = TokenSet::new(resp, &origin, None, crate::clock::now());
+        set.dpop_jkt = self.dpop.as_ref().map(|b| b.key.jkt().to_string());
+        Ok(set)
     }
 }
 
@@ -601,6 +611,7 @@ mod tests {
             grant: "authorization_code".into(),
             obtained_at: 0,
             handed_to: None,
+            dpop_jkt: None,
         }
     }
 
