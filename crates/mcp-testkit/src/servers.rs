@@ -58,10 +58,15 @@ pub enum Variant {
     AuthMethodsNone,
     /// The metadata lists only `client_secret_basic` for the revocation endpoint.
     ConfidentialRevocation,
+    /// DPoP (RFC 9449): the AS advertises and enforces it, the RS validates proofs itself
+    /// (tests/fixtures/dpop.mjs) and refuses a bound token presented as Bearer.
+    Dpop,
+    /// `Dpop`, and both servers require a server nonce in every proof (`use_dpop_nonce`).
+    DpopNonce,
 }
 
 impl Variant {
-    pub const ALL: [Variant; 14] = [
+    pub const ALL: [Variant; 16] = [
         Variant::NoResourceMetadata,
         Variant::RootPrm,
         Variant::Tenant,
@@ -76,6 +81,8 @@ impl Variant {
         Variant::InvalidTokenChallenge,
         Variant::AuthMethodsNone,
         Variant::ConfidentialRevocation,
+        Variant::Dpop,
+        Variant::DpopNonce,
     ];
 
     /// The name `servers.mjs --variant` takes.
@@ -95,6 +102,8 @@ impl Variant {
             Variant::InvalidTokenChallenge => "invalid-token-challenge",
             Variant::AuthMethodsNone => "auth-methods-none",
             Variant::ConfidentialRevocation => "confidential-revocation",
+            Variant::Dpop => "dpop",
+            Variant::DpopNonce => "dpop-nonce",
         }
     }
 }
