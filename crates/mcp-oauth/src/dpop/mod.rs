@@ -151,3 +151,134 @@ pub fn send_to_resource(
         Ok(build().header("Authorization", format!("{TOKEN_TYPE} {access_token}")))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::ClientRecord;
+    use crate::token::{Endpoint, Grant};
+    use mcp_testkit::mock::{Mock, Reply};
+    use serde_json::json;
+
+    fn claims(jwt: &str) -> serde_json::Value {
+        crate::jwt::decode_unverified(jwt).unwrap().1
+    }
+
+    /// A client authenticating with private_key_jwt, its key in a temporary PEM file.
+    fn key_jwt_client(issuer: &str) -> (ClientRecord, tempfile::NamedTempFile) {
+        use base64::Engine as _;
+        let rng = ring::rand::SystemRandom::new();
+        let alg = &ring::signature::ECDSA_P256_SHA256_FIXED_SIGNING;
+        let pkcs8 = ring::signature::EcdsaKeyPair::generate_pkcs8(alg, &rng).unwrap();
+        let b64 = base64::engine::general_purpose::STANDARD.encode(pkcs8.as_ref());
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), format!("-----BEGIN PRIVATE KEY-----\n{b64}\n-----END PRIVATE KEY-----\n"))
+            .unwrap();
+        let client = serde_json::from_value(json!({
+            "issuer": issuer, "client_id": "bot", "auth_method": "private_key_jwt", "source": "pre_registered",
+            "created_at": 0, "private_key_file": file.path().to_str().unwrap(),
+        }))
+        .unwrap();
+        (client, file)
+    }
+
+    fn binding(required: bool) -> Binding {
+        Binding { key: DpopKey::generate("i", "c", 0).unwrap().0, required }
+    }
+
+    #[test]
+    fn a_nonce_challenge_is_answered_once_with_a_new_proof_and_a_new_assertion() {
+        let mock = Mock::start();
+        let challenge = json!({"error": "use_dpop_nonce", "error_description": "nonce needed"});
+        mock.on("POST", "/token", Reply::json(400, &challenge).header("DPoP-Nonce", "n-1"));
+        let (client, _key_file) = key_jwt_client(&mock.origin());
+        let b = binding(false);
+        let token_endpoint = mock.url("/token");
+        let endpoint =
+            Endpoint { token_endpoint: &token_endpoint, issuer: &mock.origin(), client: &client, dpop: Some(&b) };
+        let http = Http::new(Default::default());
+        let e = crate::token::request(&http, endpoint, &Grant::ClientCredentials, "http://127.0.0.1:1/mcp", None)
+            .unwrap_err();
+        assert_eq!(e.oauth_error(), Some("use_dpop_nonce"), "a second challenge is the answer: {e}");
+        let sent = mock.requests();
+        assert_eq!(sent.len(), 2, "exactly one retry");
+        let proofs: Vec<_> = sent.iter().map(|r| claims(r.header("dpop").unwrap())).collect();
+        assert!(proofs[0].get("nonce").is_none(), "no nonce before the server gave one");
+        assert_eq!(proofs[1]["nonce"], "n-1");
+        assert_ne!(proofs[0]["jti"], proofs[1]["jti"]);
+        assert_eq!(proofs[1]["htu"], token_endpoint.as_str());
+        let assertion = |r: &mcp_testkit::mock::Recorded| {
+            let form: Vec<(String, String)> = url::form_urlencoded::parse(&r.body).into_owned().collect();
+            form.into_iter().find(|(k, _)| k == "client_assertion").unwrap().1
+        };
+        assert_ne!(assertion(&sent[0]), assertion(&sent[1]), "the assertion is made anew, never resent");
+        assert_ne!(claims(&assertion(&sent[0]))["jti"], claims(&assertion(&sent[1]))["jti"]);
+    }
+
+    #[test]
+    fn a_bearer_answer_to_a_required_proof_is_discarded() {
+        let mock = Mock::start();
+        let answer = json!({"access_token": "plain-bearer-token", "token_type": "Bearer", "expires_in": 60});
+        mock.on("POST", "/token", Reply::json(200, &answer).header("DPoP-Nonce", "fresh"));
+        let (client, _key_file) = key_jwt_client(&mock.origin());
+        let token_endpoint = mock.url("/token");
+        let http = Http::new(Default::default());
+        let send = |b: &Binding| {
+            let endpoint =
+                Endpoint { token_endpoint: &token_endpoint, issuer: &mock.origin(), client: &client, dpop: Some(b) };
+            crate::token::request(&http, endpoint, &Grant::ClientCredentials, "http://127.0.0.1:1/mcp", None)
+        };
+        let e = send(&binding(true)).unwrap_err();
+        assert_eq!(e.exit_code().code(), 5, "{e}");
+        assert!(e.to_string().contains("discarded") && !e.to_string().contains("plain-bearer-token"), "{e}");
+        assert_eq!(send(&binding(false)).unwrap().token_type, "Bearer", "without --dpop a Bearer answer is used");
+        // The DPoP-Nonce of a 200 is the one the next request carries.
+        assert_eq!(claims(mock.requests()[1].header("dpop").unwrap())["nonce"], "fresh");
+    }
+
+    #[test]
+    fn a_resource_nonce_challenge_is_answered_once() {
+        let mock = Mock::start();
+        let challenge = r#"Bearer resource_metadata="x", DPoP error="use_dpop_nonce", algs="ES256""#;
+        mock.on("POST", "/mcp", Reply::status(401).header("WWW-Authenticate", challenge).header("DPoP-Nonce", "r-1"));
+        let b = binding(false);
+        let http = Http::new(Default::default());
+        let url = url::Url::parse(&mock.url("/mcp?x=1")).unwrap();
+        let resp = send_to_resource(&http, &b.key, "the-access-token", || {
+            crate::http::Request::post_json(url.clone(), json!({}))
+        })
+        .unwrap();
+        assert_eq!(resp.status, 401, "a second challenge is returned, not retried");
+        let sent = mock.requests();
+        assert_eq!(sent.len(), 2);
+        for r in &sent {
+            assert_eq!(r.header("authorization"), Some("DPoP the-access-token"), "never Bearer");
+            let c = claims(r.header("dpop").unwrap());
+            assert_eq!(c["ath"], proof::ath("the-access-token"));
+            assert_eq!(c["htu"], mock.url("/mcp"), "no query in htu");
+        }
+        assert_eq!(claims(sent[1].header("dpop").unwrap())["nonce"], "r-1");
+    }
+
+    #[test]
+    fn the_decision_follows_the_metadata_and_the_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::tests::file_store(dir.path(), None);
+        let meta = |algs: serde_json::Value| -> AuthorizationServerMetadata {
+            serde_json::from_value(json!({"issuer": "https://as.example", "dpop_signing_alg_values_supported": algs}))
+                .unwrap()
+        };
+        let plain: AuthorizationServerMetadata =
+            serde_json::from_value(json!({"issuer": "https://as.example"})).unwrap();
+        let decide = |m: &AuthorizationServerMetadata, mode| prepare(&store, None, m, "c", mode);
+        assert!(decide(&plain, Mode::Auto).unwrap().is_none());
+        assert!(decide(&meta(json!(["EdDSA"])), Mode::Auto).unwrap().is_none(), "ES256 is what we sign with");
+        assert!(decide(&meta(json!(["ES256"])), Mode::Off).unwrap().is_none());
+        let auto = decide(&meta(json!(["EdDSA", "ES256"])), Mode::Auto).unwrap().unwrap();
+        assert!(!auto.required);
+        let required = decide(&meta(json!(["ES256"])), Mode::Require).unwrap().unwrap();
+        assert!(required.required);
+        assert_eq!(required.key.jkt(), auto.key.jkt(), "one key per client");
+        assert_eq!(decide(&plain, Mode::Require).unwrap_err().exit_code().code(), 5);
+    }
+}
