@@ -46,18 +46,19 @@ impl World {
         run(cmd, None, Duration::from_secs(60))
     }
 
+    /// `bin EXTRA... URL`.
+    fn on_server(&self, bin: &str, extra: &[&str]) -> Output {
+        self.run(bin, &[extra, &[self.servers.mcp_url.as_str()]].concat())
+    }
+
     fn login(&self, extra: &[&str]) -> Value {
-        let mut args = extra.to_vec();
-        args.push(&self.servers.mcp_url);
-        let out = self.run("mcp-authorize", &args);
+        let out = self.on_server("mcp-authorize", extra);
         assert!(out.success(), "mcp-authorize: {out}");
         out.json()
     }
 
     fn token(&self, extra: &[&str]) -> Output {
-        let mut args = extra.to_vec();
-        args.push(&self.servers.mcp_url);
-        self.run("mcp-token", &args)
+        self.on_server("mcp-token", extra)
     }
 
     /// `mcp-token --format header`: the two header lines.
