@@ -23,7 +23,7 @@ _mcp__authorize() {
 
     case "${cmd}" in
         mcp__authorize)
-            opts="-q -v -h -V --no-browser --quiet --timeout-callback --scope --auth-param --allow-missing-pkce-metadata --force --docker-gateway --print-url --callback-url --device --client-credentials --import-token --import-mcp-remote --step-up --authorization-server --challenge --as-metadata --issuer --authorization-endpoint --token-endpoint --registration-endpoint --revocation-endpoint --device-authorization-endpoint --scopes-supported --code-challenge-methods-supported --token-endpoint-auth-methods-supported --trace --profile --credential-helper --compact --reveal-secrets --error-format --timeout --help --version"
+            opts="-q -v -h -V --no-browser --quiet --timeout-callback --scope --auth-param --allow-missing-pkce-metadata --force --docker-gateway --print-url --callback-url --device --client-credentials --import-token --import-mcp-remote --step-up --dpop --no-dpop --authorization-server --challenge --as-metadata --issuer --authorization-endpoint --token-endpoint --registration-endpoint --revocation-endpoint --device-authorization-endpoint --scopes-supported --code-challenge-methods-supported --token-endpoint-auth-methods-supported --trace --profile --credential-helper --compact --reveal-secrets --error-format --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -1,10 +1,13 @@
 complete -c mcp-token -l min-valid -d 'Refresh when the token is valid for less than this many seconds' -r
 complete -c mcp-token -l format -d 'What to print' -r -f -a "token\t'The access token alone'
-header\t'An `Authorization: Bearer ...` header line'
+header\t'An `Authorization: Bearer ...` header line; for a DPoP token two lines, `Authorization: DPoP ...` and `DPoP: <proof>`'
 env\t'`export VAR=...` for eval'
-json\t'JSON with expiry, scopes, issuer and the decoded JWT claims'
+json\t'JSON with expiry, scopes, issuer and the decoded JWT claims; for a DPoP token also the scheme, the Authorization value and the proof'
 headers\t'A JSON object of HTTP headers on one line, `{"Authorization": "Bearer ..."}`: what MCP clients\' header helpers print (Claude Code\'s `headersHelper`)'"
 complete -c mcp-token -l env-var -d 'Variable name for --format env' -r
+complete -c mcp-token -l dpop-method -d 'For a DPoP-bound token: the method of the request the proof is for' -r
+complete -c mcp-token -l dpop-url -d 'For a DPoP-bound token: the URL of the request the proof is for (its query and fragment are left out of the proof) [default: the MCP server URL]' -r
+complete -c mcp-token -l dpop-nonce -d 'For a DPoP-bound token: the DPoP-Nonce header of the server\'s 401 use_dpop_nonce answer, to put in the proof' -r
 complete -c mcp-token -l profile -d 'Name of the identity to use, so one machine can hold several per server' -r
 complete -c mcp-token -l credential-helper -d 'Credential helper to store with: NAME runs docker-credential-NAME; "file" uses the plain file store [default: chosen like the Docker CLI does]' -r
 complete -c mcp-token -l error-format -d 'How errors are written on stderr: one line of text, or one JSON object (exit_code, error, message, command to run) for scripts and agents' -r -f -a "text\t''
