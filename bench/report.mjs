@@ -80,6 +80,16 @@ if (cached) {
     + 'each run is a process start plus a GnuPG decryption, so the ratio against a single `get` is about that count.');
 }
 
+// Part 1, DPoP: the proof (a second store read for the key, an ES256 signature) on a cached token.
+const cachedDpop = timings('cached-dpop', ['token-bearer', 'token-dpop']);
+if (cachedDpop) {
+  const { 'token-bearer': bearer, 'token-dpop': dpop } = cachedDpop;
+  row('1', '`mcp-token --format header URL`, DPoP token cached (file store)', timed(dpop),
+    `the same for a Bearer token: ${timed(bearer)}`, x(dpop.median / bearer.median), 'see own time', undefined);
+  row('1', 'own time of the DPoP proof (key read and signature)', ms(dpop.median - bearer.median),
+    'difference of the medians', '', '< 1 ms', dpop.median - bearer.median < 0.001);
+}
+
 // Part 2: the usual alternative, end to end, each run with fresh state.
 const flow = timings('flow', ['pipeline', 'sdk', 'node-start']);
 if (flow) {

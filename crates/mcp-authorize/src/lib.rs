@@ -109,7 +109,7 @@ pub struct Cli {
     /// Require DPoP (RFC 9449): tokens bound to a key kept in the credential store; fail when
     /// the server does not advertise ES256 DPoP or answers with a Bearer token [default: DPoP
     /// whenever the server advertises it, else Bearer]
-    #[arg(long, conflicts_with_all = ["no_dpop", "import_token", "import_mcp_remote"])]
+    #[arg(long, conflicts_with_all = ["no_dpop", "import_token", "import_mcp_remote", "docker_gateway"])]
     pub dpop: bool,
 
     /// Never use DPoP: plain Bearer tokens even from a server that offers DPoP
@@ -174,7 +174,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
     let dpop_mode = match (cli.dpop, cli.no_dpop) {
         (true, _) => mcp_oauth::dpop::Mode::Require,
+        // The gateway gets the refresh token, and it has no DPoP key to present it with.
         (_, true) => mcp_oauth::dpop::Mode::Off,
+        _ if cli.docker_gateway.is_some() => mcp_oauth::dpop::Mode::Off,
         _ => mcp_oauth::dpop::Mode::Auto,
     };
     // Imported tokens were obtained by another program, bound to no key of ours.
@@ -396,5 +398,8 @@ mod tests {
         assert!(Cli::try_parse_from(["mcp-authorize", "--callback-url", "x", "http://a"]).is_err());
         assert!(Cli::try_parse_from(["mcp-authorize", "--timeout-callback", "0"]).is_err());
         assert!(Cli::try_parse_from(["mcp-authorize", "--step-up", "Bearer", "--client-credentials"]).is_ok());
+        assert!(Cli::try_parse_from(["mcp-authorize", "--dpop", "--no-dpop"]).is_err());
+        assert!(Cli::try_parse_from(["mcp-authorize", "--dpop", "--docker-gateway", "g"]).is_err());
+        assert!(Cli::try_parse_from(["mcp-authorize", "--dpop", "--import-token", "f"]).is_err());
     }
 }

@@ -277,6 +277,10 @@ fn require_and_refuse() {
     // Its refresh sends no proof, and stays Bearer.
     let out = w.token(&["--min-valid", "100000", "--format", "json"]);
     assert_eq!(out.json()["token_type"], "Bearer", "{out}");
+    // Asking for DPoP now is a new authorization, not a refresh of the Bearer grant.
+    let doc = w.login(&["--dpop"]);
+    assert_eq!(doc["token"]["token_type"], "DPoP", "{doc}");
+    assert!(w.stored_set().dpop_jkt.is_some());
 }
 
 /// Client credentials (a machine client with a secret) get a bound token too.

@@ -339,7 +339,9 @@ pub fn silent_refresh(s: Session<'_>, plan: &Plan, wanted_scope: Option<&str>) -
     };
     let same_grantor =
         set.issuer == plan.issuer && set.client_id == plan.client.client_id && set.resource == plan.resource;
-    if !same_grantor || set.refresh_token.is_none() || !covers(&set, wanted_scope) {
+    // A grant bound to another key, or to none, is not what this login asks for (--dpop, --no-dpop).
+    let same_binding = set.dpop_jkt.as_deref() == plan.dpop.as_ref().map(|b| b.key.jkt());
+    if !same_grantor || !same_binding || set.refresh_token.is_none() || !covers(&set, wanted_scope) {
         return Ok(None);
     }
     let reservation = s.store.reserve(&key)?;
