@@ -301,3 +301,28 @@ fn client_credentials_with_dpop() {
     let renewed = w.headers(&["--min-valid", "100000"]);
     assert_eq!(w.call("tools/list", &renewed).status, 200);
 }
+
+/// The device grant's polls carry proofs too (here with the AS's nonces), and a public
+/// client's refresh is bound to the key.
+#[test]
+fn device_code_with_dpop_and_nonces() {
+    let client = json!({
+        "client_id": "device-cli", "token_endpoint_auth_method": "none", "application_type": "native",
+        "grant_types": ["urn:ietf:params:oauth:grant-type:device_code", "refresh_token"],
+        "response_types": [], "redirect_uris": [],
+    });
+    let w = World::with(Options::default().variant(Variant::DpopNonce).client(client), false);
+    let dcr = w.on_server("mcp-dcr", &["--client-id", "device-cli", "--auth-method", "none"]);
+    assert!(dcr.success(), "{dcr}");
+    let doc = w.login(&["--device", "--dpop"]);
+    assert_eq!(
+        (doc["token"]["token_type"].as_str(), doc["token"]["grant"].as_str()),
+        (Some("DPoP"), Some("device_code"))
+    );
+    let set = w.stored_set();
+    assert!(set.dpop_jkt.is_some());
+    assert_eq!(w.servers.introspection(set.access_token.expose())["cnf"]["jkt"], set.dpop_jkt.unwrap().as_str());
+    let refreshed = w.token(&["--min-valid", "100000", "--format", "json"]);
+    assert!(refreshed.success(), "{refreshed}");
+    assert_eq!(refreshed.json()["token_type"], "DPoP");
+}
