@@ -349,7 +349,7 @@ pub const CLIENT_CREDENTIALS_GRANT: &str = "client_credentials";
 /// The command that gets a new token, for "login required" messages: a machine client
 /// needs `--client-credentials`, since a plain `mcp-authorize` would open a browser.
 /// `grant` is `None` when nothing stored tells which kind of client it is.
-fn login_hint(resource: &str, profile: Option<&str>, grant: Option<&GrantType>) -> String {
+pub(crate) fn login_hint(resource: &str, profile: Option<&str>, grant: Option<&GrantType>) -> String {
     let profile = profile.map(|p| format!(" --profile {p}")).unwrap_or_default();
     match grant {
         Some(GrantType::ClientCredentials) => {

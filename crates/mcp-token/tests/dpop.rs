@@ -128,6 +128,11 @@ fn login_into_pass_presentation_and_a_refresh_in_a_new_process() {
         w.store().load(&mcp_oauth::store::keys::dpop(&set.issuer, None)).unwrap().unwrap();
     let private = stored.private_key.expose();
     assert!(!doc.to_string().contains(private), "the key never reaches the document");
+    let listed = w.run("mcp-token", &["--list"]);
+    let rows = listed.json();
+    let row = rows.as_array().unwrap().iter().find(|r| r["kind"] == "dpop").expect("the key's entry is listed");
+    assert_eq!(row["jkt"], key.jkt(), "{row}");
+    assert!(!listed.stdout.contains(private), "a listing never shows the key");
     let info = w.servers.introspection(set.access_token.expose());
     assert_eq!(info["cnf"]["jkt"], key.jkt(), "{info}");
     assert_eq!(info["token_type"], "DPoP");

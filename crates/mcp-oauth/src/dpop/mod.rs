@@ -86,11 +86,10 @@ pub fn for_refresh(store: &Store, set: &crate::token::TokenSet, profile: Option<
             Ok(Some(Binding { key, required: set.token_type.eq_ignore_ascii_case(TOKEN_TYPE) }))
         }
         found => Err(Error::LoginRequired(format!(
-            "the DPoP key the token for {} is bound to ({jkt}) is {}, so the token cannot be renewed or used; run: mcp-authorize{} --force {}",
+            "the DPoP key the token for {} is bound to ({jkt}) is {}, so the token cannot be renewed or used; {}",
             set.resource,
             if found.is_some() { "not the stored one" } else { "gone from the credential store" },
-            profile.map(|p| format!(" --profile {p}")).unwrap_or_default(),
-            set.resource
+            crate::token::login_hint(&set.resource, profile, Some(&set.grant))
         ))),
     }
 }
