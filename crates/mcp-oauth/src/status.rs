@@ -180,7 +180,8 @@ fn check(http: &Http, store: &Store, set: &TokenSet, profile: Option<&str>) -> O
         Ok(u) => u,
         Err(e) => return Online::Unreachable { error: e.to_string() },
     };
-    let sent = if crate::dpop::is_dpop(set) {
+    let dpop = crate::dpop::is_dpop(set);
+    let sent = if dpop {
         crate::dpop::presentation_key(store, set, profile).and_then(|key| {
             let token = set.access_token.expose();
             crate::dpop::send_to_resource(http, &key, token, || crate::discovery::initialize_request(url.clone()))
@@ -194,7 +195,9 @@ fn check(http: &Http, store: &Store, set: &TokenSet, profile: Option<&str>) -> O
     };
     let challenge = || {
         let all = www_authenticate::parse_all(response.headers_named("www-authenticate"));
-        www_authenticate::bearer(&all).or_else(|| all.iter().find(|c| c.is_scheme("DPoP"))).cloned()
+        // The error about a DPoP token is in the DPoP challenge (a Bearer one may come first).
+        let scheme = if dpop { crate::dpop::TOKEN_TYPE } else { "Bearer" };
+        all.iter().find(|c| c.is_scheme(scheme)).or_else(|| www_authenticate::bearer(&all)).cloned()
     };
     let param = |name: &str| challenge().and_then(|c| c.param(name).map(String::from));
     match response.status {
@@ -210,5 +213,36 @@ fn check(http: &Http, store: &Store, set: &TokenSet, profile: Option<&str>) -> O
 impl Status {
     pub fn to_json(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mcp_testkit::mock::{Mock, Reply};
+    use serde_json::json;
+
+    /// A DPoP token is checked with a proof, and the refusal read from the DPoP challenge even
+    /// when a plain Bearer one comes first.
+    #[test]
+    fn a_dpop_token_is_checked_with_a_proof_and_its_challenge_read() {
+        let mock = Mock::start();
+        let challenge = r#"Bearer resource_metadata="x", DPoP error="invalid_token", algs="ES256""#;
+        mock.on("POST", "/mcp", Reply::status(401).header("WWW-Authenticate", challenge));
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::tests::file_store(dir.path(), None);
+        let issuer = mock.origin();
+        let key = crate::dpop::key::load_or_create(&store, &issuer, "c", None).unwrap();
+        let set: TokenSet = serde_json::from_value(json!({
+            "issuer": issuer, "client_id": "c", "resource": mock.url("/mcp"), "token_endpoint": mock.url("/token"),
+            "access_token": "bound-token", "token_type": "DPoP", "dpop_jkt": key.jkt(),
+            "grant": "authorization_code", "obtained_at": 0,
+        }))
+        .unwrap();
+        let online = check(&Http::new(Default::default()), &store, &set, None);
+        assert_eq!(online, Online::Rejected { error: Some("invalid_token".into()) });
+        let sent = &mock.requests()[0];
+        assert_eq!(sent.header("authorization"), Some("DPoP bound-token"));
+        assert!(sent.header("dpop").is_some());
     }
 }
