@@ -4,7 +4,8 @@
 //! API contract (other modules are written against it):
 //! - [`request`] sends one grant with the client's authentication and the RFC 8707
 //!   `resource`, and parses the answer leniently (string `expires_in`, missing
-//!   `token_type`, 200 or 201) into a [`TokenResponse`];
+//!   `token_type`, 200 or 201) into a [`TokenResponse`]; with [`Endpoint::dpop`], whatever
+//!   the grant, the request carries a DPoP proof and answers one `use_dpop_nonce` (see `dpop`);
 //! - [`TokenSet::new`] turns a response into the record stored under `keys::token`.
 
 use crate::client::ClientRecord;
