@@ -30,7 +30,7 @@ complete -c mcp-authorize -l force -d 'Start a new authorization even when a sto
 complete -c mcp-authorize -l print-url -d 'Headless, step 1: print the authorization URL, keep the pending state in the store, and exit; finish with --callback-url'
 complete -c mcp-authorize -l device -d 'Use the device authorization grant (RFC 8628): enter a code on another device'
 complete -c mcp-authorize -l client-credentials -d 'Machine to machine: the client_credentials grant with the pre-registered client\'s secret or private key (MCP OAuth client-credentials extension); no user, no browser'
-complete -c mcp-authorize -l dpop -d 'Require DPoP (RFC 9449): tokens bound to a key kept in the credential store; fail when the server does not advertise ES256 DPoP or answers with a Bearer token [default: DPoP whenever the server advertises it, else Bearer]'
+complete -c mcp-authorize -l dpop -d 'Require DPoP (RFC 9449): tokens bound to a key kept in the credential store; fail when the server does not advertise ES256 DPoP or answers with a Bearer token [default: DPoP whenever the server advertises it, required when the MCP server\'s metadata says dpop_bound_access_tokens_required, else Bearer]'
 complete -c mcp-authorize -l no-dpop -d 'Never use DPoP: plain Bearer tokens even from a server that offers DPoP'
 complete -c mcp-authorize -s v -l trace -d 'Print every HTTP request and response to stderr, secrets redacted'
 complete -c mcp-authorize -l compact -d 'Write compact one-line JSON instead of pretty-printed JSON'

@@ -108,7 +108,8 @@ pub struct Cli {
 
     /// Require DPoP (RFC 9449): tokens bound to a key kept in the credential store; fail when
     /// the server does not advertise ES256 DPoP or answers with a Bearer token [default: DPoP
-    /// whenever the server advertises it, else Bearer]
+    /// whenever the server advertises it, required when the MCP server's metadata says
+    /// dpop_bound_access_tokens_required, else Bearer]
     #[arg(long, conflicts_with_all = ["no_dpop", "import_token", "import_mcp_remote", "docker_gateway"])]
     pub dpop: bool,
 
@@ -181,7 +182,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     };
     // Imported tokens were obtained by another program, bound to no key of ours.
     if cli.import_token.is_none() && cli.import_mcp_remote.is_none() {
-        plan.dpop = mcp_oauth::dpop::prepare(store, s.profile, &plan.metadata, &plan.client.client_id, dpop_mode)?
+        let mode = mcp_oauth::dpop::mode_for(dpop_mode, &doc);
+        plan.dpop = mcp_oauth::dpop::prepare(store, s.profile, &plan.metadata, &plan.client.client_id, mode)?
             .map(std::sync::Arc::new);
     }
 

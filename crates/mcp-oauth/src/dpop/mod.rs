@@ -50,6 +50,20 @@ pub fn advertised(metadata: &AuthorizationServerMetadata) -> bool {
         .is_some_and(|algs| algs.iter().any(|a| a.as_str() == Some(key::ALG)))
 }
 
+/// The mode a login runs in: what the user asked for, raised to [`Mode::Require`] when the
+/// MCP server's resource metadata says it only takes DPoP-bound tokens (RFC 9449 §5.2 via
+/// RFC 9728: `dpop_bound_access_tokens_required`), since a Bearer token would be useless there.
+/// An explicit `--no-dpop` is kept: the user was told by the server's refusals, not by us.
+pub fn mode_for(asked: Mode, doc: &crate::document::Document) -> Mode {
+    let required = doc
+        .discovery
+        .as_ref()
+        .and_then(|d| d.resource_metadata.as_ref())
+        .and_then(|m| m.extra.get("dpop_bound_access_tokens_required"))
+        .is_some_and(|v| v.as_bool() == Some(true));
+    if asked == Mode::Auto && required { Mode::Require } else { asked }
+}
+
 /// The binding for a new grant of `client_id` at `metadata`'s server under `mode`: the stored
 /// key of that client (made and stored on first use), or none for a Bearer grant.
 pub fn prepare(
@@ -257,6 +271,22 @@ mod tests {
             assert_eq!(c["htu"], mock.url("/mcp"), "no query in htu");
         }
         assert_eq!(claims(sent[1].header("dpop").unwrap())["nonce"], "r-1");
+    }
+
+    #[test]
+    fn a_resource_that_requires_dpop_makes_it_required() {
+        let doc = |prm: serde_json::Value| -> crate::document::Document {
+            serde_json::from_value(json!({
+                "mcp_oauth": 1, "server_url": "https://mcp.example/mcp", "resource": "https://mcp.example/mcp",
+                "discovery": {"source": "resource_metadata", "resource_metadata": prm},
+            }))
+            .unwrap()
+        };
+        let requiring = doc(json!({"resource": "https://mcp.example/mcp", "dpop_bound_access_tokens_required": true}));
+        let plain = doc(json!({"resource": "https://mcp.example/mcp"}));
+        assert_eq!(mode_for(Mode::Auto, &requiring), Mode::Require);
+        assert_eq!(mode_for(Mode::Off, &requiring), Mode::Off, "--no-dpop is the user's call");
+        assert_eq!(mode_for(Mode::Auto, &plain), Mode::Auto);
     }
 
     #[test]
