@@ -331,3 +331,22 @@ fn device_code_with_dpop_and_nonces() {
     assert!(refreshed.success(), "{refreshed}");
     assert_eq!(refreshed.json()["token_type"], "DPoP");
 }
+
+/// The headless hand-off: the key made at --print-url signs the code exchange of
+/// --callback-url, in another process.
+#[test]
+fn headless_hand_off_with_dpop() {
+    let w = World::new(Variant::Dpop, false);
+    let started = w.on_server("mcp-authorize", &["--print-url"]);
+    assert!(started.success(), "{started}");
+    let url = started.json()["pending"]["authorization_url"].as_str().unwrap().to_string();
+    let file = w.sandbox.path().join("callback-url");
+    let browser =
+        w.sandbox.command(browser_command()).arg(&url).env("MCP_TEST_BROWSER_CALLBACK_FILE", &file).status().unwrap();
+    assert!(browser.success());
+    let callback = std::fs::read_to_string(&file).unwrap().trim().to_string();
+    let done = w.run("mcp-authorize", &["--callback-url", &callback]);
+    assert!(done.success(), "{done}");
+    assert_eq!(done.json()["token"]["token_type"], "DPoP", "{done}");
+    assert_eq!(w.call("tools/list", &w.headers(&[])).status, 200);
+}

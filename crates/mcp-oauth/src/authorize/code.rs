@@ -237,9 +237,10 @@ pub fn finish_handoff(s: Session<'_>, callback_url: &str) -> Result<(TokenSet, D
     let code = validate_response(&params, &pending.state, pending.iss_parameter_supported, &pending.issuer)?;
     let mut plan = Plan::from_document(&pending.document, s.store, s.profile)?;
     // The key made (or not) at step 1 is in the store: DPoP exactly when it is there.
+    let required = crate::dpop::mode_for(crate::dpop::Mode::Auto, &pending.document) == crate::dpop::Mode::Require;
     plan.dpop = crate::dpop::key::load(s.store, &plan.issuer, &plan.client.client_id, s.profile)?
         .filter(|_| crate::dpop::advertised(&plan.metadata))
-        .map(|key| std::sync::Arc::new(crate::dpop::Binding { key, required: false }));
+        .map(|key| std::sync::Arc::new(crate::dpop::Binding { key, required }));
     if plan.client.client_id != pending.client_id || plan.issuer != pending.issuer {
         return Err(Error::InvalidInput(
             "the stored client changed since the authorization was started; start again with --print-url".into(),
