@@ -271,14 +271,17 @@ fn require_and_refuse() {
     assert_eq!(out.code, Some(5), "{out}");
     assert!(out.stderr.contains("dpop_signing_alg_values_supported"), "{out}");
 
-    // --no-dpop with a server that offers it: a plain Bearer token.
+    // --no-dpop with a server that offers it: a plain Bearer token, which this MCP server (its
+    // metadata says dpop_bound_access_tokens_required) refuses; the user asked for it.
     let w = World::new(Variant::Dpop, false);
     let doc = w.login(&["--no-dpop"]);
     assert_eq!(doc["token"]["token_type"], "Bearer", "{doc}");
     assert_eq!(w.stored_set().dpop_jkt, None);
     let out = w.token(&[]);
     assert!(out.success(), "{out}");
-    assert_eq!(w.servers.call_mcp(Some(out.stdout.trim()), "tools/list").status, 200);
+    let refused = w.servers.call_mcp(Some(out.stdout.trim()), "tools/list");
+    assert_eq!(refused.status, 401);
+    assert!(www_authenticate(&refused).contains("DPoP-bound tokens only"), "{}", www_authenticate(&refused));
     // Its refresh sends no proof, and stays Bearer.
     let out = w.token(&["--min-valid", "100000", "--format", "json"]);
     assert_eq!(out.json()["token_type"], "Bearer", "{out}");
