@@ -261,6 +261,14 @@ fn nonce_challenges_at_the_as_and_at_the_rs() {
     let refreshed = w.token(&["--min-valid", "100000", "--format", "header", "--trace"]);
     assert!(refreshed.success(), "{refreshed}");
     assert_eq!(refreshed.stderr.matches("use_dpop_nonce").count(), 1, "{}", refreshed.stderr);
+    // The trace shows that proofs were sent, never the proofs, the key or the tokens.
+    assert!(refreshed.stderr.contains("DPoP: [redacted"), "{}", refreshed.stderr);
+    let printed: Vec<&str> = refreshed.stdout.lines().filter_map(|l| l.split_once(' ').map(|(_, v)| v)).collect();
+    let set = w.stored_set();
+    let stored: mcp_oauth::dpop::key::StoredKey =
+        w.store().load(&mcp_oauth::store::keys::dpop(&set.issuer, None)).unwrap().unwrap();
+    let refresh_token = set.refresh_token.as_ref().map(|t| t.expose()).unwrap_or_default();
+    refreshed.assert_stderr_hides(&[&printed[..], &[stored.private_key.expose(), refresh_token]].concat());
 }
 
 #[test]
