@@ -329,8 +329,14 @@ fn logged_in(store: &mcp_oauth::store::Store, server: &str, set: &mcp_oauth::tok
     };
     let backend = store.backend_description();
     let backend = backend.split(" (").next().unwrap_or(&backend);
+    // A DPoP token is not what `Authorization: Bearer $(mcp-token URL)` can use: say so now.
+    let dpop = if mcp_oauth::dpop::is_dpop(set) {
+        "; DPoP-bound: present it with mcp-token --format header (or json)"
+    } else {
+        ""
+    };
     mcp_oauth_cli::say!(
-        "mcp-authorize: logged in to {server}{}: scopes {}, {valid}, stored in {backend}",
+        "mcp-authorize: logged in to {server}{}: scopes {}, {valid}, stored in {backend}{dpop}",
         sub.map(|s| format!(" as {s}")).unwrap_or_default(),
         set.scope.as_deref().filter(|s| !s.is_empty()).unwrap_or("(server default)")
     );

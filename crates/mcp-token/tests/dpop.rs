@@ -117,7 +117,10 @@ fn header(r: &Response, name: &str) -> Option<String> {
 #[test]
 fn login_into_pass_presentation_and_a_refresh_in_a_new_process() {
     let w = World::new(Variant::Dpop, true);
-    let doc = w.login(&[]);
+    let out = w.on_server("mcp-authorize", &[]);
+    assert!(out.success(), "{out}");
+    assert!(out.stderr.contains("DPoP-bound: present it with mcp-token --format header"), "{out}");
+    let doc = out.json();
     assert_eq!(doc["token"]["token_type"], "DPoP", "{doc}");
 
     // The record names the key, the key is in the store, and the AS bound the token to it.
