@@ -73,7 +73,8 @@ pub struct Cli {
 
     /// For a DPoP-bound token: the DPoP-Nonce header of the server's 401 use_dpop_nonce
     /// answer, to put in the proof
-    #[arg(long, value_name = "NONCE")]
+    // Nonces are often base64url, which may begin with '-'.
+    #[arg(long, value_name = "NONCE", allow_hyphen_values = true)]
     pub dpop_nonce: Option<String>,
 
     /// List the stored clients and tokens (never their secrets) instead
@@ -306,6 +307,13 @@ mod tests {
         let j: Value = serde_json::from_str(&render(&set(), None, Format::Json, "X", false).unwrap()).unwrap();
         assert_eq!(j["issuer"], "https://as.example");
         assert!(j.get("refresh_token").is_none(), "the refresh token is never printed");
+    }
+
+    #[test]
+    fn a_nonce_may_begin_with_a_hyphen() {
+        let cli = Cli::try_parse_from(["mcp-token", "--dpop-nonce", "-sXyZ", "https://mcp.example/mcp"]).unwrap();
+        assert_eq!(cli.dpop_nonce.as_deref(), Some("-sXyZ"));
+        assert_eq!(cli.url.as_deref(), Some("https://mcp.example/mcp"));
     }
 
     #[test]
