@@ -127,6 +127,7 @@ fn login_into_pass_presentation_and_a_refresh_in_a_new_process() {
     let set = w.stored_set();
     let key = mcp_oauth::dpop::key::load(&w.store(), &set.issuer, &set.client_id, None).unwrap().unwrap();
     assert_eq!(set.dpop_jkt.as_deref(), Some(key.jkt()));
+    assert!(out.stderr.contains(&format!("dpop_jkt={}", key.jkt())), "the code is bound to the key: {out}");
     let stored: mcp_oauth::dpop::key::StoredKey =
         w.store().load(&mcp_oauth::store::keys::dpop(&set.issuer, None)).unwrap().unwrap();
     let private = stored.private_key.expose();

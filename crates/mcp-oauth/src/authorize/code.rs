@@ -69,7 +69,7 @@ fn prepare(plan: &Plan, redirect_uri: &str, opts: &CodeOptions) -> Result<Prepar
     let pkce = Pkce::generate()?;
     let state = crate::pkce::random_token(32)?;
     let scope = plan.user_scope();
-    let url = AuthorizationRequest {
+    let mut url = AuthorizationRequest {
         authorization_endpoint: endpoint,
         client_id: &plan.client.client_id,
         redirect_uri,
@@ -80,6 +80,10 @@ fn prepare(plan: &Plan, redirect_uri: &str, opts: &CodeOptions) -> Result<Prepar
         extra: &opts.extra_params,
     }
     .url()?;
+    // RFC 9449 §10: the code is bound to the key, so only a proof of it can exchange it.
+    if let Some(b) = &plan.dpop {
+        url.query_pairs_mut().append_pair("dpop_jkt", b.key.jkt());
+    }
     crate::browser::check_url(&url)?;
     Ok(Prepared { url, pkce, state, scope })
 }
