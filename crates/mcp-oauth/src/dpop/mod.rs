@@ -195,13 +195,20 @@ mod tests {
         (client, file)
     }
 
+    /// A mock server whose origin no earlier test's nonce is remembered for.
+    fn fresh_mock() -> Mock {
+        let mock = Mock::start();
+        nonce::forget(&url::Url::parse(&mock.origin()).unwrap());
+        mock
+    }
+
     fn binding(required: bool) -> Binding {
         Binding { key: DpopKey::generate("i", "c", 0).unwrap().0, required }
     }
 
     #[test]
     fn a_nonce_challenge_is_answered_once_with_a_new_proof_and_a_new_assertion() {
-        let mock = Mock::start();
+        let mock = fresh_mock();
         let challenge = json!({"error": "use_dpop_nonce", "error_description": "nonce needed"});
         mock.on("POST", "/token", Reply::json(400, &challenge).header("DPoP-Nonce", "n-1"));
         let (client, _key_file) = key_jwt_client(&mock.origin());
@@ -230,7 +237,7 @@ mod tests {
 
     #[test]
     fn a_bearer_answer_to_a_required_proof_is_discarded() {
-        let mock = Mock::start();
+        let mock = fresh_mock();
         let answer = json!({"access_token": "plain-bearer-token", "token_type": "Bearer", "expires_in": 60});
         mock.on("POST", "/token", Reply::json(200, &answer).header("DPoP-Nonce", "fresh"));
         let (client, _key_file) = key_jwt_client(&mock.origin());
@@ -251,7 +258,7 @@ mod tests {
 
     #[test]
     fn a_resource_nonce_challenge_is_answered_once() {
-        let mock = Mock::start();
+        let mock = fresh_mock();
         let challenge = r#"Bearer resource_metadata="x", DPoP error="use_dpop_nonce", algs="ES256""#;
         mock.on("POST", "/mcp", Reply::status(401).header("WWW-Authenticate", challenge).header("DPoP-Nonce", "r-1"));
         let b = binding(false);

@@ -56,6 +56,13 @@ pub fn remember(role: Role, resp: &Response) {
     nonces.push((role, o, nonce));
 }
 
+/// Forgets what an earlier test's server at the same (reused) port said.
+#[cfg(test)]
+pub(crate) fn forget(url: &Url) {
+    let o = origin(url);
+    NONCES.lock().unwrap_or_else(|p| p.into_inner()).retain(|(_, at, _)| *at != o);
+}
+
 /// The nonce a `use_dpop_nonce` challenge asks for, when `resp` is one and carries it.
 pub fn challenged(role: Role, resp: &Response) -> Option<String> {
     let asked = match role {
