@@ -98,6 +98,11 @@ if (cachedDpop) {
   const own = cpu('token-dpop') - cpu('token-bearer');
   row('1', 'own time of the DPoP proof: CPU (user + system)', ms(own),
     `Bearer: ${ms(cpu('token-bearer'))} of CPU, DPoP: ${ms(cpu('token-dpop'))}`, '', '< 1 ms', own < 0.001);
+  const dpopCalls = facts.dpop_helper_calls;
+  if (dpopCalls) {
+    notes.push(`Part 1, DPoP: one cached \`mcp-token --format header\` for a DPoP token in pass ran the helper ${dpopCalls.length} `
+      + `time(s) (${dpopCalls.join(', ')}): the token and its key are separate entries, so with pass the proof costs one more helper run.`);
+  }
 }
 
 // Part 2: the usual alternative, end to end, each run with fresh state.
