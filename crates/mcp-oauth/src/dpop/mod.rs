@@ -5,7 +5,7 @@
 //! - [`key`]: the ES256 key pair, kept in the credential store beside the client record;
 //! - [`proof`]: the proof JWT of one request;
 //! - [`nonce`]: server nonces and the `use_dpop_nonce` challenge;
-//! - here: when a grant uses DPoP ([`prepare`], [`for_refresh`]) and sending a request with a
+//! - here: when a grant uses DPoP ([`mode_for`], [`prepare`], [`for_refresh`]) and sending a request with a
 //!   proof, retried once on a nonce challenge ([`send`]).
 
 pub mod key;
@@ -53,7 +53,7 @@ pub fn advertised(metadata: &AuthorizationServerMetadata) -> bool {
 /// The mode a login runs in: what the user asked for, raised to [`Mode::Require`] when the
 /// MCP server's resource metadata says it only takes DPoP-bound tokens (RFC 9449 §5.2 via
 /// RFC 9728: `dpop_bound_access_tokens_required`), since a Bearer token would be useless there.
-/// An explicit `--no-dpop` is kept: the user was told by the server's refusals, not by us.
+/// An explicit `--no-dpop` stands: the user chose Bearer, and the server's refusals will say why.
 pub fn mode_for(asked: Mode, doc: &crate::document::Document) -> Mode {
     let required = doc
         .discovery
