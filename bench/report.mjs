@@ -80,6 +80,31 @@ if (cached) {
     + 'each run is a process start plus a GnuPG decryption, so the ratio against a single `get` is about that count.');
 }
 
+// Part 1, DPoP: the proof (a second store read for the key, an ES256 signature) on a cached token.
+const cachedDpop = timings('cached-dpop', ['token-bearer', 'token-dpop']);
+if (cachedDpop) {
+  const { 'token-bearer': bearer, 'token-dpop': dpop } = cachedDpop;
+  row('1', '`mcp-token --format header URL`, DPoP token cached (file store)', timed(dpop),
+    `the same for a Bearer token: ${timed(bearer)}`, x(dpop.median / bearer.median), 'see own time', undefined);
+  row('1', 'DPoP proof, wall time (key read and signature)', ms(dpop.median - bearer.median),
+    'difference of the medians', '', 'see CPU time', undefined);
+  // On a loaded machine one more store read is one more chance to be preempted, which wall
+  // time counts and CPU time (hyperfine's user + system means over all rounds) does not.
+  const cpu = (command) => {
+    const rounds = fs.readdirSync(rawDir).filter((f) => /^cached-dpop\.\d+\.json$/.test(f))
+      .flatMap((f) => load(f).results.filter((r) => r.command === command));
+    return rounds.reduce((sum, r) => sum + r.user + r.system, 0) / rounds.length;
+  };
+  const own = cpu('token-dpop') - cpu('token-bearer');
+  row('1', 'own time of the DPoP proof: CPU (user + system)', ms(own),
+    `Bearer: ${ms(cpu('token-bearer'))} of CPU, DPoP: ${ms(cpu('token-dpop'))}`, '', '< 1 ms', own < 0.001);
+  const dpopCalls = facts.dpop_helper_calls;
+  if (dpopCalls) {
+    notes.push(`Part 1, DPoP: one cached \`mcp-token --format header\` for a DPoP token in pass ran the helper ${dpopCalls.length} `
+      + `time(s) (${dpopCalls.join(', ')}): the token and its key are separate entries, so with pass the proof costs one more helper run.`);
+  }
+}
+
 // Part 2: the usual alternative, end to end, each run with fresh state.
 const flow = timings('flow', ['pipeline', 'sdk', 'node-start']);
 if (flow) {

@@ -45,6 +45,8 @@ complete -c mcp-authorize -l print-url -d 'Headless, step 1: print the authoriza
 complete -c mcp-authorize -l device -d 'Use the device authorization grant (RFC 8628): enter a code on another device'
 complete -c mcp-authorize -l client-credentials -d 'Machine to machine: the client_credentials grant with the pre-registered client\'s secret or private key (MCP OAuth client-credentials extension); no user, no browser'
 complete -c mcp-authorize -l github-actions -d 'Workload identity in GitHub Actions: ask the job\'s OIDC token endpoint for a new JWT every time (the job needs `permissions: id-token: write`)'
+complete -c mcp-authorize -l dpop -d 'Require DPoP (RFC 9449): tokens bound to a key kept in the credential store; fail when the authorization server does not advertise ES256 DPoP or answers with a Bearer token [default: DPoP when the authorization server advertises it and the MCP server\'s resource metadata lists dpop_signing_alg_values_supported, required when it says dpop_bound_access_tokens_required, else Bearer]'
+complete -c mcp-authorize -l no-dpop -d 'Never use DPoP: plain Bearer tokens even from a server that offers DPoP'
 complete -c mcp-authorize -s v -l trace -d 'Print every HTTP request and response to stderr, grouped by the step of the flow it belongs to (with its outcome and time), JWTs decoded, secrets redacted'
 complete -c mcp-authorize -l compact -d 'Write compact one-line JSON instead of pretty-printed JSON'
 complete -c mcp-authorize -l reveal-secrets -d 'Include tokens and client secrets in the output and the trace (they are left out otherwise)'

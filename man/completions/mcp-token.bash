@@ -23,7 +23,7 @@ _mcp__token() {
 
     case "${cmd}" in
         mcp__token)
-            opts="-v -h -V --min-valid --format --env-var --list --status --online --trace --trace-format --har --profile --credential-helper --compact --reveal-secrets --error-format --timeout --help --version"
+            opts="-v -h -V --min-valid --format --env-var --dpop-method --dpop-url --dpop-nonce --list --status --online --trace --trace-format --har --profile --credential-helper --compact --reveal-secrets --error-format --timeout --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -38,6 +38,18 @@ _mcp__token() {
                     return 0
                     ;;
                 --env-var)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dpop-method)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dpop-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dpop-nonce)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -1,10 +1,13 @@
 complete -c mcp-token -l min-valid -d 'Refresh when the token is valid for less than this many seconds' -r
 complete -c mcp-token -l format -d 'What to print' -r -f -a "token\t'The access token alone'
-header\t'An `Authorization: Bearer ...` header line'
+header\t'An `Authorization: Bearer ...` header line; for a DPoP token two lines, `Authorization: DPoP ...` and `DPoP: <proof>`'
 env\t'`export VAR=...` for eval'
-json\t'JSON with expiry, scopes, issuer and the decoded JWT claims'
+json\t'JSON with expiry, scopes, issuer and the decoded JWT claims; for a DPoP token also the scheme, the Authorization value and the proof'
 headers\t'A JSON object of HTTP headers on one line, `{"Authorization": "Bearer ..."}`: what MCP clients\' header helpers print (Claude Code\'s `headersHelper`)'"
 complete -c mcp-token -l env-var -d 'Variable name for --format env' -r
+complete -c mcp-token -l dpop-method -d 'For a DPoP-bound token: the method of the request the proof is for' -r
+complete -c mcp-token -l dpop-url -d 'For a DPoP-bound token: the URL of the request the proof is for (its query and fragment are left out of the proof) [default: the MCP server URL]' -r
+complete -c mcp-token -l dpop-nonce -d 'For a DPoP-bound token: the DPoP-Nonce header of the server\'s 401 use_dpop_nonce answer, to put in the proof' -r
 complete -c mcp-token -l trace-format -d 'How --trace is written (implies --trace): text for a person, or json for a program' -r -f -a "text\t'For a person: steps, exchanges, decoded JWTs and checks; coloured on a terminal'
 json\t'For a program: one JSON object per event and line'"
 complete -c mcp-token -l har -d 'Write this run\'s HTTP exchanges, grouped by step and redacted like --trace, to FILE as a HAR 1.2 archive (browsers\' developer tools open it), also when the run fails: the file to attach to a bug report. Written whole (mode 0600); a directory gets one file per run' -r -F

@@ -30,7 +30,9 @@ const EXAMPLES: &str = r#"  mcp-discover https://mcp.example.com/mcp | mcp-dcr |
   mcp-authorize --auth-param access_type=offline --auth-param prompt=consent URL
   mcp-authorize --idp https://idp.example.com --idp-client-id ID --idp-client-secret-file F URL
   mcp-authorize --idp https://idp.example.com https://other-mcp.example.com/mcp   # same IdP sign-in
-  mcp-authorize --idp https://idp.example.com --id-token-env OIDC_ID_TOKEN URL      # CI: an ID token"#;
+  mcp-authorize --idp https://idp.example.com --id-token-env OIDC_ID_TOKEN URL      # CI: an ID token
+
+  mcp-authorize --dpop https://mcp.example.com/mcp        # DPoP-bound tokens, or fail"#;
 
 #[derive(Debug, Parser)]
 #[command(group(clap::ArgGroup::new("workload").conflicts_with_all([
@@ -137,6 +139,18 @@ pub struct Cli {
     #[arg(long, value_name = "CHALLENGE")]
     pub step_up: Option<String>,
 
+    /// Require DPoP (RFC 9449): tokens bound to a key kept in the credential store; fail when
+    /// the authorization server does not advertise ES256 DPoP or answers with a Bearer token
+    /// [default: DPoP when the authorization server advertises it and the MCP server's resource
+    /// metadata lists dpop_signing_alg_values_supported, required when it says
+    /// dpop_bound_access_tokens_required, else Bearer]
+    #[arg(long, conflicts_with_all = ["no_dpop", "import_token", "import_mcp_remote", "docker_gateway"])]
+    pub dpop: bool,
+
+    /// Never use DPoP: plain Bearer tokens even from a server that offers DPoP
+    #[arg(long, conflicts_with_all = ["import_token", "import_mcp_remote"])]
+    pub no_dpop: bool,
+
     #[command(flatten)]
     pub enterprise: enterprise::EnterpriseArgs,
 
@@ -206,6 +220,20 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         extra_params,
         allow_missing_pkce_metadata: cli.allow_missing_pkce_metadata,
     };
+
+    let dpop_mode = match (cli.dpop, cli.no_dpop) {
+        (true, _) => mcp_oauth::dpop::Mode::Require,
+        // The gateway gets the refresh token, and it has no DPoP key to present it with.
+        (_, true) => mcp_oauth::dpop::Mode::Off,
+        _ if cli.docker_gateway.is_some() => mcp_oauth::dpop::Mode::Off,
+        _ => mcp_oauth::dpop::Mode::Auto,
+    };
+    // Imported tokens were obtained by another program, bound to no key of ours.
+    if cli.import_token.is_none() && cli.import_mcp_remote.is_none() {
+        let mode = mcp_oauth::dpop::mode_for(dpop_mode, &doc);
+        plan.dpop = mcp_oauth::dpop::prepare(store, s.profile, &plan.metadata, &plan.client.client_id, mode)?
+            .map(std::sync::Arc::new);
+    }
 
     if cli.print_url {
         let pending = match &cli.enterprise.idp {
@@ -396,8 +424,14 @@ fn logged_in(store: &mcp_oauth::store::Store, server: &str, set: &mcp_oauth::tok
     };
     let backend = store.backend_description();
     let backend = backend.split(" (").next().unwrap_or(&backend);
+    // A DPoP token is not what `Authorization: Bearer $(mcp-token URL)` can use: say so now.
+    let dpop = if mcp_oauth::dpop::is_dpop(set) {
+        "; DPoP-bound: present it with mcp-token --format header (or json)"
+    } else {
+        ""
+    };
     mcp_oauth_cli::say!(
-        "mcp-authorize: logged in to {server}{}{}: scopes {}, {valid}, stored in {backend}",
+        "mcp-authorize: logged in to {server}{}{}: scopes {}, {valid}, stored in {backend}{dpop}",
         sub.map(|s| format!(" as {s}")).unwrap_or_default(),
         set.idp.as_ref().map(|i| format!(" through the IdP {i}")).unwrap_or_default(),
         set.scope.as_deref().filter(|s| !s.is_empty()).unwrap_or("(server default)")
@@ -479,6 +513,9 @@ mod tests {
             Cli::try_parse_from(["mcp-authorize", "--idp", "https://i", "--print-url", "--id-token-env", "T"]).is_err()
         );
         assert!(Cli::try_parse_from(["mcp-authorize", "--id-token-env", "T"]).is_err(), "needs --idp");
+        assert!(Cli::try_parse_from(["mcp-authorize", "--dpop", "--no-dpop"]).is_err());
+        assert!(Cli::try_parse_from(["mcp-authorize", "--dpop", "--docker-gateway", "g"]).is_err());
+        assert!(Cli::try_parse_from(["mcp-authorize", "--dpop", "--import-token", "f"]).is_err());
     }
 
     #[test]

@@ -26,6 +26,7 @@ const SECRET_FIELDS: &[&str] = &[
     "token",
     // GitHub Actions' OIDC token service answers {"value": JWT}.
     "value",
+    "private_key",
 ];
 
 /// Headers whose values are secrets.

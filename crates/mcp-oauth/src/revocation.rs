@@ -43,6 +43,11 @@ fn send_revocation(
     let url = crate::url_policy::endpoint("revocation endpoint", endpoint)?;
     let form =
         vec![("token".to_string(), token.to_string()), ("token_type_hint".to_string(), hint.as_str().to_string())];
+    // No DPoP proof, even for a DPoP-bound token: RFC 9449 defines proofs for the token
+    // endpoint and for resources only, RFC 7009 authenticates the client (a public client's
+    // token is revocable by whoever holds it, which only ends its use), and a proof would be
+    // one more signed artifact for the server to ignore. The key also goes with the client
+    // (`revocation::stored`), and revoking must work when it is already gone.
     let req = crate::client_auth::apply(Request::post_form(url, form), client, issuer)?;
     let resp = http.send(req)?;
     // A 200 has an empty body, so only a failure goes through the shared error reading.

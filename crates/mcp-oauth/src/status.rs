@@ -125,7 +125,10 @@ pub fn collect(store: &Store, online: Option<&Http>) -> Result<Status> {
                 if let Some(http) = online {
                     // The request needs the token itself: read only when asked.
                     match store.load::<TokenSet>(key) {
-                        Ok(Some(set)) => login.online = Some(check(http, &set)),
+                        Ok(Some(set)) => {
+                            let profile = e.profile.as_deref().filter(|p| *p != keys::DEFAULT_PROFILE);
+                            login.online = Some(check(http, store, &set, profile));
+                        }
                         Ok(None) => continue,
                         Err(err) => {
                             status.damaged.push(Damaged { what: describe(e), error: err.to_string() });
@@ -213,29 +216,41 @@ fn client_of(entries: &[Entry], shown: &Shown, profile: &Option<String>) -> Opti
 }
 
 /// One MCP `initialize` with the token: what a client's first request would meet.
-fn check(http: &Http, set: &TokenSet) -> Online {
+/// Traced as its own step.
+fn check(http: &Http, store: &Store, set: &TokenSet, profile: Option<&str>) -> Online {
     let step = crate::trace::Step::begin("token check");
     let online = {
         let _entered = step.enter();
-        send_check(http, set)
+        send_check(http, store, set, profile)
     };
     step.end(matches!(online, Online::Valid { .. }), serde_json::to_string(&online).unwrap_or_default());
     online
 }
 
-fn send_check(http: &Http, set: &TokenSet) -> Online {
+/// A DPoP token goes with a proof of its key, never as Bearer.
+fn send_check(http: &Http, store: &Store, set: &TokenSet, profile: Option<&str>) -> Online {
     let url = match crate::url_policy::parse("MCP server URL", &set.resource) {
         Ok(u) => u,
         Err(e) => return Online::Unreachable { error: e.to_string() },
     };
-    let request = crate::discovery::initialize_request(url).header("Authorization", set.authorization());
-    let response = match http.send(request) {
+    let dpop = crate::dpop::is_dpop(set);
+    let sent = if dpop {
+        crate::dpop::presentation_key(store, set, profile).and_then(|key| {
+            let token = set.access_token.expose();
+            crate::dpop::send_to_resource(http, &key, token, || crate::discovery::initialize_request(url.clone()))
+        })
+    } else {
+        http.send(crate::discovery::initialize_request(url).header("Authorization", set.authorization()))
+    };
+    let response = match sent {
         Ok(r) => r,
         Err(e) => return Online::Unreachable { error: e.to_string() },
     };
     let challenge = || {
         let all = www_authenticate::parse_all(response.headers_named("www-authenticate"));
-        www_authenticate::bearer(&all).cloned()
+        // The error about a DPoP token is in the DPoP challenge (a Bearer one may come first).
+        let scheme = if dpop { crate::dpop::TOKEN_TYPE } else { "Bearer" };
+        all.iter().find(|c| c.is_scheme(scheme)).or_else(|| www_authenticate::bearer(&all)).cloned()
     };
     let param = |name: &str| challenge().and_then(|c| c.param(name).map(String::from));
     match response.status {
@@ -251,5 +266,36 @@ fn send_check(http: &Http, set: &TokenSet) -> Online {
 impl Status {
     pub fn to_json(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mcp_testkit::mock::{Mock, Reply};
+    use serde_json::json;
+
+    /// A DPoP token is checked with a proof, and the refusal read from the DPoP challenge even
+    /// when a plain Bearer one comes first.
+    #[test]
+    fn a_dpop_token_is_checked_with_a_proof_and_its_challenge_read() {
+        let mock = Mock::start();
+        let challenge = r#"Bearer resource_metadata="x", DPoP error="invalid_token", algs="ES256""#;
+        mock.on("POST", "/mcp", Reply::status(401).header("WWW-Authenticate", challenge));
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::tests::file_store(dir.path(), None);
+        let issuer = mock.origin();
+        let key = crate::dpop::key::load_or_create(&store, &issuer, "c", None).unwrap();
+        let set: TokenSet = serde_json::from_value(json!({
+            "issuer": issuer, "client_id": "c", "resource": mock.url("/mcp"), "token_endpoint": mock.url("/token"),
+            "access_token": "bound-token", "token_type": "DPoP", "dpop_jkt": key.jkt(),
+            "grant": "authorization_code", "obtained_at": 0,
+        }))
+        .unwrap();
+        let online = check(&Http::new(Default::default()), &store, &set, None);
+        assert_eq!(online, Online::Rejected { error: Some("invalid_token".into()) });
+        let sent = &mock.requests()[0];
+        assert_eq!(sent.header("authorization"), Some("DPoP bound-token"));
+        assert!(sent.header("dpop").is_some());
     }
 }

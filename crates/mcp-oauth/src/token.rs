@@ -4,7 +4,8 @@
 //! API contract (other modules are written against it):
 //! - [`request`] sends one grant with the client's authentication and the RFC 8707
 //!   `resource`, and parses the answer leniently (string `expires_in`, missing
-//!   `token_type`, 200 or 201) into a [`TokenResponse`];
+//!   `token_type`, 200 or 201) into a [`TokenResponse`]; with [`Endpoint::dpop`], whatever
+//!   the grant, the request carries a DPoP proof and answers one `use_dpop_nonce` (see `dpop`);
 //! - [`TokenSet::new`] turns a response into the record stored under `keys::token`.
 
 use crate::client::ClientRecord;
@@ -66,6 +67,8 @@ pub struct Endpoint<'a> {
     /// The validated issuer: the `aud` of a `private_key_jwt` assertion.
     pub issuer: &'a str,
     pub client: &'a ClientRecord,
+    /// The DPoP key every request of this grant carries a proof of (RFC 9449 §5).
+    pub dpop: Option<&'a crate::dpop::Binding>,
 }
 
 /// A successful token response (RFC 6749 §5.1), parsed leniently.
@@ -118,6 +121,10 @@ pub struct TokenSet {
     /// a new token exchange there, not by a refresh token (see `enterprise`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idp: Option<String>,
+    /// The RFC 7638 thumbprint of the DPoP key the grant was made with: refreshes carry a
+    /// proof of that key, and a `DPoP` token is presented only with one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop_jkt: Option<String>,
 }
 
 /// The store key of the token set for an MCP server. Keyed by the canonical *server URL*
@@ -254,11 +261,27 @@ fn send_grant(
     if let Some(scope) = scope.filter(|s| !s.is_empty()) {
         put("scope", scope);
     }
-    let req = crate::http::Request::post_form(url, form).header("Accept", "application/json").secret_answer();
-    let req = crate::client_auth::apply(req, endpoint.client, endpoint.issuer)?;
-    let resp = http.send(req)?;
+    // Built anew for a retry: a private_key_jwt assertion is single-use (RFC 7523 §3).
+    let build = || {
+        let req = crate::http::Request::post_form(url.clone(), form.clone())
+            .header("Accept", "application/json")
+            .secret_answer();
+        crate::client_auth::apply(req, endpoint.client, endpoint.issuer)
+    };
+    let resp = match endpoint.dpop {
+        Some(b) => crate::dpop::send(http, &b.key, crate::dpop::Role::Token, None, build)?,
+        None => http.send(build()?)?,
+    };
     let context = format!("{} grant", grant.kind());
-    parse_response(&resp.oauth_json(&context)?, resp.url.as_str())
+    let parsed = parse_response(&resp.oauth_json(&context)?, resp.url.as_str())?;
+    // RFC 9449 §5: a Bearer answer to a proof is discarded when the binding matters.
+    if endpoint.dpop.is_some_and(|b| b.required) && !parsed.token_type.eq_ignore_ascii_case(crate::dpop::TOKEN_TYPE) {
+        return Err(Error::Security(format!(
+            "{context}: DPoP was required but {} answered with a {} token; it was discarded",
+            endpoint.issuer, parsed.token_type
+        )));
+    }
+    Ok(parsed)
 }
 
 /// RFC 6749 §5.1, leniently: servers in the field send `expires_in` as a string (Azure
@@ -363,6 +386,7 @@ impl TokenSet {
             handed_to: None,
             workload: None,
             idp: None,
+            dpop_jkt: None,
         }
     }
 
@@ -429,7 +453,7 @@ pub const CLIENT_CREDENTIALS_GRANT: &str = "client_credentials";
 /// How to get a new token, for "login required" errors: a machine client needs the
 /// client-credentials grant again, since a plain login would open a browser. `grant` is
 /// `None` when nothing stored tells which kind of client it is.
-fn login_hint(resource: &str, profile: Option<&str>, grant: Option<&GrantType>) -> Remedy {
+pub(crate) fn login_hint(resource: &str, profile: Option<&str>, grant: Option<&GrantType>) -> Remedy {
     let grant = grant.map(|g| match g {
         GrantType::ClientCredentials | GrantType::DeviceCode => g.clone(),
         _ => GrantType::AuthorizationCode,
@@ -536,7 +560,9 @@ pub fn refresh(http: &Http, store: &crate::store::Store, set: &TokenSet, profile
     if let Some(idp) = &set.idp {
         return crate::enterprise::renew(http, store, set, &client, idp, profile);
     }
-    let endpoint = Endpoint { token_endpoint: &set.token_endpoint, issuer: &set.issuer, client: &client };
+    let dpop = crate::dpop::for_refresh(store, set, profile)?;
+    let endpoint =
+        Endpoint { token_endpoint: &set.token_endpoint, issuer: &set.issuer, client: &client, dpop: dpop.as_ref() };
     if let Some(source) = &set.workload {
         return crate::workload::renew(http, endpoint, set, source);
     }
@@ -564,6 +590,7 @@ pub fn refresh(http: &Http, store: &crate::store::Store, set: &TokenSet, profile
         requested_scope: set.requested_scope.as_deref(),
     };
     let mut new = TokenSet::new(resp, &origin, refresh_token, now());
+    new.dpop_jkt = set.dpop_jkt.clone();
     // A refresh returns the same scope when it says nothing (RFC 6749 §5.1).
     if new.scope == new.requested_scope && set.scope.is_some() {
         new.scope = set.scope.clone();
@@ -658,7 +685,8 @@ mod tests {
         }))
         .unwrap();
         let token_endpoint = mock.url("/token");
-        let endpoint = Endpoint { token_endpoint: &token_endpoint, issuer: &mock.origin(), client: &client };
+        let endpoint =
+            Endpoint { token_endpoint: &token_endpoint, issuer: &mock.origin(), client: &client, dpop: None };
         let grant = Grant::JwtBearer { assertion: Secret::from("eyJ.a.b") };
         assert_eq!(grant.kind(), GrantType::JwtBearer);
         assert!(!format!("{grant:?}").contains("eyJ"), "the assertion is a secret");

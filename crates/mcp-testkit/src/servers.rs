@@ -62,10 +62,15 @@ pub enum Variant {
     /// AS (see [`crate::enterprise`]).
     Enterprise,
     JwtAccessTokens,
+    /// DPoP (RFC 9449): the AS advertises and enforces it, the RS validates proofs itself
+    /// (tests/fixtures/dpop.mjs) and refuses a bound token presented as Bearer.
+    Dpop,
+    /// `Dpop`, and both servers require a server nonce in every proof (`use_dpop_nonce`).
+    DpopNonce,
 }
 
 impl Variant {
-    pub const ALL: [Variant; 16] = [
+    pub const ALL: [Variant; 18] = [
         Variant::NoResourceMetadata,
         Variant::RootPrm,
         Variant::Tenant,
@@ -82,6 +87,8 @@ impl Variant {
         Variant::ConfidentialRevocation,
         Variant::Enterprise,
         Variant::JwtAccessTokens,
+        Variant::Dpop,
+        Variant::DpopNonce,
     ];
 
     /// The name `servers.mjs --variant` takes.
@@ -103,6 +110,8 @@ impl Variant {
             Variant::ConfidentialRevocation => "confidential-revocation",
             Variant::Enterprise => "enterprise",
             Variant::JwtAccessTokens => "jwt-access-tokens",
+            Variant::Dpop => "dpop",
+            Variant::DpopNonce => "dpop-nonce",
         }
     }
 }

@@ -16,6 +16,8 @@ const EXAMPLES: &str = r#"  curl -H "Authorization: Bearer $(mcp-token https://m
   eval "$(mcp-token --format env --env-var GH_MCP_TOKEN https://mcp.example.com/mcp)"
   mcp-token --format json --min-valid 600 https://mcp.example.com/mcp | jq .expires_at
   mcp-token --format headers https://mcp.example.com/mcp    # Claude Code's headersHelper
+  mcp-token --format header --dpop-method POST https://mcp.example.com/mcp   # a DPoP token: both headers
+  mcp-token --format header --dpop-nonce "$NONCE" https://mcp.example.com/mcp  # after a 401 use_dpop_nonce
   mcp-token --list
   mcp-token --status --online            # am I logged in, and does the server agree?"#;
 
@@ -23,11 +25,13 @@ const EXAMPLES: &str = r#"  curl -H "Authorization: Bearer $(mcp-token https://m
 pub enum Format {
     /// The access token alone
     Token,
-    /// An `Authorization: Bearer ...` header line
+    /// An `Authorization: Bearer ...` header line; for a DPoP token two lines,
+    /// `Authorization: DPoP ...` and `DPoP: <proof>`
     Header,
     /// `export VAR=...` for eval
     Env,
-    /// JSON with expiry, scopes, issuer and the decoded JWT claims
+    /// JSON with expiry, scopes, issuer and the decoded JWT claims; for a DPoP token also
+    /// the scheme, the Authorization value and the proof
     Json,
     /// A JSON object of HTTP headers on one line, `{"Authorization": "Bearer ..."}`: what MCP
     /// clients' header helpers print (Claude Code's `headersHelper`)
@@ -39,7 +43,7 @@ pub enum Format {
     name = "mcp-token",
     version = mcp_oauth_cli::VERSION,
     about = "Print a valid access token for an MCP server, refreshing it when needed",
-    long_about = "Print a valid access token for an MCP server, refreshing it when needed.\n\nWhile the stored token is valid for longer than --min-valid seconds this makes no network request at all and reads the credential store once. Otherwise it refreshes with the stored refresh token (sending the RFC 8707 resource), stores the new tokens, and prints the new access token. A token from the client-credentials grant (mcp-authorize --client-credentials) is renewed by that grant again, with the client secret or private key stored by mcp-dcr, so CI jobs keep working after the first token expires; a workload's token (mcp-authorize --workload-token-file, --workload-token-env or --github-actions) is renewed by the jwt-bearer grant again, with a fresh JWT from the same file, variable or GitHub Actions token service. A token from an enterprise IdP (mcp-authorize --idp) is renewed by a new token exchange at the IdP and jwt-bearer grant, while the IdP sign-in lasts (its ID token, refreshed once with the IdP refresh token when it expired). Exit code 7 means a login is needed (no token, or the refresh or the client credentials were refused); the message names the command to run.",
+    long_about = "Print a valid access token for an MCP server, refreshing it when needed.\n\nWhile the stored token is valid for longer than --min-valid seconds this makes no network request at all and reads the credential store once. Otherwise it refreshes with the stored refresh token (sending the RFC 8707 resource), stores the new tokens, and prints the new access token. A token from the client-credentials grant (mcp-authorize --client-credentials) is renewed by that grant again, with the client secret or private key stored by mcp-dcr, so CI jobs keep working after the first token expires; a workload's token (mcp-authorize --workload-token-file, --workload-token-env or --github-actions) is renewed by the jwt-bearer grant again, with a fresh JWT from the same file, variable or GitHub Actions token service. A token from an enterprise IdP (mcp-authorize --idp) is renewed by a new token exchange at the IdP and jwt-bearer grant, while the IdP sign-in lasts (its ID token, refreshed once with the IdP refresh token when it expired). Exit code 7 means a login is needed (no token, or the refresh or the client credentials were refused); the message names the command to run.\n\nA DPoP-bound token (RFC 9449: mcp-authorize uses DPoP when both the authorization server and the MCP server offer it) is never printed for use as Bearer: --format header prints it with a fresh proof for one request (--dpop-method, --dpop-url, --dpop-nonce), --format json adds the proof, and the Bearer-only formats (token, env, headers) exit 5.",
     after_help = mcp_oauth_cli::after_help(EXAMPLES)
 )]
 pub struct Cli {
@@ -57,6 +61,21 @@ pub struct Cli {
     /// Variable name for --format env
     #[arg(long, value_name = "NAME", default_value = "MCP_TOKEN")]
     pub env_var: String,
+
+    /// For a DPoP-bound token: the method of the request the proof is for
+    #[arg(long, value_name = "METHOD", default_value = "POST")]
+    pub dpop_method: String,
+
+    /// For a DPoP-bound token: the URL of the request the proof is for (its query and
+    /// fragment are left out of the proof) [default: the MCP server URL]
+    #[arg(long, value_name = "URL")]
+    pub dpop_url: Option<String>,
+
+    /// For a DPoP-bound token: the DPoP-Nonce header of the server's 401 use_dpop_nonce
+    /// answer, to put in the proof
+    // Nonces are often base64url, which may begin with '-'.
+    #[arg(long, value_name = "NONCE", allow_hyphen_values = true)]
+    pub dpop_nonce: Option<String>,
 
     /// List the stored clients and tokens (never their secrets) instead
     #[arg(long, conflicts_with_all = ["url", "format", "status"])]
@@ -98,12 +117,68 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         };
         mcp_oauth_cli::say!("mcp-token: {how}");
     }
-    let out = render(&set, cli.format, &cli.env_var, ctx.pretty())?;
+    let proof = match mcp_oauth::dpop::is_dpop(&set) {
+        true => Some(dpop_proof(&ctx, &cli, &set, &server_url, profile.as_deref())?),
+        false => None,
+    };
+    let out = render(&set, proof.as_ref(), cli.format, &cli.env_var, ctx.pretty())?;
     write_line(&out)?;
     Ok(ExitCode::Success)
 }
 
-fn render(set: &TokenSet, format: Format, env_var: &str, pretty: bool) -> anyhow::Result<String> {
+/// What one request with a DPoP token needs besides the token: a proof for its method and URL.
+struct Proof {
+    proof: mcp_oauth::secret::Secret,
+    htm: String,
+    htu: String,
+}
+
+fn dpop_proof(
+    ctx: &Context,
+    cli: &Cli,
+    set: &TokenSet,
+    server_url: &str,
+    profile: Option<&str>,
+) -> anyhow::Result<Proof> {
+    // Checked before the key is read: a bad flag costs nothing.
+    let target = cli.dpop_url.as_deref().unwrap_or(server_url);
+    let url = mcp_oauth::url_policy::parse("--dpop-url", target)?;
+    if cli.dpop_nonce.as_deref().is_some_and(|n| !mcp_oauth::dpop::nonce::is_nonce(n)) {
+        return Err(mcp_oauth::Error::Usage("--dpop-nonce is not an RFC 9449 nonce (1*NQCHAR)".into()).into());
+    }
+    let key = mcp_oauth::dpop::presentation_key(ctx.store()?, set, profile)?;
+    let target = mcp_oauth::dpop::proof::Target {
+        htm: &cli.dpop_method,
+        url: &url,
+        access_token: Some(set.access_token.expose()),
+        nonce: cli.dpop_nonce.as_deref(),
+    };
+    let proof = mcp_oauth::dpop::proof::proof(&key, target, mcp_oauth::clock::now())?;
+    Ok(Proof { proof, htm: cli.dpop_method.to_ascii_uppercase(), htu: mcp_oauth::dpop::proof::htu(&url) })
+}
+
+/// A DPoP token (`proof` given) is never shown where it would be sent as Bearer: only the
+/// formats that carry its proof with it.
+fn render(
+    set: &TokenSet,
+    proof: Option<&Proof>,
+    format: Format,
+    env_var: &str,
+    pretty: bool,
+) -> anyhow::Result<String> {
+    if let Some(p) = proof
+        && format != Format::Json
+    {
+        if format == Format::Header {
+            return Ok(format!("Authorization: {}\nDPoP: {}", set.authorization(), p.proof.expose()));
+        }
+        let name = format!("{format:?}").to_ascii_lowercase();
+        return Err(mcp_oauth::Error::Security(format!(
+            "the token for {} is DPoP-bound: it needs a fresh proof with every request and is never sent as Bearer, which --format {name} would lead to; use --format header (the Authorization and DPoP header lines) or --format json",
+            set.resource
+        ))
+        .into());
+    }
     Ok(match format {
         Format::Token => set.access_token.expose().to_string(),
         Format::Header => format!("Authorization: {}", set.authorization()),
@@ -129,6 +204,14 @@ fn render(set: &TokenSet, format: Format, env_var: &str, pretty: bool) -> anyhow
                 "client_id": set.client_id,
                 "resource": set.resource,
             });
+            if let Some(p) = proof {
+                v["scheme"] = json!(mcp_oauth::dpop::TOKEN_TYPE);
+                v["authorization"] = json!(set.authorization());
+                v["dpop"] = json!(p.proof);
+                v["htm"] = json!(p.htm);
+                v["htu"] = json!(p.htu);
+                v["dpop_jkt"] = json!(set.dpop_jkt);
+            }
             if let Some((header, claims)) = jwt::decode_unverified(set.access_token.expose()) {
                 v["jwt"] = json!({"header": header, "claims": claims});
             }
@@ -169,6 +252,7 @@ fn summary(e: &mcp_oauth::store::Entry) -> Value {
             &["issuer", "client_id", "auth_method", "source", "redirect_uri", "client_secret_expires_at"]
         }
         Some(Kind::Pending) => &["issuer", "client_id", "resource", "expires_at"],
+        Some(Kind::Dpop) => &["issuer", "client_id", "alg", "jkt"],
         None => &[],
     };
     for k in wanted {
@@ -214,19 +298,44 @@ mod tests {
             handed_to: None,
             workload: None,
             idp: None,
+            dpop_jkt: None,
         }
     }
 
     #[test]
     fn formats() {
-        assert_eq!(render(&set(), Format::Token, "X", false).unwrap(), "a'b");
-        assert_eq!(render(&set(), Format::Header, "X", false).unwrap(), "Authorization: Bearer a'b");
-        assert_eq!(render(&set(), Format::Env, "MY_T", false).unwrap(), r"export MY_T='a'\''b'");
-        assert_eq!(render(&set(), Format::Headers, "X", true).unwrap(), r#"{"Authorization":"Bearer a'b"}"#);
-        assert!(render(&set(), Format::Env, "1BAD", false).is_err());
-        assert!(render(&set(), Format::Env, "A;rm", false).is_err());
-        let j: Value = serde_json::from_str(&render(&set(), Format::Json, "X", false).unwrap()).unwrap();
+        assert_eq!(render(&set(), None, Format::Token, "X", false).unwrap(), "a'b");
+        assert_eq!(render(&set(), None, Format::Header, "X", false).unwrap(), "Authorization: Bearer a'b");
+        assert_eq!(render(&set(), None, Format::Env, "MY_T", false).unwrap(), r"export MY_T='a'\''b'");
+        assert_eq!(render(&set(), None, Format::Headers, "X", true).unwrap(), r#"{"Authorization":"Bearer a'b"}"#);
+        assert!(render(&set(), None, Format::Env, "1BAD", false).is_err());
+        assert!(render(&set(), None, Format::Env, "A;rm", false).is_err());
+        let j: Value = serde_json::from_str(&render(&set(), None, Format::Json, "X", false).unwrap()).unwrap();
         assert_eq!(j["issuer"], "https://as.example");
         assert!(j.get("refresh_token").is_none(), "the refresh token is never printed");
+    }
+
+    #[test]
+    fn a_nonce_may_begin_with_a_hyphen() {
+        let cli = Cli::try_parse_from(["mcp-token", "--dpop-nonce", "-sXyZ", "https://mcp.example/mcp"]).unwrap();
+        assert_eq!(cli.dpop_nonce.as_deref(), Some("-sXyZ"));
+        assert_eq!(cli.url.as_deref(), Some("https://mcp.example/mcp"));
+    }
+
+    #[test]
+    fn a_dpop_token_is_printed_only_with_its_proof() {
+        let dpop = TokenSet { token_type: "DPoP".into(), access_token: "at".into(), ..set() };
+        let p = Proof { proof: "h.p.s".into(), htm: "POST".into(), htu: "https://mcp.example/mcp".into() };
+        let header = render(&dpop, Some(&p), Format::Header, "X", false).unwrap();
+        assert_eq!(header, "Authorization: DPoP at\nDPoP: h.p.s");
+        let j: Value = serde_json::from_str(&render(&dpop, Some(&p), Format::Json, "X", false).unwrap()).unwrap();
+        assert_eq!((j["scheme"].as_str(), j["dpop"].as_str()), (Some("DPoP"), Some("h.p.s")));
+        assert_eq!(j["authorization"], "DPoP at");
+        for bearer_only in [Format::Token, Format::Env, Format::Headers] {
+            let e = render(&dpop, Some(&p), bearer_only, "X", false).unwrap_err();
+            let e = e.downcast_ref::<mcp_oauth::Error>().unwrap();
+            assert_eq!(e.exit_code().code(), 5, "{bearer_only:?}");
+            assert!(e.to_string().contains("--format header"), "{e}");
+        }
     }
 }

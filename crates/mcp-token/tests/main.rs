@@ -4,6 +4,7 @@
 // clippy.toml allows unwrap in tests, but does not see helpers of a test module as tests.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod dpop;
 mod https;
 mod recipes;
 mod secrets;

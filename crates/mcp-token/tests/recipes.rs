@@ -25,7 +25,11 @@ struct World {
 impl World {
     /// Logged in with the file store, as a user would be before configuring a client.
     fn logged_in() -> World {
-        let w = World { servers: Fixture::for_options(Options::default()), sandbox: Sandbox::new() };
+        World::logged_in_to(Options::default())
+    }
+
+    fn logged_in_to(options: Options) -> World {
+        let w = World { servers: Fixture::for_options(options), sandbox: Sandbox::new() };
         let mut login = w.sandbox.cmd("mcp-authorize");
         login.args(["--credential-helper", "file", &w.servers.mcp_url]).env("BROWSER", browser_command());
         let out = run(login, None, Duration::from_secs(60));
@@ -87,4 +91,20 @@ fn env_recipe_sets_a_bearer_token_the_server_accepts() {
     assert!(out.success(), "{out}");
     let headers = json!({"Authorization": format!("Bearer {}", out.stdout)});
     assert_eq!(w.tools_list_with(headers.as_object().unwrap()), 200);
+}
+
+/// Against servers that both want a DPoP nonce: the recipe's first call is challenged at the
+/// MCP server (the login already met the AS's challenge), and its one retry with the nonce passes.
+#[test]
+fn dpop_curl_recipe_answers_the_nonce_challenge() {
+    let w = World::logged_in_to(Options::default().variant(mcp_testkit::servers::Variant::DpopNonce));
+    let script = recipe("dpop-curl");
+    let out = w.shell(&script);
+    assert!(out.success(), "{out}");
+    let answer: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert!(answer["result"]["tools"].is_array(), "{answer}");
+    // Without the retry the same script fails: the challenge is real.
+    let once = script.replace("if [ \"$status\" = 401 ]", "if false");
+    assert_ne!(once, script, "the recipe has the retry this test takes out");
+    assert!(!w.shell(&once).success(), "a first call without a nonce is refused");
 }

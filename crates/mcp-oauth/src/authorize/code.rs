@@ -74,7 +74,7 @@ fn prepare(plan: &Plan, redirect_uri: &str, opts: &CodeOptions) -> Result<Prepar
     let pkce = Pkce::generate()?;
     let state = crate::pkce::random_token(32)?;
     let scope = plan.user_scope();
-    let url = AuthorizationRequest {
+    let mut url = AuthorizationRequest {
         authorization_endpoint: endpoint,
         client_id: &plan.client.client_id,
         redirect_uri,
@@ -85,6 +85,10 @@ fn prepare(plan: &Plan, redirect_uri: &str, opts: &CodeOptions) -> Result<Prepar
         extra: &opts.extra_params,
     }
     .url()?;
+    // RFC 9449 §10: the code is bound to the key, so only a proof of it can exchange it.
+    if let Some(b) = &plan.dpop {
+        url.query_pairs_mut().append_pair("dpop_jkt", b.key.jkt());
+    }
     crate::browser::check_url(&url)?;
     Ok(Prepared { url, pkce, state, scope })
 }
@@ -277,7 +281,12 @@ pub fn finish_handoff(s: Session<'_>, callback_url: &str) -> Result<(TokenSet, R
         )?;
         return Ok((set, pending.document, reservation));
     }
-    let plan = Plan::from_document(&pending.document, s.store, s.profile)?;
+    let mut plan = Plan::from_document(&pending.document, s.store, s.profile)?;
+    // The key made (or not) at step 1 is in the store: DPoP exactly when it is there.
+    let required = crate::dpop::mode_for(crate::dpop::Mode::Auto, &pending.document) == crate::dpop::Mode::Require;
+    plan.dpop = crate::dpop::key::load(s.store, &plan.issuer, &plan.client.client_id, s.profile)?
+        .filter(|_| crate::dpop::advertised(&plan.metadata))
+        .map(|key| std::sync::Arc::new(crate::dpop::Binding { key, required }));
     if plan.client.client_id != pending.client_id || plan.issuer != pending.issuer {
         return Err(Error::InvalidInput("the stored client changed since the authorization was started".into())
             .with_hint(Remedy::HandOff));

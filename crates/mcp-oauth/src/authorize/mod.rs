@@ -40,6 +40,8 @@ pub struct Plan {
     /// The scope to request (`None`: omit `scope`), before `offline_access` is added.
     pub scope: Option<String>,
     pub profile: Option<String>,
+    /// The DPoP key of this grant (see [`crate::dpop::prepare`]); `None`: Bearer.
+    pub dpop: Option<std::sync::Arc<crate::dpop::Binding>>,
 }
 
 /// The calling environment of every flow.
@@ -77,6 +79,7 @@ impl Plan {
             client,
             scope: doc.scope().and_then(|s| s.joined()),
             profile: profile.map(String::from),
+            dpop: None,
         })
     }
 
@@ -88,7 +91,12 @@ impl Plan {
     }
 
     fn endpoint(&self) -> Result<token::Endpoint<'_>> {
-        Ok(token::Endpoint { token_endpoint: self.token_endpoint()?, issuer: &self.issuer, client: &self.client })
+        Ok(token::Endpoint {
+            token_endpoint: self.token_endpoint()?,
+            issuer: &self.issuer,
+            client: &self.client,
+            dpop: self.dpop.as_deref(),
+        })
     }
 
     /// One grant at the token endpoint as this plan's client. A refusal of the client's
@@ -146,7 +154,9 @@ impl Plan {
             grant,
             requested_scope,
         };
-        Ok(TokenSet::new(resp, &origin, None, crate::clock::now()))
+        let mut set = TokenSet::new(resp, &origin, None, crate::clock::now());
+        set.dpop_jkt = self.dpop.as_ref().map(|b| b.key.jkt().to_string());
+        Ok(set)
     }
 }
 
@@ -354,7 +364,9 @@ pub fn silent_refresh(s: Session<'_>, plan: &Plan, wanted_scope: Option<&str>) -
     };
     let same_grantor =
         set.issuer == plan.issuer && set.client_id == plan.client.client_id && set.resource == plan.resource;
-    if !same_grantor || set.refresh_token.is_none() || !covers(&set, wanted_scope) {
+    // A grant bound to another key, or to none, is not what this login asks for (--dpop, --no-dpop).
+    let same_binding = set.dpop_jkt.as_deref() == plan.dpop.as_ref().map(|b| b.key.jkt());
+    if !same_grantor || !same_binding || set.refresh_token.is_none() || !covers(&set, wanted_scope) {
         return Ok(None);
     }
     let reservation = s.store.reserve(&key)?;
@@ -628,6 +640,7 @@ mod tests {
             handed_to: None,
             workload: None,
             idp: None,
+            dpop_jkt: None,
         }
     }
 

@@ -96,6 +96,7 @@ mod tests {
             client,
             scope: None,
             profile: None,
+            dpop: None,
         };
         Fixture { mock, store, plan, http: Http::new(Default::default()), _dir: dir }
     }

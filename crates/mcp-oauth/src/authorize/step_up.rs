@@ -107,6 +107,7 @@ mod tests {
             .unwrap(),
             scope: Some("planned".into()),
             profile: None,
+            dpop: None,
         };
         let up = StepUp::parse(r#"Bearer error="insufficient_scope", scope="write read""#).unwrap();
         // Nothing stored: what is about to be requested, plus the challenge.

@@ -36,8 +36,12 @@ pub fn request_id_jag(http: &Http, subject: &Subject, to: Audience<'_>) -> Resul
         requested_token_type: ID_JAG_TOKEN_TYPE,
         audience: to.issuer.to_string(),
     };
-    let endpoint =
-        Endpoint { token_endpoint: &subject.token_endpoint, issuer: &subject.issuer, client: &subject.client };
+    let endpoint = Endpoint {
+        token_endpoint: &subject.token_endpoint,
+        issuer: &subject.issuer,
+        client: &subject.client,
+        dpop: None,
+    };
     let resp = token::request(http, endpoint, &grant, to.resource, to.scope)?;
     issued_id_jag(resp, &subject.token_endpoint)
 }

@@ -98,6 +98,7 @@ impl Idp {
             client: self.client.clone(),
             scope: Some("openid".into()),
             profile: profile.map(String::from),
+            dpop: None,
         }
     }
 
@@ -153,6 +154,7 @@ impl Idp {
             handed_to: None,
             idp: None,
             workload: None,
+            dpop_jkt: None,
         })
     }
 }
@@ -205,7 +207,7 @@ pub fn subject(
         .with_hint(hint.clone()));
     };
     let reservation = store.reserve(&key)?;
-    let endpoint = Endpoint { token_endpoint: &set.token_endpoint, issuer, client: &client };
+    let endpoint = Endpoint { token_endpoint: &set.token_endpoint, issuer, client: &client, dpop: None };
     let grant = Grant::RefreshToken { refresh_token: refresh_token.clone() };
     let resp = token::request(http, endpoint, &grant, "", None).map_err(|e| match e.oauth_error() {
         Some("invalid_grant") => Error::LoginRequired(format!(

@@ -114,7 +114,7 @@ fn id_jag(http: &Http, store: &Store, t: &Target<'_>, hint: &Remedy) -> Result<c
 
 /// The jwt-bearer grant with the ID-JAG, as the MCP client (EMA §5).
 fn present(http: &Http, t: &Target<'_>, id_jag: crate::secret::Secret) -> Result<token::TokenResponse> {
-    let endpoint = Endpoint { token_endpoint: t.token_endpoint, issuer: t.issuer, client: t.client };
+    let endpoint = Endpoint { token_endpoint: t.token_endpoint, issuer: t.issuer, client: t.client, dpop: None };
     token::request(http, endpoint, &Grant::JwtBearer { assertion: id_jag }, t.resource, t.scope)
 }
 

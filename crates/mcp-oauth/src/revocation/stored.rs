@@ -35,6 +35,8 @@ pub enum Entry {
     Client,
     /// A headless hand-off for this server that was never finished.
     Pending,
+    /// The client's DPoP key, erased with the client.
+    DpopKey,
 }
 
 impl Entry {
@@ -43,6 +45,7 @@ impl Entry {
             Entry::Token => "token",
             Entry::Client => "client",
             Entry::Pending => "pending",
+            Entry::DpopKey => "dpop key",
         }
     }
 }
@@ -217,6 +220,13 @@ pub fn revoke_stored(
         }
         store.erase(key)?;
         out.erased.push(Entry::Client);
+        // The client's tokens are gone with it, and so is any use for the key they were bound to.
+        if let Some(issuer) = &out.issuer
+            && store.load::<serde_json::Value>(&keys::dpop(issuer, target.profile))?.is_some()
+        {
+            store.erase(&keys::dpop(issuer, target.profile))?;
+            out.erased.push(Entry::DpopKey);
+        }
     }
     // A hand-off for this server that was never finished holds a verifier for a login the
     // user now revokes: it goes too. Listing costs a helper call, so only when revoking.
@@ -269,6 +279,7 @@ pub fn revoke_profile(http: &Http, store: &Store, profile: Option<&str>) -> Resu
         let kind = match e.kind {
             Some(keys::Kind::Client) => Entry::Client,
             Some(keys::Kind::Pending) => Entry::Pending,
+            Some(keys::Kind::Dpop) => Entry::DpopKey,
             _ => continue,
         };
         if let Some(key) = &e.key {

@@ -11,8 +11,9 @@
 //! ```
 //!
 //! - `<kind>` is `client` (a registration, identified by its authorization server's issuer),
-//!   `token` (a token set, identified by its MCP resource) or `pending` (a headless
-//!   authorization waiting for its callback, identified by its `state`).
+//!   `token` (a token set, identified by its MCP resource), `pending` (a headless
+//!   authorization waiting for its callback, identified by its `state`) or `dpop` (the DPoP
+//!   key pair of the issuer's client, identified by the issuer like the client).
 //! - `<id>` is the first 22 characters of the unpadded base64url SHA-256 of the identifier,
 //!   exactly as given (issuer, canonical resource URL, or state): 132 bits, so distinct
 //!   identifiers never share an entry, and the key reveals nothing the identifier would not.
@@ -62,6 +63,8 @@ pub enum Kind {
     Client,
     Token,
     Pending,
+    /// A DPoP key pair, beside the client record of the same issuer and profile.
+    Dpop,
 }
 
 impl Kind {
@@ -70,17 +73,23 @@ impl Kind {
             Kind::Client => "client",
             Kind::Token => "token",
             Kind::Pending => "pending",
+            Kind::Dpop => "dpop",
         }
     }
 
     fn parse(s: &str) -> Option<Kind> {
-        [Kind::Client, Kind::Token, Kind::Pending].into_iter().find(|k| k.as_str() == s)
+        [Kind::Client, Kind::Token, Kind::Pending, Kind::Dpop].into_iter().find(|k| k.as_str() == s)
     }
 }
 
 /// The client registration for one authorization server (bound to its issuer).
 pub fn client(issuer: &str, profile: Option<&str>) -> Key {
     build(Kind::Client, &url_host(issuer), issuer, profile)
+}
+
+/// The DPoP key of the client registered at `issuer` (see `crate::dpop::key`).
+pub fn dpop(issuer: &str, profile: Option<&str>) -> Key {
+    build(Kind::Dpop, &url_host(issuer), issuer, profile)
 }
 
 /// The token set for one MCP resource: derivable from the server URL alone, so a

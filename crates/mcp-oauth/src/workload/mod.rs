@@ -35,6 +35,7 @@ pub fn plan(doc: &Discovered, store: &crate::store::Store, profile: Option<&str>
         client: anonymous(&asv.issuer),
         scope: doc.scope().and_then(|s| s.joined()),
         profile: profile.map(String::from),
+        dpop: None,
     })
 }
 
@@ -70,7 +71,7 @@ pub fn obtain(s: Session<'_>, plan: &Plan, source: &Source) -> Result<Obtained> 
     }
     let reservation = crate::authorize::reserve_tokens(s, &plan.server_url)?;
     let token_endpoint = plan.token_endpoint()?;
-    let endpoint = token::Endpoint { token_endpoint, issuer: &plan.issuer, client: &plan.client };
+    let endpoint = token::Endpoint { token_endpoint, issuer: &plan.issuer, client: &plan.client, dpop: None };
     let scope = plan.scope.as_deref();
     let resp = grant(s.http, endpoint, source, &plan.resource, scope)?;
     let origin = token::Origin {
@@ -178,6 +179,7 @@ mod tests {
             token_endpoint: "https://as.example/token",
             issuer: "https://as.example",
             client: &client,
+            dpop: None,
         };
         let source = Source::Env { var: "MCP_WORKLOAD_JWT".into() };
         let ok = jwt(serde_json::json!({"aud": "https://as.example", "exp": 1_100}));
