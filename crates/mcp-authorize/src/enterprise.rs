@@ -25,7 +25,8 @@ pub struct EnterpriseArgs {
 
     /// The client pre-registered at the IdP (once: it is stored, like every client); its
     /// secret comes from --idp-client-secret-file or MCP_OAUTH_IDP_CLIENT_SECRET
-    #[arg(long, value_name = "ID", requires = "idp")]
+    // Hyphen values: generated ids are often base64url, and 1 in 64 of those begins with '-'.
+    #[arg(long, value_name = "ID", requires = "idp", allow_hyphen_values = true)]
     pub idp_client_id: Option<String>,
 
     /// Read the IdP client's secret from this file (the first line)

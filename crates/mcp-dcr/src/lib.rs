@@ -40,7 +40,8 @@ pub struct Cli {
     /// Google, Slack or Microsoft Entra); a confidential client's secret comes from
     /// --client-secret-file, --client-secret-stdin or MCP_OAUTH_CLIENT_SECRET, never from
     /// the command line
-    #[arg(long, value_name = "ID", conflicts_with = "client_metadata_url")]
+    // Hyphen values: generated ids are often base64url, and 1 in 64 of those begins with '-'.
+    #[arg(long, value_name = "ID", conflicts_with = "client_metadata_url", allow_hyphen_values = true)]
     pub client_id: Option<String>,
 
     /// Read the pre-registered client's secret from this file (the first line)
@@ -224,6 +225,13 @@ mod tests {
         assert!(Cli::try_parse_from(["mcp-dcr", "--port", "0"]).is_err());
         assert!(Cli::try_parse_from(["mcp-dcr", "--port", "1", "--redirect-uri", "http://127.0.0.1:2/cb"]).is_err());
         assert!(Cli::try_parse_from(["mcp-dcr", "--auth-method", "client_secret_jwt"]).is_err());
+    }
+
+    #[test]
+    fn a_client_id_may_begin_with_a_hyphen() {
+        // Found by a test whose server-generated id began with '-' (1 run in 64).
+        let cli = Cli::try_parse_from(["mcp-dcr", "--client-id", "-2xY_a", "http://127.0.0.1:1/mcp"]).unwrap();
+        assert_eq!(cli.client_id.as_deref(), Some("-2xY_a"));
     }
 
     #[test]
