@@ -25,12 +25,24 @@ pub fn random_jti(rng: &SystemRandom) -> Result<String> {
     Ok(b64u(jti))
 }
 
-/// `header.payload.signature` (RFC 7515 §7.1) signed with an ES256 key: the 64-byte R‖S
-/// signature *ring*'s FIXED signing gives is what RFC 7518 §3.4 wants (not DER).
-pub fn sign_es256(key: &EcdsaKeyPair, rng: &SystemRandom, header: &Value, claims: &Value) -> Result<String> {
+/// `header.payload.signature` (RFC 7515 §7.1), with `sign` making the signature over the
+/// signing input for the header's `alg`.
+pub fn compact(header: &Value, claims: &Value, sign: impl FnOnce(&[u8]) -> Result<Vec<u8>>) -> Result<String> {
     let input = format!("{}.{}", b64u(header.to_string()), b64u(claims.to_string()));
-    let sig = key.sign(rng, input.as_bytes()).map_err(|_| Error::Internal("ECDSA signing failed".into()))?;
-    Ok(format!("{input}.{}", b64u(sig.as_ref())))
+    let sig = sign(input.as_bytes())?;
+    Ok(format!("{input}.{}", b64u(sig)))
+}
+
+/// [`compact`] with an ES256 key: the 64-byte R‖S signature *ring*'s FIXED signing gives is
+/// what RFC 7518 §3.4 wants (not DER).
+pub fn sign_es256(key: &EcdsaKeyPair, rng: &SystemRandom, header: &Value, claims: &Value) -> Result<String> {
+    compact(header, claims, |input| es256(key, rng, input))
+}
+
+/// The ES256 signature of `input`.
+pub fn es256(key: &EcdsaKeyPair, rng: &SystemRandom, input: &[u8]) -> Result<Vec<u8>> {
+    let sig = key.sign(rng, input).map_err(|_| Error::Internal("ECDSA signing failed".into()))?;
+    Ok(sig.as_ref().to_vec())
 }
 
 /// The public JWK of a P-256 key: `kty`, `crv`, `x`, `y` only (never a private member).

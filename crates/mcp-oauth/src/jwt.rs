@@ -1,12 +1,14 @@
-//! The two things we do with JWTs: sign RFC 7523 client assertions (`private_key_jwt`) and
-//! decode claims for display (no signature check: it is for reading, not for trusting).
+//! The two things we do with JWTs: sign RFC 7523 client assertions (`private_key_jwt`, with
+//! the key file the user has; the JWS itself is [`crate::jws`]'s) and decode claims for
+//! display (no signature check: it is for reading, not for trusting).
 
 use crate::error::{Error, Result};
+use crate::jws;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use key::SigningKey;
-use ring::rand::{SecureRandom, SystemRandom};
-use ring::signature::{self, KeyPair as _};
+use ring::rand::SystemRandom;
+use ring::signature;
 use serde_json::{Value, json};
 
 mod key;
@@ -24,14 +26,12 @@ pub fn public_jwk(path: &str, kid: Option<&str>) -> Result<Value> {
     let mut jwk = match &key {
         SigningKey::Rsa(k) => {
             let c: ring::rsa::PublicKeyComponents<Vec<u8>> = k.public().into();
-            json!({"kty":"RSA","n":URL_SAFE_NO_PAD.encode(&c.n),"e":URL_SAFE_NO_PAD.encode(&c.e),"alg":"RS256","use":"sig"})
+            json!({"kty": "RSA", "n": jws::b64u(&c.n), "e": jws::b64u(&c.e)})
         }
-        SigningKey::Ec(k) => {
-            // Uncompressed point: 0x04 || x || y.
-            let p = k.public_key().as_ref();
-            json!({"kty":"EC","crv":"P-256","x":URL_SAFE_NO_PAD.encode(&p[1..33]),"y":URL_SAFE_NO_PAD.encode(&p[33..65]),"alg":"ES256","use":"sig"})
-        }
+        SigningKey::Ec(k) => jws::ec_public_jwk(k),
     };
+    jwk["alg"] = json!(key.alg());
+    jwk["use"] = json!("sig");
     if let Some(kid) = kid {
         jwk["kid"] = json!(kid);
     }
@@ -49,33 +49,25 @@ pub fn client_assertion(
 ) -> Result<crate::secret::Secret> {
     let key = key::load(key_file)?;
     let rng = SystemRandom::new();
-    let mut jti = [0u8; 16];
-    rng.fill(&mut jti).map_err(|_| Error::Internal("no system randomness".into()))?;
     let mut header = json!({"alg": key.alg(), "typ": ASSERTION_TYPE});
     if let Some(kid) = kid {
         header["kid"] = json!(kid);
     }
     let claims = json!({
         "iss": client_id, "sub": client_id, "aud": audience,
-        "iat": now, "exp": now + ASSERTION_LIFETIME, "jti": URL_SAFE_NO_PAD.encode(jti),
+        "iat": now, "exp": now + ASSERTION_LIFETIME, "jti": jws::random_jti(&rng)?,
     });
-    let signing_input =
-        format!("{}.{}", URL_SAFE_NO_PAD.encode(header.to_string()), URL_SAFE_NO_PAD.encode(claims.to_string()));
-    let sig = match &key {
+    let jwt = jws::compact(&header, &claims, |input| match &key {
         SigningKey::Rsa(k) => {
             let mut sig = vec![0u8; k.public().modulus_len()];
-            k.sign(&signature::RSA_PKCS1_SHA256, &rng, signing_input.as_bytes(), &mut sig)
+            k.sign(&signature::RSA_PKCS1_SHA256, &rng, input, &mut sig)
                 .map_err(|_| Error::Internal("RSA signing failed".into()))?;
-            sig
+            Ok(sig)
         }
-        SigningKey::Ec(k) => k
-            .sign(&rng, signing_input.as_bytes())
-            .map_err(|_| Error::Internal("ECDSA signing failed".into()))?
-            .as_ref()
-            .to_vec(),
-    };
+        SigningKey::Ec(k) => jws::es256(k, &rng, input),
+    })?;
     // A bearer credential for its lifetime: whoever holds it authenticates as the client.
-    Ok(format!("{signing_input}.{}", URL_SAFE_NO_PAD.encode(sig)).into())
+    Ok(jwt.into())
 }
 
 /// The header and claims of a JWS compact token, or `None` when it is not a JWT
