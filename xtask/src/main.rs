@@ -174,6 +174,8 @@ fn main() -> anyhow::Result<()> {
 
 #[cfg(test)]
 mod library_flags;
+#[cfg(test)]
+mod room_size;
 
 #[cfg(test)]
 mod tests {

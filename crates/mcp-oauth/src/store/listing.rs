@@ -2,10 +2,41 @@
 //! backend that can hold one, with secrets removed, and where the tools store and why.
 
 use super::file::Listed;
+use super::record::{parse_record, unbind};
 use super::resolve::{self, Choice};
-use super::{Entry, Key, Store, keys, parse_record, secret_names, store_reason, unbind, without_secrets};
+use super::{Key, Kind, Store, keys, store_reason};
 use crate::error::{Error, Result};
+use serde::Serialize;
+use serde_json::Value;
 use std::path::PathBuf;
+
+/// One of our records, as listed: where it is and its non-secret fields. An entry whose
+/// key cannot even be read (a damaged file) has no kind, profile or key, only its `file`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<Kind>,
+    /// `default`, a profile name, or `~` and a hash for names that cannot appear in a key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<Key>,
+    /// The damaged file, for an entry of the file store whose key is unreadable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<PathBuf>,
+    /// The backend holding it, e.g. `docker-credential-pass` or `file`.
+    pub backend: String,
+    /// The record with every secret member removed (at any depth).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<Value>,
+    /// The names of the secret members the record has at its top level (a token set's
+    /// `refresh_token`, say), without their values: what a listing may tell of them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<String>,
+    /// Why the record could not be read (then `record` is absent).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
 
 impl Store {
     /// Our records in every backend that can hold them, with secrets removed (their names
@@ -131,5 +162,48 @@ impl Store {
             }
         }
         Ok((kept, purged))
+    }
+}
+
+/// The secret members of a record's top level that hold a value.
+fn secret_names(value: &Value) -> Vec<String> {
+    let members = value.as_object().into_iter().flatten();
+    members.filter(|(k, v)| !v.is_null() && crate::redact::is_secret_field(k)).map(|(k, _)| k.clone()).collect()
+}
+
+/// Removes every member named like a secret, at any depth (listing shows no secret at all,
+/// not even its length).
+fn without_secrets(value: Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .filter(|(k, _)| !crate::redact::is_secret_field(k))
+                .map(|(k, v)| (k, without_secrets(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.into_iter().map(without_secrets).collect()),
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::file_store;
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn listing_strips_secrets_recursively() {
+        let v = json!({"issuer":"i","access_token":"A","nested":{"refresh_token":"R","scope":"s"},"list":[{"client_secret":"C","x":1}]});
+        let shown = without_secrets(v).to_string();
+        assert!(!shown.contains("\"A\"") && !shown.contains("\"R\"") && !shown.contains("\"C\""), "{shown}");
+        assert!(shown.contains("\"scope\":\"s\"") && shown.contains("\"x\":1"), "{shown}");
+    }
+
+    #[test]
+    fn backend_description_names_the_file_store() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let d = file_store(dir.path(), None).backend_description();
+        assert!(d.starts_with("file store ") && d.contains("--credential-helper"), "{d}");
     }
 }

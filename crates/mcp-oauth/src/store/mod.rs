@@ -13,6 +13,12 @@
 //! - every record names its key (a member removed again on read), so an answer with another
 //!   entry's record is an error; a damaged entry is overwritten by `save` and `erase`.
 //!
+//! This file owns the options, opening the store and the backend for a key; the rest is in
+//! parts: `record` (load, save, erase: one record, whole or split), `listing` (what is
+//! stored, secrets removed), `reservation` and `rescue` (reserve, commit, rescued records),
+//! `lock`, `keys` (the key scheme), `resolve` (which backend), `backend`, `helper` and
+//! `file` (where the bytes go), `chunk` (splitting into parts), `private` (our directories).
+//!
 //! The backend for a key is chosen as the Docker CLI chooses one (see `resolve`): flag or
 //! `MCP_OAUTH_CREDENTIAL_HELPER`, `credHelpers`, `credsStore`, Docker's platform default,
 //! else a file store under `$XDG_CONFIG_HOME/mcp-oauth` (or `~/.config/mcp-oauth`).
@@ -40,24 +46,26 @@ mod listing;
 mod lock;
 mod private;
 pub use private::replace_private;
+mod record;
 mod rescue;
 mod reservation;
 mod resolve;
 
 pub use keys::Kind;
+pub use listing::Entry;
 pub use lock::KeyLock;
 pub use reservation::Reservation;
 
 use crate::error::{Error, Result};
 use backend::Backend;
-use chunk::{Encoded, Head, Limits};
+use chunk::Limits;
 use file::FileStore;
 use helper::Helper;
+use record::Layout;
+pub(crate) use record::shape_error;
 pub(crate) use resolve::DockerConfig;
 use resolve::{Choice, Origin, Resolver};
 use serde::Serialize;
-use serde::de::DeserializeOwned;
-use serde_json::Value;
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -121,42 +129,6 @@ impl Serialize for Key {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
         s.serialize_str(&self.0)
     }
-}
-
-/// One of our records, as listed: where it is and its non-secret fields. An entry whose
-/// key cannot even be read (a damaged file) has no kind, profile or key, only its `file`.
-#[derive(Debug, Clone, Serialize)]
-pub struct Entry {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<Kind>,
-    /// `default`, a profile name, or `~` and a hash for names that cannot appear in a key.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub profile: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub key: Option<Key>,
-    /// The damaged file, for an entry of the file store whose key is unreadable.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub file: Option<PathBuf>,
-    /// The backend holding it, e.g. `docker-credential-pass` or `file`.
-    pub backend: String,
-    /// The record with every secret member removed (at any depth).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub record: Option<Value>,
-    /// The names of the secret members the record has at its top level (a token set's
-    /// `refresh_token`, say), without their values: what a listing may tell of them.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub secrets: Vec<String>,
-    /// Why the record could not be read (then `record` is absent).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-}
-
-/// How the entry under a key was last seen by this process.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Layout {
-    Absent,
-    Whole,
-    Split { generation: String, count: usize },
 }
 
 pub struct Store {
@@ -229,68 +201,6 @@ impl Store {
         })
     }
 
-    /// `Ok(None)` when there is no entry.
-    pub fn load<T: DeserializeOwned>(&self, key: &Key) -> Result<Option<T>> {
-        let backend = self.backend_for(key)?;
-        let Some(json) = self.read(&backend, key)? else {
-            return Ok(None);
-        };
-        let value = unbind(key, parse_record(key, &json)?)?;
-        serde_json::from_value(value).map(Some).map_err(|e| shape_error(key, &e))
-    }
-
-    pub fn save<T: Serialize>(&self, key: &Key, value: &T) -> Result<()> {
-        let serialise = |e: serde_json::Error| Error::Internal(format!("cannot serialise the record for {key}: {e}"));
-        let mut record = serde_json::to_value(value).map_err(serialise)?;
-        // Every record names its key, so an answer with another entry's record is noticed.
-        if let Value::Object(members) = &mut record {
-            members.insert(BINDING.to_string(), Value::String(key.0.clone()));
-        }
-        let json = serde_json::to_string(&record).map_err(serialise)?;
-        let backend = self.backend_for(key)?;
-        let encoded = chunk::encode(json, &self.limits(&backend), random_id)
-            .map_err(|why| Error::Store(format!("cannot save {key}: {why}")))?;
-        let previous = self.previous_layout(&backend, key, "overwriting");
-        let layout = match &encoded {
-            Encoded::Whole(secret) => {
-                backend.store(key, secret)?;
-                Layout::Whole
-            }
-            Encoded::Split { head, generation, parts } => {
-                for (n, part) in parts.iter().enumerate() {
-                    if let Err(e) = backend.store(&keys::part(key, generation, n), part) {
-                        erase_parts(&backend, key, generation, n);
-                        return Err(e);
-                    }
-                }
-                // Last: until now readers still get the previous, complete generation.
-                if let Err(e) = backend.store(key, head) {
-                    erase_parts(&backend, key, generation, parts.len());
-                    return Err(e);
-                }
-                Layout::Split { generation: generation.clone(), count: parts.len() }
-            }
-        };
-        if let Layout::Split { generation, count } = previous {
-            erase_parts(&backend, key, &generation, count);
-        }
-        self.remember(key, layout);
-        Ok(())
-    }
-
-    /// Erasing a missing entry is not an error.
-    pub fn erase(&self, key: &Key) -> Result<()> {
-        let backend = self.backend_for(key)?;
-        // The head is erased even when believed absent: another process may have saved it since.
-        let previous = self.previous_layout(&backend, key, "erasing");
-        backend.erase(key)?;
-        if let Layout::Split { generation, count } = previous {
-            erase_parts(&backend, key, &generation, count);
-        }
-        self.remember(key, Layout::Absent);
-        Ok(())
-    }
-
     /// Exclusive across processes until the guard drops; gives up with an error after a timeout.
     pub fn lock(&self, key: &Key) -> Result<KeyLock> {
         // In the config dir, not $XDG_RUNTIME_DIR: cron jobs and CI shells often lack the
@@ -303,74 +213,6 @@ impl Store {
     /// Every tool calls this once when it opens the store; it costs one directory read.
     pub fn recover(&self) {
         rescue::recover(self);
-    }
-
-    /// The key's record as stored: one `get`, or the head and its parts, verified.
-    fn read(&self, backend: &Backend, key: &Key) -> Result<Option<String>> {
-        let corrupt = |why: String| Error::Store(format!("the record under {key} is unusable: {why}"));
-        let mut head = backend.get(key)?;
-        for attempt in 1..=READ_ATTEMPTS {
-            let Some(secret) = head else {
-                self.remember(key, Layout::Absent);
-                return Ok(None);
-            };
-            let manifest = match chunk::parse_head(secret.clone()).map_err(corrupt)? {
-                Head::Whole(json) => {
-                    self.remember(key, Layout::Whole);
-                    return Ok(Some(json));
-                }
-                Head::Split(manifest) => manifest,
-            };
-            self.remember(key, Layout::Split { generation: manifest.generation.clone(), count: manifest.count });
-            let why = match self.read_parts(backend, key, &manifest)? {
-                Ok(json) => return Ok(Some(json)),
-                Err(why) => why,
-            };
-            // A concurrent save writes its parts, then the head, then erases the parts of the
-            // head we read: a changed head means "read again", an unchanged one is damage.
-            let again = backend.get(key)?;
-            if attempt == READ_ATTEMPTS || again.as_ref() == Some(&secret) {
-                return Err(corrupt(why));
-            }
-            head = again;
-        }
-        unreachable!("the last attempt returns")
-    }
-
-    /// The parts a manifest names, joined and verified; `Ok(Err(why))` when they are not
-    /// (all there and) of its generation.
-    fn read_parts(&self, backend: &Backend, key: &Key, manifest: &chunk::Manifest) -> Result<Result<String, String>> {
-        let mut parts = Vec::with_capacity(manifest.count);
-        for n in 0..manifest.count {
-            match backend.get(&keys::part(key, &manifest.generation, n))? {
-                Some(part) => parts.push(part),
-                None => return Ok(Err(format!("part {n} of {} is missing", manifest.count))),
-            }
-        }
-        Ok(chunk::join(manifest, &parts))
-    }
-
-    /// What the entry held before this save or erase: known from an earlier call, else read.
-    /// An entry that cannot be read is replaced all the same (with a warning): refusing
-    /// would leave a damaged entry that no save and no erase can repair.
-    fn previous_layout(&self, backend: &Backend, key: &Key, doing: &str) -> Layout {
-        if let Some(layout) = self.layouts.lock().unwrap_or_else(|p| p.into_inner()).get(key) {
-            return layout.clone();
-        }
-        let head = backend.get(key).and_then(|h| h.map(chunk::parse_head).transpose().map_err(Error::Store));
-        match head {
-            Ok(None) => Layout::Absent,
-            Ok(Some(Head::Split(m))) => Layout::Split { generation: m.generation, count: m.count },
-            Ok(Some(Head::Whole(_))) => Layout::Whole,
-            Err(e) => {
-                crate::events::warning!("cannot read the entry under {key} ({}); {doing} it", store_reason(&e));
-                Layout::Whole
-            }
-        }
-    }
-
-    fn remember(&self, key: &Key, layout: Layout) {
-        self.layouts.lock().unwrap_or_else(|p| p.into_inner()).insert(key.clone(), layout);
     }
 
     fn backend_for(&self, key: &Key) -> Result<Backend> {
@@ -432,33 +274,6 @@ impl Store {
     }
 }
 
-/// Reads racing a save see a new head at most this many times in a row before giving up.
-const READ_ATTEMPTS: usize = 8;
-/// The member naming a record's own key (removed again when the record is read).
-const BINDING: &str = "mcp_oauth_key";
-
-fn parse_record(key: &Key, json: &str) -> Result<Value> {
-    serde_json::from_str(json).map_err(|_| Error::Store(format!("the record under {key} is not JSON")))
-}
-
-/// Checks and removes the key a record names. Records saved before records named their
-/// key have none, and are taken as they are.
-fn unbind(key: &Key, mut record: Value) -> Result<Value> {
-    if let Value::Object(members) = &mut record {
-        match members.remove(BINDING) {
-            None => {}
-            Some(Value::String(k)) if k == key.0 => {}
-            Some(other) => {
-                return Err(Error::Store(format!(
-                    "asked for {key}, the store answered with the record of {}; refusing it",
-                    other.as_str().unwrap_or("another entry")
-                )));
-            }
-        }
-    }
-    Ok(record)
-}
-
 /// The message of a store error without its `credential store:` prefix, for nesting.
 fn store_reason(e: &Error) -> String {
     match e {
@@ -467,45 +282,11 @@ fn store_reason(e: &Error) -> String {
     }
 }
 
-/// Best effort: a part left behind is garbage, not a wrong value (no head names it).
-fn erase_parts(backend: &Backend, key: &Key, generation: &str, count: usize) {
-    for n in 0..count {
-        let _ = backend.erase(&keys::part(key, generation, n));
-    }
-}
-
 fn env_number(name: &str) -> Result<Option<usize>> {
     match std::env::var(name) {
         Err(_) => Ok(None),
         Ok(v) if v.trim().is_empty() => Ok(None),
         Ok(v) => v.trim().parse().map(Some).map_err(|_| Error::Usage(format!("{name}={v:?} is not a whole number"))),
-    }
-}
-
-/// A record that does not deserialize as what its key holds.
-pub(crate) fn shape_error(key: &Key, e: &serde_json::Error) -> Error {
-    // serde's message can quote the data, which may be a secret: its kind only.
-    Error::Store(format!("the record under {key} does not have the expected shape ({:?} error)", e.classify()))
-}
-
-/// The secret members of a record's top level that hold a value.
-fn secret_names(value: &Value) -> Vec<String> {
-    let members = value.as_object().into_iter().flatten();
-    members.filter(|(k, v)| !v.is_null() && crate::redact::is_secret_field(k)).map(|(k, _)| k.clone()).collect()
-}
-
-/// Removes every member named like a secret, at any depth (listing shows no secret at all,
-/// not even its length).
-fn without_secrets(value: Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .filter(|(k, _)| !crate::redact::is_secret_field(k))
-                .map(|(k, v)| (k, without_secrets(v)))
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.into_iter().map(without_secrets).collect()),
-        other => other,
     }
 }
 
@@ -528,7 +309,6 @@ pub(crate) fn random_id() -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use serde_json::json;
 
     /// On the file backend in `dir`, whatever the environment says; for the other modules'
     /// tests too.
@@ -541,57 +321,5 @@ pub(crate) mod tests {
             ..StoreOptions::default()
         })
         .expect("open")
-    }
-
-    #[test]
-    fn listing_strips_secrets_recursively() {
-        let v = json!({"issuer":"i","access_token":"A","nested":{"refresh_token":"R","scope":"s"},"list":[{"client_secret":"C","x":1}]});
-        let shown = without_secrets(v).to_string();
-        assert!(!shown.contains("\"A\"") && !shown.contains("\"R\"") && !shown.contains("\"C\""), "{shown}");
-        assert!(shown.contains("\"scope\":\"s\"") && shown.contains("\"x\":1"), "{shown}");
-    }
-
-    #[test]
-    fn split_records_round_trip_and_old_parts_are_cleaned() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store = file_store(dir.path(), Some(100));
-        let key = keys::token("https://mcp.example/mcp", None);
-        let big = json!({"access_token": "x".repeat(1000), "scope": "a"});
-        store.save(&key, &big).expect("save split");
-        let files = || std::fs::read_dir(dir.path().join("config/credentials")).expect("dir").count();
-        let split_files = files();
-        assert!(split_files > 10, "{split_files}");
-        assert_eq!(store.load::<Value>(&key).expect("load"), Some(big.clone()));
-        // A fresh store (no remembered layout) must still find and clean the old parts.
-        let fresh = file_store(dir.path(), Some(100));
-        fresh.save(&key, &json!({"small": true})).expect("save whole");
-        assert_eq!(files(), 1);
-        fresh.save(&key, &big).expect("split again");
-        fresh.erase(&key).expect("erase");
-        assert_eq!(files(), 0);
-        assert_eq!(fresh.load::<Value>(&key).expect("load"), None);
-    }
-
-    #[test]
-    fn wrong_shape_is_a_store_error_without_the_data() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let store = file_store(dir.path(), None);
-        let key = keys::client("https://as.example", None);
-        store.save(&key, &json!({"n": "SECRET-VALUE"})).expect("save");
-        #[derive(serde::Deserialize, Debug)]
-        #[allow(dead_code)]
-        struct Wants {
-            n: u64,
-        }
-        let err = store.load::<Wants>(&key).expect_err("shape");
-        assert_eq!(err.exit_code(), crate::error::ExitCode::Store);
-        assert!(!err.to_string().contains("SECRET"), "{err}");
-    }
-
-    #[test]
-    fn backend_description_names_the_file_store() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let d = file_store(dir.path(), None).backend_description();
-        assert!(d.starts_with("file store ") && d.contains("--credential-helper"), "{d}");
     }
 }
