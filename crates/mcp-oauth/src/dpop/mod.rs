@@ -109,11 +109,23 @@ pub fn for_refresh(store: &Store, set: &crate::token::TokenSet, profile: Option<
             Ok(Some(Binding { key, required: set.token_type.eq_ignore_ascii_case(TOKEN_TYPE) }))
         }
         found => Err(Error::LoginRequired(format!(
-            "the DPoP key the token for {} is bound to ({jkt}) is {}, so the token cannot be renewed or used; {}",
+            "the DPoP key the token for {} is bound to ({jkt}) is {}, so the token cannot be renewed or used",
             set.resource,
             if found.is_some() { "not the stored one" } else { "gone from the credential store" },
-            crate::token::login_hint(&set.resource, profile, Some(&set.grant))
-        ))),
+        ))
+        .with_hint(new_grant(set, profile))),
+    }
+}
+
+/// How a set gets a new grant: a workload's from its source, any other by a login of its kind.
+fn new_grant(set: &crate::token::TokenSet, profile: Option<&str>) -> crate::remedy::Remedy {
+    match &set.workload {
+        Some(source) => crate::remedy::Remedy::Workload {
+            server: set.resource.clone(),
+            source: source.clone(),
+            profile: profile.map(String::from),
+        },
+        None => crate::token::login_hint(&set.resource, profile, Some(&set.grant)),
     }
 }
 
