@@ -9,14 +9,19 @@ use mcp_oauth::store::{Store, StoreOptions};
 use mcp_oauth::token::TokenSet;
 use mcp_testkit::bins::{Output, Sandbox, run};
 use mcp_testkit::servers::{Fixture, Options, Request, Response, Variant, browser_command};
+use mcp_testkit::workload::WorkloadIssuer;
 use serde_json::{Value, json};
 use std::time::Duration;
+
+const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
 struct World {
     servers: Fixture,
     sandbox: Sandbox,
     /// Set when the tools use a pass store (its environment goes to the in-test store too).
     pass: Option<mcp_testkit::pass::PassStore>,
+    /// The workload issuer the servers trust (`--variant workload`), if they were started with one.
+    workload: Option<WorkloadIssuer>,
 }
 
 impl World {
@@ -27,7 +32,23 @@ impl World {
     fn with(options: Options, pass: bool) -> World {
         let sandbox = Sandbox::new();
         let pass = pass.then(|| mcp_testkit::pass::PassStore::for_sandbox(&sandbox));
-        World { servers: Fixture::for_options(options), sandbox, pass }
+        World { servers: Fixture::for_options(options), sandbox, pass, workload: None }
+    }
+
+    /// Servers whose authorization server also takes workload JWTs from an issuer of the test's own.
+    fn with_workload(variant: Variant) -> World {
+        let issuer = WorkloadIssuer::start();
+        let w = World::with(issuer.servers_options().variant(variant), false);
+        World { workload: Some(issuer), ..w }
+    }
+
+    /// A fresh workload JWT for this authorization server, written where the kubelet would.
+    fn workload_token_file(&self) -> String {
+        let issuer = self.workload.as_ref().expect("servers with a workload issuer");
+        let (jwt, _) = issuer.mint(&json!({"aud": self.servers.issuer}));
+        let file = self.sandbox.path().join("workload-token");
+        std::fs::write(&file, jwt).unwrap();
+        file.to_str().unwrap().to_string()
     }
 
     /// A tool with the sandbox's store: pass, or the file store.
@@ -364,4 +385,58 @@ fn headless_hand_off_with_dpop() {
     assert!(done.success(), "{done}");
     assert_eq!(done.json()["token"]["token_type"], "DPoP", "{done}");
     assert_eq!(w.call("tools/list", &w.headers(&[])).status, 200);
+}
+
+/// Workload identity (`--variant workload` with `dpop-nonce`): the jwt-bearer grant carries a
+/// proof and answers the AS's nonce challenge, the token is bound to the key, mcp-token's
+/// headers are accepted by the RS, and the renewal in a new process from the same source is
+/// bound to the same key. `--no-dpop` still means a Bearer grant without a proof.
+#[test]
+fn workload_identity_with_dpop() {
+    let w = World::with_workload(Variant::DpopNonce);
+    let file = w.workload_token_file();
+    let doc = w.login(&["--workload-token-file", &file]);
+    assert_eq!(doc["token"]["token_type"], "DPoP", "the MCP server's metadata requires DPoP: {doc}");
+    let requests = w.servers.token_requests();
+    assert_eq!(requests.len(), 2, "the grant and its one nonce retry: {requests:?}");
+    for r in &requests {
+        assert_eq!((r["grant_type"].as_str(), r["dpop"].as_bool()), (Some(JWT_BEARER), Some(true)), "{r}");
+    }
+    let set = w.stored_set();
+    let key = mcp_oauth::dpop::key::load(&w.store(), &set.issuer, &set.client_id, None).unwrap().unwrap();
+    assert_eq!(set.dpop_jkt.as_deref(), Some(key.jkt()));
+    assert_eq!(w.servers.introspection(set.access_token.expose())["cnf"]["jkt"], key.jkt());
+
+    // The RS wants its own nonce first; with it, the proof mcp-token printed is accepted.
+    let first = w.call("tools/list", &w.headers(&[]));
+    assert_eq!(first.status, 401, "{}", first.body);
+    let nonce = header(&first, "dpop-nonce").expect("a DPoP-Nonce header");
+    let ok = w.call("tools/list", &w.headers(&["--dpop-nonce", &nonce]));
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    assert_eq!(w.servers.call_mcp(Some(set.access_token.expose()), "tools/list").status, 401, "never as Bearer");
+
+    // A new process renews from the same file (a new JWT there), signing with the stored key.
+    w.workload_token_file();
+    let renewed = w.headers(&["--min-valid", "100000", "--dpop-nonce", &nonce]);
+    assert_eq!(w.call("tools/list", &renewed).status, 200);
+    let requests = w.servers.token_requests();
+    assert_eq!(requests.len(), 4, "{requests:?}");
+    assert!(requests[2..].iter().all(|r| r["grant_type"] == JWT_BEARER && r["dpop"] == true), "{requests:?}");
+    let again = w.stored_set();
+    assert_ne!(again.access_token.expose(), set.access_token.expose());
+    assert_eq!(again.dpop_jkt.as_deref(), Some(key.jkt()), "the same key");
+    assert_eq!(w.servers.introspection(again.access_token.expose())["cnf"]["jkt"], key.jkt());
+
+    // The key gone: the remedy is the workload's own command, not a browser login.
+    w.store().erase(&mcp_oauth::store::keys::dpop(&set.issuer, None)).unwrap();
+    let out = w.token(&["--format", "header"]);
+    assert_eq!(out.code, Some(7), "{out}");
+    assert!(out.stderr.contains(&format!("--workload-token-file {file}")), "{out}");
+
+    // --no-dpop: the flag of the other flows, here too.
+    let file = w.workload_token_file();
+    let doc = w.login(&["--no-dpop", "--workload-token-file", &file]);
+    assert_eq!(doc["token"]["token_type"], "Bearer", "{doc}");
+    assert_eq!(w.servers.token_requests().last().unwrap()["dpop"], false);
+    assert_eq!(w.stored_set().dpop_jkt, None);
 }

@@ -90,7 +90,7 @@ impl Plan {
             .ok_or_else(|| Error::protocol(&self.issuer, "the authorization server metadata has no token_endpoint"))
     }
 
-    fn endpoint(&self) -> Result<token::Endpoint<'_>> {
+    pub(crate) fn endpoint(&self) -> Result<token::Endpoint<'_>> {
         Ok(token::Endpoint {
             token_endpoint: self.token_endpoint()?,
             issuer: &self.issuer,
@@ -139,7 +139,7 @@ impl Plan {
     }
 
     /// Turns a token response into the stored set.
-    fn token_set(
+    pub(crate) fn token_set(
         &self,
         resp: token::TokenResponse,
         grant: crate::grant_type::GrantType,
