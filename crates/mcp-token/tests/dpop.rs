@@ -373,7 +373,15 @@ fn device_code_with_dpop_and_nonces() {
 #[test]
 fn headless_hand_off_with_dpop() {
     let w = World::new(Variant::Dpop, false);
-    let started = w.on_server("mcp-authorize", &["--print-url"]);
+    let done = hand_off(&w, &[], |_| ());
+    assert!(done.success(), "{done}");
+    assert_eq!(done.json()["token"]["token_type"], "DPoP", "{done}");
+    assert_eq!(w.call("tools/list", &w.headers(&[])).status, 200);
+}
+
+/// `mcp-authorize --print-url EXTRA...`, the browser, `between`, then `--callback-url`.
+fn hand_off(w: &World, extra: &[&str], between: impl FnOnce(&World)) -> Output {
+    let started = w.on_server("mcp-authorize", &[&["--print-url"], extra].concat());
     assert!(started.success(), "{started}");
     let url = started.json()["pending"]["authorization_url"].as_str().unwrap().to_string();
     let file = w.sandbox.path().join("callback-url");
@@ -381,10 +389,31 @@ fn headless_hand_off_with_dpop() {
         w.sandbox.command(browser_command()).arg(&url).env("MCP_TEST_BROWSER_CALLBACK_FILE", &file).status().unwrap();
     assert!(browser.success());
     let callback = std::fs::read_to_string(&file).unwrap().trim().to_string();
-    let done = w.run("mcp-authorize", &["--callback-url", &callback]);
+    between(w);
+    w.run("mcp-authorize", &["--callback-url", &callback])
+}
+
+/// The second half follows the first half's decision, not what the store holds by then:
+/// `--no-dpop` at `--print-url` stays Bearer although the client's key is stored, and a
+/// code bound to a key that is gone by `--callback-url` is not sent.
+#[test]
+fn headless_hand_off_keeps_the_first_halfs_dpop_decision() {
+    let w = World::new(Variant::Dpop, false);
+    w.login(&[]);
+    let set = w.stored_set();
+    assert!(set.dpop_jkt.is_some(), "an earlier DPoP login left the client's key");
+    let done = hand_off(&w, &["--no-dpop"], |_| ());
     assert!(done.success(), "{done}");
-    assert_eq!(done.json()["token"]["token_type"], "DPoP", "{done}");
-    assert_eq!(w.call("tools/list", &w.headers(&[])).status, 200);
+    assert_eq!(done.json()["token"]["token_type"], "Bearer", "{done}");
+    assert_eq!(w.stored_set().dpop_jkt, None);
+    assert!(w.servers.token_requests().last().is_some_and(|r| r["dpop"] == false), "no proof was sent");
+
+    let sent = w.servers.token_requests().len();
+    let erase_key = |w: &World| w.store().erase(&mcp_oauth::store::keys::dpop(&set.issuer, None)).unwrap();
+    let done = hand_off(&w, &[], erase_key);
+    assert_eq!(done.code, Some(8), "{done}");
+    assert!(done.stderr.contains("DPoP key") && done.stderr.contains("--print-url"), "{done}");
+    assert_eq!(w.servers.token_requests().len(), sent, "the code was not sent");
 }
 
 /// Workload identity (`--variant workload` with `dpop-nonce`): the jwt-bearer grant carries a

@@ -10,7 +10,9 @@ mod device;
 mod obtain;
 mod step_up;
 
-pub use code::{CodeOptions, PENDING_TTL, PendingAuthorization, finish_handoff, interactive, start_handoff};
+pub use code::{
+    CodeOptions, PENDING_TTL, PendingAuthorization, PendingDpop, finish_handoff, interactive, start_handoff,
+};
 pub use device::device;
 pub use obtain::{Flow, Obtained, obtain};
 pub use step_up::{StepUp, refresh_first};
