@@ -35,6 +35,19 @@ impl World {
         World { servers: Fixture::for_options(options), sandbox, pass, workload: None }
     }
 
+    /// `dpop` servers with a machine client (a secret, plus `metadata`), stored by `mcp-dcr --client-id`.
+    fn with_machine_client(metadata: Value) -> World {
+        let secret = "a-long-enough-client-secret-for-the-test-server-0123456789";
+        let mut client = mcp_testkit::servers::machine_client("ci-bot", secret);
+        client.as_object_mut().unwrap().extend(metadata.as_object().unwrap().clone());
+        let w = World::with(Options::default().variant(Variant::Dpop).client(client), false);
+        let mut dcr = w.cmd("mcp-dcr");
+        dcr.args(["--client-id", "ci-bot", "--auth-method", "client_secret_basic", &w.servers.mcp_url])
+            .env("MCP_OAUTH_CLIENT_SECRET", secret);
+        assert!(run(dcr, None, Duration::from_secs(60)).success());
+        w
+    }
+
     /// Servers whose authorization server also takes workload JWTs from an issuer of the test's own.
     fn with_workload(variant: Variant) -> World {
         let issuer = WorkloadIssuer::start();
@@ -327,14 +340,7 @@ fn require_and_refuse() {
 /// Client credentials (a machine client with a secret) get a bound token too.
 #[test]
 fn client_credentials_with_dpop() {
-    let secret = "a-long-enough-client-secret-for-the-test-server-0123456789";
-    let client = mcp_testkit::servers::machine_client("ci-bot", secret);
-    let w = World::with(Options::default().variant(Variant::Dpop).client(client), false);
-    let url = w.servers.mcp_url.as_str();
-    let mut dcr = w.cmd("mcp-dcr");
-    dcr.args(["--client-id", "ci-bot", "--auth-method", "client_secret_basic", url])
-        .env("MCP_OAUTH_CLIENT_SECRET", secret);
-    assert!(run(dcr, None, Duration::from_secs(60)).success());
+    let w = World::with_machine_client(json!({}));
     let doc = w.login(&["--client-credentials", "--dpop"]);
     assert_eq!(doc["token"]["token_type"], "DPoP", "{doc}");
     assert_eq!(w.call("tools/list", &w.headers(&[])).status, 200);
@@ -468,4 +474,36 @@ fn workload_identity_with_dpop() {
     assert_eq!(doc["token"]["token_type"], "Bearer", "{doc}");
     assert_eq!(w.servers.token_requests().last().unwrap()["dpop"], false);
     assert_eq!(w.stored_set().dpop_jkt, None);
+}
+
+/// RFC 9449 §5.2 `dpop_bound_access_tokens`: the AS refuses every token request of such a
+/// client that lacks a proof. A registration outlives the login that made it, so the tools
+/// never ask for it (see `RegistrationRequest::new`), even in a login that requires DPoP.
+#[test]
+fn a_client_registered_dpop_bound_gets_no_token_without_a_proof() {
+    let w = World::with_machine_client(json!({"dpop_bound_access_tokens": true}));
+    // oidc-provider says only invalid_grant ("DPoP proof JWT not provided" stays in its log).
+    let refused = w.on_server("mcp-authorize", &["--client-credentials", "--no-dpop"]);
+    assert_eq!(refused.code, Some(3), "{refused}");
+    assert!(refused.stderr.contains("invalid_grant"), "{refused}");
+    assert_eq!(w.servers.token_requests().last().unwrap()["dpop"], false);
+    // The same client with a proof gets its token.
+    let doc = w.login(&["--client-credentials"]);
+    assert_eq!(doc["token"]["token_type"], "DPoP", "{doc}");
+
+    // Registered by mcp-authorize in a login that requires DPoP (the MCP server's metadata
+    // says so): not DPoP-bound, so a later --no-dpop login of the same client still works.
+    let doc = w.login(&["--profile", "fresh"]);
+    assert_eq!(doc["token"]["token_type"], "DPoP", "{doc}");
+    let issuer = doc["authorization_server"]["issuer"].as_str().unwrap();
+    let record: mcp_oauth::client::ClientRecord =
+        w.store().load(&mcp_oauth::store::keys::client(issuer, Some("fresh"))).unwrap().unwrap();
+    let read = Request::get(record.registration_client_uri.as_deref().unwrap())
+        .bearer(record.registration_access_token.as_ref().unwrap().expose())
+        .send()
+        .unwrap();
+    assert_eq!(read.status, 200, "{read}");
+    assert_ne!(read.json()["dpop_bound_access_tokens"], true, "{read}");
+    let doc = w.login(&["--profile", "fresh", "--no-dpop", "--force"]);
+    assert_eq!(doc["token"]["token_type"], "Bearer", "{doc}");
 }
