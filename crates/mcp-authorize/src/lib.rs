@@ -221,18 +221,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         allow_missing_pkce_metadata: cli.allow_missing_pkce_metadata,
     };
 
-    let dpop_mode = match (cli.dpop, cli.no_dpop) {
-        (true, _) => mcp_oauth::dpop::Mode::Require,
-        // The gateway gets the refresh token, and it has no DPoP key to present it with.
-        (_, true) => mcp_oauth::dpop::Mode::Off,
-        _ if cli.docker_gateway.is_some() => mcp_oauth::dpop::Mode::Off,
-        _ => mcp_oauth::dpop::Mode::Auto,
-    };
     // Imported tokens were obtained by another program, bound to no key of ours.
     if cli.import_token.is_none() && cli.import_mcp_remote.is_none() {
-        let mode = mcp_oauth::dpop::mode_for(dpop_mode, &doc);
-        plan.dpop = mcp_oauth::dpop::prepare(store, s.profile, &plan.metadata, &plan.client.client_id, mode)?
-            .map(std::sync::Arc::new);
+        cli.prepare_dpop(s, &mut plan, &doc)?;
     }
 
     if cli.print_url {
@@ -273,6 +264,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         (false, true) => Flow::Device,
         (false, false) => Flow::Code,
     };
+    // The enterprise grant (the ID-JAG's jwt-bearer, `enterprise::present`) ignores `plan.dpop` and stays
+    // Bearer: binding an ID-JAG grant to a key is another grant, urn:ietf:params:oauth:grant-type:jwt-dpop
+    // (ID-JAG §8.6), outside the MCP profiles (mcp-auth-extensions.md §6 item 9).
     let Obtained { set, key, refreshed } = match cli.enterprise.idp(s, &plan.server_url, cli.client_credentials)? {
         Some(idp) => cli.enterprise.obtain(s, &idp, &plan, opts, cli.device, cli.force)?,
         None => authorize::obtain(s, &plan, &opts, flow, authorize::refresh_first(cli.force, step_up.as_ref()))?,
@@ -307,6 +301,22 @@ impl Cli {
     fn workload(&self) -> bool {
         self.workload_token_file.is_some() || self.workload_token_env.is_some() || self.github_actions
     }
+
+    /// The DPoP key of the plan's grant, decided by the flags and the MCP server's metadata.
+    fn prepare_dpop(&self, s: Session<'_>, plan: &mut Plan, doc: &Discovered) -> anyhow::Result<()> {
+        use mcp_oauth::dpop::Mode;
+        let asked = match (self.dpop, self.no_dpop) {
+            (true, _) => Mode::Require,
+            // The gateway gets the refresh token, and it has no DPoP key to present it with.
+            (_, true) => Mode::Off,
+            _ if self.docker_gateway.is_some() => Mode::Off,
+            _ => Mode::Auto,
+        };
+        let mode = mcp_oauth::dpop::mode_for(asked, doc);
+        plan.dpop = mcp_oauth::dpop::prepare(s.store, s.profile, &plan.metadata, &plan.client.client_id, mode)?
+            .map(std::sync::Arc::new);
+        Ok(())
+    }
 }
 
 /// Workload identity: one jwt-bearer grant with the workload's JWT, no user and no
@@ -316,6 +326,7 @@ fn workload(ctx: &Context, cli: &Cli, mut doc: Discovered) -> anyhow::Result<Exi
     let profile = effective_profile(ctx, &doc);
     let s = Session { http: &ctx.http, store: ctx.store()?, profile: profile.as_deref() };
     let mut plan = workload::plan(&doc, s.store, s.profile)?;
+    cli.prepare_dpop(s, &mut plan, &doc)?;
     if let Some(scope) = &cli.scope {
         let choice = ScopeChoice { scopes: mcp_oauth::scope::split(scope), source: ScopeSource::User };
         plan.scope = choice.joined();

@@ -296,3 +296,20 @@ fn a_server_without_the_jwt_bearer_grant_is_told_before_anything_is_sent() {
     assert!(out.stderr.contains("grant_types_supported") && out.stderr.contains("nothing was sent"), "{out}");
     assert!(servers.token_requests().is_empty(), "{:?}", servers.token_requests());
 }
+
+/// `--dpop` at an authorization server that cannot bind tokens (no DPoP in its metadata):
+/// refused before the JWT is spent, as in the other flows. Without the flag the grant is a
+/// plain Bearer one here, since neither server offers DPoP.
+#[test]
+fn dpop_required_of_a_server_without_it_is_refused_before_anything_is_sent() {
+    let w = World::new();
+    let (jwt, _) = w.jwt(json!({}));
+    let out = w.run("mcp-authorize", &["--dpop", "--workload-token-env", "JWT", &w.servers.mcp_url], &[("JWT", &jwt)]);
+    assert_eq!(out.code, Some(5), "{out}");
+    assert!(out.stderr.contains("dpop_signing_alg_values_supported"), "{out}");
+    assert!(w.servers.token_requests().is_empty(), "{:?}", w.servers.token_requests());
+    let out = w.run("mcp-authorize", &["--workload-token-env", "JWT", &w.servers.mcp_url], &[("JWT", &jwt)]);
+    assert!(out.success(), "{out}");
+    assert_eq!(out.json()["token"]["token_type"], "Bearer");
+    assert_eq!(w.servers.token_requests()[0]["dpop"], false, "no proof to a server without DPoP");
+}

@@ -68,7 +68,7 @@ impl TestServers {
     /// Every token and revocation request so far, as the client sent it: `{endpoint ("token",
     /// "revocation"), grant_type, client_id,
     /// client_auth ("none", "basic", "post", "private_key_jwt"), client_assertion_jti,
-    /// assertion_jti}`.
+    /// assertion_jti, dpop (whether a DPoP proof came with it)}`.
     pub fn token_requests(&self) -> Vec<Value> {
         let response =
             crate::servers::get(&format!("{}/_test/token-requests", self.as_origin)).expect("GET token requests");

@@ -9,14 +9,19 @@ use mcp_oauth::store::{Store, StoreOptions};
 use mcp_oauth::token::TokenSet;
 use mcp_testkit::bins::{Output, Sandbox, run};
 use mcp_testkit::servers::{Fixture, Options, Request, Response, Variant, browser_command};
+use mcp_testkit::workload::WorkloadIssuer;
 use serde_json::{Value, json};
 use std::time::Duration;
+
+const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
 struct World {
     servers: Fixture,
     sandbox: Sandbox,
     /// Set when the tools use a pass store (its environment goes to the in-test store too).
     pass: Option<mcp_testkit::pass::PassStore>,
+    /// The workload issuer the servers trust (`--variant workload`), if they were started with one.
+    workload: Option<WorkloadIssuer>,
 }
 
 impl World {
@@ -27,7 +32,36 @@ impl World {
     fn with(options: Options, pass: bool) -> World {
         let sandbox = Sandbox::new();
         let pass = pass.then(|| mcp_testkit::pass::PassStore::for_sandbox(&sandbox));
-        World { servers: Fixture::for_options(options), sandbox, pass }
+        World { servers: Fixture::for_options(options), sandbox, pass, workload: None }
+    }
+
+    /// `dpop` servers with a machine client (a secret, plus `metadata`), stored by `mcp-dcr --client-id`.
+    fn with_machine_client(metadata: Value) -> World {
+        let secret = "a-long-enough-client-secret-for-the-test-server-0123456789";
+        let mut client = mcp_testkit::servers::machine_client("ci-bot", secret);
+        client.as_object_mut().unwrap().extend(metadata.as_object().unwrap().clone());
+        let w = World::with(Options::default().variant(Variant::Dpop).client(client), false);
+        let mut dcr = w.cmd("mcp-dcr");
+        dcr.args(["--client-id", "ci-bot", "--auth-method", "client_secret_basic", &w.servers.mcp_url])
+            .env("MCP_OAUTH_CLIENT_SECRET", secret);
+        assert!(run(dcr, None, Duration::from_secs(60)).success());
+        w
+    }
+
+    /// Servers whose authorization server also takes workload JWTs from an issuer of the test's own.
+    fn with_workload(variant: Variant) -> World {
+        let issuer = WorkloadIssuer::start();
+        let w = World::with(issuer.servers_options().variant(variant), false);
+        World { workload: Some(issuer), ..w }
+    }
+
+    /// A fresh workload JWT for this authorization server, written where the kubelet would.
+    fn workload_token_file(&self) -> String {
+        let issuer = self.workload.as_ref().expect("servers with a workload issuer");
+        let (jwt, _) = issuer.mint(&json!({"aud": self.servers.issuer}));
+        let file = self.sandbox.path().join("workload-token");
+        std::fs::write(&file, jwt).unwrap();
+        file.to_str().unwrap().to_string()
     }
 
     /// A tool with the sandbox's store: pass, or the file store.
@@ -306,14 +340,7 @@ fn require_and_refuse() {
 /// Client credentials (a machine client with a secret) get a bound token too.
 #[test]
 fn client_credentials_with_dpop() {
-    let secret = "a-long-enough-client-secret-for-the-test-server-0123456789";
-    let client = mcp_testkit::servers::machine_client("ci-bot", secret);
-    let w = World::with(Options::default().variant(Variant::Dpop).client(client), false);
-    let url = w.servers.mcp_url.as_str();
-    let mut dcr = w.cmd("mcp-dcr");
-    dcr.args(["--client-id", "ci-bot", "--auth-method", "client_secret_basic", url])
-        .env("MCP_OAUTH_CLIENT_SECRET", secret);
-    assert!(run(dcr, None, Duration::from_secs(60)).success());
+    let w = World::with_machine_client(json!({}));
     let doc = w.login(&["--client-credentials", "--dpop"]);
     assert_eq!(doc["token"]["token_type"], "DPoP", "{doc}");
     assert_eq!(w.call("tools/list", &w.headers(&[])).status, 200);
@@ -352,7 +379,15 @@ fn device_code_with_dpop_and_nonces() {
 #[test]
 fn headless_hand_off_with_dpop() {
     let w = World::new(Variant::Dpop, false);
-    let started = w.on_server("mcp-authorize", &["--print-url"]);
+    let done = hand_off(&w, &[], |_| ());
+    assert!(done.success(), "{done}");
+    assert_eq!(done.json()["token"]["token_type"], "DPoP", "{done}");
+    assert_eq!(w.call("tools/list", &w.headers(&[])).status, 200);
+}
+
+/// `mcp-authorize --print-url EXTRA...`, the browser, `between`, then `--callback-url`.
+fn hand_off(w: &World, extra: &[&str], between: impl FnOnce(&World)) -> Output {
+    let started = w.on_server("mcp-authorize", &[&["--print-url"], extra].concat());
     assert!(started.success(), "{started}");
     let url = started.json()["pending"]["authorization_url"].as_str().unwrap().to_string();
     let file = w.sandbox.path().join("callback-url");
@@ -360,8 +395,115 @@ fn headless_hand_off_with_dpop() {
         w.sandbox.command(browser_command()).arg(&url).env("MCP_TEST_BROWSER_CALLBACK_FILE", &file).status().unwrap();
     assert!(browser.success());
     let callback = std::fs::read_to_string(&file).unwrap().trim().to_string();
-    let done = w.run("mcp-authorize", &["--callback-url", &callback]);
+    between(w);
+    w.run("mcp-authorize", &["--callback-url", &callback])
+}
+
+/// The second half follows the first half's decision, not what the store holds by then:
+/// `--no-dpop` at `--print-url` stays Bearer although the client's key is stored, and a
+/// code bound to a key that is gone by `--callback-url` is not sent.
+#[test]
+fn headless_hand_off_keeps_the_first_halfs_dpop_decision() {
+    let w = World::new(Variant::Dpop, false);
+    w.login(&[]);
+    let set = w.stored_set();
+    assert!(set.dpop_jkt.is_some(), "an earlier DPoP login left the client's key");
+    let done = hand_off(&w, &["--no-dpop"], |_| ());
     assert!(done.success(), "{done}");
-    assert_eq!(done.json()["token"]["token_type"], "DPoP", "{done}");
-    assert_eq!(w.call("tools/list", &w.headers(&[])).status, 200);
+    assert_eq!(done.json()["token"]["token_type"], "Bearer", "{done}");
+    assert_eq!(w.stored_set().dpop_jkt, None);
+    assert!(w.servers.token_requests().last().is_some_and(|r| r["dpop"] == false), "no proof was sent");
+
+    let sent = w.servers.token_requests().len();
+    let erase_key = |w: &World| w.store().erase(&mcp_oauth::store::keys::dpop(&set.issuer, None)).unwrap();
+    let done = hand_off(&w, &[], erase_key);
+    assert_eq!(done.code, Some(8), "{done}");
+    assert!(done.stderr.contains("DPoP key") && done.stderr.contains("--print-url"), "{done}");
+    assert_eq!(w.servers.token_requests().len(), sent, "the code was not sent");
+}
+
+/// Workload identity (`--variant workload` with `dpop-nonce`): the jwt-bearer grant carries a
+/// proof and answers the AS's nonce challenge, the token is bound to the key, mcp-token's
+/// headers are accepted by the RS, and the renewal in a new process from the same source is
+/// bound to the same key. `--no-dpop` still means a Bearer grant without a proof.
+#[test]
+fn workload_identity_with_dpop() {
+    let w = World::with_workload(Variant::DpopNonce);
+    let file = w.workload_token_file();
+    let doc = w.login(&["--workload-token-file", &file]);
+    assert_eq!(doc["token"]["token_type"], "DPoP", "the MCP server's metadata requires DPoP: {doc}");
+    let requests = w.servers.token_requests();
+    assert_eq!(requests.len(), 2, "the grant and its one nonce retry: {requests:?}");
+    for r in &requests {
+        assert_eq!((r["grant_type"].as_str(), r["dpop"].as_bool()), (Some(JWT_BEARER), Some(true)), "{r}");
+    }
+    let set = w.stored_set();
+    let key = mcp_oauth::dpop::key::load(&w.store(), &set.issuer, &set.client_id, None).unwrap().unwrap();
+    assert_eq!(set.dpop_jkt.as_deref(), Some(key.jkt()));
+    assert_eq!(w.servers.introspection(set.access_token.expose())["cnf"]["jkt"], key.jkt());
+
+    // The RS wants its own nonce first; with it, the proof mcp-token printed is accepted.
+    let first = w.call("tools/list", &w.headers(&[]));
+    assert_eq!(first.status, 401, "{}", first.body);
+    let nonce = header(&first, "dpop-nonce").expect("a DPoP-Nonce header");
+    let ok = w.call("tools/list", &w.headers(&["--dpop-nonce", &nonce]));
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    assert_eq!(w.servers.call_mcp(Some(set.access_token.expose()), "tools/list").status, 401, "never as Bearer");
+
+    // A new process renews from the same file (a new JWT there), signing with the stored key.
+    w.workload_token_file();
+    let renewed = w.headers(&["--min-valid", "100000", "--dpop-nonce", &nonce]);
+    assert_eq!(w.call("tools/list", &renewed).status, 200);
+    let requests = w.servers.token_requests();
+    assert_eq!(requests.len(), 4, "{requests:?}");
+    assert!(requests[2..].iter().all(|r| r["grant_type"] == JWT_BEARER && r["dpop"] == true), "{requests:?}");
+    let again = w.stored_set();
+    assert_ne!(again.access_token.expose(), set.access_token.expose());
+    assert_eq!(again.dpop_jkt.as_deref(), Some(key.jkt()), "the same key");
+    assert_eq!(w.servers.introspection(again.access_token.expose())["cnf"]["jkt"], key.jkt());
+
+    // The key gone: the remedy is the workload's own command, not a browser login.
+    w.store().erase(&mcp_oauth::store::keys::dpop(&set.issuer, None)).unwrap();
+    let out = w.token(&["--format", "header"]);
+    assert_eq!(out.code, Some(7), "{out}");
+    assert!(out.stderr.contains(&format!("--workload-token-file {file}")), "{out}");
+
+    // --no-dpop: the flag of the other flows, here too.
+    let file = w.workload_token_file();
+    let doc = w.login(&["--no-dpop", "--workload-token-file", &file]);
+    assert_eq!(doc["token"]["token_type"], "Bearer", "{doc}");
+    assert_eq!(w.servers.token_requests().last().unwrap()["dpop"], false);
+    assert_eq!(w.stored_set().dpop_jkt, None);
+}
+
+/// RFC 9449 §5.2 `dpop_bound_access_tokens`: the AS refuses every token request of such a
+/// client that lacks a proof. A registration outlives the login that made it, so the tools
+/// never ask for it (see `RegistrationRequest::new`), even in a login that requires DPoP.
+#[test]
+fn a_client_registered_dpop_bound_gets_no_token_without_a_proof() {
+    let w = World::with_machine_client(json!({"dpop_bound_access_tokens": true}));
+    // oidc-provider says only invalid_grant ("DPoP proof JWT not provided" stays in its log).
+    let refused = w.on_server("mcp-authorize", &["--client-credentials", "--no-dpop"]);
+    assert_eq!(refused.code, Some(3), "{refused}");
+    assert!(refused.stderr.contains("invalid_grant"), "{refused}");
+    assert_eq!(w.servers.token_requests().last().unwrap()["dpop"], false);
+    // The same client with a proof gets its token.
+    let doc = w.login(&["--client-credentials"]);
+    assert_eq!(doc["token"]["token_type"], "DPoP", "{doc}");
+
+    // Registered by mcp-authorize in a login that requires DPoP (the MCP server's metadata
+    // says so): not DPoP-bound, so a later --no-dpop login of the same client still works.
+    let doc = w.login(&["--profile", "fresh"]);
+    assert_eq!(doc["token"]["token_type"], "DPoP", "{doc}");
+    let issuer = doc["authorization_server"]["issuer"].as_str().unwrap();
+    let record: mcp_oauth::client::ClientRecord =
+        w.store().load(&mcp_oauth::store::keys::client(issuer, Some("fresh"))).unwrap().unwrap();
+    let read = Request::get(record.registration_client_uri.as_deref().unwrap())
+        .bearer(record.registration_access_token.as_ref().unwrap().expose())
+        .send()
+        .unwrap();
+    assert_eq!(read.status, 200, "{read}");
+    assert_ne!(read.json()["dpop_bound_access_tokens"], true, "{read}");
+    let doc = w.login(&["--profile", "fresh", "--no-dpop", "--force"]);
+    assert_eq!(doc["token"]["token_type"], "Bearer", "{doc}");
 }

@@ -55,6 +55,18 @@ pub struct PendingAuthorization {
     /// and `document`'s MCP server gets its tokens through the IdP afterwards.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idp: Option<String>,
+    /// The first half's DPoP decision (flags and metadata), which the second half follows
+    /// whatever is stored by then: the authorization URL bound the code to this key
+    /// (`dpop_jkt`), or to none. `None`: Bearer, even if a key of the client is stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop: Option<PendingDpop>,
+}
+
+/// The key a hand-off's code is bound to, and whether a Bearer answer is refused.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PendingDpop {
+    pub jkt: String,
+    pub required: bool,
 }
 
 /// A prepared authorization request: its URL and the secrets to finish it.
@@ -219,6 +231,7 @@ pub fn start_handoff(s: Session<'_>, plan: &Plan, opts: &CodeOptions, document: 
         document,
         // An IdP sign-in is the plan for no MCP resource (`enterprise::Idp::plan`).
         idp: plan.resource.is_empty().then(|| plan.issuer.clone()),
+        dpop: plan.dpop.as_ref().map(|b| PendingDpop { jkt: b.key.jkt().to_string(), required: b.required }),
     };
     let key = crate::store::keys::pending(&p.state, s.profile);
     // Hand-offs that were never finished go when a new one starts.
@@ -282,17 +295,26 @@ pub fn finish_handoff(s: Session<'_>, callback_url: &str) -> Result<(TokenSet, R
         return Ok((set, pending.document, reservation));
     }
     let mut plan = Plan::from_document(&pending.document, s.store, s.profile)?;
-    // The key made (or not) at step 1 is in the store: DPoP exactly when it is there.
-    let required = crate::dpop::mode_for(crate::dpop::Mode::Auto, &pending.document) == crate::dpop::Mode::Require;
-    plan.dpop = crate::dpop::key::load(s.store, &plan.issuer, &plan.client.client_id, s.profile)?
-        .filter(|_| crate::dpop::advertised(&plan.metadata))
-        .map(|key| std::sync::Arc::new(crate::dpop::Binding { key, required }));
     if plan.client.client_id != pending.client_id || plan.issuer != pending.issuer {
         return Err(Error::InvalidInput("the stored client changed since the authorization was started".into())
             .with_hint(Remedy::HandOff));
     }
+    plan.dpop = pending.dpop.as_ref().map(|d| pending_key(s, &plan, d)).transpose()?.map(std::sync::Arc::new);
     let set = exchange(s, &plan, code, pending.code_verifier, &pending.redirect_uri, pending.scope.as_deref())?;
     Ok((set, pending.document, reservation))
+}
+
+/// The key step 1 bound the code to, from the store: a key replaced since (by another login)
+/// could not exchange the code, so that is said before the code is sent.
+fn pending_key(s: Session<'_>, plan: &Plan, d: &PendingDpop) -> Result<crate::dpop::Binding> {
+    match crate::dpop::key::load(s.store, &plan.issuer, &plan.client.client_id, s.profile)? {
+        Some(key) if key.jkt() == d.jkt => Ok(crate::dpop::Binding { key, required: d.required }),
+        _ => Err(Error::AuthorizationFailed(format!(
+            "the DPoP key the authorization was started with ({}) is no longer the stored one, and the code is bound to it",
+            d.jkt
+        ))
+        .with_hint(Remedy::HandOff)),
+    }
 }
 
 /// Scheme, host, port and path equal: where the browser was sent back to.

@@ -13,7 +13,9 @@ mod obtain;
 mod request;
 mod step_up;
 
-pub use code::{CodeOptions, PENDING_TTL, PendingAuthorization, finish_handoff, interactive, start_handoff};
+pub use code::{
+    CodeOptions, PENDING_TTL, PendingAuthorization, PendingDpop, finish_handoff, interactive, start_handoff,
+};
 pub use device::device;
 pub use obtain::{Flow, Obtained, obtain};
 pub use request::{
@@ -95,7 +97,7 @@ impl Plan {
             .ok_or_else(|| Error::protocol(&self.issuer, "the authorization server metadata has no token_endpoint"))
     }
 
-    fn endpoint(&self) -> Result<token::Endpoint<'_>> {
+    pub(crate) fn endpoint(&self) -> Result<token::Endpoint<'_>> {
         Ok(token::Endpoint {
             token_endpoint: self.token_endpoint()?,
             issuer: &self.issuer,
@@ -144,7 +146,7 @@ impl Plan {
     }
 
     /// Turns a token response into the stored set.
-    fn token_set(
+    pub(crate) fn token_set(
         &self,
         resp: token::TokenResponse,
         grant: crate::grant_type::GrantType,

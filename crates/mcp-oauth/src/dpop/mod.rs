@@ -113,7 +113,7 @@ pub fn for_refresh(store: &Store, set: &crate::token::TokenSet, profile: Option<
             set.resource,
             if found.is_some() { "not the stored one" } else { "gone from the credential store" },
         ))
-        .with_hint(crate::token::login_hint(&set.resource, profile, Some(&set.grant)))),
+        .with_hint(crate::token::new_grant(set, profile))),
     }
 }
 

@@ -51,6 +51,13 @@ pub struct RegistrationRequest {
 }
 
 impl RegistrationRequest {
+    /// Never with RFC 9449 §5.2 `dpop_bound_access_tokens`, even for a login that requires DPoP:
+    /// with it the server refuses every token request of the client that lacks a proof, but the
+    /// registration outlives the login that made it (every later login at the issuer, under the
+    /// profile, reuses it) and not every later request can carry one: a `--no-dpop` login, the
+    /// refreshes of a Docker MCP gateway given the refresh token (it has no key), the enterprise
+    /// grant (ID-JAG, Bearer), `mcp-dcr` alone, which knows no login's decision. A login that
+    /// requires DPoP is protected without it: it sends proofs and refuses a Bearer answer.
     pub fn new(redirect_uri: &Url, auth_method: AuthMethod, client_name: &str, scope: Option<String>) -> Self {
         RegistrationRequest {
             redirect_uris: vec![redirect_uri.to_string()],

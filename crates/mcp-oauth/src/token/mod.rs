@@ -15,7 +15,7 @@ mod request;
 mod response;
 mod set;
 
-pub(crate) use renew::login_hint;
+pub(crate) use renew::new_grant;
 pub use renew::{Freshness, fresh, refresh};
 pub use request::{
     CLIENT_CREDENTIALS_GRANT, DEVICE_CODE_GRANT, Endpoint, Grant, JWT_BEARER_GRANT, TOKEN_EXCHANGE_GRANT, request,

@@ -22,7 +22,7 @@ pub enum Freshness {
 /// How to get a new token, for "login required" errors: a machine client needs the
 /// client-credentials grant again, since a plain login would open a browser. `grant` is
 /// `None` when nothing stored tells which kind of client it is.
-pub(crate) fn login_hint(resource: &str, profile: Option<&str>, grant: Option<&GrantType>) -> Remedy {
+fn login_hint(resource: &str, profile: Option<&str>, grant: Option<&GrantType>) -> Remedy {
     let grant = grant.map(|g| match g {
         GrantType::ClientCredentials | GrantType::DeviceCode => g.clone(),
         _ => GrantType::AuthorizationCode,
@@ -80,20 +80,25 @@ fn refused(error: Option<&str>, client_credentials: bool) -> bool {
     }
 }
 
-/// One renewal of a stored set, under the caller's lock: RFC 6749 §6 refresh (with
-/// `resource`), or for a client-credentials set the client-credentials grant again with
-/// the stored secret or key (RFC 6749 §4.4.3: such sets rarely carry a refresh token, and
-/// the grant needs no user, so no login should be asked for), or for a workload's set the
-/// jwt-bearer grant again with a JWT from the same source.
-pub fn refresh(http: &Http, store: &crate::store::Store, set: &TokenSet, profile: Option<&str>) -> Result<TokenSet> {
-    let hint = || match &set.workload {
+/// How a set gets a new grant: a workload's from its source, any other by a login of its kind.
+pub(crate) fn new_grant(set: &TokenSet, profile: Option<&str>) -> crate::remedy::Remedy {
+    match &set.workload {
         Some(source) => crate::remedy::Remedy::Workload {
             server: set.resource.clone(),
             source: source.clone(),
             profile: profile.map(String::from),
         },
         None => login_hint(&set.resource, profile, Some(&set.grant)),
-    };
+    }
+}
+
+/// One renewal of a stored set, under the caller's lock: RFC 6749 §6 refresh (with
+/// `resource`), or for a client-credentials set the client-credentials grant again with
+/// the stored secret or key (RFC 6749 §4.4.3: such sets rarely carry a refresh token, and
+/// the grant needs no user, so no login should be asked for), or for a workload's set the
+/// jwt-bearer grant again with a JWT from the same source.
+pub fn refresh(http: &Http, store: &crate::store::Store, set: &TokenSet, profile: Option<&str>) -> Result<TokenSet> {
+    let hint = || new_grant(set, profile);
     let client_credentials = set.grant == GrantType::ClientCredentials;
     let refresh_token = set.refresh_token.as_ref();
     if refresh_token.is_none() && !client_credentials && set.workload.is_none() && set.idp.is_none() {

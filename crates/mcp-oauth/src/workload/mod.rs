@@ -70,20 +70,11 @@ pub fn obtain(s: Session<'_>, plan: &Plan, source: &Source) -> Result<Obtained> 
         )));
     }
     let reservation = crate::authorize::reserve_tokens(s, &plan.server_url)?;
-    let token_endpoint = plan.token_endpoint()?;
-    let endpoint = token::Endpoint { token_endpoint, issuer: &plan.issuer, client: &plan.client, dpop: None };
     let scope = plan.scope.as_deref();
-    let resp = grant(s.http, endpoint, source, &plan.resource, scope)?;
-    let origin = token::Origin {
-        issuer: &plan.issuer,
-        client_id: &plan.client.client_id,
-        resource: &plan.resource,
-        token_endpoint,
-        revocation_endpoint: plan.metadata.revocation_endpoint.as_deref(),
-        grant: crate::grant_type::GrantType::JwtBearer,
-        requested_scope: scope,
-    };
-    let mut set = TokenSet::new(resp, &origin, None, crate::clock::now());
+    // With the plan's DPoP binding (RFC 9449 §5: extension grants carry proofs too), so the
+    // token is bound to the key and `dpop_jkt` names it for every renewal.
+    let resp = grant(s.http, plan.endpoint()?, source, &plan.resource, scope)?;
+    let mut set = plan.token_set(resp, crate::grant_type::GrantType::JwtBearer, scope)?;
     set.workload = Some(source.clone());
     let key = crate::authorize::store_tokens(s, reservation, &set)?;
     Ok(Obtained { set, key, refreshed: false })
@@ -105,6 +96,8 @@ pub fn renew(http: &Http, endpoint: token::Endpoint<'_>, set: &TokenSet, source:
     };
     let mut new = TokenSet::new(resp, &origin, None, crate::clock::now());
     new.workload = Some(source.clone());
+    // `endpoint` carries the stored key (`dpop::for_refresh`): the new token is bound to it too.
+    new.dpop_jkt = set.dpop_jkt.clone();
     Ok(new)
 }
 
