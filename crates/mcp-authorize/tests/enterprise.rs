@@ -454,3 +454,62 @@ fn a_refused_id_jag_gets_exactly_one_fresh_one_and_never_a_login_at_the_server()
     assert_code(&out, 3);
     assert_eq!(count(), (7, 7, 5));
 }
+
+/// The IdP sign-in is shown as what it is, beside the MCP logins it renews, and never sent an
+/// MCP request: `--status` (JSON and text), `--status --online` and `--list`.
+#[test]
+fn status_shows_the_idp_sign_in_apart_and_never_probes_the_idp() {
+    let w = World::new(&[]);
+    assert!(w.first_sign_in(&w.register(&w.servers, &w.e), &w.e.browser_env(), &[]).success());
+    let (other, oe) = w.second_server();
+    assert!(w.run("mcp-authorize", &["--idp", &w.e.idp_issuer], Some(&w.register(&other, &oe)), &[]).success());
+
+    let out = w.run("mcp-token", &["--status", "--online", "--format", "json"], None, &[]);
+    assert!(out.success(), "{out}");
+    let s = out.json();
+    let logins = s["logins"].as_array().unwrap();
+    let resources: Vec<&str> = logins.iter().map(|l| l["resource"].as_str().unwrap()).collect();
+    let mut servers = vec![w.servers.mcp_url.as_str(), other.mcp_url.as_str()];
+    servers.sort();
+    assert_eq!(resources, servers, "only the MCP servers are logins: {s}");
+    for l in logins {
+        assert_eq!(l["online"]["result"], "valid", "{s}");
+        assert_eq!(l["idp"], w.e.idp_issuer.as_str(), "{s}");
+    }
+    let idp = &s["idp_sign_ins"][0];
+    assert_eq!(s["idp_sign_ins"].as_array().map(Vec::len), Some(1), "{s}");
+    assert_eq!(idp["idp"], w.e.idp_issuer.as_str(), "{s}");
+    assert_eq!(idp["client_id"], w.e.idp_client_id.as_str(), "{s}");
+    assert_eq!(idp["refresh_token"], true, "{s}");
+    assert_eq!(idp["serves"], serde_json::json!(servers), "{s}");
+    assert!(idp.get("online").is_none(), "no MCP request to the IdP: {s}");
+    let valid_until = idp["id_token_expires_at"].as_u64().expect("the ID token's exp");
+    assert!(valid_until > mcp_oauth::clock::now() + 3000, "the IdP's ID tokens live an hour: {s}");
+    out.assert_stderr_hides(&[&w.e.idp_client_secret]);
+
+    // One server's status names the sign-in that renews it.
+    let one = w.run("mcp-token", &["--status", "--format", "json", &other.mcp_url], None, &[]).json();
+    assert_eq!(one["idp_sign_ins"][0]["idp"], w.e.idp_issuer.as_str(), "{one}");
+
+    // A person reads the same, in words.
+    let command = format!("{} {} --status", mcp_testkit::bins::bin_path("mcp-token").display(), STORE.join(" "));
+    let mut cmd = w.sandbox.command("script");
+    cmd.args(["-qec", &command, "/dev/null"]);
+    let tty = mcp_testkit::bins::run(cmd, None, Duration::from_secs(60));
+    assert!(tty.success(), "{tty}");
+    assert!(tty.stdout.contains(&format!("signed in at the IdP {} (profile default)", w.e.idp_issuer)), "{tty}");
+    assert!(tty.stdout.contains("serves         2 MCP servers"), "{tty}");
+    assert!(!tty.stdout.contains(&format!("\n{} (profile", w.e.idp_issuer)), "not shown as a login: {tty}");
+
+    // --list keeps its rows and fields, and tells the sign-in apart.
+    let list = w.run("mcp-token", &["--list"], None, &[]).json();
+    let tokens: Vec<&serde_json::Value> = list.as_array().unwrap().iter().filter(|r| r["kind"] == "token").collect();
+    assert_eq!(tokens.len(), 3, "{list}");
+    let signed_in: Vec<_> = tokens.iter().filter(|r| r["idp_sign_in"] == true).collect();
+    assert_eq!(signed_in.len(), 1, "{list}");
+    assert_eq!(signed_in[0]["issuer"], w.e.idp_issuer.as_str(), "{list}");
+    for r in tokens.iter().filter(|r| r["idp_sign_in"] == false) {
+        assert_eq!(r["idp"], w.e.idp_issuer.as_str(), "{list}");
+        assert!(r["resource"].is_string() && r["has_refresh_token"].is_boolean(), "{list}");
+    }
+}

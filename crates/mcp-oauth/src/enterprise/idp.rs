@@ -164,10 +164,26 @@ pub fn session_key(issuer: &str, profile: Option<&str>) -> Key {
     keys::token(issuer, profile)
 }
 
+/// Whether a listed token entry is a sign-in at an IdP rather than a login to an MCP
+/// server: it holds an ID token, under the key [`session_key`] makes of its own issuer
+/// (an MCP login's key is made of its resource). The profile part of the key is left
+/// aside, since a listing may show it only hashed.
+pub fn is_session(entry: &crate::store::Entry) -> bool {
+    let issuer = entry.record.as_ref().and_then(|r| r.get("issuer")).and_then(serde_json::Value::as_str);
+    let id = |key: &Key| key.as_str().rsplit('/').next().map(String::from);
+    entry.kind == Some(keys::Kind::Token)
+        && entry.secrets.iter().any(|s| s == "id_token")
+        && issuer.is_some_and(|i| entry.key.as_ref().and_then(id) == id(&session_key(i, None)))
+}
+
+/// The `exp` of an ID token, read without verifying it: only its timing is wanted here
+/// (the IdP verifies the token itself).
+pub fn id_token_expiry(id_token: &Secret) -> Option<u64> {
+    crate::jwt::decode_unverified(id_token.expose()).and_then(|(_, c)| crate::lenient::number(c.get("exp")))
+}
+
 fn fresh(id_token: &Secret) -> bool {
-    // Only the timing is read here; the IdP verifies the token itself.
-    let exp = crate::jwt::decode_unverified(id_token.expose()).and_then(|(_, c)| crate::lenient::number(c.get("exp")));
-    exp.is_none_or(|e| e > crate::clock::now().saturating_add(ID_TOKEN_MARGIN))
+    id_token_expiry(id_token).is_none_or(|e| e > crate::clock::now().saturating_add(ID_TOKEN_MARGIN))
 }
 
 /// The ID token to exchange, with the IdP client: the stored one while it is valid, else
