@@ -513,3 +513,34 @@ fn status_shows_the_idp_sign_in_apart_and_never_probes_the_idp() {
         assert!(r["resource"].is_string() && r["has_refresh_token"].is_boolean(), "{list}");
     }
 }
+
+/// The IdP sign-in's redirect URI is the IdP client's: when its port is busy the advice names
+/// the IdP's flags, not mcp-dcr's, and following it works.
+#[test]
+fn a_busy_idp_redirect_port_is_told_with_the_idp_flags() {
+    let w = World::new(&[]);
+    let doc = w.register(&w.servers, &w.e);
+    let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let busy = format!("http://127.0.0.1:{}/callback", held.local_addr().unwrap().port());
+    let secret = w.file("idp-secret", &w.e.idp_client_secret);
+    let args = [
+        "--idp",
+        &w.e.idp_issuer,
+        "--idp-client-id",
+        &w.e.idp_client_id,
+        "--idp-client-secret-file",
+        &secret,
+        "--idp-redirect-uri",
+        &busy,
+    ];
+    let out = w.run("mcp-authorize", &args, Some(&doc), &w.e.browser_env());
+    assert_code(&out, 2);
+    assert!(out.stderr.contains("is in use"), "{out}");
+    assert!(out.stderr.contains("--idp-client-id ID --idp-redirect-uri URI"), "{out}");
+    assert!(!out.stderr.contains("mcp-dcr"), "the MCP client is not the one to register again: {out}");
+    drop(held);
+    // The advice: the IdP client again, with another redirect URI.
+    let out = w.first_sign_in(&doc, &w.e.browser_env(), &[]);
+    assert!(out.success(), "{out}");
+    w.assert_mcp_call(&w.servers, &w.e, w.token(&w.servers, &[]).stdout.trim());
+}

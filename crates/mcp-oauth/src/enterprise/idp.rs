@@ -79,7 +79,7 @@ impl Idp {
         let reservation = s.store.reserve(&session_key(&self.issuer, s.profile))?;
         let plan = self.plan(s.profile);
         let set = match how {
-            Login::Browser(opts) => crate::authorize::interactive(s, &plan, &opts)?,
+            Login::Browser(opts) => crate::authorize::interactive(s, &plan, &opts).map_err(redirect_at_the_idp)?,
             Login::Device { open_browser } => crate::authorize::device(s, &plan, open_browser)?,
             Login::IdToken(id_token) => self.given(id_token)?,
         };
@@ -156,6 +156,19 @@ impl Idp {
             workload: None,
             dpop_jkt: None,
         })
+    }
+}
+
+/// The sign-in's redirect URI is the IdP client's, given with the IdP's client: advice to
+/// register the MCP client again with another redirect URI or port becomes advice to give the
+/// IdP client again with another one.
+fn redirect_at_the_idp(e: Error) -> Error {
+    match e {
+        Error::Hinted { error, hint: Remedy::Register(r) } if r.redirect_uri || r.port.is_some() => {
+            error.with_hint(Remedy::IdpRedirect)
+        }
+        Error::Hinted { error, hint: Remedy::LoopbackOrHandOff } => error.with_hint(Remedy::IdpRedirect),
+        other => other,
     }
 }
 
@@ -260,6 +273,19 @@ mod tests {
     fn id_token(exp: u64) -> Secret {
         let claims = URL_SAFE_NO_PAD.encode(format!(r#"{{"sub":"u","exp":{exp}}}"#));
         Secret::from(format!("{}.{claims}.sig", URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256"}"#)))
+    }
+
+    #[test]
+    fn redirect_advice_is_about_the_idp_client() {
+        use crate::remedy::Registration;
+        let busy = Registration { client_id: Some("ID".into()), redirect_uri: true, ..Default::default() };
+        for hint in [Remedy::Register(busy), Remedy::LoopbackOrHandOff] {
+            let e = redirect_at_the_idp(Error::Usage("port 1 is in use".into()).with_hint(hint));
+            assert_eq!(e.remedy(), Some(&Remedy::IdpRedirect), "{e}");
+            assert_eq!(e.exit_code().code(), 2);
+        }
+        let other = redirect_at_the_idp(Error::Usage("x".into()).with_hint(Remedy::WaitLonger));
+        assert_eq!(other.remedy(), Some(&Remedy::WaitLonger));
     }
 
     #[test]
