@@ -135,6 +135,7 @@ fn one_sign_in_at_the_idp_then_an_mcp_call_with_the_token_from_pass() {
     assert!(d["token"].get("access_token").is_none(), "no secrets without --reveal-secrets: {d}");
     out.assert_stderr_hides(&[&w.e.idp_client_secret, &w.e.mas_client_secret, &w.e.password]);
     assert!(out.stderr.contains(&format!("through the IdP {}", w.e.idp_issuer)), "{out}");
+    assert!(!out.stderr.contains("authorization_grant_profiles_supported"), "the AS lists the profile: {out}");
     // The client never went to the AS's authorization endpoint: one exchange, one grant.
     assert_eq!((w.stat("exchanges"), w.stat("mas_grants"), w.stat("mas_refused")), (1, 1, 0));
 
@@ -542,5 +543,20 @@ fn a_busy_idp_redirect_port_is_told_with_the_idp_flags() {
     // The advice: the IdP client again, with another redirect URI.
     let out = w.first_sign_in(&doc, &w.e.browser_env(), &[]);
     assert!(out.success(), "{out}");
+    w.assert_mcp_call(&w.servers, &w.e, w.token(&w.servers, &[]).stdout.trim());
+}
+
+/// EMA §6 makes the grant profile metadata a SHOULD: an authorization server without it is
+/// still tried, with a note, and its grant works.
+#[test]
+fn an_authorization_server_without_the_grant_profile_metadata_is_tried_with_a_note() {
+    let w = World::new(&["--omit-grant-profile"]);
+    assert!(w.servers.metadata().get("authorization_grant_profiles_supported").is_none());
+    let file = w.file("id-token", &w.e.id_token(300));
+    let out = w.first_sign_in(&w.register(&w.servers, &w.e), &[], &["--id-token-file", &file]);
+    assert!(out.success(), "{out}");
+    let note = format!("{} does not list urn:ietf:params:oauth:grant-profile:id-jag", w.servers.issuer);
+    assert!(out.stderr.contains(&note), "{out}");
+    assert_eq!((w.stat("exchanges"), w.stat("mas_grants"), w.stat("mas_refused")), (1, 1, 0));
     w.assert_mcp_call(&w.servers, &w.e, w.token(&w.servers, &[]).stdout.trim());
 }
