@@ -560,3 +560,27 @@ fn an_authorization_server_without_the_grant_profile_metadata_is_tried_with_a_no
     assert_eq!((w.stat("exchanges"), w.stat("mas_grants"), w.stat("mas_refused")), (1, 1, 0));
     w.assert_mcp_call(&w.servers, &w.e, w.token(&w.servers, &[]).stdout.trim());
 }
+
+/// An MCP server whose metadata names an authorization server the enterprise did not set up
+/// at its IdP: the ID-JAG is asked for that server (the discovered issuer), the IdP's
+/// allow-list refuses it (invalid_target), and the error names the pair. Nothing reaches
+/// that authorization server, the sign-in is kept, and no new one is asked for.
+#[test]
+fn an_authorization_server_the_idp_does_not_allow_is_a_clear_invalid_target() {
+    let w = World::new(&[]);
+    assert!(w.first_sign_in(&w.register(&w.servers, &w.e), &w.e.browser_env(), &[]).success());
+    // Another deployment trusting the same IdP, but not on the IdP's allow-list.
+    let other = TestServers::start(enterprise::options(&["--idp-issuer", &w.e.idp_issuer]));
+    let oe = Enterprise::of(&other);
+    let (no_browser, marker) = tripwire(w.sandbox.path());
+    let out = w.run("mcp-authorize", &["--idp", &w.e.idp_issuer], Some(&w.register(&other, &oe)), &no_browser);
+    assert_code(&out, 3);
+    assert!(out.stderr.contains("invalid_target"), "{out}");
+    let pair = format!("for the authorization server {} with the resource {}", other.issuer, other.mcp_url);
+    assert!(out.stderr.contains(&pair), "{out}");
+    assert!(!out.stderr.contains("signing in at the IdP"), "no sign-in fixes this: {out}");
+    assert!(!marker.exists());
+    assert_eq!(oe.stats()["mas_grants"], 0, "no ID-JAG reached the other authorization server");
+    // The sign-in still serves the servers that are allowed.
+    assert!(w.token(&w.servers, &["--min-valid", "100000"]).success());
+}
