@@ -584,3 +584,24 @@ fn an_authorization_server_the_idp_does_not_allow_is_a_clear_invalid_target() {
     // The sign-in still serves the servers that are allowed.
     assert!(w.token(&w.servers, &["--min-valid", "100000"]).success());
 }
+
+/// ID-JAG §8.2: an IdP that wants a newer or stronger sign-in before it issues an ID-JAG. A
+/// refresh of the ID token cannot give that, so it is not tried: exit 7, what the IdP wants,
+/// and the command that signs in again.
+#[test]
+fn an_idp_asking_for_a_stronger_sign_in_is_exit_7_with_what_it_wants() {
+    let w = World::new(&[]);
+    assert!(w.first_sign_in(&w.register(&w.servers, &w.e), &w.e.browser_env(), &[]).success());
+    w.e.set_mode("step-up");
+    let out = w.token(&w.servers, &["--min-valid", "100000"]);
+    assert_code(&out, 7);
+    assert!(out.stderr.contains("wants a newer or stronger sign-in"), "{out}");
+    assert!(out.stderr.contains("insufficient_user_authentication"), "{out}");
+    assert!(out.stderr.contains(r#"acr_values "mfa", max_age 60 s"#), "{out}");
+    assert!(
+        out.stderr.contains(&format!("run: mcp-authorize --idp {} {}", w.e.idp_issuer, w.servers.mcp_url)),
+        "{out}"
+    );
+    assert!(!out.stderr.contains("refreshed the sign-in"), "no ID token refresh: {out}");
+    assert_eq!((w.stat("exchanges"), w.stat("mas_grants")), (1, 1), "nothing more was issued or sent");
+}
