@@ -17,8 +17,8 @@ complete -c mcp-token -l error-format -d 'How errors are written on stderr: one 
 json\t''"
 complete -c mcp-token -l timeout -d 'Timeout for each HTTP request, in seconds' -r
 complete -c mcp-token -l list -d 'List the stored clients and tokens (never their secrets) instead'
-complete -c mcp-token -l status -d 'Say which logins are stored (all, or URL\'s): store, issuer, client, grant, scopes, expiry, refresh token, pending hand-offs. Text on a terminal, JSON on a pipe or with --format json. Exit 7 when there is no login (or, with --online, the server refuses it)'
-complete -c mcp-token -l online -d 'With --status: one authenticated MCP initialize per login, to tell valid, rejected (401) and insufficient scope (403) apart'
+complete -c mcp-token -l status -d 'Say which logins are stored (all, or URL\'s): store, issuer, client, grant, scopes, expiry, refresh token, pending hand-offs, and sign-ins at enterprise IdPs (apart: they are no MCP server\'s login). Text on a terminal, JSON on a pipe or with --format json. Exit 7 when there is no login (or, with --online, the server refuses it)'
+complete -c mcp-token -l online -d 'With --status: one authenticated MCP initialize per login, to tell valid, rejected (401) and insufficient scope (403) apart (never to an IdP)'
 complete -c mcp-token -s v -l trace -d 'Print every HTTP request and response to stderr, grouped by the step of the flow it belongs to (with its outcome and time), JWTs decoded, secrets redacted'
 complete -c mcp-token -l compact -d 'Write compact one-line JSON instead of pretty-printed JSON'
 complete -c mcp-token -l reveal-secrets -d 'Include tokens and client secrets in the output and the trace (they are left out otherwise)'

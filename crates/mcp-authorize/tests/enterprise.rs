@@ -135,6 +135,7 @@ fn one_sign_in_at_the_idp_then_an_mcp_call_with_the_token_from_pass() {
     assert!(d["token"].get("access_token").is_none(), "no secrets without --reveal-secrets: {d}");
     out.assert_stderr_hides(&[&w.e.idp_client_secret, &w.e.mas_client_secret, &w.e.password]);
     assert!(out.stderr.contains(&format!("through the IdP {}", w.e.idp_issuer)), "{out}");
+    assert!(!out.stderr.contains("authorization_grant_profiles_supported"), "the AS lists the profile: {out}");
     // The client never went to the AS's authorization endpoint: one exchange, one grant.
     assert_eq!((w.stat("exchanges"), w.stat("mas_grants"), w.stat("mas_refused")), (1, 1, 0));
 
@@ -453,4 +454,154 @@ fn a_refused_id_jag_gets_exactly_one_fresh_one_and_never_a_login_at_the_server()
     let out = w.token(&w.servers, &["--min-valid", "100000"]);
     assert_code(&out, 3);
     assert_eq!(count(), (7, 7, 5));
+}
+
+/// The IdP sign-in is shown as what it is, beside the MCP logins it renews, and never sent an
+/// MCP request: `--status` (JSON and text), `--status --online` and `--list`.
+#[test]
+fn status_shows_the_idp_sign_in_apart_and_never_probes_the_idp() {
+    let w = World::new(&[]);
+    assert!(w.first_sign_in(&w.register(&w.servers, &w.e), &w.e.browser_env(), &[]).success());
+    let (other, oe) = w.second_server();
+    assert!(w.run("mcp-authorize", &["--idp", &w.e.idp_issuer], Some(&w.register(&other, &oe)), &[]).success());
+
+    let out = w.run("mcp-token", &["--status", "--online", "--format", "json"], None, &[]);
+    assert!(out.success(), "{out}");
+    let s = out.json();
+    let logins = s["logins"].as_array().unwrap();
+    let resources: Vec<&str> = logins.iter().map(|l| l["resource"].as_str().unwrap()).collect();
+    let mut servers = vec![w.servers.mcp_url.as_str(), other.mcp_url.as_str()];
+    servers.sort();
+    assert_eq!(resources, servers, "only the MCP servers are logins: {s}");
+    for l in logins {
+        assert_eq!(l["online"]["result"], "valid", "{s}");
+        assert_eq!(l["idp"], w.e.idp_issuer.as_str(), "{s}");
+    }
+    let idp = &s["idp_sign_ins"][0];
+    assert_eq!(s["idp_sign_ins"].as_array().map(Vec::len), Some(1), "{s}");
+    assert_eq!(idp["idp"], w.e.idp_issuer.as_str(), "{s}");
+    assert_eq!(idp["client_id"], w.e.idp_client_id.as_str(), "{s}");
+    assert_eq!(idp["refresh_token"], true, "{s}");
+    assert_eq!(idp["serves"], serde_json::json!(servers), "{s}");
+    assert!(idp.get("online").is_none(), "no MCP request to the IdP: {s}");
+    let valid_until = idp["id_token_expires_at"].as_u64().expect("the ID token's exp");
+    assert!(valid_until > mcp_oauth::clock::now() + 3000, "the IdP's ID tokens live an hour: {s}");
+    out.assert_stderr_hides(&[&w.e.idp_client_secret]);
+
+    // One server's status names the sign-in that renews it.
+    let one = w.run("mcp-token", &["--status", "--format", "json", &other.mcp_url], None, &[]).json();
+    assert_eq!(one["idp_sign_ins"][0]["idp"], w.e.idp_issuer.as_str(), "{one}");
+
+    // A person reads the same, in words.
+    let command = format!("{} {} --status", mcp_testkit::bins::bin_path("mcp-token").display(), STORE.join(" "));
+    let mut cmd = w.sandbox.command("script");
+    cmd.args(["-qec", &command, "/dev/null"]);
+    let tty = mcp_testkit::bins::run(cmd, None, Duration::from_secs(60));
+    assert!(tty.success(), "{tty}");
+    assert!(tty.stdout.contains(&format!("signed in at the IdP {} (profile default)", w.e.idp_issuer)), "{tty}");
+    assert!(tty.stdout.contains("serves         2 MCP servers"), "{tty}");
+    assert!(!tty.stdout.contains(&format!("\n{} (profile", w.e.idp_issuer)), "not shown as a login: {tty}");
+
+    // --list keeps its rows and fields, and tells the sign-in apart.
+    let list = w.run("mcp-token", &["--list"], None, &[]).json();
+    let tokens: Vec<&serde_json::Value> = list.as_array().unwrap().iter().filter(|r| r["kind"] == "token").collect();
+    assert_eq!(tokens.len(), 3, "{list}");
+    let signed_in: Vec<_> = tokens.iter().filter(|r| r["idp_sign_in"] == true).collect();
+    assert_eq!(signed_in.len(), 1, "{list}");
+    assert_eq!(signed_in[0]["issuer"], w.e.idp_issuer.as_str(), "{list}");
+    for r in tokens.iter().filter(|r| r["idp_sign_in"] == false) {
+        assert_eq!(r["idp"], w.e.idp_issuer.as_str(), "{list}");
+        assert!(r["resource"].is_string() && r["has_refresh_token"].is_boolean(), "{list}");
+    }
+}
+
+/// The IdP sign-in's redirect URI is the IdP client's: when its port is busy the advice names
+/// the IdP's flags, not mcp-dcr's, and following it works.
+#[test]
+fn a_busy_idp_redirect_port_is_told_with_the_idp_flags() {
+    let w = World::new(&[]);
+    let doc = w.register(&w.servers, &w.e);
+    let held = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let busy = format!("http://127.0.0.1:{}/callback", held.local_addr().unwrap().port());
+    let secret = w.file("idp-secret", &w.e.idp_client_secret);
+    let args = [
+        "--idp",
+        &w.e.idp_issuer,
+        "--idp-client-id",
+        &w.e.idp_client_id,
+        "--idp-client-secret-file",
+        &secret,
+        "--idp-redirect-uri",
+        &busy,
+    ];
+    let out = w.run("mcp-authorize", &args, Some(&doc), &w.e.browser_env());
+    assert_code(&out, 2);
+    assert!(out.stderr.contains("is in use"), "{out}");
+    assert!(out.stderr.contains("--idp-client-id ID --idp-redirect-uri URI"), "{out}");
+    assert!(!out.stderr.contains("mcp-dcr"), "the MCP client is not the one to register again: {out}");
+    drop(held);
+    // The advice: the IdP client again, with another redirect URI.
+    let out = w.first_sign_in(&doc, &w.e.browser_env(), &[]);
+    assert!(out.success(), "{out}");
+    w.assert_mcp_call(&w.servers, &w.e, w.token(&w.servers, &[]).stdout.trim());
+}
+
+/// EMA §6 makes the grant profile metadata a SHOULD: an authorization server without it is
+/// still tried, with a note, and its grant works.
+#[test]
+fn an_authorization_server_without_the_grant_profile_metadata_is_tried_with_a_note() {
+    let w = World::new(&["--omit-grant-profile"]);
+    assert!(w.servers.metadata().get("authorization_grant_profiles_supported").is_none());
+    let file = w.file("id-token", &w.e.id_token(300));
+    let out = w.first_sign_in(&w.register(&w.servers, &w.e), &[], &["--id-token-file", &file]);
+    assert!(out.success(), "{out}");
+    let note = format!("{} does not list urn:ietf:params:oauth:grant-profile:id-jag", w.servers.issuer);
+    assert!(out.stderr.contains(&note), "{out}");
+    assert_eq!((w.stat("exchanges"), w.stat("mas_grants"), w.stat("mas_refused")), (1, 1, 0));
+    w.assert_mcp_call(&w.servers, &w.e, w.token(&w.servers, &[]).stdout.trim());
+}
+
+/// An MCP server whose metadata names an authorization server the enterprise did not set up
+/// at its IdP: the ID-JAG is asked for that server (the discovered issuer), the IdP's
+/// allow-list refuses it (invalid_target), and the error names the pair. Nothing reaches
+/// that authorization server, the sign-in is kept, and no new one is asked for.
+#[test]
+fn an_authorization_server_the_idp_does_not_allow_is_a_clear_invalid_target() {
+    let w = World::new(&[]);
+    assert!(w.first_sign_in(&w.register(&w.servers, &w.e), &w.e.browser_env(), &[]).success());
+    // Another deployment trusting the same IdP, but not on the IdP's allow-list.
+    let other = TestServers::start(enterprise::options(&["--idp-issuer", &w.e.idp_issuer]));
+    let oe = Enterprise::of(&other);
+    let (no_browser, marker) = tripwire(w.sandbox.path());
+    let out = w.run("mcp-authorize", &["--idp", &w.e.idp_issuer], Some(&w.register(&other, &oe)), &no_browser);
+    assert_code(&out, 3);
+    assert!(out.stderr.contains("invalid_target"), "{out}");
+    let pair = format!("for the authorization server {} with the resource {}", other.issuer, other.mcp_url);
+    assert!(out.stderr.contains(&pair), "{out}");
+    assert!(!out.stderr.contains("signing in at the IdP"), "no sign-in fixes this: {out}");
+    assert!(!marker.exists());
+    assert_eq!(oe.stats()["mas_grants"], 0, "no ID-JAG reached the other authorization server");
+    // The sign-in still serves the servers that are allowed.
+    assert!(w.token(&w.servers, &["--min-valid", "100000"]).success());
+}
+
+/// ID-JAG §8.2: an IdP that wants a newer or stronger sign-in before it issues an ID-JAG. A
+/// refresh of the ID token cannot give that, so it is not tried: exit 7, what the IdP wants,
+/// and the command that signs in again.
+#[test]
+fn an_idp_asking_for_a_stronger_sign_in_is_exit_7_with_what_it_wants() {
+    let w = World::new(&[]);
+    assert!(w.first_sign_in(&w.register(&w.servers, &w.e), &w.e.browser_env(), &[]).success());
+    w.e.set_mode("step-up");
+    let out = w.token(&w.servers, &["--min-valid", "100000"]);
+    assert_code(&out, 7);
+    assert!(out.stderr.contains("wants a newer or stronger sign-in"), "{out}");
+    assert!(out.stderr.contains("insufficient_user_authentication"), "{out}");
+    assert!(out.stderr.contains(r#"acr_values "mfa", max_age 60 s"#), "{out}");
+    assert!(
+        out.stderr.contains(&format!("run: mcp-authorize --idp {} {}", w.e.idp_issuer, w.servers.mcp_url)),
+        "{out}"
+    );
+    assert!(!out.stderr.contains("refreshed the sign-in"), "no ID token refresh: {out}");
+    assert_eq!((w.stat("exchanges"), w.stat("mas_grants")), (1, 1), "nothing more was issued or sent");
 }

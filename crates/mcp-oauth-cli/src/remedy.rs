@@ -53,6 +53,9 @@ pub fn remedy(r: &Remedy) -> String {
             format!("run: mcp-authorize{profile} --idp {idp} {server}")
         }
         Remedy::IdpClient => "name it once with --idp-client-id (and its secret or key)".into(),
+        Remedy::IdpRedirect => "give the IdP client again with another redirect URI registered at the IdP: \
+             --idp-client-id ID --idp-redirect-uri URI, with --idp-client-secret-file FILE or --idp-private-key-file FILE"
+            .into(),
         Remedy::Workload { server, source, profile } => {
             let profile = profile.as_deref().map(|p| format!(" --profile {p}")).unwrap_or_default();
             format!("run: mcp-authorize{profile} {} {server}", workload_flags(source))

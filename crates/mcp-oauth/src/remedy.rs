@@ -69,6 +69,9 @@ pub enum Remedy {
     IdpSignIn { idp: String, server: String, profile: Option<String> },
     /// Name the enterprise IdP's client once: its id, and its secret or key.
     IdpClient,
+    /// Give the enterprise IdP's client again with another loopback redirect URI registered
+    /// at the IdP (the IdP's sign-in could not receive its callback on the stored one).
+    IdpRedirect,
     /// Give the client's credentials: its secret, its private key, or either.
     GiveCredentials { secret: bool, key: bool },
     /// Register a client with the provider by hand and give it (or, `metadata_document`,
@@ -137,6 +140,9 @@ impl fmt::Display for Remedy {
             },
             Remedy::IdpSignIn { idp, .. } => write!(f, "sign in at the IdP {idp} again"),
             Remedy::IdpClient => write!(f, "name the IdP's client once (its id, and its secret or key)"),
+            Remedy::IdpRedirect => {
+                write!(f, "give the IdP's client again with another loopback redirect URI registered at the IdP")
+            }
             Remedy::Workload { source, .. } => write!(f, "get a token again with a JWT from {source}"),
             Remedy::GiveCredentials { secret: true, key: true } => write!(f, "give the client secret or a private key"),
             Remedy::GiveCredentials { secret: true, .. } => write!(f, "give the client secret"),

@@ -22,6 +22,9 @@ pub struct Status {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub left_behind: Option<LeftBehind>,
     pub logins: Vec<Login>,
+    /// Sign-ins at enterprise IdPs (SEP-990): no MCP server's logins, but what renews those
+    /// that name them in `idp`.
+    pub idp_sign_ins: Vec<IdpSignIn>,
     /// Headless hand-offs waiting for their callback (`mcp-authorize --print-url`).
     pub pending: Vec<Pending>,
     /// Entries that could not be read: a new login or `mcp-revoke` replaces them.
@@ -59,6 +62,27 @@ pub struct Login {
     pub idp: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub online: Option<Online>,
+}
+
+/// The session one sign-in at an enterprise IdP left: never sent to an MCP server (not even
+/// with `online`), only exchanged at the IdP for the MCP servers' ID-JAGs.
+#[derive(Debug, Serialize)]
+pub struct IdpSignIn {
+    /// The store key (no secret).
+    pub key: String,
+    /// The IdP issuer.
+    pub idp: String,
+    pub profile: String,
+    pub backend: String,
+    /// The client at the IdP.
+    pub client_id: String,
+    pub client_source: Option<ClientSource>,
+    /// The ID token's `exp`: token exchanges take it until then (or, with `refresh_token`,
+    /// after one refresh at the IdP).
+    pub id_token_expires_at: Option<u64>,
+    pub refresh_token: bool,
+    /// The MCP servers (resources) whose tokens this sign-in renews, in its profile.
+    pub serves: Vec<String>,
 }
 
 /// What the MCP server said to one authenticated `initialize`.
@@ -106,6 +130,7 @@ pub fn collect(store: &Store, online: Option<&Http>) -> Result<Status> {
         store: store.backend_description(),
         left_behind: store.file_store_left_behind().map(|(dir, entries)| LeftBehind { dir, entries }),
         logins: Vec::new(),
+        idp_sign_ins: Vec::new(),
         pending: Vec::new(),
         damaged: Vec::new(),
         purged_pending: purged,
@@ -114,6 +139,12 @@ pub fn collect(store: &Store, online: Option<&Http>) -> Result<Status> {
         let profile = e.profile.clone().unwrap_or_else(|| keys::DEFAULT_PROFILE.to_string());
         match (e.kind, &e.key, &e.record, &e.error) {
             (_, _, _, Some(error)) => status.damaged.push(Damaged { what: describe(e), error: error.clone() }),
+            (Some(Kind::Token), Some(key), Some(record), None) if crate::enterprise::is_session(e) => {
+                match idp_sign_in(store, e, key, record, &entries, profile) {
+                    Ok(signed_in) => status.idp_sign_ins.push(signed_in),
+                    Err(err) => status.damaged.push(Damaged { what: describe(e), error: err.to_string() }),
+                }
+            }
             (Some(Kind::Token), Some(key), Some(record), None) => {
                 let mut login = match login(e, key, record, &entries, profile) {
                     Ok(login) => login,
@@ -150,6 +181,11 @@ pub fn collect(store: &Store, online: Option<&Http>) -> Result<Status> {
         }
     }
     status.logins.sort_by(|a, b| (&a.resource, &a.profile).cmp(&(&b.resource, &b.profile)));
+    for s in &mut status.idp_sign_ins {
+        let served = status.logins.iter().filter(|l| l.idp.as_ref() == Some(&s.idp) && l.profile == s.profile);
+        s.serves = served.map(|l| l.resource.clone()).collect();
+    }
+    status.idp_sign_ins.sort_by(|a, b| (&a.idp, &a.profile).cmp(&(&b.idp, &b.profile)));
     Ok(status)
 }
 
@@ -189,7 +225,7 @@ fn login(e: &Entry, key: &Key, record: &Value, entries: &[Entry], profile: Strin
     .map_err(|err| crate::store::shape_error(key, &err))?;
     Ok(Login {
         key: key.to_string(),
-        client_source: client_of(entries, &shown, &e.profile).map(|c| c.source),
+        client_source: client_of(entries, &shown.issuer, &shown.client_id, &e.profile).map(|c| c.source),
         resource: shown.resource,
         profile,
         backend: e.backend.clone(),
@@ -207,12 +243,42 @@ fn login(e: &Entry, key: &Key, record: &Value, entries: &[Entry], profile: Strin
 
 /// The listed client of the token's issuer, in the token's profile ("default" is stored as
 /// no profile). Its secrets are not needed, and not in the listing.
-fn client_of(entries: &[Entry], shown: &Shown, profile: &Option<String>) -> Option<ClientRecord> {
+fn client_of(entries: &[Entry], issuer: &str, client_id: &str, profile: &Option<String>) -> Option<ClientRecord> {
     let profile = profile.as_deref().filter(|p| *p != keys::DEFAULT_PROFILE);
-    let key = keys::client(&shown.issuer, profile);
+    let key = keys::client(issuer, profile);
     let listed = entries.iter().find(|c| c.key.as_ref() == Some(&key))?;
     let record: ClientRecord = serde_json::from_value(listed.record.clone()?).ok()?;
-    (record.client_id == shown.client_id).then_some(record)
+    (record.client_id == client_id).then_some(record)
+}
+
+/// An IdP sign-in of the listing. The ID token's expiry is inside the secret, so the session
+/// is read once (a listing names its secrets only).
+fn idp_sign_in(
+    store: &Store,
+    e: &Entry,
+    key: &Key,
+    record: &Value,
+    entries: &[Entry],
+    profile: String,
+) -> Result<IdpSignIn> {
+    #[derive(Deserialize)]
+    struct Session {
+        issuer: String,
+        client_id: String,
+    }
+    let shown: Session = serde_json::from_value(record.clone()).map_err(|err| crate::store::shape_error(key, &err))?;
+    let set: Option<TokenSet> = store.load(key)?;
+    Ok(IdpSignIn {
+        key: key.to_string(),
+        client_source: client_of(entries, &shown.issuer, &shown.client_id, &e.profile).map(|c| c.source),
+        idp: shown.issuer,
+        profile,
+        backend: e.backend.clone(),
+        client_id: shown.client_id,
+        id_token_expires_at: set.and_then(|s| s.id_token).as_ref().and_then(crate::enterprise::id_token_expiry),
+        refresh_token: e.secrets.iter().any(|s| s == "refresh_token"),
+        serves: Vec::new(),
+    })
 }
 
 /// One MCP `initialize` with the token: what a client's first request would meet.

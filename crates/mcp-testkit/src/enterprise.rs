@@ -80,8 +80,9 @@ impl Enterprise {
         response.json()
     }
 
-    /// The IdP's misbehaviour: `normal`, `wrong-audience` (ID-JAGs for another AS) or
-    /// `replay` (the same ID-JAG again for the same user and audience).
+    /// The IdP's misbehaviour: `normal`, `wrong-audience` (ID-JAGs for another AS),
+    /// `replay` (the same ID-JAG again for the same user and audience) or `step-up` (exchanges
+    /// refused with `insufficient_user_authentication`).
     pub fn set_mode(&self, mode: &str) {
         self.admin(&json!({"mode": mode}));
     }

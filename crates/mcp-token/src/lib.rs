@@ -82,13 +82,14 @@ pub struct Cli {
     pub list: bool,
 
     /// Say which logins are stored (all, or URL's): store, issuer, client, grant, scopes,
-    /// expiry, refresh token, pending hand-offs. Text on a terminal, JSON on a pipe or with
+    /// expiry, refresh token, pending hand-offs, and sign-ins at enterprise IdPs (apart: they are
+    /// no MCP server's login). Text on a terminal, JSON on a pipe or with
     /// --format json. Exit 7 when there is no login (or, with --online, the server refuses it)
     #[arg(long)]
     pub status: bool,
 
     /// With --status: one authenticated MCP initialize per login, to tell valid, rejected
-    /// (401) and insufficient scope (403) apart
+    /// (401) and insufficient scope (403) apart (never to an IdP)
     #[arg(long, requires = "status")]
     pub online: bool,
 
@@ -247,7 +248,7 @@ fn summary(e: &mcp_oauth::store::Entry) -> Value {
         row["file"] = json!(file);
     }
     let wanted: &[&str] = match e.kind {
-        Some(Kind::Token) => &["resource", "issuer", "client_id", "expires_at", "scope", "grant"],
+        Some(Kind::Token) => &["resource", "issuer", "client_id", "expires_at", "scope", "grant", "idp"],
         Some(Kind::Client) => {
             &["issuer", "client_id", "auth_method", "source", "redirect_uri", "client_secret_expires_at"]
         }
@@ -268,6 +269,8 @@ fn summary(e: &mcp_oauth::store::Entry) -> Value {
     // Whether it can be refreshed, told by the secret's name alone.
     if e.kind == Some(Kind::Token) && e.record.is_some() {
         row["has_refresh_token"] = json!(e.secrets.iter().any(|s| s == "refresh_token"));
+        // A sign-in at an enterprise IdP is no MCP server's token (those name it in `idp`).
+        row["idp_sign_in"] = json!(mcp_oauth::enterprise::is_session(e));
     }
     if let Some(err) = &e.error {
         row["error"] = json!(err);

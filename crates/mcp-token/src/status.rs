@@ -4,7 +4,7 @@
 
 use crate::Format;
 use mcp_oauth::ExitCode;
-use mcp_oauth::status::{self, Login, Online, Status};
+use mcp_oauth::status::{self, IdpSignIn, Login, Online, Status};
 use mcp_oauth_cli::Context;
 use mcp_oauth_cli::pipe::write_line;
 
@@ -13,6 +13,8 @@ pub fn run(ctx: &Context, url: Option<&str>, format: Format, online: bool) -> an
     if let Some(url) = url {
         let key = mcp_oauth::token::store_key(url, ctx.profile())?;
         status.logins.retain(|l| l.key == key.as_str());
+        // The IdP sign-in that renews URL's token belongs to its status.
+        status.idp_sign_ins.retain(|s| status.logins.iter().any(|l| l.idp.as_ref() == Some(&s.idp)));
     }
     let text = if format == Format::Json || !mcp_oauth_cli::pipe::stdout_is_terminal() {
         let v = status.to_json();
@@ -35,7 +37,11 @@ fn relative(at: u64, now: u64) -> String {
 }
 
 fn expiry(login: &Login, now: u64) -> String {
-    match login.expires_at {
+    expires(login.expires_at, now)
+}
+
+fn expires(at: Option<u64>, now: u64) -> String {
+    match at {
         None => "no expiry given".to_string(),
         Some(t) if t <= now => format!("expired {}", relative(t, now)),
         Some(t) => format!("expires {}", relative(t, now)),
@@ -55,6 +61,25 @@ fn online(o: &Online) -> String {
         Online::Unexpected { status } => format!("unexpected answer (HTTP {status})"),
         Online::Unreachable { error } => format!("unreachable: {error}"),
     }
+}
+
+/// An IdP sign-in: what it is for, not a server of its own.
+fn idp_sign_in(s: &IdpSignIn, now: u64) -> String {
+    let client = match &s.client_source {
+        Some(_) => s.client_id.clone(),
+        None => format!("{} (its record is gone: no exchange works)", s.client_id),
+    };
+    let serves = match s.serves.len() {
+        0 => "no MCP server yet".to_string(),
+        1 => format!("1 MCP server: {}", s.serves[0]),
+        n => format!("{n} MCP servers: {}", s.serves.join(", ")),
+    };
+    let mut out = format!("\nsigned in at the IdP {} (profile {})\n", s.idp, s.profile);
+    out += &format!("  client         {client}\n");
+    out += &format!("  ID token       {}\n", expires(s.id_token_expires_at, now));
+    out += &format!("  refresh token  {}\n", if s.refresh_token { "yes" } else { "no" });
+    out += &format!("  serves         {serves}\n");
+    out
 }
 
 fn human(status: &Status, now: u64) -> String {
@@ -92,6 +117,9 @@ fn human(status: &Status, now: u64) -> String {
         if let Some(o) = &l.online {
             out += &format!("  server says    {}\n", online(o));
         }
+    }
+    for s in &status.idp_sign_ins {
+        out += &idp_sign_in(s, now);
     }
     for p in &status.pending {
         out += &format!(

@@ -42,8 +42,27 @@ pub fn request_id_jag(http: &Http, subject: &Subject, to: Audience<'_>) -> Resul
         client: &subject.client,
         dpop: None,
     };
-    let resp = token::request(http, endpoint, &grant, to.resource, to.scope)?;
+    let resp =
+        token::request(http, endpoint, &grant, to.resource, to.scope).map_err(|e| refused_pair(e, subject, to))?;
     issued_id_jag(resp, &subject.token_endpoint)
+}
+
+/// EMA §7.6.1: the IdP issues ID-JAGs only for the (authorization server, resource) pairs
+/// its administrator allowed, and `invalid_target` says the pair the MCP server's metadata
+/// led to is not one of them: a configuration matter, which a new sign-in does not change.
+/// The error names the pair, since the user never typed the authorization server.
+fn refused_pair(e: Error, subject: &Subject, to: Audience<'_>) -> Error {
+    match e.bare() {
+        Error::OAuth { body, .. } if body.error == "invalid_target" => Error::OAuth {
+            context: format!(
+                "the IdP {} does not issue ID-JAGs for the authorization server {} with the resource {} \
+                 (the ones the MCP server's metadata names; its administrator allows each pair)",
+                subject.issuer, to.issuer, to.resource
+            ),
+            body: body.clone(),
+        },
+        _ => e,
+    }
 }
 
 /// RFC 8693 §2.2.1: the issued type says what `access_token` holds.
@@ -64,6 +83,31 @@ fn issued_id_jag(resp: token::TokenResponse, url: &str) -> Result<Secret> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn a_refused_pair_is_named_and_stays_an_oauth_error() {
+        let client: ClientRecord = serde_json::from_value(json!({
+            "issuer": "https://idp.example", "client_id": "c", "auth_method": "none",
+            "source": "pre_registered", "created_at": 0,
+        }))
+        .unwrap();
+        let subject = Subject {
+            issuer: "https://idp.example".into(),
+            token_endpoint: "https://idp.example/token".into(),
+            client,
+            id_token: Secret::from("t"),
+        };
+        let to = Audience { issuer: "https://other-as.example", resource: "https://mcp.example/mcp", scope: None };
+        let oauth = |error: &str| Error::OAuth {
+            context: "token request (400)".into(),
+            body: crate::error::OAuthErrorBody { error: error.into(), error_description: None, error_uri: None },
+        };
+        let e = refused_pair(oauth("invalid_target"), &subject, to);
+        assert_eq!((e.oauth_error(), e.exit_code().code()), (Some("invalid_target"), 3));
+        let text = e.to_string();
+        assert!(text.contains("https://other-as.example") && text.contains("https://mcp.example/mcp"), "{text}");
+        assert_eq!(refused_pair(oauth("invalid_grant"), &subject, to).to_string(), oauth("invalid_grant").to_string());
+    }
 
     #[test]
     fn only_an_issued_id_jag_is_taken() {

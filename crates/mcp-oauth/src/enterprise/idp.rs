@@ -79,7 +79,7 @@ impl Idp {
         let reservation = s.store.reserve(&session_key(&self.issuer, s.profile))?;
         let plan = self.plan(s.profile);
         let set = match how {
-            Login::Browser(opts) => crate::authorize::interactive(s, &plan, &opts)?,
+            Login::Browser(opts) => crate::authorize::interactive(s, &plan, &opts).map_err(redirect_at_the_idp)?,
             Login::Device { open_browser } => crate::authorize::device(s, &plan, open_browser)?,
             Login::IdToken(id_token) => self.given(id_token)?,
         };
@@ -159,15 +159,44 @@ impl Idp {
     }
 }
 
+/// The sign-in's redirect URI is the IdP client's, given with the IdP's client: advice to
+/// register the MCP client again with another redirect URI or port becomes advice to give the
+/// IdP client again with another one.
+fn redirect_at_the_idp(e: Error) -> Error {
+    match e {
+        Error::Hinted { error, hint: Remedy::Register(r) } if r.redirect_uri || r.port.is_some() => {
+            error.with_hint(Remedy::IdpRedirect)
+        }
+        Error::Hinted { error, hint: Remedy::LoopbackOrHandOff } => error.with_hint(Remedy::IdpRedirect),
+        other => other,
+    }
+}
+
 /// Where the IdP session of `issuer` is stored.
 pub fn session_key(issuer: &str, profile: Option<&str>) -> Key {
     keys::token(issuer, profile)
 }
 
+/// Whether a listed token entry is a sign-in at an IdP rather than a login to an MCP
+/// server: it holds an ID token, under the key [`session_key`] makes of its own issuer
+/// (an MCP login's key is made of its resource). The profile part of the key is left
+/// aside, since a listing may show it only hashed.
+pub fn is_session(entry: &crate::store::Entry) -> bool {
+    let issuer = entry.record.as_ref().and_then(|r| r.get("issuer")).and_then(serde_json::Value::as_str);
+    let id = |key: &Key| key.as_str().rsplit('/').next().map(String::from);
+    entry.kind == Some(keys::Kind::Token)
+        && entry.secrets.iter().any(|s| s == "id_token")
+        && issuer.is_some_and(|i| entry.key.as_ref().and_then(id) == id(&session_key(i, None)))
+}
+
+/// The `exp` of an ID token, read without verifying it: only its timing is wanted here
+/// (the IdP verifies the token itself).
+pub fn id_token_expiry(id_token: &Secret) -> Option<u64> {
+    crate::jwt::decode_unverified(id_token.expose()).and_then(|(_, c)| crate::lenient::number(c.get("exp")))
+}
+
 fn fresh(id_token: &Secret) -> bool {
-    // Only the timing is read here; the IdP verifies the token itself.
-    let exp = crate::jwt::decode_unverified(id_token.expose()).and_then(|(_, c)| crate::lenient::number(c.get("exp")));
-    exp.is_none_or(|e| e > crate::clock::now().saturating_add(ID_TOKEN_MARGIN))
+    id_token_expiry(id_token).is_none_or(|e| e > crate::clock::now().saturating_add(ID_TOKEN_MARGIN))
 }
 
 /// The ID token to exchange, with the IdP client: the stored one while it is valid, else
@@ -244,6 +273,19 @@ mod tests {
     fn id_token(exp: u64) -> Secret {
         let claims = URL_SAFE_NO_PAD.encode(format!(r#"{{"sub":"u","exp":{exp}}}"#));
         Secret::from(format!("{}.{claims}.sig", URL_SAFE_NO_PAD.encode(r#"{"alg":"RS256"}"#)))
+    }
+
+    #[test]
+    fn redirect_advice_is_about_the_idp_client() {
+        use crate::remedy::Registration;
+        let busy = Registration { client_id: Some("ID".into()), redirect_uri: true, ..Default::default() };
+        for hint in [Remedy::Register(busy), Remedy::LoopbackOrHandOff] {
+            let e = redirect_at_the_idp(Error::Usage("port 1 is in use".into()).with_hint(hint));
+            assert_eq!(e.remedy(), Some(&Remedy::IdpRedirect), "{e}");
+            assert_eq!(e.exit_code().code(), 2);
+        }
+        let other = redirect_at_the_idp(Error::Usage("x".into()).with_hint(Remedy::WaitLonger));
+        assert_eq!(other.remedy(), Some(&Remedy::WaitLonger));
     }
 
     #[test]

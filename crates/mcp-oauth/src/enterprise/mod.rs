@@ -18,7 +18,7 @@ mod idp;
 
 pub use exchange::{Audience, Subject, request_id_jag};
 pub use id_jag::{Expected, TYP as ID_JAG_TYP, check as check_id_jag};
-pub use idp::{Idp, Login, session_key};
+pub use idp::{Idp, Login, id_token_expiry, is_session, session_key};
 
 use crate::authorize::{Obtained, Plan, Session};
 use crate::client::ClientRecord;
@@ -92,8 +92,10 @@ pub fn grant(http: &Http, store: &Store, t: &Target<'_>) -> Result<TokenSet> {
 /// longer takes) gets one refresh of the ID token; a second one ends the IdP session.
 fn id_jag(http: &Http, store: &Store, t: &Target<'_>, hint: &Remedy) -> Result<crate::secret::Secret> {
     let audience = Audience { issuer: t.issuer, resource: t.resource, scope: t.scope };
-    let exchange =
-        |refused: bool| request_id_jag(http, &idp::subject(http, store, t.idp, t.profile, refused, hint)?, audience);
+    let exchange = |refused: bool| {
+        request_id_jag(http, &idp::subject(http, store, t.idp, t.profile, refused, hint)?, audience)
+            .map_err(|e| step_up(e, t.idp, hint))
+    };
     let id_jag = match exchange(false) {
         Err(first) if first.oauth_error() == Some("invalid_grant") => exchange(true).map_err(|e| {
             if let Error::LoginRequired(why) = e.bare() {
@@ -110,6 +112,19 @@ fn id_jag(http: &Http, store: &Store, t: &Target<'_>, hint: &Remedy) -> Result<c
     let want = Expected { idp: t.idp, audience: t.issuer, client_id: &t.client.client_id, resource: t.resource };
     id_jag::check(id_jag.expose(), &want, crate::clock::now())?;
     Ok(id_jag)
+}
+
+/// ID-JAG §8.2: `insufficient_user_authentication` means the IdP wants a newer or stronger
+/// sign-in (what it wants, `acr_values` or `max_age`, is in the error's text) before it issues
+/// an ID-JAG. Refreshing the ID token cannot give that: only the user signing in again can.
+fn step_up(e: Error, idp: &str, hint: &Remedy) -> Error {
+    match e.oauth_error() {
+        Some("insufficient_user_authentication") => Error::LoginRequired(format!(
+            "the IdP {idp} wants a newer or stronger sign-in before it issues an ID-JAG ({e})"
+        ))
+        .with_hint(hint.clone()),
+        _ => e,
+    }
 }
 
 /// The jwt-bearer grant with the ID-JAG, as the MCP client (EMA §5).

@@ -224,12 +224,23 @@ impl Response {
         })
     }
 
+    /// RFC 9470's step-up parameters beside an error (`acr_values`, `max_age`), as the sign-in
+    /// they ask for: what the user must do differently is in them, not in the error code.
+    fn step_up_wants(&self) -> Option<String> {
+        let v: Value = serde_json::from_slice(&self.body).ok()?;
+        let acr = v.get("acr_values").and_then(Value::as_str).map(|a| format!("acr_values {a:?}"));
+        let max_age = crate::lenient::number(v.get("max_age")).map(|m| format!("max_age {m} s"));
+        let wants: Vec<String> = acr.into_iter().chain(max_age).collect();
+        (!wants.is_empty()).then(|| wants.join(", "))
+    }
+
     /// The JSON object of a successful OAuth endpoint answer (any 2xx, since registration
     /// answers 201 and some token endpoints do too), or the error the server meant.
     /// `context` names the step for the message ("token request", "registration").
     pub fn oauth_json(&self, context: &str) -> Result<serde_json::Map<String, Value>> {
         if let Some(body) = self.oauth_error() {
-            return Err(Error::OAuth { context: format!("{context} ({})", self.status), body });
+            let wants = self.step_up_wants().map(|w| format!("; it wants {w}")).unwrap_or_default();
+            return Err(Error::OAuth { context: format!("{context} ({}{wants})", self.status), body });
         }
         if self.is_redirect() {
             return Err(Error::protocol(

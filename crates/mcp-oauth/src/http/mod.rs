@@ -276,6 +276,24 @@ mod tests {
     }
 
     #[test]
+    fn step_up_parameters_beside_an_error_are_told() {
+        let mut r = resp(
+            "application/json",
+            r#"{"error":"insufficient_user_authentication","max_age":300,"acr_values":"mfa"}"#,
+        );
+        r.status = 400;
+        let e = r.oauth_json("token request").unwrap_err();
+        assert_eq!(e.oauth_error(), Some("insufficient_user_authentication"));
+        assert!(e.to_string().starts_with("token request (400; it wants acr_values \"mfa\", max_age 300 s)"), "{e}");
+        let mut plain = resp("application/json", r#"{"error":"invalid_grant"}"#);
+        plain.status = 400;
+        assert_eq!(
+            plain.oauth_json("token request").unwrap_err().to_string(),
+            "token request (400): the server said invalid_grant"
+        );
+    }
+
+    #[test]
     fn html_instead_of_json_names_what_came() {
         let e = resp("text/html; charset=utf-8", "<html><body>login</body></html>").json_object().unwrap_err();
         let msg = e.to_string();
