@@ -143,8 +143,9 @@ pub struct Cli {
     /// the authorization server does not advertise ES256 DPoP or answers with a Bearer token
     /// [default: DPoP when the authorization server advertises it and the MCP server's resource
     /// metadata lists dpop_signing_alg_values_supported, required when it says
-    /// dpop_bound_access_tokens_required, else Bearer]
-    #[arg(long, conflicts_with_all = ["no_dpop", "import_token", "import_mcp_remote", "docker_gateway"])]
+    /// dpop_bound_access_tokens_required, else Bearer]. Not with --idp: the enterprise grant
+    /// gives Bearer tokens
+    #[arg(long, conflicts_with_all = ["no_dpop", "import_token", "import_mcp_remote", "docker_gateway", "idp"])]
     pub dpop: bool,
 
     /// Never use DPoP: plain Bearer tokens even from a server that offers DPoP
@@ -268,6 +269,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // Bearer: binding an ID-JAG grant to a key is another grant, urn:ietf:params:oauth:grant-type:jwt-dpop
     // (ID-JAG §8.6), outside the MCP profiles (mcp-auth-extensions.md §6 item 9).
     let Obtained { set, key, refreshed } = match cli.enterprise.idp(s, &plan.server_url, cli.client_credentials)? {
+        Some(_) if plan.dpop.as_ref().is_some_and(|b| b.required) => {
+            return Err(Error::Security(format!(
+                "{} takes only DPoP-bound tokens, and the enterprise grant gives Bearer ones",
+                plan.server_url
+            ))
+            .into());
+        }
         Some(idp) => cli.enterprise.obtain(s, &idp, &plan, opts, cli.device, cli.force)?,
         None => authorize::obtain(s, &plan, &opts, flow, authorize::refresh_first(cli.force, step_up.as_ref()))?,
     };
@@ -525,6 +533,8 @@ mod tests {
         );
         assert!(Cli::try_parse_from(["mcp-authorize", "--id-token-env", "T"]).is_err(), "needs --idp");
         assert!(Cli::try_parse_from(["mcp-authorize", "--dpop", "--no-dpop"]).is_err());
+        // The ID-JAG grant is Bearer (a bound one is another grant, ID-JAG §8.6): --dpop cannot be kept.
+        assert!(Cli::try_parse_from(["mcp-authorize", "--dpop", "--idp", "https://i"]).is_err());
         assert!(Cli::try_parse_from(["mcp-authorize", "--dpop", "--docker-gateway", "g"]).is_err());
         assert!(Cli::try_parse_from(["mcp-authorize", "--dpop", "--import-token", "f"]).is_err());
     }

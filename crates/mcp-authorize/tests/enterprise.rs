@@ -277,6 +277,23 @@ fn an_expired_id_token_is_refreshed_and_an_ended_idp_session_asks_for_a_sign_in(
 }
 
 #[test]
+fn an_mcp_server_that_takes_only_dpop_tokens_is_refused_before_any_exchange() {
+    // The ID-JAG grant gives Bearer tokens (a bound one is another grant, ID-JAG §8.6): a
+    // server whose metadata says dpop_bound_access_tokens_required could never take them.
+    let servers = TestServers::start(enterprise::options(&[]).variant(mcp_testkit::servers::Variant::Dpop));
+    let e = Enterprise::of(&servers);
+    let w = World { servers, e, sandbox: Sandbox::new(), pass: None };
+    let doc = w.register(&w.servers, &w.e);
+    let file = w.file("id-token", &w.e.id_token(300));
+    let out = w.first_sign_in(&doc, &[], &["--id-token-file", &file]);
+    assert_eq!(out.code, Some(5), "{out}");
+    assert!(out.stderr.contains("takes only DPoP-bound tokens"), "{out}");
+    assert_eq!(w.stat("exchanges"), 0, "nothing asked of the IdP");
+    let out = w.run("mcp-authorize", &["--dpop", "--idp", &w.e.idp_issuer, &w.servers.mcp_url], None, &[]);
+    assert_eq!(out.code, Some(2), "--dpop with --idp is a usage error: {out}");
+}
+
+#[test]
 fn an_id_token_from_a_file_stdin_or_the_environment_signs_in_without_a_browser() {
     let w = World::new(&[]);
     let doc = w.register(&w.servers, &w.e);
