@@ -160,3 +160,121 @@ fn format_needs_check() {
     assert!(out.stdout.is_empty(), "{out}");
     assert!(out.stderr.contains("--check"), "{out}");
 }
+
+/// Servers whose extension metadata is broken one member at a time (servers.mjs
+/// `--patch-as-metadata` / `--patch-resource-metadata`: members replace the served ones, null
+/// removes), on top of `variants`.
+fn start_patched(variants: &[Variant], as_metadata: Value, resource_metadata: Value) -> TestServers {
+    let mut options = variants.iter().fold(Options::default(), |o, v| o.variant(*v));
+    for (flag, patch) in [("--patch-as-metadata", as_metadata), ("--patch-resource-metadata", resource_metadata)] {
+        options.extra_args.extend([flag.to_string(), patch.to_string()]);
+    }
+    TestServers::start(options)
+}
+
+const EXTENSION_RULES: [&rules::Rule; 6] = [
+    &rules::DPOP_REQUIRED_UNSUPPORTED,
+    &rules::DPOP_ALGS_DISJOINT,
+    &rules::DPOP_ALGS,
+    &rules::JWT_AUTH_WITHOUT_ALGS,
+    &rules::AUTH_SIGNING_ALG_NONE,
+    &rules::ID_JAG_WITHOUT_JWT_BEARER,
+];
+
+#[track_caller]
+fn assert_fires(report: &Value, rule: &rules::Rule, says: &str) {
+    let f = finding(report, rule.id);
+    let severity = if rule.severity == mcp_oauth::document::Severity::Error { "error" } else { "warning" };
+    assert_eq!(f["severity"], severity, "{f}");
+    assert!(f["message"].as_str().unwrap().contains(says), "{says}: {f}");
+}
+
+/// An AS advertising an HMAC DPoP alg, JWT client authentication without its algs, and the
+/// ID-JAG profile without the jwt-bearer grant: three MUSTs broken, three errors.
+#[test]
+fn broken_extension_metadata_is_a_token_step_error() {
+    let profile = "urn:ietf:params:oauth:grant-profile:id-jag";
+    let servers = start_patched(
+        &[],
+        serde_json::json!({
+            "dpop_signing_alg_values_supported": ["ES256", "HS256"],
+            "token_endpoint_auth_signing_alg_values_supported": null,
+            "authorization_grant_profiles_supported": [profile],
+        }),
+        serde_json::json!({}),
+    );
+    let report = json_report(&servers, 10);
+    assert_fires(&report, &rules::DPOP_ALGS, "lists HS256 in dpop_signing_alg_values_supported");
+    assert_fires(&report, &rules::JWT_AUTH_WITHOUT_ALGS, "private_key_jwt");
+    assert_fires(&report, &rules::ID_JAG_WITHOUT_JWT_BEARER, profile);
+    assert_eq!(report["errors"], 3, "{report}");
+    for rule in [&rules::DPOP_ALGS, &rules::JWT_AUTH_WITHOUT_ALGS, &rules::ID_JAG_WITHOUT_JWT_BEARER] {
+        assert_eq!(finding(&report, rule.id)["step"], "token");
+    }
+
+    let human = discover(&["--check", &servers.mcp_url]);
+    assert_eq!(human.code, Some(10), "{human}");
+    let lines: Vec<&str> = human.stderr.lines().collect();
+    let at = lines.iter().position(|l| l.contains("(token.dpop-signing-algs)")).unwrap_or_else(|| panic!("{human}"));
+    assert!(lines[at].starts_with("  error: ") && lines[at].contains("[RFC 9449 §4.2, §5.1"), "{human}");
+    assert_eq!(lines[at + 1], format!("    fix: {}", rules::DPOP_ALGS.fix.unwrap()));
+    assert!(lines[..at].contains(&"token request:"), "{human}");
+}
+
+/// `none` as a client-assertion alg (an error), and a resource requiring DPoP from an AS
+/// without it (a warning: no MUST, but no client can get a token it accepts).
+#[test]
+fn an_unsigned_assertion_alg_and_unsupported_required_dpop_are_named() {
+    let servers = start_patched(
+        &[],
+        serde_json::json!({"token_endpoint_auth_signing_alg_values_supported": ["ES256", "none"]}),
+        serde_json::json!({"dpop_bound_access_tokens_required": true}),
+    );
+    let report = json_report(&servers, 10);
+    assert_fires(
+        &report,
+        &rules::AUTH_SIGNING_ALG_NONE,
+        "lists none in token_endpoint_auth_signing_alg_values_supported",
+    );
+    assert_fires(&report, &rules::DPOP_REQUIRED_UNSUPPORTED, "no client can get a token");
+    assert_eq!(finding(&report, rules::DPOP_REQUIRED_UNSUPPORTED.id)["step"], "resource_metadata");
+    assert_eq!(report["errors"], 1, "{report}");
+}
+
+/// The DPoP fixture with a resource whose algs the AS does not offer: a warning, exit 0.
+#[test]
+fn dpop_algs_without_one_in_common_are_a_warning() {
+    let servers = start_patched(
+        &[Variant::Dpop],
+        serde_json::json!({}),
+        serde_json::json!({"dpop_signing_alg_values_supported": ["PS512"]}),
+    );
+    let report = json_report(&servers, 0);
+    assert_fires(&report, &rules::DPOP_ALGS_DISJOINT, "PS512");
+
+    let human = discover(&["--check", &servers.mcp_url]);
+    assert!(human.success(), "{human}");
+    assert!(
+        human.stderr.contains("(resource_metadata.dpop-algs-disjoint)\n    fix: accept at the MCP server"),
+        "{human}"
+    );
+}
+
+/// The fixtures of the extensions the tools implement publish sound metadata: no false alarms.
+#[test]
+fn the_extension_fixtures_raise_no_extension_findings() {
+    let workload = mcp_testkit::workload::WorkloadIssuer::start();
+    let fixtures = [
+        ("clean", start(&[])),
+        ("dpop", start(&[Variant::Dpop])),
+        ("enterprise", start(&[Variant::Enterprise])),
+        ("workload", TestServers::start(workload.servers_options())),
+    ];
+    for (name, servers) in &fixtures {
+        let report = json_report(servers, 0);
+        assert_eq!(report["errors"], 0, "{name}: {report}");
+        for f in report["findings"].as_array().unwrap() {
+            assert!(!EXTENSION_RULES.iter().any(|r| f["rule"] == r.id), "{name}: {f}");
+        }
+    }
+}

@@ -4,7 +4,7 @@
 //! another), and every endpoint must be HTTPS or loopback before the document records it.
 
 use super::fetch::{Tried, get_all};
-use super::{At, Run, Step, Stop, authorization_server_metadata_urls, metadata_findings, rules};
+use super::{At, Run, Step, Stop, authorization_server_metadata_urls, extension_findings, metadata_findings, rules};
 use crate::document::{AuthorizationServer, RegistrationOption};
 use crate::error::{Error, Result};
 use crate::metadata::AuthorizationServerMetadata;
@@ -73,7 +73,8 @@ impl Run<'_> {
         url: Option<&Url>,
     ) -> Step {
         self.at = At::AuthorizationServerMetadata;
-        for (rule, message) in metadata_findings(&meta) {
+        let prm = self.doc.discovery.as_ref().and_then(|d| d.resource_metadata.as_ref());
+        for (rule, message) in [metadata_findings(&meta), extension_findings(prm, &meta)].concat() {
             self.finding(rule, message);
         }
         if let Err(e) = require_secure_endpoints(&meta) {

@@ -28,6 +28,7 @@ use crate::www_authenticate::Challenge;
 use url::Url;
 
 mod authorization_server;
+mod extensions;
 mod fetch;
 mod findings;
 mod issuer;
@@ -38,6 +39,7 @@ pub mod rules;
 mod urls;
 
 pub use authorization_server::{registration_options, require_secure_endpoints};
+pub use extensions::extension_findings;
 pub use findings::metadata_findings;
 pub use issuer::issuer_metadata;
 pub use probe::initialize_request;

@@ -168,6 +168,20 @@ pub const NO_AUTHORIZATION_SERVERS: Rule = rule(
     "MCP 2026-07-28 authorization-server discovery (RFC 9728 §2)",
     "list the authorization server's issuer URL in `authorization_servers`",
 );
+pub const DPOP_REQUIRED_UNSUPPORTED: Rule = rule(
+    "resource_metadata.dpop-required-unsupported",
+    Warning,
+    ResourceMetadata,
+    "RFC 9728 §2 (dpop_bound_access_tokens_required), RFC 9449 §5.1",
+    "enable DPoP at the authorization server and list its algs in dpop_signing_alg_values_supported, or stop requiring DPoP-bound tokens",
+);
+pub const DPOP_ALGS_DISJOINT: Rule = rule(
+    "resource_metadata.dpop-algs-disjoint",
+    Warning,
+    ResourceMetadata,
+    "RFC 9728 §2, RFC 9449 §5.1",
+    "accept at the MCP server at least one alg the authorization server lists in dpop_signing_alg_values_supported (ES256 is the common one)",
+);
 pub const LEGACY_NO_PRM: Rule = rule(
     "resource_metadata.missing",
     Warning,
@@ -259,6 +273,34 @@ pub const CLIENT_CREDENTIALS_WITHOUT_AUTH: Rule = rule(
     "RFC 6749 §4.4, RFC 8414 §2",
     "list the client authentication methods the token endpoint accepts (e.g. client_secret_basic, private_key_jwt) in token_endpoint_auth_methods_supported, or stop advertising client_credentials",
 );
+pub const DPOP_ALGS: Rule = rule(
+    "token.dpop-signing-algs",
+    Error,
+    Token,
+    "RFC 9449 §4.2, §5.1; MCP DPoP extension (authorization server metadata)",
+    "list in dpop_signing_alg_values_supported the asymmetric algs the token endpoint accepts in DPoP proofs (e.g. ES256), never none or HS*",
+);
+pub const JWT_AUTH_WITHOUT_ALGS: Rule = rule(
+    "token.jwt-auth-without-signing-algs",
+    Error,
+    Token,
+    "RFC 8414 §2, MCP client-credentials extension (server metadata)",
+    "list the algs the token endpoint accepts in client assertions (e.g. ES256, RS256) in token_endpoint_auth_signing_alg_values_supported",
+);
+pub const AUTH_SIGNING_ALG_NONE: Rule = rule(
+    "token.auth-signing-alg-none",
+    Error,
+    Token,
+    "RFC 8414 §2",
+    "remove none from token_endpoint_auth_signing_alg_values_supported and reject unsigned client assertions",
+);
+pub const ID_JAG_WITHOUT_JWT_BEARER: Rule = rule(
+    "token.id-jag-without-jwt-bearer",
+    Error,
+    Token,
+    "ID-JAG §7.2, MCP enterprise-managed authorization §6",
+    "list urn:ietf:params:oauth:grant-type:jwt-bearer in grant_types_supported (the ID-JAG is presented with that grant)",
+);
 pub const REVOCATION_AUTH: Rule = rule(
     "revocation.auth-methods",
     Warning,
@@ -272,7 +314,7 @@ pub const STOPPED: Rule =
     Rule { id: "discovery.stopped", severity: Error, step: None, reference: "discovery stopped here", fix: None };
 
 /// Every rule, for the documentation and its test.
-pub const ALL: [&Rule; 29] = [
+pub const ALL: [&Rule; 35] = [
     &NO_CHALLENGE,
     &NO_BEARER,
     &NO_RESOURCE_METADATA_PARAM,
@@ -287,6 +329,8 @@ pub const ALL: [&Rule; 29] = [
     &ROOT_RESOURCE,
     &RESOURCE_MISMATCH,
     &NO_AUTHORIZATION_SERVERS,
+    &DPOP_REQUIRED_UNSUPPORTED,
+    &DPOP_ALGS_DISJOINT,
     &LEGACY_NO_PRM,
     &LEGACY_NO_AS_METADATA,
     &AS_CONTENT_TYPE,
@@ -300,6 +344,10 @@ pub const ALL: [&Rule; 29] = [
     &PKCE_S256,
     &ISS_PARAMETER,
     &CLIENT_CREDENTIALS_WITHOUT_AUTH,
+    &DPOP_ALGS,
+    &JWT_AUTH_WITHOUT_ALGS,
+    &AUTH_SIGNING_ALG_NONE,
+    &ID_JAG_WITHOUT_JWT_BEARER,
     &REVOCATION_AUTH,
     &STOPPED,
 ];
