@@ -20,6 +20,9 @@ pub fn extension_findings(
     let mut out = Vec::new();
     let issuer = &m.issuer;
     let as_algs = strings(&m.extra, DPOP_ALGS);
+    if as_algs.is_none() && m.extra.contains_key(DPOP_ALGS) {
+        out.push((&rules::DPOP_ALGS, format!("{issuer}'s {DPOP_ALGS} is not a JSON array of algs")));
+    }
     if let Some(algs) = &as_algs {
         let unusable: Vec<&str> = algs.iter().copied().filter(|a| !asymmetric(a)).collect();
         if algs.is_empty() {
@@ -160,7 +163,7 @@ mod tests {
 
     #[test]
     fn unusable_dpop_algs_are_errors() {
-        for algs in [json!([]), json!(["ES256", "none"]), json!(["HS256"])] {
+        for algs in [json!([]), json!(["ES256", "none"]), json!(["HS256"]), json!("ES256")] {
             let f = extension_findings(None, &with(json!({DPOP_ALGS: algs})));
             assert_eq!(ids(&f), [rules::DPOP_ALGS.id], "{algs}");
         }
