@@ -65,8 +65,10 @@ pub enum Remedy {
     Login { server: Option<String>, grant: Option<GrantType>, profile: Option<String> },
     /// Get a workload's token again from the same source of its JWT.
     Workload { server: String, source: crate::workload::Source, profile: Option<String> },
-    /// Sign in at the enterprise IdP again, for this MCP server.
-    IdpSignIn { idp: String, server: String, profile: Option<String> },
+    /// Sign in at the enterprise IdP again, for this MCP server; `auth_params` are what the
+    /// IdP asked of that sign-in (`max_age`, `acr_values`: ID-JAG §8.2), for its
+    /// authorization request.
+    IdpSignIn { idp: String, server: String, profile: Option<String>, auth_params: Vec<(String, String)> },
     /// Name the enterprise IdP's client once: its id, and its secret or key.
     IdpClient,
     /// Give the enterprise IdP's client again with another loopback redirect URI registered
