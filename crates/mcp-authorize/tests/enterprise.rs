@@ -532,6 +532,26 @@ fn status_shows_the_idp_sign_in_apart_and_never_probes_the_idp() {
     }
 }
 
+/// The IdP issuer given to mcp-token where an MCP server URL goes finds the stored IdP
+/// sign-in: none of its tokens is given out as an MCP token (exit 2, nothing on stdout), and the
+/// error says what it is and where to see it.
+#[test]
+fn mcp_token_with_the_idp_issuer_says_it_is_a_sign_in_and_gives_no_token() {
+    let w = World::new(&[]);
+    assert!(w.first_sign_in(&w.register(&w.servers, &w.e), &w.e.browser_env(), &[]).success());
+    let exchanges = w.stat("exchanges");
+    for url in [w.e.idp_issuer.clone(), format!("{}/", w.e.idp_issuer)] {
+        let out = w.run("mcp-token", &[&url], None, &[]);
+        assert_code(&out, 2);
+        assert!(out.stdout.is_empty(), "no token given out: {out}");
+        assert!(out.stderr.contains(&format!("is the enterprise IdP {}, not an MCP server", w.e.idp_issuer)), "{out}");
+        assert!(out.stderr.contains("see it with mcp-token --status"), "{out}");
+    }
+    assert_eq!(w.stat("exchanges"), exchanges);
+    // The sign-in is untouched and still serves the MCP server.
+    assert!(w.token(&w.servers, &["--min-valid", "100000"]).success());
+}
+
 /// The IdP sign-in's redirect URI is the IdP client's: when its port is busy the advice names
 /// the IdP's flags, not mcp-dcr's, and following it works.
 #[test]

@@ -95,6 +95,7 @@ pub fn remedy(r: &Remedy) -> String {
              (Azure AD / Entra ID, Amazon Cognito), pass --allow-missing-pkce-metadata"
             .into(),
         Remedy::Use(input) => format!("use {}", flag(*input)),
+        Remedy::IdpStatus => "see it with mcp-token --status; give an MCP server's URL for its token".into(),
         Remedy::Said(s) => s.clone(),
     }
 }

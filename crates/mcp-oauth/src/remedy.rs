@@ -94,6 +94,9 @@ pub enum Remedy {
     AllowMissingPkceMetadata,
     /// Give this input instead.
     Use(Input),
+    /// What was given is a stored sign-in at an enterprise IdP, not an MCP server: see the
+    /// sign-ins and the servers they serve in the status.
+    IdpStatus,
     /// Advice in words, from a caller outside the library.
     Said(String),
 }
@@ -165,6 +168,7 @@ impl fmt::Display for Remedy {
                 "if this is a provider known to support PKCE without saying so (Azure AD / Entra ID, Amazon Cognito), allow the missing metadata"
             ),
             Remedy::Use(input) => write!(f, "use {input}"),
+            Remedy::IdpStatus => write!(f, "see the IdP sign-in and the MCP servers it serves in the status"),
             Remedy::Said(s) => f.write_str(s),
         }
     }

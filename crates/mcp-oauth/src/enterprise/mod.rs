@@ -18,7 +18,7 @@ mod idp;
 
 pub use exchange::{Audience, Subject, request_id_jag};
 pub use id_jag::{Expected, TYP as ID_JAG_TYP, check as check_id_jag};
-pub use idp::{Idp, Login, id_token_expiry, is_session, session_key};
+pub use idp::{Idp, Login, id_token_expiry, is_session, not_a_session, session_key};
 
 use crate::authorize::{Obtained, Plan, Session};
 use crate::client::ClientRecord;
