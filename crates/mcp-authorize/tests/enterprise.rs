@@ -532,6 +532,26 @@ fn status_shows_the_idp_sign_in_apart_and_never_probes_the_idp() {
     }
 }
 
+/// The IdP issuer given to mcp-token where an MCP server URL goes finds the stored IdP
+/// sign-in: none of its tokens is given out as an MCP token (exit 2, nothing on stdout), and the
+/// error says what it is and where to see it.
+#[test]
+fn mcp_token_with_the_idp_issuer_says_it_is_a_sign_in_and_gives_no_token() {
+    let w = World::new(&[]);
+    assert!(w.first_sign_in(&w.register(&w.servers, &w.e), &w.e.browser_env(), &[]).success());
+    let exchanges = w.stat("exchanges");
+    for url in [w.e.idp_issuer.clone(), format!("{}/", w.e.idp_issuer)] {
+        let out = w.run("mcp-token", &[&url], None, &[]);
+        assert_code(&out, 2);
+        assert!(out.stdout.is_empty(), "no token given out: {out}");
+        assert!(out.stderr.contains(&format!("is the enterprise IdP {}, not an MCP server", w.e.idp_issuer)), "{out}");
+        assert!(out.stderr.contains("see it with mcp-token --status"), "{out}");
+    }
+    assert_eq!(w.stat("exchanges"), exchanges);
+    // The sign-in is untouched and still serves the MCP server.
+    assert!(w.token(&w.servers, &["--min-valid", "100000"]).success());
+}
+
 /// The IdP sign-in's redirect URI is the IdP client's: when its port is busy the advice names
 /// the IdP's flags, not mcp-dcr's, and following it works.
 #[test]
@@ -615,10 +635,59 @@ fn an_idp_asking_for_a_stronger_sign_in_is_exit_7_with_what_it_wants() {
     assert!(out.stderr.contains("wants a newer or stronger sign-in"), "{out}");
     assert!(out.stderr.contains("insufficient_user_authentication"), "{out}");
     assert!(out.stderr.contains(r#"acr_values "mfa", max_age 60 s"#), "{out}");
-    assert!(
-        out.stderr.contains(&format!("run: mcp-authorize --idp {} {}", w.e.idp_issuer, w.servers.mcp_url)),
-        "{out}"
-    );
+    assert!(out.stderr.contains(&step_up_command(&w)), "{out}");
     assert!(!out.stderr.contains("refreshed the sign-in"), "no ID token refresh: {out}");
     assert_eq!((w.stat("exchanges"), w.stat("mas_grants")), (1, 1), "nothing more was issued or sent");
+}
+
+/// The command that signs in again as the step-up fixture's IdP asks (max_age 60, acr mfa).
+fn step_up_command(w: &World) -> String {
+    let params = "--auth-param max_age=60 --auth-param acr_values=mfa";
+    format!("run: mcp-authorize --idp {} {params} {}", w.e.idp_issuer, w.servers.mcp_url)
+}
+
+/// The round after a step-up refusal: the IdP's sign-in must be asked for what the IdP wants
+/// (OIDC Core §3.1.2.1 `max_age`, `acr_values`), since the fixture's IdP issues the ID-JAG
+/// only for an ID token with a recent `auth_time` (there only when `max_age` was asked) and
+/// `acr` "mfa" (its login does MFA only when asked). A sign-in that does not ask is refused
+/// again; the advised command asks, and its token works at the MCP server.
+#[test]
+fn the_advised_sign_in_after_a_step_up_refusal_asks_for_what_the_idp_wants() {
+    let w = World::new(&[]);
+    assert!(w.first_sign_in(&w.register(&w.servers, &w.e), &w.e.browser_env(), &[]).success());
+    w.e.set_mode("step-up");
+    let refused = w.token(&w.servers, &["--min-valid", "100000"]);
+    assert_code(&refused, 7);
+    let command = step_up_command(&w);
+    assert!(refused.stderr.contains(&command), "{refused}");
+
+    // A new sign-in that does not ask (what the advice led to before) is refused again.
+    let plain = ["--force", "--idp", &w.e.idp_issuer, &w.servers.mcp_url];
+    let out = w.run("mcp-authorize", &plain, None, &w.e.browser_env());
+    assert_code(&out, 7);
+    assert!(out.stderr.contains("insufficient_user_authentication"), "{out}");
+    assert_eq!(w.stat("exchanges"), 1, "no ID-JAG for a sign-in without MFA");
+
+    // The advised command, word for word.
+    let args: Vec<&str> = command.strip_prefix("run: mcp-authorize ").unwrap().split(' ').collect();
+    let out = w.run("mcp-authorize", &args, None, &w.e.browser_env());
+    assert!(out.success(), "{out}");
+    assert_eq!((w.stat("exchanges"), w.stat("mas_grants")), (2, 2), "{out}");
+    let token = w.token(&w.servers, &[]);
+    assert!(token.success(), "{token}");
+    w.assert_mcp_call(&w.servers, &w.e, token.stdout.trim());
+}
+
+/// Without the flags, the plain `mcp-authorize --idp ISSUER URL` learns what the IdP wants from
+/// its own refused exchange and asks the sign-in for it.
+#[test]
+fn a_sign_in_after_a_step_up_refusal_in_the_same_run_asks_for_what_the_idp_wants() {
+    let w = World::new(&[]);
+    assert!(w.first_sign_in(&w.register(&w.servers, &w.e), &w.e.browser_env(), &[]).success());
+    w.e.set_mode("step-up");
+    let out = w.run("mcp-authorize", &["--idp", &w.e.idp_issuer, &w.servers.mcp_url], None, &w.e.browser_env());
+    assert!(out.success(), "{out}");
+    assert!(out.stderr.contains("wants a newer or stronger sign-in"), "{out}");
+    assert_eq!((w.stat("exchanges"), w.stat("mas_grants")), (2, 2), "{out}");
+    w.assert_mcp_call(&w.servers, &w.e, w.token(&w.servers, &[]).stdout.trim());
 }

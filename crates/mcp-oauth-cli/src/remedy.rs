@@ -48,9 +48,11 @@ pub fn remedy(r: &Remedy) -> String {
             format!("the server also accepts {method}: {}", register(r))
         }
         Remedy::Login { server, grant, profile } => login(server.as_deref(), grant.as_ref(), profile.as_deref()),
-        Remedy::IdpSignIn { idp, server, profile } => {
+        Remedy::IdpSignIn { idp, server, profile, auth_params } => {
             let profile = profile.as_deref().map(|p| format!(" --profile {p}")).unwrap_or_default();
-            format!("run: mcp-authorize{profile} --idp {idp} {server}")
+            let params: String =
+                auth_params.iter().map(|(k, v)| format!(" --auth-param {}", shell_word(&format!("{k}={v}")))).collect();
+            format!("run: mcp-authorize{profile} --idp {idp}{params} {server}")
         }
         Remedy::IdpClient => "name it once with --idp-client-id (and its secret or key)".into(),
         Remedy::IdpRedirect => "give the IdP client again with another redirect URI registered at the IdP: \
@@ -93,6 +95,7 @@ pub fn remedy(r: &Remedy) -> String {
              (Azure AD / Entra ID, Amazon Cognito), pass --allow-missing-pkce-metadata"
             .into(),
         Remedy::Use(input) => format!("use {}", flag(*input)),
+        Remedy::IdpStatus => "see it with mcp-token --status; give an MCP server's URL for its token".into(),
         Remedy::Said(s) => s.clone(),
     }
 }
@@ -158,6 +161,17 @@ fn workload_flags(source: &mcp_oauth::workload::Source) -> String {
     }
 }
 
+/// `word` as one shell word: quoted when it holds anything but plain characters (an
+/// `acr_values` list has spaces, and its values come from a server).
+fn shell_word(word: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_=.,:/@+%".contains(c);
+    if !word.is_empty() && word.chars().all(plain) {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,11 +193,30 @@ mod tests {
             idp: "https://idp.example".into(),
             server: URL.into(),
             profile: profile.map(String::from),
+            auth_params: Vec::new(),
         };
         assert_eq!(remedy(&r(None)), format!("run: mcp-authorize --idp https://idp.example {URL}"));
         assert_eq!(
             remedy(&r(Some("work"))),
             format!("run: mcp-authorize --profile work --idp https://idp.example {URL}")
+        );
+    }
+
+    #[test]
+    fn what_the_idp_asked_of_the_sign_in_is_in_the_command_as_one_word_each() {
+        let params = [("max_age", "60"), ("acr_values", "mfa phr"), ("acr_values", "it's")];
+        let r = Remedy::IdpSignIn {
+            idp: "https://idp.example".into(),
+            server: URL.into(),
+            profile: None,
+            auth_params: params.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        };
+        assert_eq!(
+            remedy(&r),
+            format!(
+                "run: mcp-authorize --idp https://idp.example --auth-param max_age=60 \
+                 --auth-param 'acr_values=mfa phr' --auth-param 'acr_values=it'\\''s' {URL}"
+            )
         );
     }
 

@@ -108,11 +108,22 @@ pub fn exit_codes_help() -> String {
 }
 
 /// An OAuth error response (RFC 6749 §5.2, RFC 7591 §3.2.2, RFC 8628 §3.5).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OAuthErrorBody {
     pub error: String,
     pub error_description: Option<String>,
     pub error_uri: Option<String>,
+    /// The step-up parameters beside the error, when there are any (boxed: every `Error`
+    /// carries this body, and they are rare).
+    pub step_up: Option<Box<StepUpWants>>,
+}
+
+/// RFC 9470 §3 (and ID-JAG §8.2 at an IdP): the sign-in a step-up error asks for, as the
+/// OIDC Core §3.1.2.1 authorization request parameters that get it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StepUpWants {
+    pub acr_values: Option<String>,
+    pub max_age: Option<u64>,
 }
 
 impl fmt::Display for OAuthErrorBody {
@@ -277,7 +288,7 @@ mod tests {
 
     #[test]
     fn a_hint_keeps_the_code_and_the_oauth_error() {
-        let body = OAuthErrorBody { error: "invalid_client".into(), error_description: None, error_uri: None };
+        let body = OAuthErrorBody { error: "invalid_client".into(), ..Default::default() };
         let hinted = Error::OAuth { context: "token request (401)".into(), body }.with_hint("run: x");
         assert_eq!(hinted.exit_code(), ExitCode::Protocol);
         assert_eq!(hinted.oauth_error(), Some("invalid_client"));

@@ -65,8 +65,10 @@ pub enum Remedy {
     Login { server: Option<String>, grant: Option<GrantType>, profile: Option<String> },
     /// Get a workload's token again from the same source of its JWT.
     Workload { server: String, source: crate::workload::Source, profile: Option<String> },
-    /// Sign in at the enterprise IdP again, for this MCP server.
-    IdpSignIn { idp: String, server: String, profile: Option<String> },
+    /// Sign in at the enterprise IdP again, for this MCP server; `auth_params` are what the
+    /// IdP asked of that sign-in (`max_age`, `acr_values`: ID-JAG §8.2), for its
+    /// authorization request.
+    IdpSignIn { idp: String, server: String, profile: Option<String>, auth_params: Vec<(String, String)> },
     /// Name the enterprise IdP's client once: its id, and its secret or key.
     IdpClient,
     /// Give the enterprise IdP's client again with another loopback redirect URI registered
@@ -92,6 +94,9 @@ pub enum Remedy {
     AllowMissingPkceMetadata,
     /// Give this input instead.
     Use(Input),
+    /// What was given is a stored sign-in at an enterprise IdP, not an MCP server: see the
+    /// sign-ins and the servers they serve in the status.
+    IdpStatus,
     /// Advice in words, from a caller outside the library.
     Said(String),
 }
@@ -163,6 +168,7 @@ impl fmt::Display for Remedy {
                 "if this is a provider known to support PKCE without saying so (Azure AD / Entra ID, Amazon Cognito), allow the missing metadata"
             ),
             Remedy::Use(input) => write!(f, "use {input}"),
+            Remedy::IdpStatus => write!(f, "see the IdP sign-in and the MCP servers it serves in the status"),
             Remedy::Said(s) => f.write_str(s),
         }
     }

@@ -165,7 +165,7 @@ mod tests {
     fn oauth(code: &str) -> Error {
         Error::OAuth {
             context: "device_code grant (400)".into(),
-            body: OAuthErrorBody { error: code.into(), error_description: None, error_uri: None },
+            body: OAuthErrorBody { error: code.into(), ..Default::default() },
         }
     }
 

@@ -187,6 +187,7 @@ fn read_response(params: &CallbackParams, expected_issuer: &str) -> Result<crate
             error: error.clone(),
             error_description: params.error_description.clone(),
             error_uri: params.error_uri.clone(),
+            ..Default::default()
         };
         return Err(match error.as_str() {
             // The user (or a policy acting for them) said no: not a protocol failure.

@@ -100,7 +100,7 @@ mod tests {
         let to = Audience { issuer: "https://other-as.example", resource: "https://mcp.example/mcp", scope: None };
         let oauth = |error: &str| Error::OAuth {
             context: "token request (400)".into(),
-            body: crate::error::OAuthErrorBody { error: error.into(), error_description: None, error_uri: None },
+            body: crate::error::OAuthErrorBody { error: error.into(), ..Default::default() },
         };
         let e = refused_pair(oauth("invalid_target"), &subject, to);
         assert_eq!((e.oauth_error(), e.exit_code().code()), (Some("invalid_target"), 3));

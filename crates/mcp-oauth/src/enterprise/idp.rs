@@ -189,6 +189,20 @@ pub fn is_session(entry: &crate::store::Entry) -> bool {
         && issuer.is_some_and(|i| entry.key.as_ref().and_then(id) == id(&session_key(i, None)))
 }
 
+/// Refuses `set`, stored for `url`, when it is the sign-in at an IdP (`url` named the IdP
+/// issuer where an MCP server URL goes): the IdP's ID token and access token are no token
+/// for an MCP server, and are not given out as one. Marked as [`is_session`] marks it.
+pub fn not_a_session(set: &TokenSet, url: &str) -> Result<()> {
+    if set.id_token.is_some() && set.resource == set.issuer {
+        return Err(Error::Usage(format!(
+            "{url} is the enterprise IdP {}, not an MCP server: its stored sign-in holds no token for an MCP server",
+            set.issuer
+        ))
+        .with_hint(Remedy::IdpStatus));
+    }
+    Ok(())
+}
+
 /// The `exp` of an ID token, read without verifying it: only its timing is wanted here
 /// (the IdP verifies the token itself).
 pub fn id_token_expiry(id_token: &Secret) -> Option<u64> {

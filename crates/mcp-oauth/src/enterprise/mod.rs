@@ -18,7 +18,7 @@ mod idp;
 
 pub use exchange::{Audience, Subject, request_id_jag};
 pub use id_jag::{Expected, TYP as ID_JAG_TYP, check as check_id_jag};
-pub use idp::{Idp, Login, id_token_expiry, is_session, session_key};
+pub use idp::{Idp, Login, id_token_expiry, is_session, not_a_session, session_key};
 
 use crate::authorize::{Obtained, Plan, Session};
 use crate::client::ClientRecord;
@@ -59,6 +59,7 @@ impl Target<'_> {
             idp: self.idp.to_string(),
             server: self.server_url.to_string(),
             profile: self.profile.map(String::from),
+            auth_params: Vec::new(),
         }
     }
 }
@@ -115,15 +116,52 @@ fn id_jag(http: &Http, store: &Store, t: &Target<'_>, hint: &Remedy) -> Result<c
 }
 
 /// ID-JAG §8.2: `insufficient_user_authentication` means the IdP wants a newer or stronger
-/// sign-in (what it wants, `acr_values` or `max_age`, is in the error's text) before it issues
-/// an ID-JAG. Refreshing the ID token cannot give that: only the user signing in again can.
+/// sign-in before it issues an ID-JAG. Refreshing the ID token cannot give that: only the
+/// user signing in again can, and a sign-in the IdP may answer from its browser session
+/// gives it only when asked for it, so what it wants (`acr_values`, `max_age`) goes into
+/// the remedy, as the parameters of that sign-in's authorization request.
 fn step_up(e: Error, idp: &str, hint: &Remedy) -> Error {
-    match e.oauth_error() {
-        Some("insufficient_user_authentication") => Error::LoginRequired(format!(
-            "the IdP {idp} wants a newer or stronger sign-in before it issues an ID-JAG ({e})"
-        ))
-        .with_hint(hint.clone()),
-        _ => e,
+    let Error::OAuth { body, .. } = e.bare() else { return e };
+    if body.error != "insufficient_user_authentication" {
+        return e;
+    }
+    let mut hint = hint.clone();
+    if let Remedy::IdpSignIn { auth_params, .. } = &mut hint {
+        *auth_params = sign_in_params(body);
+    }
+    Error::LoginRequired(format!("the IdP {idp} wants a newer or stronger sign-in before it issues an ID-JAG ({e})"))
+        .with_hint(hint)
+}
+
+/// OIDC Core §3.1.2.1: the authorization request parameters that ask for the sign-in a
+/// step-up error describes.
+fn sign_in_params(body: &crate::error::OAuthErrorBody) -> Vec<(String, String)> {
+    let Some(wants) = body.step_up.as_deref() else { return Vec::new() };
+    let max_age = wants.max_age.map(|m| ("max_age".to_string(), m.to_string()));
+    let acr = wants.acr_values.clone().map(|a| ("acr_values".to_string(), a));
+    max_age.into_iter().chain(acr).collect()
+}
+
+/// The sign-in `login`, asking for what `refusal`'s remedy says the IdP wants of it; those
+/// values replace the same parameters given with `--auth-param`, being the IdP's newest word.
+fn asking(login: Login, refusal: &Error) -> Login {
+    let wanted = match refusal.remedy() {
+        Some(Remedy::IdpSignIn { auth_params, .. }) if !auth_params.is_empty() => auth_params,
+        _ => return login,
+    };
+    match login {
+        Login::Browser(mut opts) => {
+            opts.extra_params.retain(|(k, _)| !wanted.iter().any(|(w, _)| w == k));
+            opts.extra_params.extend(wanted.iter().cloned());
+            Login::Browser(opts)
+        }
+        other => {
+            crate::events::warning!(
+                "the IdP asked for a sign-in with {}, which only the browser sign-in can ask for",
+                wanted.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ")
+            );
+            other
+        }
     }
 }
 
@@ -178,7 +216,7 @@ pub fn obtain(s: Session<'_>, plan: &Plan, idp: &Idp, login: Login, force: bool)
         Some(Err(e)) if matches!(e.bare(), Error::LoginRequired(_)) => {
             // The bare message: its remedy (sign in at the IdP) is what happens next.
             crate::events::notice!("{}; signing in at the IdP", e.bare());
-            idp.login(s, login)?;
+            idp.login(s, asking(login, &e))?;
             grant(s.http, s.store, &target)?
         }
         Some(Err(e)) => return Err(e),
@@ -264,9 +302,53 @@ mod tests {
             idp: "https://idp.example".into(),
             server: "https://mcp.example/mcp".into(),
             profile: profile.map(String::from),
+            auth_params: Vec::new(),
         };
         assert_eq!(t.login_hint(), hint(None));
         t.profile = Some("work");
         assert_eq!(t.login_hint(), hint(Some("work")));
+    }
+
+    #[test]
+    fn a_step_up_refusal_asks_the_next_browser_sign_in_for_what_the_idp_wants() {
+        use crate::error::{OAuthErrorBody, StepUpWants};
+        let hint = Remedy::IdpSignIn {
+            idp: "https://idp.example".into(),
+            server: "https://mcp.example/mcp".into(),
+            profile: None,
+            auth_params: Vec::new(),
+        };
+        let oauth = |error: &str| Error::OAuth {
+            context: "token request (400)".into(),
+            body: OAuthErrorBody {
+                error: error.into(),
+                step_up: Some(Box::new(StepUpWants { acr_values: Some("mfa".into()), max_age: Some(60) })),
+                ..Default::default()
+            },
+        };
+        let e = step_up(oauth("insufficient_user_authentication"), "https://idp.example", &hint);
+        assert_eq!(e.exit_code().code(), 7, "{e}");
+        let wanted = vec![("max_age".to_string(), "60".to_string()), ("acr_values".to_string(), "mfa".to_string())];
+        assert!(
+            matches!(e.remedy(), Some(Remedy::IdpSignIn { auth_params, .. }) if *auth_params == wanted),
+            "{:?}",
+            e.remedy()
+        );
+        let given = vec![("max_age".to_string(), "3600".to_string()), ("prompt".to_string(), "login".to_string())];
+        let opts = crate::authorize::CodeOptions {
+            timeout_callback: std::time::Duration::from_secs(1),
+            open_browser: false,
+            extra_params: given.clone(),
+            allow_missing_pkce_metadata: false,
+        };
+        let Login::Browser(asked) = asking(Login::Browser(opts.clone()), &e) else { panic!() };
+        let mut expected = vec![given[1].clone()];
+        expected.extend(wanted);
+        assert_eq!(asked.extra_params, expected, "the IdP's values replace the same ones given");
+        // Another refusal is left as it was, and asks nothing of the sign-in.
+        let other = step_up(oauth("invalid_grant"), "https://idp.example", &hint);
+        assert_eq!((other.oauth_error(), other.remedy()), (Some("invalid_grant"), None));
+        let Login::Browser(same) = asking(Login::Browser(opts), &other) else { panic!() };
+        assert_eq!(same.extra_params, given);
     }
 }

@@ -211,27 +211,23 @@ impl Response {
 }
 
 impl Response {
-    /// An RFC 6749 §5.2 error body (`error`, `error_description`, `error_uri`), if that is
-    /// what this response carries, whatever its status.
+    /// An RFC 6749 §5.2 error body (`error`, `error_description`, `error_uri`), with RFC 9470's
+    /// step-up parameters beside it (`acr_values`, `max_age`), if that is what this response
+    /// carries, whatever its status.
     pub fn oauth_error(&self) -> Option<crate::error::OAuthErrorBody> {
         let v: Value = serde_json::from_slice(&self.body).ok()?;
         let error = v.get("error")?.as_str()?.to_string();
         let text = |k: &str| v.get(k).and_then(Value::as_str).map(String::from);
+        let wants = crate::error::StepUpWants {
+            acr_values: text("acr_values"),
+            max_age: crate::lenient::number(v.get("max_age")),
+        };
         Some(crate::error::OAuthErrorBody {
             error,
             error_description: text("error_description"),
             error_uri: text("error_uri"),
+            step_up: (wants != crate::error::StepUpWants::default()).then(|| Box::new(wants)),
         })
-    }
-
-    /// RFC 9470's step-up parameters beside an error (`acr_values`, `max_age`), as the sign-in
-    /// they ask for: what the user must do differently is in them, not in the error code.
-    fn step_up_wants(&self) -> Option<String> {
-        let v: Value = serde_json::from_slice(&self.body).ok()?;
-        let acr = v.get("acr_values").and_then(Value::as_str).map(|a| format!("acr_values {a:?}"));
-        let max_age = crate::lenient::number(v.get("max_age")).map(|m| format!("max_age {m} s"));
-        let wants: Vec<String> = acr.into_iter().chain(max_age).collect();
-        (!wants.is_empty()).then(|| wants.join(", "))
     }
 
     /// The JSON object of a successful OAuth endpoint answer (any 2xx, since registration
@@ -239,7 +235,7 @@ impl Response {
     /// `context` names the step for the message ("token request", "registration").
     pub fn oauth_json(&self, context: &str) -> Result<serde_json::Map<String, Value>> {
         if let Some(body) = self.oauth_error() {
-            let wants = self.step_up_wants().map(|w| format!("; it wants {w}")).unwrap_or_default();
+            let wants = step_up_wants(&body).map(|w| format!("; it wants {w}")).unwrap_or_default();
             return Err(Error::OAuth { context: format!("{context} ({}{wants})", self.status), body });
         }
         if self.is_redirect() {
@@ -260,6 +256,16 @@ impl Response {
         }
         self.json_object()
     }
+}
+
+/// The step-up parameters of an error, as the sign-in they ask for: what the user must do
+/// differently is in them, not in the error code.
+fn step_up_wants(body: &crate::error::OAuthErrorBody) -> Option<String> {
+    let wants = body.step_up.as_deref()?;
+    let acr = wants.acr_values.as_ref().map(|a| format!("acr_values {a:?}"));
+    let max_age = wants.max_age.map(|m| format!("max_age {m} s"));
+    let wants: Vec<String> = acr.into_iter().chain(max_age).collect();
+    (!wants.is_empty()).then(|| wants.join(", "))
 }
 
 fn json_kind(v: &Value) -> &'static str {

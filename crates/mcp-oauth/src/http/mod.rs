@@ -284,6 +284,9 @@ mod tests {
         r.status = 400;
         let e = r.oauth_json("token request").unwrap_err();
         assert_eq!(e.oauth_error(), Some("insufficient_user_authentication"));
+        let crate::error::Error::OAuth { body, .. } = e.bare() else { panic!("{e:?}") };
+        let wants = body.step_up.as_deref().expect("kept as data");
+        assert_eq!((wants.acr_values.as_deref(), wants.max_age), (Some("mfa"), Some(300)));
         assert!(e.to_string().starts_with("token request (400; it wants acr_values \"mfa\", max_age 300 s)"), "{e}");
         let mut plain = resp("application/json", r#"{"error":"invalid_grant"}"#);
         plain.status = 400;

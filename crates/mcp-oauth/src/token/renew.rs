@@ -53,6 +53,7 @@ pub fn fresh(
     };
     let load = || -> Result<TokenSet> {
         let set: TokenSet = store.load(&key)?.ok_or_else(missing)?;
+        crate::enterprise::not_a_session(&set, server_url)?;
         set.check_for(server_url, &key)?;
         Ok(set)
     };

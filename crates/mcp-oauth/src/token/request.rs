@@ -258,7 +258,7 @@ mod tests {
     #[test]
     fn a_device_poll_that_is_not_yet_answered_is_no_failed_step() {
         let oauth = |error: &str| {
-            let body = crate::error::OAuthErrorBody { error: error.into(), error_description: None, error_uri: None };
+            let body = crate::error::OAuthErrorBody { error: error.into(), ..Default::default() };
             Err(Error::OAuth { context: "device_code grant (400)".into(), body })
         };
         assert_eq!(outcome(&oauth("authorization_pending")), (true, "authorization_pending: polling on".into()));
