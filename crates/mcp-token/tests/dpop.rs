@@ -163,7 +163,7 @@ fn login_into_pass_presentation_and_a_refresh_in_a_new_process() {
     assert_eq!(set.dpop_jkt.as_deref(), Some(key.jkt()));
     assert!(out.stderr.contains(&format!("dpop_jkt={}", key.jkt())), "the code is bound to the key: {out}");
     let stored: mcp_oauth::dpop::key::StoredKey =
-        w.store().load(&mcp_oauth::store::keys::dpop(&set.issuer, None)).unwrap().unwrap();
+        w.store().load(&mcp_oauth::store::keys::dpop(&set.issuer, &set.client_id, None)).unwrap().unwrap();
     let private = stored.private_key.expose();
     assert!(!doc.to_string().contains(private), "the key never reaches the document");
     let listed = w.run("mcp-token", &["--list"]);
@@ -218,7 +218,7 @@ fn login_into_pass_presentation_and_a_refresh_in_a_new_process() {
     assert_eq!(status.json()["logins"][0]["online"]["result"], "valid", "{status}");
 
     // The key gone: a clear message and exit 7, for a refresh and for a presentation.
-    w.store().erase(&mcp_oauth::store::keys::dpop(&set.issuer, None)).unwrap();
+    w.store().erase(&mcp_oauth::store::keys::dpop(&set.issuer, &set.client_id, None)).unwrap();
     for extra in [&["--min-valid", "100000"][..], &[]] {
         let out = w.token(&[&["--format", "header"], extra].concat());
         assert_eq!(out.code, Some(7), "{out}");
@@ -230,7 +230,9 @@ fn login_into_pass_presentation_and_a_refresh_in_a_new_process() {
     // Revoking the client takes its key along.
     let out = w.run("mcp-revoke", &["--client", &w.servers.mcp_url]);
     assert!(out.success(), "{out}");
-    assert!(w.store().load::<Value>(&mcp_oauth::store::keys::dpop(&set.issuer, None)).unwrap().is_none());
+    assert!(
+        w.store().load::<Value>(&mcp_oauth::store::keys::dpop(&set.issuer, &set.client_id, None)).unwrap().is_none()
+    );
 }
 
 /// The RS really checks: proofs for another URL, another method, an old time or another token
@@ -304,7 +306,7 @@ fn nonce_challenges_at_the_as_and_at_the_rs() {
     let printed: Vec<&str> = refreshed.stdout.lines().filter_map(|l| l.split_once(' ').map(|(_, v)| v)).collect();
     let set = w.stored_set();
     let stored: mcp_oauth::dpop::key::StoredKey =
-        w.store().load(&mcp_oauth::store::keys::dpop(&set.issuer, None)).unwrap().unwrap();
+        w.store().load(&mcp_oauth::store::keys::dpop(&set.issuer, &set.client_id, None)).unwrap().unwrap();
     let refresh_token = set.refresh_token.as_ref().map(|t| t.expose()).unwrap_or_default();
     refreshed.assert_stderr_hides(&[&printed[..], &[stored.private_key.expose(), refresh_token]].concat());
 }
@@ -415,7 +417,8 @@ fn headless_hand_off_keeps_the_first_halfs_dpop_decision() {
     assert!(w.servers.token_requests().last().is_some_and(|r| r["dpop"] == false), "no proof was sent");
 
     let sent = w.servers.token_requests().len();
-    let erase_key = |w: &World| w.store().erase(&mcp_oauth::store::keys::dpop(&set.issuer, None)).unwrap();
+    let erase_key =
+        |w: &World| w.store().erase(&mcp_oauth::store::keys::dpop(&set.issuer, &set.client_id, None)).unwrap();
     let done = hand_off(&w, &[], erase_key);
     assert_eq!(done.code, Some(8), "{done}");
     assert!(done.stderr.contains("DPoP key") && done.stderr.contains("--print-url"), "{done}");
@@ -463,7 +466,7 @@ fn workload_identity_with_dpop() {
     assert_eq!(w.servers.introspection(again.access_token.expose())["cnf"]["jkt"], key.jkt());
 
     // The key gone: the remedy is the workload's own command, not a browser login.
-    w.store().erase(&mcp_oauth::store::keys::dpop(&set.issuer, None)).unwrap();
+    w.store().erase(&mcp_oauth::store::keys::dpop(&set.issuer, &set.client_id, None)).unwrap();
     let out = w.token(&["--format", "header"]);
     assert_eq!(out.code, Some(7), "{out}");
     assert!(out.stderr.contains(&format!("--workload-token-file {file}")), "{out}");
@@ -506,4 +509,63 @@ fn a_client_registered_dpop_bound_gets_no_token_without_a_proof() {
     assert_ne!(read.json()["dpop_bound_access_tokens"], true, "{read}");
     let doc = w.login(&["--profile", "fresh", "--no-dpop", "--force"]);
     assert_eq!(doc["token"]["token_type"], "Bearer", "{doc}");
+}
+
+/// One DPoP key per client: a workload login without a client and a registered client's login
+/// at the same issuer and profile each keep the key their tokens are bound to, so either
+/// refreshes in a new process after the other logged in. The fixture has one MCP server, so
+/// the first token set is kept aside during the second login and put back, as a second MCP
+/// server of the same issuer would keep it. `mcp-revoke --client` takes the registered
+/// client's key only; `--all` takes the workload's too.
+#[test]
+fn each_client_of_an_issuer_keeps_its_own_key() {
+    let w = World::with_workload(Variant::Dpop);
+    let token_key = mcp_oauth::token::store_key(&w.servers.mcp_url, None).unwrap();
+    let file = w.workload_token_file();
+    w.login(&["--workload-token-file", &file]);
+    let workload = w.stored_set();
+    assert_eq!(workload.client_id, "", "a workload login without a client");
+    let workload_record: Value = w.store().load(&token_key).unwrap().unwrap();
+
+    let doc = w.login(&["--force"]);
+    assert_eq!(doc["token"]["token_type"], "DPoP", "{doc}");
+    let user = w.stored_set();
+    assert!(!user.client_id.is_empty(), "a registered client");
+    assert!(user.dpop_jkt.is_some() && user.dpop_jkt != workload.dpop_jkt, "its own key");
+    let user_record: Value = w.store().load(&token_key).unwrap().unwrap();
+
+    // Each set, back in the store, renews with its own key in a new process.
+    for (record, set) in [(&workload_record, &workload), (&user_record, &user)] {
+        w.store().save(&token_key, record).unwrap();
+        w.workload_token_file();
+        let renewed = w.headers(&["--min-valid", "100000"]);
+        assert_eq!(w.call("tools/list", &renewed).status, 200, "{}", set.client_id);
+        let again = w.stored_set();
+        assert_ne!(again.access_token.expose(), set.access_token.expose(), "renewed");
+        assert_eq!(again.dpop_jkt, set.dpop_jkt, "bound to the same key");
+    }
+
+    let dpop_keys = |w: &World| {
+        let listed = w.run("mcp-token", &["--list"]);
+        assert!(listed.success(), "{listed}");
+        let rows = listed.json();
+        let mut jkts: Vec<String> = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["kind"] == "dpop")
+            .map(|r| r["jkt"].as_str().unwrap().to_string())
+            .collect();
+        jkts.sort();
+        jkts
+    };
+    let mut both = vec![workload.dpop_jkt.clone().unwrap(), user.dpop_jkt.clone().unwrap()];
+    both.sort();
+    assert_eq!(dpop_keys(&w), both, "both keys are listed");
+    let out = w.run("mcp-revoke", &["--client", &w.servers.mcp_url]);
+    assert!(out.success(), "{out}");
+    assert_eq!(dpop_keys(&w), vec![workload.dpop_jkt.clone().unwrap()], "the workload's key is not the client's");
+    let out = w.run("mcp-revoke", &["--all"]);
+    assert!(out.success(), "{out}");
+    assert!(dpop_keys(&w).is_empty(), "--all takes every key");
 }

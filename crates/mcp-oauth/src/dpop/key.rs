@@ -1,11 +1,11 @@
 //! The DPoP key pair (ES256, P-256): made with *ring*, kept in the credential store in its
-//! own entry beside the client record (`keys::dpop`, same issuer and profile), and loaded
-//! again by every later process that refreshes or presents a token bound to it.
+//! own entry per client of an issuer (`keys::dpop`: issuer, client id and profile), and
+//! loaded again by every later process that refreshes or presents a token bound to it.
 
 use crate::error::{Error, Result};
 use crate::jws;
 use crate::secret::Secret;
-use crate::store::{Key, Store, keys};
+use crate::store::{Store, keys};
 use ring::rand::SystemRandom;
 use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
 use serde::{Deserialize, Serialize};
@@ -103,15 +103,10 @@ impl DpopKey {
     }
 }
 
-/// Where the key of `issuer`'s client is kept.
-pub fn store_key(issuer: &str, profile: Option<&str>) -> Key {
-    keys::dpop(issuer, profile)
-}
-
-/// The stored key of `issuer`'s client `client_id`, if there is one for that client (a key
-/// left from another registration of the same issuer is not this client's).
+/// The stored key of `issuer`'s client `client_id`, if there is one. The record names both,
+/// checked again: a record copied under another client's entry is not this client's key.
 pub fn load(store: &Store, issuer: &str, client_id: &str, profile: Option<&str>) -> Result<Option<DpopKey>> {
-    match store.load::<StoredKey>(&store_key(issuer, profile))? {
+    match store.load::<StoredKey>(&keys::dpop(issuer, client_id, profile))? {
         Some(s) if s.issuer == issuer && s.client_id == client_id => DpopKey::from_stored(&s).map(Some),
         _ => Ok(None),
     }
@@ -120,7 +115,7 @@ pub fn load(store: &Store, issuer: &str, client_id: &str, profile: Option<&str>)
 /// The stored key of the client, or a new one stored first. Under the entry's lock, so two
 /// logins at once agree on one key.
 pub fn load_or_create(store: &Store, issuer: &str, client_id: &str, profile: Option<&str>) -> Result<DpopKey> {
-    let key = store_key(issuer, profile);
+    let key = keys::dpop(issuer, client_id, profile);
     let _guard = store.lock(&key)?;
     if let Some(k) = load(store, issuer, client_id, profile)? {
         return Ok(k);
@@ -157,5 +152,7 @@ mod tests {
         assert!(load(&store, "https://as.example", "other", None).unwrap().is_none());
         let other = load_or_create(&store, "https://as.example", "other", None).unwrap();
         assert_ne!(other.jkt(), first.jkt(), "another client of the issuer gets its own key");
+        let first_again = load(&store, "https://as.example", "c", None).unwrap().expect("not replaced by the other");
+        assert_eq!(first_again.jkt(), first.jkt());
     }
 }

@@ -220,11 +220,16 @@ pub fn revoke_stored(
         }
         store.erase(key)?;
         out.erased.push(Entry::Client);
-        // The client's tokens are gone with it, and so is any use for the key they were bound to.
+        // The client's tokens are gone with it, and so is any use for the key they were bound
+        // to. A damaged record names no client id: the erased token set's is the best guess.
+        // A workload's key without a client (an empty id) is not this client's, and stays.
+        let client_id = client.as_ref().map(|c| c.client_id.as_str()).or(set.as_ref().map(|s| s.client_id.as_str()));
         if let Some(issuer) = &out.issuer
-            && store.load::<serde_json::Value>(&keys::dpop(issuer, target.profile))?.is_some()
+            && let Some(dpop_key) =
+                client_id.filter(|id| !id.is_empty()).map(|id| keys::dpop(issuer, id, target.profile))
+            && store.load::<serde_json::Value>(&dpop_key)?.is_some()
         {
-            store.erase(&keys::dpop(issuer, target.profile))?;
+            store.erase(&dpop_key)?;
             out.erased.push(Entry::DpopKey);
         }
     }

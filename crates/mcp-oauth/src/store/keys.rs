@@ -13,9 +13,10 @@
 //! - `<kind>` is `client` (a registration, identified by its authorization server's issuer),
 //!   `token` (a token set, identified by its MCP resource), `pending` (a headless
 //!   authorization waiting for its callback, identified by its `state`) or `dpop` (the DPoP
-//!   key pair of the issuer's client, identified by the issuer like the client).
+//!   key pair of one client of the issuer, identified by the issuer and the client id, empty
+//!   for a workload without a client: the JSON array `[issuer, client_id]`).
 //! - `<id>` is the first 22 characters of the unpadded base64url SHA-256 of the identifier,
-//!   exactly as given (issuer, canonical resource URL, or state): 132 bits, so distinct
+//!   exactly as given (issuer, canonical resource URL, state, or that array): 132 bits, so distinct
 //!   identifiers never share an entry, and the key reveals nothing the identifier would not.
 //! - `<host>` and `<port>` come from the issuer or resource URL, only to make entries
 //!   recognisable in a keychain UI (and to let Docker's `credHelpers` pick a helper per
@@ -63,7 +64,7 @@ pub enum Kind {
     Client,
     Token,
     Pending,
-    /// A DPoP key pair, beside the client record of the same issuer and profile.
+    /// A DPoP key pair of one client of an issuer (in the profile of its client record).
     Dpop,
 }
 
@@ -87,9 +88,13 @@ pub fn client(issuer: &str, profile: Option<&str>) -> Key {
     build(Kind::Client, &url_host(issuer), issuer, profile)
 }
 
-/// The DPoP key of the client registered at `issuer` (see `crate::dpop::key`).
-pub fn dpop(issuer: &str, profile: Option<&str>) -> Key {
-    build(Kind::Dpop, &url_host(issuer), issuer, profile)
+/// The DPoP key of `issuer`'s client `client_id` (empty for a workload without a client; see
+/// `crate::dpop::key`). One per client, not per issuer: tokens of two clients of one issuer
+/// (a workload's and a registered client's, or an earlier registration's) each stay bound to
+/// their own key, which the other's login must not replace. Keys of an earlier shape (issuer
+/// and profile alone) were never released, so none needs to be found again.
+pub fn dpop(issuer: &str, client_id: &str, profile: Option<&str>) -> Key {
+    build(Kind::Dpop, &url_host(issuer), &serde_json::json!([issuer, client_id]).to_string(), profile)
 }
 
 /// The token set for one MCP resource: derivable from the server URL alone, so a
@@ -245,6 +250,14 @@ mod tests {
         assert_ne!(token("https://a.example/mcp", None), token("https://a.example/mcp2", None));
         assert_ne!(token("https://a.example/mcp", None), token("https://a.example/mcp", Some("p")));
         assert_ne!(token("https://a.example", None), client("https://a.example", None));
+        assert_ne!(dpop("https://a.example", "c", None), dpop("https://a.example", "", None));
+        // The array keeps an issuer and a client id apart however they are split.
+        assert_ne!(dpop("https://a.example", "\",\"c", None), dpop("https://a.example\",\"", "c", None));
+        assert!(
+            dpop("https://a.example:8443", "", Some("p"))
+                .as_str()
+                .starts_with("https://a.example.mcp-oauth:8443/dpop/p/")
+        );
         // Pinned: a change here orphans every stored credential.
         assert_eq!(
             client("https://as.example", None).as_str(),
@@ -262,7 +275,12 @@ mod tests {
         let profiles = [None, Some("work"), Some(hostile_profile.as_str()), Some(".."), Some(long_profile.as_str())];
         for input in inputs {
             for profile in profiles {
-                for k in [client(input, profile), token(input, profile), pending(input, profile)] {
+                for k in [
+                    client(input, profile),
+                    token(input, profile),
+                    pending(input, profile),
+                    dpop(input, input, profile),
+                ] {
                     for k in [longest_part(&k), k] {
                         let s = k.as_str();
                         assert!(s.len() <= MAX_KEY_LEN, "{} bytes: {s}", s.len());
