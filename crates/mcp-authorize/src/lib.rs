@@ -243,7 +243,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             ),
             &format!(
                 "  mcp-authorize{} --callback-url 'THAT_ADDRESS'",
-                profile.as_deref().map(|p| format!(" --profile {p}")).unwrap_or_default()
+                mcp_oauth_cli::remedy::profile_flag(profile.as_deref())
             ),
         ]);
         mcp_oauth_cli::pipe::write_document(&doc.with_pending(pending).into_document(), ctx.pretty())?;

@@ -49,7 +49,7 @@ pub fn remedy(r: &Remedy) -> String {
         }
         Remedy::Login { server, grant, profile } => login(server.as_deref(), grant.as_ref(), profile.as_deref()),
         Remedy::IdpSignIn { idp, server, profile, auth_params } => {
-            let profile = profile.as_deref().map(|p| format!(" --profile {p}")).unwrap_or_default();
+            let profile = profile_flag(profile.as_deref());
             let params: String =
                 auth_params.iter().map(|(k, v)| format!(" --auth-param {}", shell_word(&format!("{k}={v}")))).collect();
             format!("run: mcp-authorize{profile} --idp {idp}{params} {server}")
@@ -59,7 +59,7 @@ pub fn remedy(r: &Remedy) -> String {
              --idp-client-id ID --idp-redirect-uri URI, with --idp-client-secret-file FILE or --idp-private-key-file FILE"
             .into(),
         Remedy::Workload { server, source, profile } => {
-            let profile = profile.as_deref().map(|p| format!(" --profile {p}")).unwrap_or_default();
+            let profile = profile_flag(profile.as_deref());
             format!("run: mcp-authorize{profile} {} {server}", workload_flags(source))
         }
         Remedy::GiveCredentials { secret: true, key: true } => {
@@ -102,7 +102,7 @@ pub fn remedy(r: &Remedy) -> String {
 
 /// `run: mcp-dcr ...`, the arguments in the order `--help` lists them.
 fn register(r: &Registration) -> String {
-    let profile = r.profile.as_deref().map(|p| format!(" --profile {p}")).unwrap_or_default();
+    let profile = profile_flag(r.profile.as_deref());
     if *r == (Registration { profile: r.profile.clone(), ..Default::default() }) {
         let with = r.profile.as_deref().map(|p| format!(" with --profile {p}")).unwrap_or_default();
         return format!("run mcp-dcr again{with}");
@@ -139,7 +139,7 @@ fn register(r: &Registration) -> String {
 /// `run: mcp-authorize ...`: a machine client needs `--client-credentials`, since a plain
 /// `mcp-authorize` would open a browser; `grant` is `None` when nothing tells which.
 fn login(server: Option<&str>, grant: Option<&GrantType>, profile: Option<&str>) -> String {
-    let profile = profile.map(|p| format!(" --profile {p}")).unwrap_or_default();
+    let profile = profile_flag(profile);
     let server = server.map(|s| format!(" {s}")).unwrap_or_default();
     match grant {
         Some(GrantType::ClientCredentials) => format!("run: mcp-authorize{profile} --client-credentials{server}"),
@@ -149,6 +149,11 @@ fn login(server: Option<&str>, grant: Option<&GrantType>, profile: Option<&str>)
             "run: mcp-authorize{profile}{server} (or mcp-authorize{profile} --client-credentials{server} for a machine-to-machine client)"
         ),
     }
+}
+
+/// ` --profile P` for a command that must run in the same profile, else nothing.
+pub fn profile_flag(profile: Option<&str>) -> String {
+    profile.map(|p| format!(" --profile {p}")).unwrap_or_default()
 }
 
 /// The `mcp-authorize` flags that name a workload's JWT source.
