@@ -61,7 +61,8 @@ pub(super) fn metadata_document_redirect_uri(
     };
     match fetch_metadata_document(http, url, Some(wanted)) {
         Ok(redirect) => Ok(redirect),
-        Err(e @ Error::Usage(_)) => Err(e),
+        // Under its remedy too: a usage error stays one however it is wrapped.
+        Err(e) if matches!(e.bare(), Error::Usage(_)) => Err(e),
         Err(e) => {
             warnings.push(format!(
                 "could not check the client metadata document ({e}); using {url} as the client_id with {wanted}"

@@ -339,7 +339,7 @@ fn load<T: serde::de::DeserializeOwned>(
 ) -> Result<(Option<T>, bool)> {
     match store.load(key) {
         Ok(found) => Ok((found, false)),
-        Err(error @ Error::Store(_)) => {
+        Err(error) if matches!(error.bare(), Error::Store(_)) => {
             problems.push(Problem::Unreadable { entry, error });
             Ok((None, true))
         }

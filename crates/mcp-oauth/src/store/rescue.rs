@@ -115,7 +115,7 @@ pub(super) fn recover(store: &Store) {
         let rescued = match read(&path) {
             Ok(r) => r,
             // Planted: not ours to read, nor to delete.
-            Err(e @ Error::Security(_)) => {
+            Err(e) if matches!(e.bare(), Error::Security(_)) => {
                 crate::events::warning!("{}", store_reason(&e));
                 continue;
             }
